@@ -1,0 +1,3 @@
+module xinqiao
+
+go 1.25.0
