@@ -1,0 +1,230 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"xinqiao/internal/xinqiao"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// UpsertTerminal implements xinqiao.ConversationStore.
+func (db *DB) UpsertTerminal(ctx context.Context, t xinqiao.Terminal) error {
+	const q = `INSERT INTO terminals (code, school, place, band, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (code) DO UPDATE SET school = excluded.school, place = excluded.place, band = excluded.band`
+	if _, err := db.pool.Exec(ctx, q, t.Code, t.School, t.Place, t.Band, db.now()); err != nil {
+		return fmt.Errorf("upsert terminal: %w", err)
+	}
+	return nil
+}
+
+// Terminal implements xinqiao.ConversationStore.
+func (db *DB) Terminal(ctx context.Context, code string) (xinqiao.Terminal, error) {
+	const q = `SELECT code, school, place, band, created_at FROM terminals WHERE code = $1`
+	var t xinqiao.Terminal
+	err := db.pool.QueryRow(ctx, q, code).Scan(&t.Code, &t.School, &t.Place, &t.Band, &t.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, xinqiao.Errorf(xinqiao.ENOTFOUND, "terminal %q is not registered", code)
+	} else if err != nil {
+		return t, fmt.Errorf("load terminal: %w", err)
+	}
+	t.CreatedAt = t.CreatedAt.UTC()
+	return t, nil
+}
+
+// CreateConversation implements xinqiao.ConversationStore.
+func (db *DB) CreateConversation(ctx context.Context, c xinqiao.Conversation, s xinqiao.StudentSession) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		const qc = `INSERT INTO conversations (id, terminal, lang, band, mode, risk_level, last_seq, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)`
+		mode, level := c.Mode, c.RiskLevel
+		if mode == "" {
+			mode = xinqiao.ModeAI
+		}
+		if level == "" {
+			level = "none"
+		}
+		if _, err := tx.Exec(ctx, qc, c.ID, nullString(c.Terminal), c.Lang, c.Band, mode, level, c.CreatedAt); err != nil {
+			if isForeignKey(err) {
+				return xinqiao.Errorf(xinqiao.EINVALID, "terminal %q is not registered", c.Terminal)
+			} else if isUnique(err) {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation exists")
+			}
+			return fmt.Errorf("insert conversation: %w", err)
+		}
+		const qs = `INSERT INTO student_sessions (token_hash, conversation_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`
+		if _, err := tx.Exec(ctx, qs, s.TokenHash, c.ID, s.CreatedAt, s.ExpiresAt); err != nil {
+			return fmt.Errorf("insert student session: %w", err)
+		}
+		return nil
+	})
+}
+
+// Conversation implements xinqiao.ConversationStore.
+func (db *DB) Conversation(ctx context.Context, id string) (xinqiao.Conversation, error) {
+	const q = `SELECT c.id, COALESCE(c.terminal, ''), COALESCE(t.school, ''), COALESCE(t.place, ''), c.lang, c.band,
+			c.mode, c.risk_level, c.risk_state, c.last_seq, c.created_at, c.updated_at
+		FROM conversations c LEFT JOIN terminals t ON t.code = c.terminal WHERE c.id = $1`
+	var c xinqiao.Conversation
+	var state []byte
+	err := db.pool.QueryRow(ctx, q, id).Scan(&c.ID, &c.Terminal, &c.School, &c.Place, &c.Lang, &c.Band,
+		&c.Mode, &c.RiskLevel, &state, &c.LastSeq, &c.CreatedAt, &c.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+	} else if err != nil {
+		return c, fmt.Errorf("load conversation: %w", err)
+	}
+	if state != nil {
+		c.RiskState = json.RawMessage(state)
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, nil
+}
+
+// StudentSession implements xinqiao.ConversationStore.
+func (db *DB) StudentSession(ctx context.Context, tokenHash string) (xinqiao.StudentSession, error) {
+	const q = `SELECT token_hash, conversation_id, created_at, expires_at FROM student_sessions WHERE token_hash = $1`
+	var s xinqiao.StudentSession
+	err := db.pool.QueryRow(ctx, q, tokenHash).Scan(&s.TokenHash, &s.ConversationID, &s.CreatedAt, &s.ExpiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, xinqiao.Errorf(xinqiao.ENOTFOUND, "session not found")
+	} else if err != nil {
+		return s, fmt.Errorf("load student session: %w", err)
+	}
+	s.CreatedAt, s.ExpiresAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC()
+	return s, nil
+}
+
+const messageColumns = `id, conversation_id, seq, COALESCE(client_id, ''), role, author, text, risk, sources, ai_generated, created_at`
+
+func scanMessage(row pgx.Row) (xinqiao.Message, error) {
+	var m xinqiao.Message
+	var risk, sources []byte
+	if err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.ClientID, &m.Role, &m.Author, &m.Text, &risk, &sources,
+		&m.AIGenerated, &m.CreatedAt); err != nil {
+		return m, err
+	}
+	if risk != nil {
+		m.Risk = new(xinqiao.RiskMark)
+		if err := json.Unmarshal(risk, m.Risk); err != nil {
+			return m, fmt.Errorf("decode risk of message %d: %w", m.ID, err)
+		}
+	}
+	if sources != nil {
+		if err := json.Unmarshal(sources, &m.Sources); err != nil {
+			return m, fmt.Errorf("decode sources of message %d: %w", m.ID, err)
+		}
+	}
+	m.CreatedAt = m.CreatedAt.UTC()
+	return m, nil
+}
+
+// jsonb returns v's JSON for a JSONB parameter, or nil (SQL NULL) when isNil.
+func jsonb(v any, isNil bool) (any, error) {
+	if isNil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// errDuplicate rolls back a seq bump when the client id was seen before.
+var errDuplicate = errors.New("duplicate client id")
+
+// AppendMessage implements xinqiao.ConversationStore. The seq bump comes
+// first: it locks the conversation row, so the client_id check after it
+// cannot race with a concurrent resend.
+func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao.Message, bool, error) {
+	risk, err := jsonb(nm.Risk, nm.Risk == nil)
+	if err != nil {
+		return xinqiao.Message{}, false, err
+	}
+	sources, err := jsonb(nm.Sources, len(nm.Sources) == 0)
+	if err != nil {
+		return xinqiao.Message{}, false, err
+	}
+	var msg xinqiao.Message
+	created := false
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		now := db.now()
+		const bump = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, mode`
+		var seq int64
+		var mode string
+		err := tx.QueryRow(ctx, bump, nm.ConversationID, now).Scan(&seq, &mode)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+		} else if err != nil {
+			return fmt.Errorf("bump seq: %w", err)
+		}
+		if nm.ClientID != "" {
+			const dup = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = $1 AND client_id = $2`
+			m, err := scanMessage(tx.QueryRow(ctx, dup, nm.ConversationID, nm.ClientID))
+			if err == nil {
+				msg = m
+				return errDuplicate
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("check client id: %w", err)
+			}
+		}
+		if nm.RequireMode != "" && mode != nm.RequireMode {
+			return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
+		}
+		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ` + messageColumns
+		m, err := scanMessage(tx.QueryRow(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
+			nm.Author, nm.Text, risk, sources, nm.AIGenerated, now))
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		msg, created = m, true
+		return nil
+	})
+	if errors.Is(err, errDuplicate) {
+		return msg, false, nil
+	}
+	return msg, created, err
+}
+
+// Messages implements xinqiao.ConversationStore.
+func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]xinqiao.Message, error) {
+	const q = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`
+	rows, err := db.pool.Query(ctx, q, conversationID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (xinqiao.Message, error) { return scanMessage(r) })
+	if err != nil {
+		return nil, fmt.Errorf("scan messages: %w", err)
+	}
+	return out, nil
+}
+
+// SetRisk implements xinqiao.ConversationStore.
+func (db *DB) SetRisk(ctx context.Context, conversationID, level string, state json.RawMessage) error {
+	const q = `UPDATE conversations SET risk_level = $2, risk_state = $3, updated_at = $4 WHERE id = $1`
+	var st any
+	if len(state) > 0 {
+		st = string(state)
+	}
+	return db.updateConversation(ctx, q, conversationID, level, st, db.now())
+}
+
+// SetMode implements xinqiao.ConversationStore.
+func (db *DB) SetMode(ctx context.Context, conversationID, mode string) error {
+	const q = `UPDATE conversations SET mode = $2, updated_at = $3 WHERE id = $1`
+	return db.updateConversation(ctx, q, conversationID, mode, db.now())
+}
+
+func (db *DB) updateConversation(ctx context.Context, q string, args ...any) error {
+	tag, err := db.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("update conversation: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+	}
+	return nil
+}

@@ -1,0 +1,234 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"xinqiao/internal/xinqiao"
+)
+
+// UpsertTerminal implements xinqiao.ConversationStore.
+func (db *DB) UpsertTerminal(ctx context.Context, t xinqiao.Terminal) error {
+	const q = `INSERT INTO terminals (code, school, place, band, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET school = excluded.school, place = excluded.place, band = excluded.band`
+	if _, err := db.w.ExecContext(ctx, q, t.Code, t.School, t.Place, t.Band, ms2(db.now())); err != nil {
+		return fmt.Errorf("upsert terminal: %w", err)
+	}
+	return nil
+}
+
+// Terminal implements xinqiao.ConversationStore.
+func (db *DB) Terminal(ctx context.Context, code string) (xinqiao.Terminal, error) {
+	const q = `SELECT code, school, place, band, created_at FROM terminals WHERE code = ?`
+	var t xinqiao.Terminal
+	var created int64
+	err := db.r.QueryRowContext(ctx, q, code).Scan(&t.Code, &t.School, &t.Place, &t.Band, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, xinqiao.Errorf(xinqiao.ENOTFOUND, "terminal %q is not registered", code)
+	} else if err != nil {
+		return t, fmt.Errorf("load terminal: %w", err)
+	}
+	t.CreatedAt = fromMS(created)
+	return t, nil
+}
+
+// CreateConversation implements xinqiao.ConversationStore.
+func (db *DB) CreateConversation(ctx context.Context, c xinqiao.Conversation, s xinqiao.StudentSession) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		const qc = `INSERT INTO conversations (id, terminal, lang, band, mode, risk_level, last_seq, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`
+		mode, level := c.Mode, c.RiskLevel
+		if mode == "" {
+			mode = xinqiao.ModeAI
+		}
+		if level == "" {
+			level = "none"
+		}
+		if _, err := tx.ExecContext(ctx, qc, c.ID, nullString(c.Terminal), c.Lang, c.Band, mode, level,
+			ms2(c.CreatedAt), ms2(c.CreatedAt)); err != nil {
+			if isForeignKey(err) {
+				return xinqiao.Errorf(xinqiao.EINVALID, "terminal %q is not registered", c.Terminal)
+			} else if isUnique(err) {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation exists")
+			}
+			return fmt.Errorf("insert conversation: %w", err)
+		}
+		const qs = `INSERT INTO student_sessions (token_hash, conversation_id, created_at, expires_at) VALUES (?, ?, ?, ?)`
+		if _, err := tx.ExecContext(ctx, qs, s.TokenHash, c.ID, ms2(s.CreatedAt), ms2(s.ExpiresAt)); err != nil {
+			return fmt.Errorf("insert student session: %w", err)
+		}
+		return nil
+	})
+}
+
+// Conversation implements xinqiao.ConversationStore.
+func (db *DB) Conversation(ctx context.Context, id string) (xinqiao.Conversation, error) {
+	const q = `SELECT c.id, COALESCE(c.terminal, ''), COALESCE(t.school, ''), COALESCE(t.place, ''), c.lang, c.band,
+			c.mode, c.risk_level, c.risk_state, c.last_seq, c.created_at, c.updated_at
+		FROM conversations c LEFT JOIN terminals t ON t.code = c.terminal WHERE c.id = ?`
+	var c xinqiao.Conversation
+	var state sql.NullString
+	var created, updated int64
+	err := db.r.QueryRowContext(ctx, q, id).Scan(&c.ID, &c.Terminal, &c.School, &c.Place, &c.Lang, &c.Band,
+		&c.Mode, &c.RiskLevel, &state, &c.LastSeq, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+	} else if err != nil {
+		return c, fmt.Errorf("load conversation: %w", err)
+	}
+	if state.Valid {
+		c.RiskState = json.RawMessage(state.String)
+	}
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return c, nil
+}
+
+// StudentSession implements xinqiao.ConversationStore.
+func (db *DB) StudentSession(ctx context.Context, tokenHash string) (xinqiao.StudentSession, error) {
+	const q = `SELECT token_hash, conversation_id, created_at, expires_at FROM student_sessions WHERE token_hash = ?`
+	var s xinqiao.StudentSession
+	var created, expires int64
+	err := db.r.QueryRowContext(ctx, q, tokenHash).Scan(&s.TokenHash, &s.ConversationID, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, xinqiao.Errorf(xinqiao.ENOTFOUND, "session not found")
+	} else if err != nil {
+		return s, fmt.Errorf("load student session: %w", err)
+	}
+	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(expires)
+	return s, nil
+}
+
+const messageColumns = `id, conversation_id, seq, COALESCE(client_id, ''), role, author, text, risk, sources, ai_generated, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (xinqiao.Message, error) {
+	var m xinqiao.Message
+	var risk, sources sql.NullString
+	var created int64
+	if err := row.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.ClientID, &m.Role, &m.Author, &m.Text, &risk, &sources,
+		&m.AIGenerated, &created); err != nil {
+		return m, err
+	}
+	if risk.Valid {
+		m.Risk = new(xinqiao.RiskMark)
+		if err := json.Unmarshal([]byte(risk.String), m.Risk); err != nil {
+			return m, fmt.Errorf("decode risk of message %d: %w", m.ID, err)
+		}
+	}
+	if sources.Valid {
+		if err := json.Unmarshal([]byte(sources.String), &m.Sources); err != nil {
+			return m, fmt.Errorf("decode sources of message %d: %w", m.ID, err)
+		}
+	}
+	m.CreatedAt = fromMS(created)
+	return m, nil
+}
+
+func jsonText(v any, isNil bool) (sql.NullString, error) {
+	if isNil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(v)
+	return sql.NullString{String: string(b), Valid: true}, err
+}
+
+// AppendMessage implements xinqiao.ConversationStore. The seq bump comes
+// first: it takes the write lock, so the client_id check after it cannot race
+// with a concurrent resend.
+func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao.Message, bool, error) {
+	risk, err := jsonText(nm.Risk, nm.Risk == nil)
+	if err != nil {
+		return xinqiao.Message{}, false, err
+	}
+	sources, err := jsonText(nm.Sources, len(nm.Sources) == 0)
+	if err != nil {
+		return xinqiao.Message{}, false, err
+	}
+	var msg xinqiao.Message
+	created := false
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		const bump = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, mode`
+		var seq int64
+		var mode string
+		err := tx.QueryRowContext(ctx, bump, ms2(now), nm.ConversationID).Scan(&seq, &mode)
+		if errors.Is(err, sql.ErrNoRows) {
+			return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+		} else if err != nil {
+			return fmt.Errorf("bump seq: %w", err)
+		}
+		if nm.ClientID != "" {
+			const dup = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND client_id = ?`
+			m, err := scanMessage(tx.QueryRowContext(ctx, dup, nm.ConversationID, nm.ClientID))
+			if err == nil {
+				msg = m
+				return errDuplicate
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("check client id: %w", err)
+			}
+		}
+		if nm.RequireMode != "" && mode != nm.RequireMode {
+			return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
+		}
+		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ` + messageColumns
+		m, err := scanMessage(tx.QueryRowContext(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
+			nm.Author, nm.Text, risk, sources, boolInt(nm.AIGenerated), ms2(now)))
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		msg, created = m, true
+		return nil
+	})
+	if errors.Is(err, errDuplicate) {
+		return msg, false, nil
+	}
+	return msg, created, err
+}
+
+// errDuplicate rolls back a seq bump when the client id was seen before.
+var errDuplicate = errors.New("duplicate client id")
+
+// Messages implements xinqiao.ConversationStore.
+func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]xinqiao.Message, error) {
+	const q = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`
+	rows, err := db.r.QueryContext(ctx, q, conversationID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan message: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SetRisk implements xinqiao.ConversationStore.
+func (db *DB) SetRisk(ctx context.Context, conversationID, level string, state json.RawMessage) error {
+	const q = `UPDATE conversations SET risk_level = ?, risk_state = ?, updated_at = ? WHERE id = ?`
+	return db.updateConversation(ctx, q, level, nullString(string(state)), ms2(db.now()), conversationID)
+}
+
+// SetMode implements xinqiao.ConversationStore.
+func (db *DB) SetMode(ctx context.Context, conversationID, mode string) error {
+	const q = `UPDATE conversations SET mode = ?, updated_at = ? WHERE id = ?`
+	return db.updateConversation(ctx, q, mode, ms2(db.now()), conversationID)
+}
+
+func (db *DB) updateConversation(ctx context.Context, q string, args ...any) error {
+	res, err := db.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("update conversation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+	}
+	return nil
+}
