@@ -1,0 +1,261 @@
+// Package config holds the one configuration struct of the service: safe
+// defaults that run offline, overridden by environment variables and then by
+// flags, validated at start with errors that name the variable.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. Each field has an environment variable
+// and a flag of the same meaning; the flag wins.
+type Config struct {
+	Addr           string        // XINQIAO_ADDR, -addr
+	DataDir        string        // XINQIAO_DATA_DIR, -data-dir
+	DatabaseURL    string        // DATABASE_URL, -database-url (unset: embedded SQLite)
+	OpenAIBaseURL  string        // OPENAI_BASE_URL, -openai-base-url
+	OpenAIAPIKey   string        // OPENAI_API_KEY, -openai-api-key
+	ChatModel      string        // XINQIAO_CHAT_MODEL, -chat-model (unset: extractive answers)
+	EmbedModel     string        // XINQIAO_EMBED_MODEL, -embed-model (unset: local embedder)
+	EmbedDim       int           // XINQIAO_EMBED_DIM, -embed-dim (the remote model's dimension)
+	AdminPassword  string        // XINQIAO_ADMIN_PASSWORD, -admin-password (first start only)
+	AllowedOrigins []string      // XINQIAO_ALLOWED_ORIGINS, -allowed-origins (comma-separated; unset: same host only)
+	RiskRulesDir   string        // XINQIAO_RISK_RULES_DIR, -risk-rules-dir (district rule files added to the built-in ones)
+	KnowledgeDir   string        // XINQIAO_KNOWLEDGE_DIR, -knowledge-dir (unset: the material built into the binary)
+	LogFormat      string        // XINQIAO_LOG_FORMAT, -log-format: text or json
+	LogLevel       string        // XINQIAO_LOG_LEVEL, -log-level: debug, info, warn, error
+	SessionTTL     time.Duration // XINQIAO_SESSION_TTL, -session-ttl: student and staff session lifetime
+	ShutdownGrace  time.Duration // XINQIAO_SHUTDOWN_GRACE, -shutdown-grace: bound on a graceful stop
+	MaxMessageLen  int           // XINQIAO_MAX_MESSAGE_LEN, -max-message-len: characters per student message
+	AlertWebhook   string        // XINQIAO_ALERT_WEBHOOK, -alert-webhook: where escalations are posted
+	OnCallContact  string        // XINQIAO_ONCALL, -oncall: the district on-call contact named in the last escalation step
+}
+
+// Default returns the configuration that runs offline with no setup.
+func Default() Config {
+	return Config{
+		Addr:          ":8080",
+		DataDir:       "./data",
+		LogFormat:     "text",
+		LogLevel:      "info",
+		SessionTTL:    12 * time.Hour,
+		ShutdownGrace: 10 * time.Second,
+		MaxMessageLen: 2000,
+	}
+}
+
+type field struct {
+	env, flag, usage string
+	set              func(string) error
+	get              func() string
+	secret           bool
+}
+
+func (c *Config) fields() []field {
+	return []field{
+		bind("XINQIAO_ADDR", "addr", "listen address", false, &c.Addr),
+		bind("XINQIAO_DATA_DIR", "data-dir", "folder for the embedded database", false, &c.DataDir),
+		bind("DATABASE_URL", "database-url", "PostgreSQL URL (unset: embedded SQLite)", true, &c.DatabaseURL),
+		bind("OPENAI_BASE_URL", "openai-base-url", "OpenAI-compatible API base URL, e.g. http://llm:8000/v1", false, &c.OpenAIBaseURL),
+		bind("OPENAI_API_KEY", "openai-api-key", "API key for the OpenAI-compatible API", true, &c.OpenAIAPIKey),
+		bind("XINQIAO_CHAT_MODEL", "chat-model", "chat model name (unset: extractive answers)", false, &c.ChatModel),
+		bind("XINQIAO_EMBED_MODEL", "embed-model", "embedding model name (unset: local embedder)", false, &c.EmbedModel),
+		bind("XINQIAO_EMBED_DIM", "embed-dim", "dimension of the embedding model's vectors", false, &c.EmbedDim),
+		bind("XINQIAO_ADMIN_PASSWORD", "admin-password", "first admin's password (first start only)", true, &c.AdminPassword),
+		bind("XINQIAO_ALLOWED_ORIGINS", "allowed-origins", "comma-separated origins allowed on WebSockets (unset: same host)", false, &c.AllowedOrigins),
+		bind("XINQIAO_RISK_RULES_DIR", "risk-rules-dir", "folder of district risk rule files added to the built-in ones", false, &c.RiskRulesDir),
+		bind("XINQIAO_KNOWLEDGE_DIR", "knowledge-dir", "folder of vetted Markdown imported at start (unset: built-in material)", false, &c.KnowledgeDir),
+		bind("XINQIAO_LOG_FORMAT", "log-format", "text or json", false, &c.LogFormat),
+		bind("XINQIAO_LOG_LEVEL", "log-level", "debug, info, warn or error", false, &c.LogLevel),
+		bind("XINQIAO_SESSION_TTL", "session-ttl", "lifetime of student and staff sessions", false, &c.SessionTTL),
+		bind("XINQIAO_SHUTDOWN_GRACE", "shutdown-grace", "longest a graceful stop may take", false, &c.ShutdownGrace),
+		bind("XINQIAO_MAX_MESSAGE_LEN", "max-message-len", "most characters in one student message", false, &c.MaxMessageLen),
+		bind("XINQIAO_ALERT_WEBHOOK", "alert-webhook", "webhook URL for escalation alerts (generic JSON or WeCom/DingTalk robot)", true, &c.AlertWebhook),
+		bind("XINQIAO_ONCALL", "oncall", "district on-call contact named in the last escalation step", false, &c.OnCallContact),
+	}
+}
+
+// bind makes a field of a pointer to a string, int, duration or list.
+func bind(env, fl, usage string, secret bool, p any) field {
+	f := field{env: env, flag: fl, usage: usage, secret: secret}
+	switch p := p.(type) {
+	case *string:
+		f.set = func(v string) error { *p = v; return nil }
+		f.get = func() string { return *p }
+	case *int:
+		f.set = func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("want a whole number")
+			}
+			*p = n
+			return nil
+		}
+		f.get = func() string { return strconv.Itoa(*p) }
+	case *time.Duration:
+		f.set = func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("want a duration such as 30s or 12h")
+			}
+			*p = d
+			return nil
+		}
+		f.get = func() string { return p.String() }
+	case *[]string:
+		f.set = func(v string) error {
+			*p = nil
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					*p = append(*p, s)
+				}
+			}
+			return nil
+		}
+		f.get = func() string { return strings.Join(*p, ",") }
+	default:
+		panic(fmt.Sprintf("config: cannot bind %T", p))
+	}
+	return f
+}
+
+// Load builds the configuration from defaults, the environment (getenv) and
+// the command-line arguments, then validates it. Errors name the variable.
+func Load(name string, args []string, getenv func(string) string) (Config, error) {
+	c := Default()
+	fields := c.fields()
+	for _, f := range fields {
+		if v := getenv(f.env); v != "" {
+			if err := f.set(v); err != nil {
+				return c, fmt.Errorf("%s=%q: %v", f.env, mask(v, f.secret), err)
+			}
+		}
+	}
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(os.Stderr)
+	for _, f := range fields {
+		f := f
+		fl.Func(f.flag, f.usage+" (env "+f.env+")", func(v string) error { return f.set(v) })
+	}
+	if err := fl.Parse(args); err != nil {
+		return c, err
+	}
+	if fl.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fl.Arg(0))
+	}
+	return c, c.Validate()
+}
+
+// Validate checks every field and returns all problems at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(env, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", env, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("XINQIAO_ADDR", "%q is not host:port (e.g. :8080)", c.Addr)
+	}
+	if c.DataDir == "" && c.DatabaseURL == "" {
+		bad("XINQIAO_DATA_DIR", "must be set when DATABASE_URL is unset")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("DATABASE_URL", "want postgres://user:password@host:5432/dbname")
+		}
+	}
+	if c.OpenAIBaseURL != "" {
+		u, err := url.Parse(c.OpenAIBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("OPENAI_BASE_URL", "want an http(s) URL such as http://localhost:11434/v1")
+		}
+	}
+	if c.ChatModel != "" && c.OpenAIBaseURL == "" && c.OpenAIAPIKey == "" {
+		bad("XINQIAO_CHAT_MODEL", "is set but neither OPENAI_BASE_URL nor OPENAI_API_KEY is")
+	}
+	if c.EmbedModel != "" {
+		if c.OpenAIBaseURL == "" && c.OpenAIAPIKey == "" {
+			bad("XINQIAO_EMBED_MODEL", "is set but neither OPENAI_BASE_URL nor OPENAI_API_KEY is")
+		}
+		if c.EmbedDim <= 0 {
+			bad("XINQIAO_EMBED_DIM", "must give the embedding model's dimension when XINQIAO_EMBED_MODEL is set")
+		}
+	}
+	if c.EmbedDim < 0 || c.EmbedDim > 16000 {
+		bad("XINQIAO_EMBED_DIM", "must be between 1 and 16000")
+	}
+	for _, o := range c.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			bad("XINQIAO_ALLOWED_ORIGINS", "%q is not an origin such as https://xinqiao.example.edu.cn", o)
+		}
+	}
+	if c.AlertWebhook != "" {
+		u, err := url.Parse(c.AlertWebhook)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("XINQIAO_ALERT_WEBHOOK", "want an http(s) URL")
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("XINQIAO_LOG_FORMAT", "%q: want text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("XINQIAO_LOG_LEVEL", "%q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.SessionTTL < time.Minute || c.SessionTTL > 7*24*time.Hour {
+		bad("XINQIAO_SESSION_TTL", "%v: want between 1m and 168h", c.SessionTTL)
+	}
+	if c.ShutdownGrace <= 0 || c.ShutdownGrace > 5*time.Minute {
+		bad("XINQIAO_SHUTDOWN_GRACE", "%v: want between 1s and 5m", c.ShutdownGrace)
+	}
+	if c.MaxMessageLen < 10 || c.MaxMessageLen > 20000 {
+		bad("XINQIAO_MAX_MESSAGE_LEN", "%d: want between 10 and 20000", c.MaxMessageLen)
+	}
+	if p := c.AdminPassword; p != "" && len([]rune(p)) < 10 {
+		bad("XINQIAO_ADMIN_PASSWORD", "must be at least 10 characters")
+	}
+	return errors.Join(errs...)
+}
+
+// String prints the configuration with secrets masked, for the start-up log.
+func (c Config) String() string {
+	var b strings.Builder
+	for _, f := range c.fields() {
+		v := f.get()
+		if v == "" || v == "0" {
+			continue
+		}
+		fmt.Fprintf(&b, "%s=%s ", f.env, mask(v, f.secret))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// mask hides a secret. A URL keeps its scheme, host and path so an operator
+// can still see where it points; its password and query are hidden.
+func mask(v string, secret bool) string {
+	if !secret || v == "" {
+		return v
+	}
+	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
+		if u.User != nil {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		if u.RawQuery != "" {
+			u.RawQuery = "xxxxx"
+		}
+		return u.String()
+	}
+	return "xxxxx"
+}
