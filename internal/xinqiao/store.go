@@ -28,6 +28,9 @@ type Event struct {
 	ConversationID string `json:"c,omitempty"`
 	Seq            int64  `json:"s,omitempty"`
 	HandoffID      string `json:"h,omitempty"`
+	// Origin names the node that published the event, so that node can skip
+	// work it has already done locally (such as a crisis frame sent at once).
+	Origin string `json:"o,omitempty"`
 }
 
 // Broker carries events between the nodes sharing one store: in process for
