@@ -1,5 +1,343 @@
 package xinqiao
 
-// HandoffStore persists handoffs, escalation timers and case records.
-// Its methods are defined with the handoff workflow.
-type HandoffStore interface{}
+import (
+	"context"
+	"time"
+)
+
+// Handoff states: a handoff waits in the queue, is active once a counselor
+// claims it, and is closed when the counselor (or a supervisor) ends it.
+const (
+	HandoffWaiting = "waiting"
+	HandoffActive  = "active"
+	HandoffClosed  = "closed"
+)
+
+// Risk levels, in order. A handoff opens at LevelHigh and above.
+const (
+	LevelNone     = "none"
+	LevelLow      = "low"
+	LevelMedium   = "medium"
+	LevelHigh     = "high"
+	LevelImminent = "imminent"
+)
+
+// LevelRank orders risk levels: none 0 … imminent 4; an unknown level is -1.
+// Stores keep the rank beside the level so queues sort by it.
+func LevelRank(level string) int {
+	switch level {
+	case LevelNone:
+		return 0
+	case LevelLow:
+		return 1
+	case LevelMedium:
+		return 2
+	case LevelHigh:
+		return 3
+	case LevelImminent:
+		return 4
+	}
+	return -1
+}
+
+// Close outcomes a counselor records when a handoff ends.
+const (
+	OutcomeResolved   = "resolved"    // talked through; the student is safe for now
+	OutcomeReferred   = "referred"    // referred on (hospital green channel, parents, school)
+	OutcomeEmergency  = "emergency"   // 110/120 called or the student taken into care
+	OutcomeFalseAlarm = "false_alarm" // the flag was wrong; back to the AI
+	OutcomeNoReply    = "no_reply"    // the student left or stopped answering
+	OutcomeOther      = "other"
+)
+
+// ValidOutcome reports whether o is one of the close outcomes.
+func ValidOutcome(o string) bool {
+	switch o {
+	case OutcomeResolved, OutcomeReferred, OutcomeEmergency, OutcomeFalseAlarm, OutcomeNoReply, OutcomeOther:
+		return true
+	}
+	return false
+}
+
+// Handoff is a conversation handed from the AI to a human counselor. Reason
+// holds the ids of the rules that matched, never the student's words.
+type Handoff struct {
+	ID             string     `json:"id"`
+	ConversationID string     `json:"conversation_id"`
+	CaseID         string     `json:"case_id,omitempty"`
+	State          string     `json:"state"`
+	Level          string     `json:"level"`
+	Categories     []string   `json:"categories"`
+	Reason         []string   `json:"reason"`
+	MessageSeq     int64      `json:"message_seq"` // the message that opened or last raised it
+	Counselor      string     `json:"counselor,omitempty"`
+	CounselorName  string     `json:"counselor_name,omitempty"`
+	Terminal       string     `json:"terminal,omitempty"`
+	School         string     `json:"school,omitempty"`
+	Place          string     `json:"place,omitempty"`
+	OpenedAt       time.Time  `json:"opened_at"`
+	ClaimedAt      *time.Time `json:"claimed_at,omitempty"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	ClosedBy       string     `json:"closed_by,omitempty"`
+	Outcome        string     `json:"outcome,omitempty"`
+	Note           string     `json:"note,omitempty"`
+	Escalated      int        `json:"escalated"` // ladder steps fired so far
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// Open reports whether the handoff is waiting or active.
+func (h Handoff) Open() bool { return h.State == HandoffWaiting || h.State == HandoffActive }
+
+// WhyNot explains, as a domain error safe to show, why a change that needed
+// the handoff in state want (and held by staffID, when set) did not apply to
+// h as it now is. Both stores use it after a conditional UPDATE matched no
+// row, so the decision itself never depends on this read.
+func (h Handoff) WhyNot(want, staffID string) error {
+	switch {
+	case h.State == HandoffClosed:
+		return Errorf(ECONFLICT, "the handoff is already closed")
+	case want == HandoffWaiting && h.State == HandoffActive:
+		if h.CounselorName != "" {
+			return Errorf(ECONFLICT, "the handoff was already claimed by %s", h.CounselorName)
+		}
+		return Errorf(ECONFLICT, "the handoff was already claimed")
+	case want == HandoffActive && h.State == HandoffWaiting:
+		return Errorf(ECONFLICT, "the handoff is waiting in the queue: claim it first")
+	case staffID != "" && h.Counselor != staffID:
+		return Errorf(EFORBIDDEN, "the handoff is held by another counselor")
+	}
+	return Errorf(ECONFLICT, "the handoff changed meanwhile: reload it")
+}
+
+// LadderStep is one rung of the escalation ladder: After the handoff opened
+// (or returned to the queue) and is still unclaimed, Action is taken.
+type LadderStep struct {
+	After  time.Duration `json:"after"`
+	Action string        `json:"action"`
+}
+
+// Timer kinds.
+const (
+	TimerLadder = "ladder" // an escalation step of a waiting handoff
+	TimerGrace  = "grace"  // a disconnected counselor's grace period on an active handoff
+)
+
+// Timer is a deadline kept as a row, so that exactly one node fires it.
+type Timer struct {
+	ID        int64      `json:"id"`
+	HandoffID string     `json:"handoff_id"`
+	Kind      string     `json:"kind"`
+	Step      int        `json:"step"`   // 1-based ladder step
+	Action    string     `json:"action"` // what the step does, e.g. "duty" or "oncall"
+	StaffID   string     `json:"staff_id,omitempty"`
+	Due       time.Time  `json:"due"`
+	FiredAt   *time.Time `json:"fired_at,omitempty"`
+}
+
+// NewHandoff asks to open a handoff for a conversation, or to raise the open
+// one. Ladder is scheduled from the handoff's opening time when it is created,
+// and again when its level rises while it waits.
+type NewHandoff struct {
+	ConversationID string
+	Level          string
+	Categories     []string
+	Rules          []string
+	MessageSeq     int64
+	At             time.Time
+	Ladder         []LadderStep
+}
+
+// CloseHandoff asks to close a handoff.
+type CloseHandoff struct {
+	StaffID   string // who closes it
+	AnyHolder bool   // a supervisor may close a handoff held by someone else, or a waiting one
+	Outcome   string
+	Note      string
+	Mode      string // the conversation's mode afterwards: ModeAI or ModeEnded
+	At        time.Time
+}
+
+// HandoffFilter selects handoffs. Empty fields select everything.
+type HandoffFilter struct {
+	States         []string
+	ConversationID string
+	CaseID         string
+	Counselor      string
+	Limit          int // 0 means 200
+}
+
+// AlertAttempt records one try to deliver an alert to one target.
+type AlertAttempt struct {
+	ID        int64     `json:"id"`
+	HandoffID string    `json:"handoff_id"`
+	Event     string    `json:"event"`    // e.g. "opened", "escalation", "no_duty", "released"
+	Audience  string    `json:"audience"` // e.g. "counselors", "duty", "oncall"
+	Target    string    `json:"target"`   // the target's configured name, never its URL
+	Attempt   int       `json:"attempt"`
+	OK        bool      `json:"ok"`
+	Status    int       `json:"status,omitempty"` // HTTP status, 0 when none came back
+	Error     string    `json:"error,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Case states.
+const (
+	CaseOpen   = "open"
+	CaseClosed = "closed"
+)
+
+// Case is the record of one student (一人一案): by pseudonym when a counselor
+// gives one, else by the terminal, else by the conversation. It links the
+// handoffs (risk history), notes, referrals and follow-ups.
+type Case struct {
+	ID        string    `json:"id"`
+	Subject   string    `json:"subject"` // "terminal:CODE", "conversation:ID" or a pseudonym
+	School    string    `json:"school,omitempty"`
+	Status    string    `json:"status"`
+	RiskLevel string    `json:"risk_level"` // the highest level seen
+	Handoffs  int       `json:"handoffs"`
+	OpenedAt  time.Time `json:"opened_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CaseFilter selects cases for a supervisor's list. Empty fields select all.
+type CaseFilter struct {
+	School    string
+	Status    string
+	MinLevel  string
+	Subject   string
+	OverdueAt time.Time // when set, only cases with an open follow-up due before it
+	Limit     int       // 0 means 200
+}
+
+// CaseNote is a counselor's private note on a case, optionally on one handoff.
+type CaseNote struct {
+	ID         int64     `json:"id"`
+	CaseID     string    `json:"case_id"`
+	HandoffID  string    `json:"handoff_id,omitempty"`
+	Author     string    `json:"author"`
+	AuthorName string    `json:"author_name,omitempty"`
+	Text       string    `json:"text"`
+	At         time.Time `json:"at"`
+}
+
+// Referral kinds.
+const (
+	ReferralHospital  = "hospital_green_channel"
+	ReferralParents   = "parents_informed"
+	ReferralPolice    = "police_110"
+	ReferralAmbulance = "ambulance_120"
+	ReferralSchool    = "school_leadership"
+	ReferralOther     = "other"
+)
+
+// ValidReferral reports whether k is a referral kind.
+func ValidReferral(k string) bool {
+	switch k {
+	case ReferralHospital, ReferralParents, ReferralPolice, ReferralAmbulance, ReferralSchool, ReferralOther:
+		return true
+	}
+	return false
+}
+
+// Referral records a step taken outside the chat for a case.
+type Referral struct {
+	ID        int64     `json:"id"`
+	CaseID    string    `json:"case_id"`
+	HandoffID string    `json:"handoff_id,omitempty"`
+	Kind      string    `json:"kind"`
+	Detail    string    `json:"detail,omitempty"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+}
+
+// FollowUp is a task on a case with a due date.
+type FollowUp struct {
+	ID        int64      `json:"id"`
+	CaseID    string     `json:"case_id"`
+	Task      string     `json:"task"`
+	Due       time.Time  `json:"due"`
+	Assignee  string     `json:"assignee,omitempty"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	DoneAt    *time.Time `json:"done_at,omitempty"`
+	DoneBy    string     `json:"done_by,omitempty"`
+}
+
+// HandoffStore persists handoffs, escalation timers, alert attempts, staff
+// presence and case records. Every state change is one conditional statement
+// or one transaction, so concurrent nodes never read-then-write a decision.
+type HandoffStore interface {
+	// OpenHandoff, in one transaction, sets the conversation's mode to handoff,
+	// then either opens a waiting handoff (created) filed under the
+	// conversation's case, or merges into the conversation's open one, raising
+	// its level when the new level is higher (raised). A conversation has at
+	// most one open handoff. A missing conversation is ENOTFOUND.
+	OpenHandoff(ctx context.Context, nh NewHandoff) (h Handoff, created, raised bool, err error)
+	// Handoff returns one handoff or ENOTFOUND.
+	Handoff(ctx context.Context, id string) (Handoff, error)
+	// LatestHandoff returns a conversation's most recent handoff, or ENOTFOUND.
+	LatestHandoff(ctx context.Context, conversationID string) (Handoff, error)
+	// Handoffs lists handoffs, highest level first, then oldest.
+	Handoffs(ctx context.Context, f HandoffFilter) ([]Handoff, error)
+	// ClaimHandoff makes a waiting handoff active and staffID's, atomically: of
+	// concurrent claims exactly one succeeds and the rest get ECONFLICT.
+	// Unfired ladder timers are cancelled.
+	ClaimHandoff(ctx context.Context, id, staffID string, at time.Time) (Handoff, error)
+	// ReleaseHandoff returns an active handoff held by staffID ("" for any
+	// holder) to the queue, scheduling ladder from at.
+	ReleaseHandoff(ctx context.Context, id, staffID string, at time.Time, ladder []LadderStep) (Handoff, error)
+	// TransferHandoff gives an active handoff held by fromStaffID ("" for any
+	// holder) to toStaffID.
+	TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID string, at time.Time) (Handoff, error)
+	// CloseHandoff closes a handoff, sets the conversation's mode and cancels
+	// its timers, in one transaction. Closing a closed handoff is ECONFLICT;
+	// closing another counselor's is EFORBIDDEN unless AnyHolder.
+	CloseHandoff(ctx context.Context, id string, c CloseHandoff) (Handoff, error)
+
+	// AddTimer schedules a timer.
+	AddTimer(ctx context.Context, t Timer) error
+	// CancelTimers deletes unfired timers of a handoff ("" for every
+	// handoff), of a kind ("" for all kinds) and of a staff member ("" for
+	// any).
+	CancelTimers(ctx context.Context, handoffID, kind, staffID string) error
+	// TakeDueTimers marks up to limit unfired timers due at or before now as
+	// fired and returns them; a timer is returned to exactly one caller, on
+	// every node. Ladder timers also raise their handoff's Escalated.
+	TakeDueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)
+	// Timers returns a handoff's timers, fired or not, by due time.
+	Timers(ctx context.Context, handoffID string) ([]Timer, error)
+
+	// RecordAlertAttempt stores one delivery attempt.
+	RecordAlertAttempt(ctx context.Context, a AlertAttempt) error
+	// AlertAttempts returns a handoff's attempts ("" for all), oldest first.
+	AlertAttempts(ctx context.Context, handoffID string, limit int) ([]AlertAttempt, error)
+
+	// TouchPresence records that staff members have a live console at at.
+	TouchPresence(ctx context.Context, staffIDs []string, at time.Time) error
+	// Presence returns when a staff member last had a live console (zero if never).
+	Presence(ctx context.Context, staffID string) (time.Time, error)
+
+	// Case returns one case or ENOTFOUND.
+	Case(ctx context.Context, id string) (Case, error)
+	// Cases lists cases, highest risk first, then most recently updated.
+	Cases(ctx context.Context, f CaseFilter) ([]Case, error)
+	// SetCaseSubject renames a case (e.g. to a pseudonym); a taken subject is ECONFLICT.
+	SetCaseSubject(ctx context.Context, id, subject string, at time.Time) error
+	// SetCaseStatus opens or closes a case.
+	SetCaseStatus(ctx context.Context, id, status string, at time.Time) error
+	// AddCaseNote stores a note; a missing case is ENOTFOUND.
+	AddCaseNote(ctx context.Context, n CaseNote) (CaseNote, error)
+	// CaseNotes returns a case's notes, oldest first.
+	CaseNotes(ctx context.Context, caseID string) ([]CaseNote, error)
+	// AddReferral stores a referral; a missing case is ENOTFOUND.
+	AddReferral(ctx context.Context, r Referral) (Referral, error)
+	// Referrals returns a case's referrals, oldest first.
+	Referrals(ctx context.Context, caseID string) ([]Referral, error)
+	// AddFollowUp stores a follow-up task; a missing case is ENOTFOUND.
+	AddFollowUp(ctx context.Context, f FollowUp) (FollowUp, error)
+	// FollowUps returns a case's follow-ups ("" for every case's open ones), by due date.
+	FollowUps(ctx context.Context, caseID string) ([]FollowUp, error)
+	// CompleteFollowUp marks a follow-up done; done twice is ECONFLICT.
+	CompleteFollowUp(ctx context.Context, id int64, by string, at time.Time) (FollowUp, error)
+}

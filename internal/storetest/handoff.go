@@ -1,0 +1,462 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"xinqiao/internal/xinqiao"
+)
+
+func init() {
+	register("Handoff", func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		tests := []struct {
+			name string
+			fn   func(t *testing.T, s xinqiao.Store)
+		}{
+			{"OpenIsIdempotentAndRaises", testHandoffOpen},
+			{"QueueOrder", testHandoffQueue},
+			{"ConcurrentClaimsOneWinner", testHandoffClaimRace},
+			{"RefusalsLeaveStateUnchanged", testHandoffRefusals},
+			{"ReleaseTransferClose", testHandoffReleaseTransfer},
+			{"TimersFireOnce", testHandoffTimers},
+			{"AlertsAndPresence", testHandoffAlerts},
+			{"Cases", testHandoffCases},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+		}
+	})
+}
+
+// NewStaff stores a staff account with the given role and returns it.
+func NewStaff(tb testing.TB, s xinqiao.Store, username, role string) xinqiao.Staff {
+	tb.Helper()
+	st, err := s.CreateStaff(context.Background(), xinqiao.Staff{Username: username, DisplayName: username + "老师", Role: role, PasswordHash: "x"})
+	if err != nil {
+		tb.Fatalf("CreateStaff: %v", err)
+	}
+	return st
+}
+
+// hoT0 is a fixed, millisecond-exact start time for handoff tests.
+var hoT0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+var hoLadder = []xinqiao.LadderStep{{After: 60 * time.Second, Action: "duty"}, {After: 180 * time.Second, Action: "oncall"}}
+
+func openHandoff(t *testing.T, s xinqiao.Store, convID, level string, at time.Time) (xinqiao.Handoff, bool, bool) {
+	t.Helper()
+	h, created, raised, err := s.OpenHandoff(context.Background(), xinqiao.NewHandoff{ConversationID: convID, Level: level,
+		Categories: []string{"suicide"}, Rules: []string{"zh.rule." + level}, MessageSeq: 1, At: at, Ladder: hoLadder})
+	if err != nil {
+		t.Fatalf("OpenHandoff: %v", err)
+	}
+	return h, created, raised
+}
+
+func testHandoffOpen(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	if err := s.UpsertTerminal(ctx, xinqiao.Terminal{Code: "T-9", School: "七中", Place: "三楼走廊"}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewConversation(t, s, "T-9")
+	h, created, raised := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0)
+	if !created || raised || h.State != xinqiao.HandoffWaiting || h.Level != xinqiao.LevelHigh || h.School != "七中" ||
+		h.Place != "三楼走廊" || h.CaseID == "" || !h.OpenedAt.Equal(hoT0) || h.ClaimedAt != nil {
+		t.Fatalf("got %+v created=%v raised=%v, want a new waiting high handoff with school and place", h, created, raised)
+	}
+	conv, _ := s.Conversation(ctx, c.ID)
+	if conv.Mode != xinqiao.ModeHandoff {
+		t.Fatalf("got mode %q, want handoff", conv.Mode)
+	}
+	again, created, raised := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0.Add(time.Second))
+	if created || raised || again.ID != h.ID {
+		t.Fatalf("second open: got %s created=%v raised=%v, want the same handoff", again.ID, created, raised)
+	}
+	up, created, raised := openHandoff(t, s, c.ID, xinqiao.LevelImminent, hoT0.Add(100*time.Second))
+	if created || !raised || up.ID != h.ID || up.Level != xinqiao.LevelImminent || len(up.Reason) != 2 || len(up.Categories) != 1 {
+		t.Fatalf("raise: got %+v created=%v raised=%v", up, created, raised)
+	}
+	// The ladder is rescheduled from the opening: step 1 (60 s) is past, so due now.
+	ts, err := s.Timers(ctx, h.ID)
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("got %d timers, %v; want 2", len(ts), err)
+	}
+	if want := hoT0.Add(100 * time.Second); !ts[0].Due.Equal(want) || !ts[1].Due.Equal(hoT0.Add(180*time.Second)) {
+		t.Fatalf("got dues %v, %v; want %v and +180s", ts[0].Due, ts[1].Due, want)
+	}
+	down, _, raised := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0.Add(200*time.Second))
+	if raised || down.Level != xinqiao.LevelImminent {
+		t.Fatalf("got level %s raised=%v; a lower level must never lower it", down.Level, raised)
+	}
+	latest, err := s.LatestHandoff(ctx, c.ID)
+	if err != nil || latest.ID != h.ID {
+		t.Fatalf("LatestHandoff: got %+v, %v", latest, err)
+	}
+	cs, err := s.Case(ctx, h.CaseID)
+	if err != nil || cs.Subject != "terminal:T-9" || cs.RiskLevel != xinqiao.LevelImminent || cs.Handoffs != 1 || cs.School != "七中" {
+		t.Fatalf("got case %+v, %v", cs, err)
+	}
+	_, _, _, err = s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: "missing", Level: xinqiao.LevelHigh, At: hoT0})
+	wantCode(t, err, xinqiao.ENOTFOUND)
+	_, err = s.Handoff(ctx, "missing")
+	wantCode(t, err, xinqiao.ENOTFOUND)
+	_, err = s.LatestHandoff(ctx, "missing")
+	wantCode(t, err, xinqiao.ENOTFOUND)
+}
+
+func testHandoffQueue(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	var ids []string
+	for i, level := range []string{xinqiao.LevelHigh, xinqiao.LevelImminent, xinqiao.LevelHigh, xinqiao.LevelImminent} {
+		c, _ := NewConversation(t, s, "")
+		h, _, _ := openHandoff(t, s, c.ID, level, hoT0.Add(time.Duration(i)*time.Second))
+		ids = append(ids, h.ID)
+	}
+	got, err := s.Handoffs(ctx, xinqiao.HandoffFilter{States: []string{xinqiao.HandoffWaiting}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{ids[1], ids[3], ids[0], ids[2]}
+	if len(got) != len(want) {
+		t.Fatalf("got %d handoffs, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ID != want[i] {
+			t.Fatalf("position %d: got %s (%s), want %s: imminent first, then oldest", i, got[i].ID, got[i].Level, want[i])
+		}
+	}
+	st := NewStaff(t, s, "zhao", xinqiao.RoleCounselor)
+	if _, err := s.ClaimHandoff(ctx, ids[0], st.ID, hoT0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	active, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{States: []string{xinqiao.HandoffActive}})
+	if len(active) != 1 || active[0].ID != ids[0] || active[0].CounselorName != "zhao老师" {
+		t.Fatalf("got %+v, want the claimed handoff with its counselor's name", active)
+	}
+	mine, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{Counselor: st.ID})
+	all, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{})
+	if len(mine) != 1 || len(all) != 4 {
+		t.Fatalf("got %d mine and %d in all, want 1 and 4", len(mine), len(all))
+	}
+}
+
+func testHandoffClaimRace(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	c, _ := NewConversation(t, s, "")
+	h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelImminent, hoT0)
+	const n = 50
+	staff := make([]xinqiao.Staff, n)
+	for i := range staff {
+		staff[i] = NewStaff(t, s, fmt.Sprint("c", i), xinqiao.RoleCounselor)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	winners, conflicts := []string{}, 0
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			got, err := s.ClaimHandoff(ctx, h.ID, staff[i].ID, hoT0.Add(time.Second))
+			mu.Lock()
+			defer mu.Unlock()
+			switch xinqiao.ErrorCode(err) {
+			case "":
+				winners = append(winners, got.Counselor)
+			case xinqiao.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("claim: %v", err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if len(winners) != 1 || conflicts != n-1 {
+		t.Fatalf("got %d winners and %d conflicts, want 1 and %d", len(winners), conflicts, n-1)
+	}
+	got, _ := s.Handoff(ctx, h.ID)
+	if got.State != xinqiao.HandoffActive || got.Counselor != winners[0] || got.ClaimedAt == nil {
+		t.Fatalf("got %+v, want active and held by the winner %s", got, winners[0])
+	}
+	ts, _ := s.Timers(ctx, h.ID)
+	if len(ts) != 0 {
+		t.Fatalf("got %d timers after the claim, want the ladder cancelled", len(ts))
+	}
+}
+
+func testHandoffRefusals(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	a := NewStaff(t, s, "a", xinqiao.RoleCounselor)
+	b := NewStaff(t, s, "b", xinqiao.RoleCounselor)
+	c, _ := NewConversation(t, s, "")
+	h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0)
+	close1 := xinqiao.CloseHandoff{StaffID: a.ID, Outcome: xinqiao.OutcomeResolved, Mode: xinqiao.ModeAI, At: hoT0.Add(time.Minute)}
+	_, err := s.CloseHandoff(ctx, h.ID, close1)
+	wantCode(t, err, xinqiao.ECONFLICT) // waiting: claim it first
+	if _, err := s.ClaimHandoff(ctx, h.ID, a.ID, hoT0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.ClaimHandoff(ctx, h.ID, b.ID, hoT0.Add(2*time.Second))
+	wantCode(t, err, xinqiao.ECONFLICT)
+	_, err = s.CloseHandoff(ctx, h.ID, xinqiao.CloseHandoff{StaffID: b.ID, Outcome: xinqiao.OutcomeResolved, Mode: xinqiao.ModeAI, At: hoT0.Add(time.Minute)})
+	wantCode(t, err, xinqiao.EFORBIDDEN)
+	_, err = s.TransferHandoff(ctx, h.ID, b.ID, b.ID, hoT0.Add(time.Minute))
+	wantCode(t, err, xinqiao.EFORBIDDEN)
+	_, err = s.ReleaseHandoff(ctx, h.ID, b.ID, hoT0.Add(time.Minute), nil)
+	wantCode(t, err, xinqiao.EFORBIDDEN)
+	if got, _ := s.Handoff(ctx, h.ID); got.State != xinqiao.HandoffActive || got.Counselor != a.ID {
+		t.Fatalf("got %+v, want it still active and a's", got)
+	}
+	closed, err := s.CloseHandoff(ctx, h.ID, close1)
+	if err != nil || closed.State != xinqiao.HandoffClosed || closed.Outcome != xinqiao.OutcomeResolved || closed.ClosedAt == nil || closed.ClosedBy != a.ID {
+		t.Fatalf("close: got %+v, %v", closed, err)
+	}
+	if conv, _ := s.Conversation(ctx, c.ID); conv.Mode != xinqiao.ModeAI {
+		t.Fatalf("got mode %s after close, want ai", conv.Mode)
+	}
+	_, err = s.CloseHandoff(ctx, h.ID, close1)
+	wantCode(t, err, xinqiao.ECONFLICT)
+	_, err = s.ClaimHandoff(ctx, h.ID, b.ID, hoT0.Add(2*time.Minute))
+	wantCode(t, err, xinqiao.ECONFLICT)
+	_, err = s.ClaimHandoff(ctx, "missing", b.ID, hoT0)
+	wantCode(t, err, xinqiao.ENOTFOUND)
+	if got, _ := s.Handoff(ctx, h.ID); got.State != xinqiao.HandoffClosed || got.Counselor != a.ID || !got.ClosedAt.Equal(*closed.ClosedAt) {
+		t.Fatalf("got %+v, want it unchanged after the refusals", got)
+	}
+	// A new risky message opens a new handoff under the same case.
+	h2, created, _ := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0.Add(time.Hour))
+	if !created || h2.ID == h.ID || h2.CaseID != h.CaseID {
+		t.Fatalf("got %+v created=%v, want a new handoff in case %s", h2, created, h.CaseID)
+	}
+}
+
+func testHandoffReleaseTransfer(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	a := NewStaff(t, s, "a", xinqiao.RoleCounselor)
+	b := NewStaff(t, s, "b", xinqiao.RoleCounselor)
+	c, _ := NewConversation(t, s, "")
+	h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0)
+	if _, err := s.ClaimHandoff(ctx, h.ID, a.ID, hoT0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddTimer(ctx, xinqiao.Timer{HandoffID: h.ID, Kind: xinqiao.TimerGrace, StaffID: a.ID, Due: hoT0.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	moved, err := s.TransferHandoff(ctx, h.ID, a.ID, b.ID, hoT0.Add(2*time.Second))
+	if err != nil || moved.Counselor != b.ID || moved.CounselorName != "b老师" || moved.State != xinqiao.HandoffActive {
+		t.Fatalf("transfer: got %+v, %v", moved, err)
+	}
+	if ts, _ := s.Timers(ctx, h.ID); len(ts) != 0 {
+		t.Fatalf("got %d timers after transfer, want the grace timer cancelled", len(ts))
+	}
+	_, err = s.TransferHandoff(ctx, h.ID, "", "ghost", hoT0.Add(3*time.Second))
+	wantCode(t, err, xinqiao.ENOTFOUND)
+	back, err := s.ReleaseHandoff(ctx, h.ID, b.ID, hoT0.Add(10*time.Second), hoLadder)
+	if err != nil || back.State != xinqiao.HandoffWaiting || back.Counselor != "" || back.ClaimedAt != nil {
+		t.Fatalf("release: got %+v, %v", back, err)
+	}
+	ts, _ := s.Timers(ctx, h.ID)
+	if len(ts) != 2 || !ts[0].Due.Equal(hoT0.Add(70*time.Second)) {
+		t.Fatalf("got timers %+v, want the ladder again from the release", ts)
+	}
+	// A supervisor may close a waiting handoff and end the conversation.
+	sup := NewStaff(t, s, "sup", xinqiao.RoleSupervisor)
+	closed, err := s.CloseHandoff(ctx, h.ID, xinqiao.CloseHandoff{StaffID: sup.ID, AnyHolder: true, Outcome: xinqiao.OutcomeFalseAlarm,
+		Note: "误报", Mode: xinqiao.ModeEnded, At: hoT0.Add(time.Minute)})
+	if err != nil || closed.State != xinqiao.HandoffClosed || closed.Note != "误报" {
+		t.Fatalf("close: got %+v, %v", closed, err)
+	}
+	if conv, _ := s.Conversation(ctx, c.ID); conv.Mode != xinqiao.ModeEnded {
+		t.Fatalf("got mode %s, want ended", conv.Mode)
+	}
+	if ts, _ := s.Timers(ctx, h.ID); len(ts) != 0 {
+		t.Fatalf("got %d timers after close, want 0", len(ts))
+	}
+}
+
+func testHandoffTimers(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	var hs []xinqiao.Handoff
+	for range 5 {
+		c, _ := NewConversation(t, s, "")
+		h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelImminent, hoT0)
+		hs = append(hs, h)
+	}
+	none, err := s.TakeDueTimers(ctx, hoT0.Add(59*time.Second), 100)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("at 59 s: got %d timers, %v; want none", len(none), err)
+	}
+	// Eight takers race at 60 s: each of the five first steps goes to exactly one.
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts, err := s.TakeDueTimers(ctx, hoT0.Add(60*time.Second), 2)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			for _, tm := range ts {
+				seen[tm.ID]++
+				if tm.Step != 1 || tm.Action != "duty" || tm.Kind != xinqiao.TimerLadder || tm.FiredAt == nil {
+					t.Errorf("got %+v, want step 1 duty", tm)
+				}
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	rest, _ := s.TakeDueTimers(ctx, hoT0.Add(60*time.Second), 100)
+	for _, tm := range rest {
+		seen[tm.ID]++
+	}
+	if len(seen) != 5 {
+		t.Fatalf("got %d distinct timers fired at 60 s, want 5", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("timer %d fired %d times, want once", id, n)
+		}
+	}
+	if h, _ := s.Handoff(ctx, hs[0].ID); h.Escalated != 1 {
+		t.Fatalf("got escalated %d, want 1", h.Escalated)
+	}
+	late, _ := s.TakeDueTimers(ctx, hoT0.Add(time.Hour), 100)
+	if len(late) != 5 || late[0].Step != 2 || late[0].Action != "oncall" {
+		t.Fatalf("got %+v, want the five second steps", late)
+	}
+	if again, _ := s.TakeDueTimers(ctx, hoT0.Add(2*time.Hour), 100); len(again) != 0 {
+		t.Fatalf("got %d timers again, want none", len(again))
+	}
+	// Grace timers are cancelled per staff member.
+	st := NewStaff(t, s, "g", xinqiao.RoleCounselor)
+	for _, h := range hs[:2] {
+		if err := s.AddTimer(ctx, xinqiao.Timer{HandoffID: h.ID, Kind: xinqiao.TimerGrace, StaffID: st.ID, Due: hoT0.Add(3 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CancelTimers(ctx, "", xinqiao.TimerGrace, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.TakeDueTimers(ctx, hoT0.Add(4*time.Hour), 100); len(got) != 0 {
+		t.Fatalf("got %d timers after cancel, want 0", len(got))
+	}
+	wantCode(t, s.AddTimer(ctx, xinqiao.Timer{HandoffID: "missing", Kind: xinqiao.TimerGrace, Due: hoT0}), xinqiao.ENOTFOUND)
+}
+
+func testHandoffAlerts(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		a := xinqiao.AlertAttempt{HandoffID: "h1", Event: "opened", Audience: "counselors", Target: "robot", Attempt: i, OK: i == 3, Status: 500, Error: "boom", At: hoT0}
+		if err := s.RecordAlertAttempt(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as, err := s.AlertAttempts(ctx, "h1", 10)
+	if err != nil || len(as) != 3 || as[0].Attempt != 1 || as[2].OK != true || as[0].Error != "boom" || !as[0].At.Equal(hoT0) {
+		t.Fatalf("got %+v, %v", as, err)
+	}
+	st := NewStaff(t, s, "p", xinqiao.RoleCounselor)
+	if at, err := s.Presence(ctx, st.ID); err != nil || !at.IsZero() {
+		t.Fatalf("got %v, %v; want zero", at, err)
+	}
+	if err := s.TouchPresence(ctx, []string{st.ID}, hoT0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchPresence(ctx, []string{st.ID}, hoT0); err != nil {
+		t.Fatal(err)
+	}
+	if at, _ := s.Presence(ctx, st.ID); !at.Equal(hoT0.Add(time.Minute)) {
+		t.Fatalf("got %v, want the latest touch", at)
+	}
+}
+
+func testHandoffCases(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	st := NewStaff(t, s, "w", xinqiao.RoleCounselor)
+	if err := s.UpsertTerminal(ctx, xinqiao.Terminal{Code: "T-1", School: "一中", Place: "图书馆"}); err != nil {
+		t.Fatal(err)
+	}
+	c1, _ := NewConversation(t, s, "T-1")
+	c2, _ := NewConversation(t, s, "T-1")
+	c3, _ := NewConversation(t, s, "")
+	h1, _, _ := openHandoff(t, s, c1.ID, xinqiao.LevelHigh, hoT0)
+	h2, _, _ := openHandoff(t, s, c2.ID, xinqiao.LevelImminent, hoT0.Add(time.Minute))
+	h3, _, _ := openHandoff(t, s, c3.ID, xinqiao.LevelHigh, hoT0.Add(2*time.Minute))
+	if h1.CaseID != h2.CaseID || h3.CaseID == h1.CaseID {
+		t.Fatalf("got cases %s %s %s, want the terminal's two together and the anonymous one apart", h1.CaseID, h2.CaseID, h3.CaseID)
+	}
+	n, err := s.AddCaseNote(ctx, xinqiao.CaseNote{CaseID: h1.CaseID, HandoffID: h1.ID, Author: st.ID, Text: "已联系班主任", At: hoT0})
+	if err != nil || n.ID == 0 {
+		t.Fatalf("got %+v, %v", n, err)
+	}
+	_, err = s.AddCaseNote(ctx, xinqiao.CaseNote{CaseID: "missing", Author: st.ID, Text: "x", At: hoT0})
+	wantCode(t, err, xinqiao.ENOTFOUND)
+	notes, _ := s.CaseNotes(ctx, h1.CaseID)
+	if len(notes) != 1 || notes[0].AuthorName != "w老师" || notes[0].Text != "已联系班主任" {
+		t.Fatalf("got %+v", notes)
+	}
+	if _, err := s.AddReferral(ctx, xinqiao.Referral{CaseID: h1.CaseID, Kind: xinqiao.ReferralParents, By: st.ID, At: hoT0}); err != nil {
+		t.Fatal(err)
+	}
+	refs, _ := s.Referrals(ctx, h1.CaseID)
+	if len(refs) != 1 || refs[0].Kind != xinqiao.ReferralParents {
+		t.Fatalf("got %+v", refs)
+	}
+	fu, err := s.AddFollowUp(ctx, xinqiao.FollowUp{CaseID: h1.CaseID, Task: "一周后回访", Due: hoT0.Add(7 * 24 * time.Hour), CreatedBy: st.ID, CreatedAt: hoT0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	overdue, _ := s.Cases(ctx, xinqiao.CaseFilter{OverdueAt: hoT0.Add(8 * 24 * time.Hour)})
+	if len(overdue) != 1 || overdue[0].ID != h1.CaseID {
+		t.Fatalf("got %+v, want the case with the overdue follow-up", overdue)
+	}
+	if got, _ := s.Cases(ctx, xinqiao.CaseFilter{OverdueAt: hoT0.Add(24 * time.Hour)}); len(got) != 0 {
+		t.Fatalf("got %d cases overdue after a day, want 0", len(got))
+	}
+	open, _ := s.FollowUps(ctx, "")
+	if len(open) != 1 || open[0].Task != "一周后回访" {
+		t.Fatalf("got %+v", open)
+	}
+	done, err := s.CompleteFollowUp(ctx, fu.ID, st.ID, hoT0.Add(time.Hour))
+	if err != nil || done.DoneAt == nil || done.DoneBy != st.ID {
+		t.Fatalf("got %+v, %v", done, err)
+	}
+	_, err = s.CompleteFollowUp(ctx, fu.ID, st.ID, hoT0.Add(time.Hour))
+	wantCode(t, err, xinqiao.ECONFLICT)
+	_, err = s.CompleteFollowUp(ctx, 999999, st.ID, hoT0)
+	wantCode(t, err, xinqiao.ENOTFOUND)
+	all, _ := s.Cases(ctx, xinqiao.CaseFilter{})
+	if len(all) != 2 || all[0].ID != h1.CaseID || all[0].RiskLevel != xinqiao.LevelImminent || all[0].Handoffs != 2 {
+		t.Fatalf("got %+v, want the imminent terminal case first with 2 handoffs", all)
+	}
+	if got, _ := s.Cases(ctx, xinqiao.CaseFilter{School: "一中"}); len(got) != 1 {
+		t.Fatalf("got %d cases for 一中, want 1", len(got))
+	}
+	if got, _ := s.Cases(ctx, xinqiao.CaseFilter{MinLevel: xinqiao.LevelImminent}); len(got) != 1 {
+		t.Fatalf("got %d imminent cases, want 1", len(got))
+	}
+	if err := s.SetCaseSubject(ctx, h3.CaseID, "小雨", hoT0); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.SetCaseSubject(ctx, h1.CaseID, "小雨", hoT0), xinqiao.ECONFLICT)
+	if err := s.SetCaseStatus(ctx, h3.CaseID, xinqiao.CaseClosed, hoT0); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Cases(ctx, xinqiao.CaseFilter{Subject: "小雨", Status: xinqiao.CaseClosed}); len(got) != 1 {
+		t.Fatalf("got %d, want the renamed closed case", len(got))
+	}
+	wantCode(t, s.SetCaseStatus(ctx, "missing", xinqiao.CaseClosed, hoT0), xinqiao.ENOTFOUND)
+	byCase, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{CaseID: h1.CaseID})
+	if len(byCase) != 2 {
+		t.Fatalf("got %d handoffs in the case, want 2", len(byCase))
+	}
+}
