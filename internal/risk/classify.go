@@ -1,0 +1,440 @@
+package risk
+
+import (
+	"sort"
+)
+
+// maxMatches bounds the matches reported for one message.
+const maxMatches = 64
+
+// personWindow is how far back (normalised runes) the subject of a match is
+// looked for, within its clause.
+const personWindow = 24
+
+type occ struct{ start, end int32 }
+
+type cand struct {
+	rule       int32
+	start, end int32
+}
+
+// scratch holds per-call buffers, reused through a sync.Pool.
+type scratch struct {
+	nt    normText
+	hits  []hit
+	sets  [][]occ
+	cands []cand
+}
+
+// Classify reads one message (layer 1). It never panics: if classification
+// fails, the result is High with category crisis and Failed set, and
+// PanicsTotal is incremented.
+func (c *Classifier) Classify(text string) (res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			PanicsTotal.Inc()
+			res = Result{Level: High, Categories: []Category{Crisis}, Rules: []string{}, Failed: true}
+		}
+	}()
+	if testHookClassify != nil {
+		testHookClassify(text)
+	}
+	return c.classify(text)
+}
+
+// testHookClassify lets tests force a panic inside Classify.
+var testHookClassify func(string)
+
+func (c *Classifier) classify(text string) Result {
+	sc := c.pool.Get().(*scratch)
+	defer c.pool.Put(sc)
+	nt := &sc.nt
+	normalize(text, nt)
+	rs := nt.runes
+	sc.hits = c.ac.scan(rs, sc.hits[:0])
+
+	if cap(sc.sets) < len(c.sets) {
+		sc.sets = make([][]occ, len(c.sets))
+	}
+	sc.sets = sc.sets[:len(c.sets)]
+	for i := range sc.sets {
+		sc.sets[i] = sc.sets[i][:0]
+	}
+	sc.cands = sc.cands[:0]
+
+	// keep hits whose Latin ends fall on word boundaries
+	hits := sc.hits[:0]
+	for _, h := range sc.hits {
+		ti := &c.terms[h.term]
+		if ti.latinStart && h.start > 0 && isLatinAlnum(rs[h.start-1]) {
+			continue
+		}
+		if ti.latinEnd && int(h.end) < len(rs) && isLatinAlnum(rs[h.end]) {
+			continue
+		}
+		hits = append(hits, h)
+	}
+	sc.hits = hits
+
+	for _, h := range hits {
+		ti := &c.terms[h.term]
+		for _, s := range ti.sets {
+			sc.sets[s] = append(sc.sets[s], occ{h.start, h.end})
+		}
+	}
+	// a set's occurrences inside an occurrence of its shield set are dropped
+	// ("不" inside "忍不住" or "是不是" is no negation)
+	for si, sh := range c.shield {
+		if sh >= 0 && len(sc.sets[si]) > 0 && len(sc.sets[sh]) > 0 {
+			sc.sets[si] = dropShielded(sc.sets[si], sc.sets[sh])
+		}
+	}
+	for _, h := range hits {
+		ti := &c.terms[h.term]
+		for _, u := range ti.rules {
+			if u.piece != 0 {
+				continue
+			}
+			r := c.rules[u.rule]
+			a := r.alts[u.alt]
+			if len(a.pieces) == 1 {
+				sc.cands = append(sc.cands, cand{u.rule, h.start, h.end})
+				continue
+			}
+			if end, ok := extend(hits, a.pieces[1:], h.end, r.gap); ok {
+				sc.cands = append(sc.cands, cand{u.rule, h.start, end})
+			}
+		}
+	}
+	if len(sc.cands) == 0 {
+		return Result{}
+	}
+	sort.Slice(sc.cands, func(i, j int) bool {
+		a, b := sc.cands[i], sc.cands[j]
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		if a.end != b.end {
+			return a.end < b.end
+		}
+		return a.rule < b.rule
+	})
+
+	var res Result
+	var sig uint64
+	anyTopic := len(sc.sets[c.topic]) > 0
+	resolved := len(sc.sets[c.resolved]) > 0
+	var last cand
+	for i, cd := range sc.cands {
+		if i > 0 && cd == last {
+			continue
+		}
+		last = cd
+		r := c.rules[cd.rule]
+		if !c.holds(sc, nt, r, cd) {
+			continue
+		}
+		lvl, cat := r.level, r.category
+		other, second := false, false
+		if r.self {
+			switch c.subjectOf(sc, nt, cd.start) {
+			case subjOther:
+				other = true
+				cat = ConcernForOther
+				if lvl > r.otherMax {
+					lvl = r.otherMax
+				}
+			case subjSecond:
+				second = true
+			}
+		}
+		capped := second
+		if capped && lvl > Low {
+			lvl = Low
+		}
+		if !r.strong {
+			if (other && anyTopic) || c.inSentence(sc.sets[c.topic], nt, cd.start) {
+				capped = true
+			} else if resolved && c.pastBefore(sc, nt, cd.start) {
+				capped = true
+			}
+			if capped && lvl > Low {
+				lvl = Low
+			}
+		}
+		if !other && !capped {
+			sig |= r.signals
+		}
+		if len(res.Matches) < maxMatches {
+			s, e := nt.origSpan(int(cd.start), int(cd.end))
+			res.Matches = append(res.Matches, Match{Rule: r.id, Category: cat, Level: lvl, Start: s, End: e, Text: runeSlice(text, s, e)})
+		}
+		if lvl > res.Level {
+			res.Level = lvl
+		}
+		if lvl > None {
+			res.Categories = addCategory(res.Categories, cat)
+		}
+		res.Rules = addString(res.Rules, r.id)
+	}
+	res.Matches = mergeMatches(res.Matches, text)
+	for _, k := range c.combos {
+		if sig&k.when == k.when {
+			if k.level > res.Level {
+				res.Level = k.level
+			}
+			if k.level > None {
+				res.Categories = addCategory(res.Categories, k.category)
+			}
+			res.Rules = addString(res.Rules, k.id)
+		}
+	}
+	res.Signals = c.signalNames(sig)
+	sort.Slice(res.Categories, func(i, j int) bool { return categoryRank(res.Categories[i]) < categoryRank(res.Categories[j]) })
+	return res
+}
+
+// extend finds the remaining pieces of a gapped pattern in order, each
+// starting at most gap runes after the previous one ends.
+func extend(hits []hit, pieces []int32, from int32, gap int32) (int32, bool) {
+	for _, p := range pieces {
+		best := int32(-1)
+		for _, h := range hits {
+			if h.term == p && h.start >= from && h.start-from <= gap {
+				if best < 0 || h.end < best {
+					best = h.end
+				}
+			}
+		}
+		if best < 0 {
+			return 0, false
+		}
+		from = best
+	}
+	return from, true
+}
+
+// holds checks a rule's unless and need conditions around a candidate.
+func (c *Classifier) holds(sc *scratch, nt *normText, r *rule, cd cand) bool {
+	for _, k := range r.unless {
+		if c.condMet(sc.sets[k.set], nt, k, cd) {
+			return false
+		}
+	}
+	for _, k := range r.need {
+		if !c.condMet(sc.sets[k.set], nt, k, cd) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Classifier) condMet(os []occ, nt *normText, k cond, cd cand) bool {
+	sent := nt.sent[cd.start]
+	for _, o := range os {
+		switch k.dir {
+		case dirMessage:
+			return true
+		case dirSentence:
+			if nt.sent[o.start] == sent || nt.sent[o.end-1] == sent {
+				return true
+			}
+		case dirBefore, dirAfter, dirAround:
+			if (k.dir == dirBefore || k.dir == dirAround) && o.end <= cd.start && cd.start-o.end <= k.n && sameClause(nt, o.end, cd.start) {
+				return true
+			}
+			if (k.dir == dirAfter || k.dir == dirAround) && o.start >= cd.end && o.start-cd.end <= k.n && sameClause(nt, cd.end, o.start) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameClause reports that no clause or sentence boundary lies before any
+// rune in (a, b]: "我好累，想死" keeps 累 away from 想死.
+func sameClause(nt *normText, a, b int32) bool {
+	for i := a; i <= b && int(i) < len(nt.brk); i++ {
+		if i > a || a == b {
+			if nt.brk[i] >= brkClause {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+type subject uint8
+
+const (
+	subjSelf subject = iota
+	subjOther
+	subjSecond
+)
+
+// subjectOf finds the nearest person marker before start: first in the same
+// clause, then back through the sentence, at most personWindow runes. No
+// marker means the speaker.
+func (c *Classifier) subjectOf(sc *scratch, nt *normText, start int32) subject {
+	clause := start
+	for clause > 0 && nt.brk[clause] < brkClause {
+		clause--
+	}
+	lo := start - personWindow
+	if lo < clause {
+		// the clause is short: allow earlier clauses of the same sentence
+		for lo < clause && nt.sent[max32(lo, 0)] != nt.sent[start] {
+			lo++
+		}
+	}
+	if lo < 0 {
+		lo = 0
+	}
+	best := func(from int32, withSecond bool) (subject, bool) {
+		bestEnd, bestLen, who := int32(-1), int32(0), subjSelf
+		look := func(os []occ, s subject) {
+			for _, o := range os {
+				if o.start < from || o.start > start {
+					continue
+				}
+				l := o.end - o.start
+				if o.end > bestEnd || (o.end == bestEnd && l > bestLen) {
+					bestEnd, bestLen, who = o.end, l, s
+				}
+			}
+		}
+		look(sc.sets[c.first], subjSelf)
+		look(sc.sets[c.other], subjOther)
+		if withSecond {
+			look(sc.sets[c.second], subjSecond)
+		}
+		return who, bestEnd >= 0
+	}
+	if who, ok := best(clause, true); ok {
+		return who
+	}
+	who, _ := best(lo, false)
+	return who
+}
+
+func max32(a, b int32) int32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func dropShielded(os, shield []occ) []occ {
+	out := os[:0]
+	for _, o := range os {
+		covered := false
+		for _, s := range shield {
+			if s.start <= o.start && o.end <= s.end && s.end-s.start > o.end-o.start {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (c *Classifier) inSentence(os []occ, nt *normText, start int32) bool {
+	sent := nt.sent[start]
+	for _, o := range os {
+		if nt.sent[o.start] == sent {
+			return true
+		}
+	}
+	return false
+}
+
+// pastBefore reports a past-time marker before start in the same sentence.
+func (c *Classifier) pastBefore(sc *scratch, nt *normText, start int32) bool {
+	sent := nt.sent[start]
+	for _, o := range sc.sets[c.past] {
+		if o.end <= start+2 && nt.sent[o.start] == sent {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Classifier) signalNames(sig uint64) []string {
+	if sig == 0 {
+		return nil
+	}
+	var out []string
+	for i, n := range c.signals {
+		if sig&(1<<uint(i)) != 0 {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func addCategory(cs []Category, c Category) []Category {
+	for _, x := range cs {
+		if x == c {
+			return cs
+		}
+	}
+	return append(cs, c)
+}
+
+func addString(ss []string, s string) []string {
+	for _, x := range ss {
+		if x == s {
+			return ss
+		}
+	}
+	return append(ss, s)
+}
+
+// runeSlice returns the runes [s,e) of text.
+func runeSlice(text string, s, e int) string {
+	i, start, end := 0, -1, len(text)
+	for b := range text {
+		if i == s {
+			start = b
+		}
+		if i == e {
+			end = b
+			break
+		}
+		i++
+	}
+	if start < 0 {
+		return ""
+	}
+	return text[start:end]
+}
+
+// mergeMatches joins overlapping matches of the same rule into one span.
+func mergeMatches(ms []Match, text string) []Match {
+	out := ms[:0]
+	for _, m := range ms {
+		merged := false
+		for i := len(out) - 1; i >= 0; i-- {
+			p := &out[i]
+			if p.Rule == m.Rule && p.Category == m.Category && m.Start < p.End {
+				if m.End > p.End {
+					p.End = m.End
+					p.Text = runeSlice(text, p.Start, p.End)
+				}
+				if m.Level > p.Level {
+					p.Level = m.Level
+				}
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, m)
+		}
+	}
+	return out
+}

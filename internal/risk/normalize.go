@@ -1,0 +1,233 @@
+package risk
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Boundary strengths recorded before a normalised rune: they keep the sentence
+// structure that normalisation removes, for context windows only (matching
+// ignores them, so "自.杀" and "自 杀" still match "自杀").
+const (
+	brkNone     = 0
+	brkSpace    = 1 // spaces and decorative punctuation
+	brkClause   = 2 // ， , ; ： 、
+	brkSentence = 3 // 。 ！ ？ ! ? . … newline
+)
+
+// normText is text after normalisation, with a map back to the original.
+type normText struct {
+	runes []rune  // normalised runes
+	orig  []int32 // original rune index of each normalised rune
+	brk   []uint8 // boundary strength before each normalised rune
+	sent  []int32 // sentence number of each normalised rune
+	n     int     // rune count of the original text
+}
+
+func (t *normText) reset() {
+	t.runes = t.runes[:0]
+	t.orig = t.orig[:0]
+	t.brk = t.brk[:0]
+	t.sent = t.sent[:0]
+	t.n = 0
+}
+
+// origSpan maps a normalised span [s,e) to the original rune span.
+func (t *normText) origSpan(s, e int) (int, int) {
+	if s >= e || e > len(t.orig) {
+		return 0, 0
+	}
+	return int(t.orig[s]), int(t.orig[e-1]) + 1
+}
+
+func isIgnorable(r rune) bool {
+	switch {
+	case r == 0x200B, r == 0x200C, r == 0x200D, r == 0x2060, r == 0xFEFF, r == 0x00AD:
+		return true
+	case r >= 0xFE00 && r <= 0xFE0F: // variation selectors
+		return true
+	case r >= 0x1F3FB && r <= 0x1F3FF: // skin tones
+		return true
+	case r == '\'' || r == 0x2018 || r == 0x2019 || r == '`' || r == 0x00B4:
+		return true // apostrophes: "don't" → "dont", "i'm" → "im"
+	case r >= 0x0300 && r <= 0x036F: // combining marks
+		return true
+	}
+	return false
+}
+
+func boundaryOf(r rune) uint8 {
+	switch r {
+	case '。', '！', '？', '!', '?', '.', '…', '\n', '\r', '｡', '；', ';':
+		return brkSentence
+	case '，', ',', '：', ':', '、', '﹐', '､':
+		return brkClause
+	}
+	return brkSpace
+}
+
+func isLatinAlnum(r rune) bool {
+	return (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || (r >= 'A' && r <= 'Z')
+}
+
+// isContent reports whether r is kept (letters, digits, CJK, emoji and other
+// symbols); everything else is a separator.
+func isContent(r rune) bool {
+	if r < 0x80 {
+		return isLatinAlnum(r)
+	}
+	if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		return true
+	}
+	return unicode.Is(unicode.So, r)
+}
+
+// foldRune maps one original rune to its normalised form, or -1 if it is a
+// separator. Full-width forms become half-width, letters are lowercased and
+// the traditional characters our rules use become simplified.
+func foldRune(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		r -= 0xFEE0
+	} else if r == 0x3000 {
+		r = ' '
+	}
+	if r < 0x80 {
+		if r >= 'A' && r <= 'Z' {
+			return r + 32
+		}
+		if isLatinAlnum(r) {
+			return r
+		}
+		return -1
+	}
+	if !isContent(r) {
+		return -1
+	}
+	if r >= 0x3400 && r <= 0x9FFF {
+		if s, ok := tradToSimp[r]; ok {
+			return s
+		}
+		return r
+	}
+	return unicode.ToLower(r)
+}
+
+// normalize fills t from text.
+func normalize(text string, t *normText) {
+	t.reset()
+	var pending uint8
+	var sent int32
+	prevLatin := false
+	idx := 0
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		cur := idx
+		idx++
+		if isIgnorable(r) {
+			continue
+		}
+		f := foldRune(r)
+		if f < 0 {
+			if b := boundaryOf(r); b > pending {
+				pending = b
+			}
+			continue
+		}
+		latin := isLatinAlnum(f)
+		if pending > 0 && len(t.runes) > 0 {
+			if pending >= brkSentence {
+				sent++
+			}
+			if latin && prevLatin {
+				// keep one space between Latin words, mapped to the first
+				// original rune of the current word (never an empty span).
+				t.runes = append(t.runes, ' ')
+				t.orig = append(t.orig, int32(cur))
+				t.brk = append(t.brk, pending)
+				t.sent = append(t.sent, sent)
+				pending = brkNone
+			}
+		}
+		t.runes = append(t.runes, f)
+		t.orig = append(t.orig, int32(cur))
+		t.brk = append(t.brk, pending)
+		t.sent = append(t.sent, sent)
+		pending = brkNone
+		prevLatin = latin
+	}
+	t.n = idx
+	joinSpelledOut(t)
+}
+
+// joinSpelledOut removes the spaces in runs of three or more single Latin
+// letters ("k i l l  m e" → "kill me" is beyond it, but "k i l l" → "kill").
+func joinSpelledOut(t *normText) {
+	rs := t.runes
+	n := len(rs)
+	// quick check: any single letter followed by a space and a single letter?
+	found := false
+	for i := 0; i+2 < n; i++ {
+		if rs[i+1] == ' ' && isLatinAlnum(rs[i]) && isLatinAlnum(rs[i+2]) &&
+			(i == 0 || !isLatinAlnum(rs[i-1])) && (i+3 >= n || !isLatinAlnum(rs[i+3])) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return
+	}
+	single := func(i int) bool { // rs[i] is a one-letter word
+		return isLatinAlnum(rs[i]) && (i == 0 || !isLatinAlnum(rs[i-1])) && (i+1 >= n || !isLatinAlnum(rs[i+1]))
+	}
+	drop := make([]bool, n)
+	for i := 0; i < n; {
+		if !single(i) {
+			i++
+			continue
+		}
+		j := i
+		count := 1
+		for j+2 < n && rs[j+1] == ' ' && single(j+2) {
+			j += 2
+			count++
+		}
+		if count >= 3 {
+			for k := i + 1; k < j; k += 2 {
+				drop[k] = true
+			}
+		}
+		i = j + 1
+	}
+	w := 0
+	for i := 0; i < n; i++ {
+		if drop[i] {
+			continue
+		}
+		t.runes[w], t.orig[w], t.brk[w], t.sent[w] = t.runes[i], t.orig[i], t.brk[i], t.sent[i]
+		w++
+	}
+	t.runes, t.orig, t.brk, t.sent = t.runes[:w], t.orig[:w], t.brk[:w], t.sent[:w]
+}
+
+// normalizeString is normalize for rule patterns: it returns only the runes.
+func normalizeString(s string) string {
+	var t normText
+	normalize(s, &t)
+	return string(t.runes)
+}
+
+// tradToSimp maps the traditional characters that appear in our rules (and
+// their close neighbours) to simplified ones. It is deliberately small: the
+// rules are written in simplified Chinese, and only characters they use matter.
+var tradToSimp = map[rune]rune{}
+
+func init() {
+	pairs := "著着殺杀嗎吗會会樓楼藥药們们說说沒没為为點点時时後后個个這这裡里來来過过還还開开關关難难覺觉傷伤絕绝壓压學学媽妈對对讓让頂顶燒烧繩绳橋桥農农結结離离別别見见負负罵骂強强姦奸親亲給给東东遺遗書书準准備备計计劃划現现經经聽听麼么邊边無无樂乐憂忧鬱郁厭厌煩烦愛爱幫帮殘残與与從从體体頭头線线電电話话劇剧聞闻節节課课題题試试寫写讀读報报導导槍枪醫医鎮镇靜静劑剂隨随應应該该夠够帶带錢钱遠远種种樣样實实萬万條条斷断盡尽脫脱釋释倆俩場场氣气悶闷慘惨憤愤恨恨臉脸膽胆腦脑腳脚懷怀聲声願愿意意寧宁濟济緒绪癥症穩稳歡欢喪丧屍尸墳坟葬葬埋埋刪删訊讯謝谢辭辞諒谅戀恋紮扎劃划傳传訴诉欺欺凌凌霸霸侮侮辱辱摸摸猥猥褻亵騷骚擾扰迫迫碰碰廁厕術术極极獄狱腫肿毆殴揍揍頓顿罰罚逼逼燙烫鞭鞭棍棍皮皮帶带囉啰嚟嚟佢佢嘅嘅噉噉啲啲喺喺攰攰攞攞諗谂哋哋冇冇咁咁嘢嘢畀畀睇睇嗰嗰瞓瞓攬揽講讲"
+	rs := []rune(pairs)
+	for i := 0; i+1 < len(rs); i += 2 {
+		if rs[i] != rs[i+1] {
+			tradToSimp[rs[i]] = rs[i+1]
+		}
+	}
+}

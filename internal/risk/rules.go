@@ -1,0 +1,758 @@
+package risk
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:embed rules/*.rules
+var embedded embed.FS
+
+// RuleExt is the file extension of rule files, embedded or in an override folder.
+const RuleExt = ".rules"
+
+// Sets that the classifier's built-in context logic uses. Every rule set must
+// define them (the embedded files do; override files may extend them with +=).
+const (
+	SetFirstPerson = "first_person"  // 我, i, me … : the speaker is the subject
+	SetOtherPerson = "other_person"  // 她, 朋友, my friend … : someone else is
+	SetTopic       = "topic"         // 作文, 新闻, 电影, essay, movie … : talk about the topic
+	SetPast        = "past"          // 以前, 曾经, used to …
+	SetResolved    = "resolved"      // 现在好多了, i'm better now …
+	SetSecond      = "second_person" // 你, you … : the speaker asks about the listener
+)
+
+// ShieldSuffix names a set's shield: occurrences of set X inside an
+// occurrence of set X_shield are ignored ("不" inside "忍不住").
+const ShieldSuffix = "_shield"
+
+var builtinSets = []string{SetFirstPerson, SetOtherPerson, SetTopic, SetPast, SetResolved, SetSecond}
+
+type direction uint8
+
+const (
+	dirBefore direction = iota
+	dirAfter
+	dirAround
+	dirSentence
+	dirMessage
+)
+
+var dirNames = map[string]direction{"before": dirBefore, "after": dirAfter, "around": dirAround, "sentence": dirSentence, "message": dirMessage}
+
+// cond is a context requirement: a set occurring near a match.
+type cond struct {
+	set int
+	dir direction
+	n   int32
+}
+
+type alt struct {
+	pieces []int32 // term ids, in order; more than one means "a * b" with a gap
+}
+
+// rule is one compiled rule.
+type rule struct {
+	id       string
+	lang     string
+	category Category
+	level    Level
+	signals  uint64
+	sigNames []string
+	alts     []alt
+	unless   []cond
+	need     []cond
+	self     bool  // apply the third-person check
+	otherMax Level // the highest level when the subject is someone else
+	strong   bool // not capped by topic talk or resolved past
+	gap      int32
+	note     string
+	file     string
+	line     int
+	patterns []string
+}
+
+type combo struct {
+	id       string
+	when     uint64
+	whenStr  []string
+	level    Level
+	category Category
+	file     string
+	line     int
+}
+
+type use struct {
+	rule, alt, piece int32
+}
+
+type termInfo struct {
+	latinStart, latinEnd bool
+	rules                []use
+	sets                 []int32
+}
+
+// Classifier is a compiled rule set. It is safe for concurrent use.
+type Classifier struct {
+	ac      *automaton
+	terms   []termInfo
+	rules   []*rule
+	combos  []combo
+	sets    []string // set names by index
+	signals []string // signal names by bit
+	setIdx  map[string]int
+
+	first, other, second, topic, past, resolved int
+	shield                                      []int // set index → its shield set index, or -1
+
+	pool sync.Pool
+}
+
+// RuleInfo describes one loaded rule, for a counselor page or a rule listing.
+type RuleInfo struct {
+	ID       string   `json:"id"`
+	Lang     string   `json:"lang"`
+	Category Category `json:"category"`
+	Level    Level    `json:"level"`
+	Signals  []string `json:"signals,omitempty"`
+	Patterns []string `json:"patterns"`
+	Note     string   `json:"note,omitempty"`
+	Source   string   `json:"source"` // file:line
+}
+
+// Rules lists the loaded rules and combinations (combinations have no
+// patterns; their Signals are the signals they need), sorted by id.
+func (c *Classifier) Rules() []RuleInfo {
+	out := make([]RuleInfo, 0, len(c.rules)+len(c.combos))
+	for _, r := range c.rules {
+		out = append(out, RuleInfo{ID: r.id, Lang: r.lang, Category: r.category, Level: r.level,
+			Signals: r.sigNames, Patterns: r.patterns, Note: r.note, Source: fmt.Sprintf("%s:%d", r.file, r.line)})
+	}
+	for _, k := range c.combos {
+		out = append(out, RuleInfo{ID: k.id, Lang: "any", Category: k.category, Level: k.level,
+			Signals: k.whenStr, Patterns: []string{}, Source: fmt.Sprintf("%s:%d", k.file, k.line)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ---- parsing ----
+
+type rawField struct {
+	key, val string
+	line     int
+}
+
+type rawBlock struct {
+	kind   string // "rule", "combo"
+	id     string
+	file   string
+	line   int
+	fields []rawField
+}
+
+type rawSet struct {
+	name   string
+	alts   []string
+	file   string
+	line   int
+	extend bool
+}
+
+type parsed struct {
+	blocks   []*rawBlock
+	sets     []rawSet
+	disables []rawField // val = id
+}
+
+var (
+	idRe     = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_\-]+)*$`)
+	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	macroRe  = regexp.MustCompile(`\{([^{}]*)\}`)
+	ruleKeys = map[string]bool{"lang": true, "category": true, "level": true, "signals": true, "match": true,
+		"unless": true, "need": true, "person": true, "context": true, "gap": true, "note": true, "other": true}
+	comboKeys = map[string]bool{"when": true, "level": true, "category": true, "note": true}
+)
+
+func parseFile(name string, r io.Reader, p *parsed, override bool) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	var cur *rawBlock
+	ln := 0
+	for sc.Scan() {
+		ln++
+		line := strings.TrimSpace(sc.Text())
+		if ln == 1 {
+			line = strings.TrimPrefix(line, "\uFEFF")
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		errf := func(format string, a ...any) error {
+			return fmt.Errorf("%s:%d: %s", name, ln, fmt.Sprintf(format, a...))
+		}
+		word, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		switch word {
+		case "set":
+			cur = nil
+			ext := false
+			nm, val, ok := strings.Cut(rest, "+=")
+			if ok {
+				ext = true
+			} else if nm, val, ok = strings.Cut(rest, "="); !ok {
+				return errf("set needs \"set NAME = a | b\"")
+			}
+			nm = strings.TrimSpace(nm)
+			if !nameRe.MatchString(nm) {
+				return errf("bad set name %q (lowercase letters, digits, _)", nm)
+			}
+			alts, err := splitAlts(val)
+			if err != nil {
+				return errf("%v", err)
+			}
+			p.sets = append(p.sets, rawSet{name: nm, alts: alts, file: name, line: ln, extend: ext})
+			continue
+		case "rule", "combo":
+			if !idRe.MatchString(rest) {
+				return errf("bad %s id %q (lowercase, dots, digits, _ and -)", word, rest)
+			}
+			cur = &rawBlock{kind: word, id: rest, file: name, line: ln}
+			p.blocks = append(p.blocks, cur)
+			continue
+		case "disable":
+			if !override {
+				return errf("disable is only for override files")
+			}
+			cur = nil
+			p.disables = append(p.disables, rawField{key: name, val: rest, line: ln})
+			continue
+		}
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			return errf("want \"set\", \"rule\", \"combo\" or \"key: value\", got %q", truncate(line))
+		}
+		key = strings.ToLower(strings.TrimSpace(key))
+		if cur == nil {
+			return errf("field %q outside a rule or combo", key)
+		}
+		keys := ruleKeys
+		if cur.kind == "combo" {
+			keys = comboKeys
+		}
+		if !keys[key] {
+			return errf("unknown field %q in %s %s", key, cur.kind, cur.id)
+		}
+		cur.fields = append(cur.fields, rawField{key: key, val: strings.TrimSpace(val), line: ln})
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s:%d: %v", name, ln+1, err)
+	}
+	return nil
+}
+
+func truncate(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+func splitAlts(val string) ([]string, error) {
+	var out []string
+	for _, a := range strings.Split(val, "|") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			return nil, fmt.Errorf("empty alternative in %q", truncate(val))
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// Load compiles the embedded rules plus every *.rules file in overrideDir
+// ("" for none). In an override file a rule with an existing id replaces it,
+// "set NAME += …" extends a set and "disable ID" removes a rule. Any invalid
+// file refuses to load with file:line and the reason.
+func Load(overrideDir string) (*Classifier, error) {
+	p := &parsed{}
+	names, err := fs.Glob(embedded, "rules/*"+RuleExt)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f, err := embedded.Open(n)
+		if err != nil {
+			return nil, err
+		}
+		err = parseFile(n, f, p, false)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	nEmbedded := len(p.blocks)
+	if overrideDir != "" {
+		files, err := filepath.Glob(filepath.Join(overrideDir, "*"+RuleExt))
+		if err != nil {
+			return nil, fmt.Errorf("risk rules: %w", err)
+		}
+		if _, err := os.Stat(overrideDir); err != nil {
+			return nil, fmt.Errorf("risk rules: override folder: %w", err)
+		}
+		sort.Strings(files)
+		for _, n := range files {
+			f, err := os.Open(n)
+			if err != nil {
+				return nil, fmt.Errorf("risk rules: %w", err)
+			}
+			err = parseFile(n, f, p, true)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return compile(p, nEmbedded)
+}
+
+// LoadFiles compiles only the given rule sources (name → content), with no
+// embedded rules. It is for tests and for checking a file before deploying it.
+func LoadFiles(files map[string]string) (*Classifier, error) {
+	p := &parsed{}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := parseFile(n, strings.NewReader(files[n]), p, false); err != nil {
+			return nil, err
+		}
+	}
+	return compile(p, len(p.blocks))
+}
+
+type compiler struct {
+	sets     map[string]*rawSet
+	expanded map[string][]string
+	visiting map[string]bool
+}
+
+const maxExpansions = 4096
+
+// expand replaces {set} macros in s with every alternative of the set.
+func (cp *compiler) expand(s string) ([]string, error) {
+	loc := macroRe.FindStringSubmatchIndex(s)
+	if loc == nil {
+		if strings.ContainsAny(s, "{}") {
+			return nil, fmt.Errorf("unbalanced brace in %q", truncate(s))
+		}
+		return []string{s}, nil
+	}
+	name := strings.TrimSpace(s[loc[2]:loc[3]])
+	vals, err := cp.setValues(name)
+	if err != nil {
+		return nil, err
+	}
+	tails, err := cp.expand(s[loc[1]:])
+	if err != nil {
+		return nil, err
+	}
+	if len(vals)*len(tails) > maxExpansions {
+		return nil, fmt.Errorf("pattern %q expands to more than %d strings", truncate(s), maxExpansions)
+	}
+	out := make([]string, 0, len(vals)*len(tails))
+	for _, v := range vals {
+		for _, t := range tails {
+			out = append(out, s[:loc[0]]+v+t)
+		}
+	}
+	return out, nil
+}
+
+func (cp *compiler) setValues(name string) ([]string, error) {
+	if v, ok := cp.expanded[name]; ok {
+		return v, nil
+	}
+	rs, ok := cp.sets[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown set {%s}", name)
+	}
+	if cp.visiting[name] {
+		return nil, fmt.Errorf("set %s refers to itself", name)
+	}
+	cp.visiting[name] = true
+	defer delete(cp.visiting, name)
+	var out []string
+	for _, a := range rs.alts {
+		if strings.Contains(a, "*") {
+			return nil, fmt.Errorf("set %s: a set value cannot contain the gap *", name)
+		}
+		ex, err := cp.expand(a)
+		if err != nil {
+			return nil, fmt.Errorf("set %s: %v", name, err)
+		}
+		out = append(out, ex...)
+		if len(out) > maxExpansions {
+			return nil, fmt.Errorf("set %s expands to more than %d strings", name, maxExpansions)
+		}
+	}
+	cp.expanded[name] = out
+	return out, nil
+}
+
+func compile(p *parsed, nEmbedded int) (*Classifier, error) {
+	cp := &compiler{sets: map[string]*rawSet{}, expanded: map[string][]string{}, visiting: map[string]bool{}}
+	var setOrder []string
+	for i := range p.sets {
+		s := p.sets[i]
+		if old, ok := cp.sets[s.name]; ok {
+			if !s.extend {
+				return nil, fmt.Errorf("%s:%d: set %s already defined at %s:%d (use += to extend)", s.file, s.line, s.name, old.file, old.line)
+			}
+			merged := *old
+			merged.alts = append(append([]string{}, old.alts...), s.alts...)
+			cp.sets[s.name] = &merged
+			continue
+		}
+		if s.extend {
+			return nil, fmt.Errorf("%s:%d: set %s extended before it is defined", s.file, s.line, s.name)
+		}
+		cp.sets[s.name] = &s
+		setOrder = append(setOrder, s.name)
+	}
+	for _, b := range builtinSets {
+		if _, ok := cp.sets[b]; !ok {
+			return nil, fmt.Errorf("risk rules: required set %q is not defined", b)
+		}
+	}
+
+	c := &Classifier{setIdx: map[string]int{}}
+	termIdx := map[string]int32{}
+	var termStrs []string
+	termOf := func(s string) (int32, error) {
+		n := normalizeString(s)
+		if n == "" {
+			return 0, fmt.Errorf("pattern %q is empty after normalisation", truncate(s))
+		}
+		if id, ok := termIdx[n]; ok {
+			return id, nil
+		}
+		id := int32(len(termStrs))
+		termIdx[n] = id
+		termStrs = append(termStrs, n)
+		rs := []rune(n)
+		c.terms = append(c.terms, termInfo{latinStart: isLatinAlnum(rs[0]), latinEnd: isLatinAlnum(rs[len(rs)-1])})
+		return id, nil
+	}
+	// context sets, in definition order
+	for _, name := range setOrder {
+		vals, err := cp.setValues(name)
+		if err != nil {
+			s := cp.sets[name]
+			return nil, fmt.Errorf("%s:%d: %v", s.file, s.line, err)
+		}
+		si := len(c.sets)
+		c.sets = append(c.sets, name)
+		c.setIdx[name] = si
+		for _, v := range vals {
+			t, err := termOf(v)
+			if err != nil {
+				s := cp.sets[name]
+				return nil, fmt.Errorf("%s:%d: set %s: %v", s.file, s.line, name, err)
+			}
+			ti := &c.terms[t]
+			if len(ti.sets) == 0 || ti.sets[len(ti.sets)-1] != int32(si) {
+				ti.sets = append(ti.sets, int32(si))
+			}
+		}
+	}
+	c.first, c.other, c.topic = c.setIdx[SetFirstPerson], c.setIdx[SetOtherPerson], c.setIdx[SetTopic]
+	c.past, c.resolved, c.second = c.setIdx[SetPast], c.setIdx[SetResolved], c.setIdx[SetSecond]
+	c.shield = make([]int, len(c.sets))
+	for i, n := range c.sets {
+		c.shield[i] = -1
+		if j, ok := c.setIdx[n+ShieldSuffix]; ok {
+			c.shield[i] = j
+		}
+	}
+
+	// rules: later definitions with the same id replace earlier ones (only
+	// across the embedded/override boundary; duplicates inside one side fail).
+	sigIdx := map[string]int{}
+	byID := map[string]int{}   // id → position in blocks
+	srcIdx := map[string]int{} // id → index in p.blocks of the current definition
+	var blocks []*rawBlock
+	for i, b := range p.blocks {
+		if j, ok := byID[b.id]; ok {
+			prev := p.blocks[srcIdx[b.id]]
+			if i < nEmbedded || srcIdx[b.id] >= nEmbedded {
+				return nil, fmt.Errorf("%s:%d: duplicate id %s (first at %s:%d)", b.file, b.line, b.id, prev.file, prev.line)
+			}
+			blocks[j] = b // an override file replaces an embedded rule
+			srcIdx[b.id] = i
+			continue
+		}
+		byID[b.id] = len(blocks)
+		srcIdx[b.id] = i
+		blocks = append(blocks, b)
+	}
+	for _, d := range p.disables {
+		j, ok := byID[d.val]
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: disable: no rule %q", d.key, d.line, d.val)
+		}
+		blocks[j] = nil
+	}
+	var combos []*rawBlock
+	for _, b := range blocks {
+		if b == nil {
+			continue
+		}
+		if b.kind == "combo" {
+			combos = append(combos, b)
+			continue
+		}
+		r, err := c.compileRule(b, cp, termOf, sigIdx)
+		if err != nil {
+			return nil, err
+		}
+		c.rules = append(c.rules, r)
+	}
+	for _, b := range combos {
+		k, err := c.compileCombo(b, sigIdx)
+		if err != nil {
+			return nil, err
+		}
+		c.combos = append(c.combos, k)
+	}
+	for ri, r := range c.rules {
+		for ai, a := range r.alts {
+			for pi, t := range a.pieces {
+				c.terms[t].rules = append(c.terms[t].rules, use{int32(ri), int32(ai), int32(pi)})
+			}
+		}
+	}
+	c.ac = buildAutomaton(termStrs)
+	c.pool.New = func() any { return &scratch{} }
+	return c, nil
+}
+
+func (c *Classifier) compileRule(b *rawBlock, cp *compiler, termOf func(string) (int32, error), sigIdx map[string]int) (*rule, error) {
+	r := &rule{id: b.id, file: b.file, line: b.line, level: -1, gap: -1, otherMax: High}
+	errf := func(ln int, format string, a ...any) error {
+		return fmt.Errorf("%s:%d: rule %s: %s", b.file, ln, b.id, fmt.Sprintf(format, a...))
+	}
+	person := ""
+	for _, f := range b.fields {
+		switch f.key {
+		case "lang":
+			switch f.val {
+			case "zh", "en", "yue", "any":
+				r.lang = f.val
+			default:
+				return nil, errf(f.line, "lang %q: want zh, en, yue or any", f.val)
+			}
+		case "category":
+			if !validCategory(Category(f.val)) {
+				return nil, errf(f.line, "unknown category %q", f.val)
+			}
+			r.category = Category(f.val)
+		case "level":
+			l, err := ParseLevel(f.val)
+			if err != nil {
+				return nil, errf(f.line, "%v", err)
+			}
+			r.level = l
+		case "signals":
+			for _, s := range strings.Split(f.val, ",") {
+				s = strings.TrimSpace(s)
+				if !nameRe.MatchString(s) {
+					return nil, errf(f.line, "bad signal name %q", s)
+				}
+				bit, ok := sigIdx[s]
+				if !ok {
+					if len(sigIdx) >= 64 {
+						return nil, errf(f.line, "more than 64 distinct signals")
+					}
+					bit = len(sigIdx)
+					sigIdx[s] = bit
+					c.signals = append(c.signals, s)
+				}
+				r.signals |= 1 << uint(bit)
+				r.sigNames = append(r.sigNames, s)
+			}
+		case "match":
+			alts, err := splitAlts(f.val)
+			if err != nil {
+				return nil, errf(f.line, "%v", err)
+			}
+			for _, a := range alts {
+				r.patterns = append(r.patterns, a)
+				ex, err := cp.expand(a)
+				if err != nil {
+					return nil, errf(f.line, "%v", err)
+				}
+				for _, e := range ex {
+					var al alt
+					for _, piece := range strings.Split(e, "*") {
+						if strings.TrimSpace(piece) == "" {
+							return nil, errf(f.line, "empty piece around * in %q", truncate(a))
+						}
+						t, err := termOf(piece)
+						if err != nil {
+							return nil, errf(f.line, "%v", err)
+						}
+						al.pieces = append(al.pieces, t)
+					}
+					r.alts = append(r.alts, al)
+				}
+			}
+		case "unless", "need":
+			k, err := c.parseCond(f.val)
+			if err != nil {
+				return nil, errf(f.line, "%s: %v", f.key, err)
+			}
+			if f.key == "unless" {
+				r.unless = append(r.unless, k)
+			} else {
+				r.need = append(r.need, k)
+			}
+		case "person":
+			if f.val != "self" && f.val != "any" {
+				return nil, errf(f.line, "person %q: want self or any", f.val)
+			}
+			person = f.val
+		case "context":
+			switch f.val {
+			case "soft":
+			case "strong":
+				r.strong = true
+			default:
+				return nil, errf(f.line, "context %q: want soft or strong", f.val)
+			}
+		case "gap":
+			n, err := strconv.Atoi(f.val)
+			if err != nil || n < 0 || n > 100 {
+				return nil, errf(f.line, "gap %q: want 0..100", f.val)
+			}
+			r.gap = int32(n)
+		case "note":
+			r.note = f.val
+		case "other":
+			l, err := ParseLevel(f.val)
+			if err != nil {
+				return nil, errf(f.line, "other: %v", err)
+			}
+			r.otherMax = l
+		}
+	}
+	switch {
+	case r.lang == "":
+		return nil, errf(b.line, "missing lang")
+	case r.category == "":
+		return nil, errf(b.line, "missing category")
+	case r.level < 0:
+		return nil, errf(b.line, "missing level")
+	case len(r.alts) == 0:
+		return nil, errf(b.line, "missing match")
+	}
+	if person == "" {
+		person = "any"
+		if r.category == Suicide || r.category == SelfHarm || r.category == Crisis {
+			person = "self"
+		}
+	}
+	r.self = person == "self"
+	if r.gap < 0 {
+		r.gap = 8
+		if r.lang == "en" {
+			r.gap = 24
+		}
+	}
+	return r, nil
+}
+
+func (c *Classifier) parseCond(v string) (cond, error) {
+	f := strings.Fields(v)
+	if len(f) < 2 || len(f) > 3 {
+		return cond{}, fmt.Errorf("want \"SET before|after|around N\" or \"SET sentence|message\", got %q", v)
+	}
+	si, ok := c.setIdx[f[0]]
+	if !ok {
+		return cond{}, fmt.Errorf("unknown set %q", f[0])
+	}
+	d, ok := dirNames[f[1]]
+	if !ok {
+		return cond{}, fmt.Errorf("unknown direction %q", f[1])
+	}
+	k := cond{set: si, dir: d}
+	if d == dirSentence || d == dirMessage {
+		if len(f) != 2 {
+			return cond{}, fmt.Errorf("%s takes no distance", f[1])
+		}
+		return k, nil
+	}
+	if len(f) != 3 {
+		return cond{}, fmt.Errorf("%s needs a distance", f[1])
+	}
+	n, err := strconv.Atoi(f[2])
+	if err != nil || n < 0 || n > 100 {
+		return cond{}, fmt.Errorf("distance %q: want 0..100", f[2])
+	}
+	k.n = int32(n)
+	return k, nil
+}
+
+func (c *Classifier) compileCombo(b *rawBlock, sigIdx map[string]int) (combo, error) {
+	k := combo{id: b.id, level: -1, file: b.file, line: b.line}
+	errf := func(ln int, format string, a ...any) error {
+		return fmt.Errorf("%s:%d: combo %s: %s", b.file, ln, b.id, fmt.Sprintf(format, a...))
+	}
+	for _, f := range b.fields {
+		switch f.key {
+		case "when":
+			for _, s := range strings.Split(f.val, "+") {
+				s = strings.TrimSpace(s)
+				bit, ok := sigIdx[s]
+				if !ok {
+					return k, errf(f.line, "no rule gives signal %q", s)
+				}
+				k.when |= 1 << uint(bit)
+				k.whenStr = append(k.whenStr, s)
+			}
+		case "level":
+			l, err := ParseLevel(f.val)
+			if err != nil {
+				return k, errf(f.line, "%v", err)
+			}
+			k.level = l
+		case "category":
+			if !validCategory(Category(f.val)) {
+				return k, errf(f.line, "unknown category %q", f.val)
+			}
+			k.category = Category(f.val)
+		}
+	}
+	switch {
+	case k.when == 0:
+		return k, errf(b.line, "missing when")
+	case k.level < 0:
+		return k, errf(b.line, "missing level")
+	case k.category == "":
+		return k, errf(b.line, "missing category")
+	}
+	return k, nil
+}
