@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"xinqiao/internal/auth"
+	"xinqiao/internal/config"
+	"xinqiao/internal/postgres"
+	"xinqiao/internal/sqlite"
+	"xinqiao/internal/web"
+	"xinqiao/internal/xinqiao"
+)
+
+// newLogger builds the one logger of the process.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens PostgreSQL when DATABASE_URL is set, else the embedded
+// SQLite file in the data folder. Both apply the migrations.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (xinqiao.Store, error) {
+	if cfg.DatabaseURL != "" {
+		return postgres.Open(ctx, cfg.DatabaseURL, log)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "xinqiao.db"))
+}
+
+func migrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	cfg, err := config.Load("xinqiao migrate", args, getenv)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Fprintf(stdout, "%s schema is current\n", store.Engine())
+	return nil
+}
+
+// ensureAdmin creates the first admin account on a store with no staff. The
+// password is XINQIAO_ADMIN_PASSWORD, or a random one returned so that it
+// is printed once to the console and never logged.
+func ensureAdmin(ctx context.Context, store xinqiao.Store, password string) (generated string, err error) {
+	n, err := store.CountStaff(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	if password == "" {
+		password = auth.GeneratePassword()
+		generated = password
+	}
+	if _, err := web.CreateStaff(ctx, store, "admin", password, xinqiao.RoleAdmin, "管理员", ""); err != nil {
+		if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT { // another node made it first
+			return "", nil
+		}
+		return "", fmt.Errorf("create the first admin account: %w", err)
+	}
+	return generated, nil
+}
+
+func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	cfg, err := config.Load("xinqiao serve", args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	start := time.Now()
+
+	// Listen first: a port in use fails before anything is created.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("XINQIAO_ADDR %s is already in use: stop the other program or choose another address", cfg.Addr)
+		}
+		return fmt.Errorf("XINQIAO_ADDR %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	app, err := wire(ctx, cfg, store, log, stderr)
+	if err != nil {
+		return err
+	}
+	generated, err := ensureAdmin(ctx, store, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{
+		Handler:           app.web,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return app.ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	url := "http://" + displayAddr(ln.Addr().String())
+	log.Info("xinqiao is serving", "url", url, "store", store.Engine(), "answers", app.answerMode,
+		"startup_ms", time.Since(start).Milliseconds(), "config", cfg.String())
+	fmt.Fprintf(stdout, "心桥 xinqiao is running.\n  Students:   %s/\n  Counselors: %s/counselor\n  Curators:   %s/curator\n", url, url, url)
+	if generated != "" {
+		// Printed once to the console, never to the log.
+		fmt.Fprintf(stdout, "  First admin account: admin / %s  (shown once; change it after logging in)\n", generated)
+	}
+
+	select {
+	case err := <-errc:
+		app.stop()
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	srv.RegisterOnShutdown(app.web.Shutdown)
+	err = srv.Shutdown(sctx) // stop accepting, finish in-flight requests; sockets get going-away frames
+	app.stop()
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" || strings.HasPrefix(host, "[::") {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

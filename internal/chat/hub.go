@@ -1,0 +1,156 @@
+package chat
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"xinqiao/internal/ws"
+	"xinqiao/internal/xinqiao"
+)
+
+// hub holds this node's student sockets, grouped by conversation, and
+// delivers stored messages to them in seq order. Messages travel as store
+// rows: a Broker event says "conversation C has seq S", and every node reads
+// the rows its sockets have not had yet.
+type hub struct {
+	store xinqiao.Store
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	rooms map[string]*room
+}
+
+// room is one conversation's sockets on this node.
+type room struct {
+	id string
+
+	mu    sync.Mutex // serialises delivery, so each socket sees seqs in order
+	socks map[*socket]struct{}
+
+	aiMu     sync.Mutex
+	aiLocked bool               // a handoff is open: no AI frame may go out
+	cancelAI context.CancelFunc // cancels the answer being written, if any
+	turns    chan turn          // AI turns waiting, in order
+	working  bool
+}
+
+// socket is one student connection.
+type socket struct {
+	conn   *ws.Conn
+	cursor int64 // highest seq sent to this socket; guarded by room.mu
+}
+
+func newHub(store xinqiao.Store, log *slog.Logger) *hub {
+	return &hub{store: store, log: log, rooms: map[string]*room{}}
+}
+
+// join adds a socket to its conversation's room, creating the room.
+func (h *hub) join(convID string, s *socket) *room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[convID]
+	if r == nil {
+		r = &room{id: convID, socks: map[*socket]struct{}{}, turns: make(chan turn, maxQueuedTurns)}
+		h.rooms[convID] = r
+	}
+	r.mu.Lock()
+	r.socks[s] = struct{}{}
+	r.mu.Unlock()
+	return r
+}
+
+// leave removes a socket; an empty room with no AI work is dropped.
+func (h *hub) leave(r *room, s *socket) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r.mu.Lock()
+	delete(r.socks, s)
+	empty := len(r.socks) == 0
+	r.mu.Unlock()
+	r.aiMu.Lock()
+	busy := r.working
+	r.aiMu.Unlock()
+	if empty && !busy && h.rooms[r.id] == r {
+		delete(h.rooms, r.id)
+	}
+}
+
+func (h *hub) room(convID string) *room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rooms[convID]
+}
+
+func (h *hub) allRooms() []*room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+// broadcast sends a frame to every socket of a room now.
+func (r *room) broadcast(v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for s := range r.socks {
+		s.conn.Send(v)
+	}
+}
+
+// catchUp sends every socket of the room the stored messages it has not had
+// yet, in seq order. It reads from the lowest cursor once and shares the rows.
+func (h *hub) catchUp(ctx context.Context, r *room) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.socks) == 0 {
+		return
+	}
+	low := int64(-1)
+	for s := range r.socks {
+		if low < 0 || s.cursor < low {
+			low = s.cursor
+		}
+	}
+	for {
+		ms, err := h.store.Messages(ctx, r.id, low, resumeBatch)
+		if err != nil {
+			h.log.Warn("deliver messages: store unavailable", "conversation", r.id, "err", err)
+			return
+		}
+		for _, m := range ms {
+			f := toMessageFrame(m)
+			for s := range r.socks {
+				if m.Seq > s.cursor {
+					s.conn.Send(f)
+					s.cursor = m.Seq
+				}
+			}
+			low = m.Seq
+		}
+		if len(ms) < resumeBatch {
+			return
+		}
+	}
+}
+
+// lockAI stops AI output in a room: the answer being written is cancelled
+// and no further delta goes out. The store's mode check stops the final
+// message even where this node never heard of the handoff.
+func (r *room) lockAI(locked bool) {
+	r.aiMu.Lock()
+	defer r.aiMu.Unlock()
+	r.aiLocked = locked
+	if locked && r.cancelAI != nil {
+		r.cancelAI()
+	}
+}
+
+func (r *room) isAILocked() bool {
+	r.aiMu.Lock()
+	defer r.aiMu.Unlock()
+	return r.aiLocked
+}

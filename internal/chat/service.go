@@ -1,0 +1,438 @@
+// Package chat is the student side of the service: anonymous sessions, the
+// student WebSocket, and the turn pipeline every student message goes
+// through: classify risk (first, always) → persist → ack → crisis and
+// handoff, or retrieve → answer → check → persist → send.
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+	"unicode"
+
+	"xinqiao/internal/answer"
+	"xinqiao/internal/auth"
+	"xinqiao/internal/hotline"
+	"xinqiao/internal/risk"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+const (
+	maxQueuedTurns = 8   // AI turns waiting per conversation before new ones are refused
+	resumeBatch    = 200 // messages read per query when replaying
+	historyTurns   = 12  // earlier messages given to the answerer (it trims by tokens)
+)
+
+// Searcher finds vetted passages for a question.
+type Searcher interface {
+	Passages(ctx context.Context, query, lang, band string) (ps []answer.Passage, confident bool, err error)
+}
+
+// Handoffs opens handoffs and tells the student's page their state.
+type Handoffs interface {
+	// Open opens (or raises) the conversation's handoff and reports how many
+	// counselors are on duty now.
+	Open(ctx context.Context, conversationID, level string, categories, rules []string, seq int64) (onDuty int, err error)
+	// StudentState returns "waiting", "joined" or "ended" and the counselor's
+	// display name, or ok=false when the conversation has no handoff.
+	StudentState(ctx context.Context, conversationID string) (state, counselor string, ok bool, err error)
+}
+
+// Deps are the parts the pipeline stands on.
+type Deps struct {
+	Store    xinqiao.Store
+	Risk     *risk.Classifier
+	Search   Searcher
+	Answer   answer.Answerer
+	Handoffs Handoffs
+	Hotlines *hotline.Registry
+	// CrisisText is the crisis card's text by language ("zh", "en").
+	CrisisText map[string]string
+	// SecondOpinion, when set, may raise a message's level (never lower it).
+	SecondOpinion  risk.SecondOpinion
+	OpinionTimeout time.Duration
+
+	Log           *slog.Logger
+	Now           func() time.Time
+	Node          string // this node's name in events
+	MaxMessageLen int
+	SessionTTL    time.Duration
+	// MessageRate and MessageBurst bound student messages per socket and per
+	// conversation (token buckets).
+	MessageRate  float64
+	MessageBurst int
+}
+
+// Service is the student side of one node.
+type Service struct {
+	d       Deps
+	hub     *hub
+	ctx     context.Context // the node's lifetime: AI turns run in it
+	perConv *auth.Limiters
+	perSock *auth.Limiters
+}
+
+var (
+	turnsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_chat_messages_total", Help: "Student messages by the highest risk level reached.",
+	}, []string{"level"})
+	aiDiscarded = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "xinqiao_chat_ai_answers_discarded_total", Help: "AI answers discarded because a handoff opened while they were written.",
+	})
+	answerModes = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_chat_answers_total", Help: "Answers sent by mode (llm, extractive, card, no_material, fallback).",
+	}, []string{"mode"})
+	storeFailures = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_chat_store_failures_total", Help: "Pipeline steps that failed because the store did.",
+	}, []string{"step"})
+	ackLatency = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name: "xinqiao_chat_ack_seconds", Help: "Time from a student frame read to its ack queued.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+)
+
+// New builds the service and subscribes it to the store's events. ctx is
+// the node's lifetime.
+func New(ctx context.Context, d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxMessageLen == 0 {
+		d.MaxMessageLen = 2000
+	}
+	if d.SessionTTL == 0 {
+		d.SessionTTL = 12 * time.Hour
+	}
+	if d.MessageRate == 0 {
+		d.MessageRate, d.MessageBurst = 1, 8 // a burst of 8, then one a second
+	}
+	if d.OpinionTimeout == 0 {
+		d.OpinionTimeout = 3 * time.Second
+	}
+	if d.Node == "" {
+		d.Node = xinqiao.NewID()
+	}
+	s := &Service{
+		d: d, hub: newHub(d.Store, d.Log), ctx: ctx,
+		perConv: auth.NewLimiters(d.MessageRate, d.MessageBurst, 10*time.Minute),
+		perSock: auth.NewLimiters(d.MessageRate*1.5, d.MessageBurst, 10*time.Minute),
+	}
+	d.Store.Subscribe(ctx, s.onEvent)
+	return s
+}
+
+// onEvent is called by the broker for every event on every node. It must
+// not block, so work goes to goroutines.
+func (s *Service) onEvent(e xinqiao.Event) {
+	switch e.Kind {
+	case "resync":
+		go func() {
+			for _, r := range s.hub.allRooms() {
+				s.hub.catchUp(s.ctx, r)
+			}
+		}()
+		return
+	}
+	r := s.hub.room(e.ConversationID)
+	if r == nil {
+		return
+	}
+	switch e.Kind {
+	case "message":
+		go s.hub.catchUp(s.ctx, r)
+	case "handoff":
+		go s.sendHandoffState(r)
+	case "crisis":
+		if e.Origin != s.d.Node {
+			go s.sendCrisisFromStore(r)
+		}
+	}
+}
+
+// publish sends an event, logging (not failing) when the store is down:
+// the sender has already been served locally.
+func (s *Service) publish(e xinqiao.Event) {
+	e.Origin = s.d.Node
+	if err := s.d.Store.Publish(s.ctx, e); err != nil {
+		storeFailures.WithLabelValues("publish").Inc()
+		s.d.Log.Warn("publish event failed", "kind", e.Kind, "conversation", e.ConversationID, "err", err)
+	}
+}
+
+// crisis builds the crisis frame at a level from the registry, which is in
+// memory: it needs neither the store nor the network.
+func (s *Service) crisis(level risk.Level, lang string) crisisFrame {
+	text := s.d.CrisisText[lang]
+	if text == "" {
+		text = s.d.CrisisText["zh"]
+	}
+	return crisisFrame{Type: "crisis", Level: level.String(), Text: text,
+		Hotlines: s.d.Hotlines.ForCrisis(s.d.Now(), level >= risk.Imminent, lang)}
+}
+
+func (s *Service) sendCrisisFromStore(r *room) {
+	c, err := s.d.Store.Conversation(s.ctx, r.id)
+	if err != nil {
+		return
+	}
+	if lvl, err := risk.ParseLevel(c.RiskLevel); err == nil && lvl >= risk.High {
+		r.broadcast(s.crisis(lvl, c.Lang))
+	}
+}
+
+func (s *Service) sendHandoffState(r *room) {
+	state, counselor, ok, err := s.d.Handoffs.StudentState(s.ctx, r.id)
+	if err != nil || !ok {
+		return
+	}
+	r.lockAI(state != "ended")
+	r.broadcast(handoffFrame{Type: "handoff", State: state, Counselor: counselor})
+}
+
+// state reads the conversation's accumulated risk state; a store failure
+// gives the empty state, and the message's own result still counts.
+func decodeState(raw json.RawMessage) risk.ConversationState {
+	var st risk.ConversationState
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &st)
+	}
+	return st
+}
+
+func mark(r risk.Result) *xinqiao.RiskMark {
+	m := &xinqiao.RiskMark{Level: r.Level.String(), Categories: make([]string, 0, len(r.Categories)), Rules: r.Rules}
+	if m.Rules == nil {
+		m.Rules = []string{}
+	}
+	for _, c := range r.Categories {
+		m.Categories = append(m.Categories, string(c))
+	}
+	for _, mt := range r.Matches {
+		m.Spans = append(m.Spans, xinqiao.Span{Rule: mt.Rule, Category: string(mt.Category), Level: mt.Level.String(), Start: mt.Start, End: mt.End})
+	}
+	return m
+}
+
+// errEnded refuses messages to a conversation that was closed.
+var errEnded = xinqiao.Errorf(xinqiao.ECONFLICT, "this conversation has ended; tap 清屏 to start a new one")
+
+// turn is one AI answer to write.
+type turn struct {
+	clientID string
+	seq      int64
+	text     string
+	result   risk.Result
+	conv     xinqiao.Conversation
+}
+
+// escalate shows the crisis card now, then opens the handoff. The card
+// never waits on the store or the network; the handoff is best effort and
+// its failure is logged and counted, never silent toward the student.
+func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level, res risk.Result, seq int64) {
+	r.lockAI(true)
+	r.broadcast(s.crisis(level, conv.Lang))
+	s.publish(xinqiao.Event{Kind: "crisis", ConversationID: conv.ID})
+	cats := make([]string, 0, len(res.Categories))
+	for _, c := range res.Categories {
+		cats = append(cats, string(c))
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	onDuty, err := s.d.Handoffs.Open(ctx, conv.ID, level.String(), cats, res.Rules, seq)
+	if err != nil {
+		storeFailures.WithLabelValues("handoff").Inc()
+		s.d.Log.Error("open handoff failed; the student has the crisis card and hotlines", "conversation", conv.ID, "err", err)
+		off := false
+		r.broadcast(handoffFrame{Type: "handoff", State: "waiting", OnDuty: &off})
+		return
+	}
+	on := onDuty > 0
+	r.broadcast(handoffFrame{Type: "handoff", State: "waiting", OnDuty: &on})
+	// The page says plainly whether a teacher is coming; the same words are
+	// stored so a counselor reading later sees what the student was told.
+	text := noticeText(conv.Lang, on)
+	if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: text}); err == nil && created {
+		s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
+	}
+}
+
+func noticeText(lang string, onDuty bool) string {
+	switch {
+	case lang == "en" && onDuty:
+		return "A school psychology teacher has been told and will join this chat as soon as they can. While you wait, the hotlines above can talk with you now."
+	case lang == "en":
+		return "No teacher is on duty right now, so nobody from school can join this chat at the moment. Please call one of the hotlines above now; if you are in danger, call 110 or 120. A teacher will see this message on the next school day."
+	case onDuty:
+		return "已经通知学校心理老师，老师会尽快来到这里和你聊。等待的时候，上面的热线现在就可以接听你的电话。"
+	}
+	return "现在没有值班的老师在线，学校的老师暂时无法进入这个对话。请现在就拨打上面的热线；如果你有危险，请拨打 110 或 120。下一个上学日，老师会看到这条消息。"
+}
+
+// runTurns writes the room's AI answers one after another.
+func (s *Service) runTurns(r *room) {
+	for {
+		r.aiMu.Lock()
+		var t turn
+		select {
+		case t = <-r.turns:
+		default:
+			r.working = false
+			r.aiMu.Unlock()
+			return
+		}
+		if r.aiLocked {
+			r.aiMu.Unlock()
+			continue
+		}
+		ctx, cancel := context.WithCancel(s.ctx)
+		r.cancelAI = cancel
+		r.aiMu.Unlock()
+		s.answerTurn(ctx, r, t)
+		cancel()
+		r.aiMu.Lock()
+		r.cancelAI = nil
+		r.aiMu.Unlock()
+	}
+}
+
+// enqueue adds an AI turn, starting the room's worker if idle.
+func (s *Service) enqueue(r *room, t turn) bool {
+	r.aiMu.Lock()
+	defer r.aiMu.Unlock()
+	select {
+	case r.turns <- t:
+	default:
+		return false
+	}
+	if !r.working {
+		r.working = true
+		go s.runTurns(r)
+	}
+	return true
+}
+
+func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
+	log := s.d.Log.With("conversation", t.conv.ID, "seq", t.seq)
+	// Layer 3: a second opinion may raise the level before any AI text.
+	if s.d.SecondOpinion != nil {
+		hist := s.history(ctx, t.conv.ID, t.seq)
+		texts := make([]string, 0, len(hist))
+		for _, h := range hist {
+			if h.Role == xinqiao.RoleStudent {
+				texts = append(texts, h.Text)
+			}
+		}
+		combined := risk.Combine(ctx, t.result, t.text, texts, s.d.SecondOpinion, s.d.OpinionTimeout)
+		if combined.Level > t.result.Level {
+			s.raise(ctx, t.conv, combined)
+			if combined.Level >= risk.High {
+				s.escalate(r, t.conv, combined.Level, combined, t.seq)
+				return
+			}
+			t.result = combined
+		}
+	}
+	cats := make([]string, 0, len(t.result.Categories))
+	for _, c := range t.result.Categories {
+		cats = append(cats, string(c))
+	}
+	lang := messageLang(t.text, t.conv.Lang)
+	ps, confident, err := s.d.Search.Passages(ctx, t.text, lang, t.conv.Band)
+	if err != nil {
+		log.Warn("retrieval failed; answering without passages", "err", err)
+		ps, confident = nil, false
+	}
+	req := answer.Request{Question: t.text, Lang: lang, Band: t.conv.Band, History: s.history(ctx, t.conv.ID, t.seq),
+		Passages: ps, Confident: confident, RiskLevel: t.result.Level.String(), RiskCategories: cats}
+	ans, err := s.d.Answer.Answer(ctx, req, func(delta string) {
+		if !r.isAILocked() && ctx.Err() == nil {
+			r.broadcast(deltaFrame{Type: "delta", ReplyTo: t.clientID, Text: delta})
+		}
+	})
+	if err != nil || ctx.Err() != nil {
+		if ctx.Err() == nil {
+			log.Error("answer failed", "err", err)
+			r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID})
+		}
+		return
+	}
+	m, _, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: t.conv.ID, Role: xinqiao.RoleAssistant,
+		Text: ans.Text, Sources: ans.Sources, AIGenerated: true, RequireMode: xinqiao.ModeAI})
+	if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT {
+		aiDiscarded.Inc()
+		return
+	} else if err != nil {
+		storeFailures.WithLabelValues("answer").Inc()
+		log.Error("store answer failed", "err", err)
+		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID})
+		return
+	}
+	answerModes.WithLabelValues(ans.Mode).Inc()
+	s.hub.catchUp(ctx, r)
+	s.publish(xinqiao.Event{Kind: "message", ConversationID: t.conv.ID, Seq: m.Seq})
+}
+
+// messageLang is the language to answer a message in: English for a
+// message with Latin letters and no Chinese characters, Chinese for one
+// with Chinese characters, else the conversation's language.
+func messageLang(text, convLang string) string {
+	latin, han := 0, 0
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			han++
+		case r < 128 && unicode.IsLetter(r):
+			latin++
+		}
+	}
+	switch {
+	case han > 0:
+		return "zh"
+	case latin >= 3:
+		return "en"
+	}
+	return convLang
+}
+
+func failedText(lang string) string {
+	if lang == "en" {
+		return "Sorry, I could not answer just now. Please try again, or talk to your school psychology teacher."
+	}
+	return "抱歉，刚才没能回答。请再试一次，或者去找学校的心理老师聊聊。"
+}
+
+// history returns the messages before seq, oldest first, bounded.
+func (s *Service) history(ctx context.Context, convID string, seq int64) []answer.Turn {
+	from := max(seq-1-historyTurns, 0)
+	ms, err := s.d.Store.Messages(ctx, convID, from, historyTurns)
+	if err != nil {
+		return nil
+	}
+	var out []answer.Turn
+	for _, m := range ms {
+		if m.Seq >= seq || m.Role == xinqiao.RoleSystem {
+			continue
+		}
+		out = append(out, answer.Turn{Role: m.Role, Text: m.Text})
+	}
+	return out
+}
+
+// raise records a higher conversation level from a later opinion.
+func (s *Service) raise(ctx context.Context, conv xinqiao.Conversation, r risk.Result) {
+	c, err := s.d.Store.Conversation(ctx, conv.ID)
+	if err != nil {
+		return
+	}
+	st := s.d.Risk.Accumulate(decodeState(c.RiskState), r)
+	if b, err := json.Marshal(st); err == nil {
+		_ = s.d.Store.SetRisk(ctx, conv.ID, st.Level.String(), b)
+	}
+}

@@ -1,0 +1,333 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"xinqiao/internal/risk"
+	"xinqiao/internal/web"
+	"xinqiao/internal/ws"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/gorilla/websocket"
+)
+
+const (
+	maxClientIDLen = 64
+	maxStrikes     = 10 // bad frames a socket may send per strike window before it is closed
+	strikeWindow   = time.Minute
+)
+
+// Module adds the student routes: the page, sessions, hotlines and the
+// WebSocket.
+func (s *Service) Module() web.Module {
+	return func(srv *web.Server) {
+		srv.Page("GET /{$}", "student.html")
+		srv.HandleFunc("POST /api/student/sessions", func(w http.ResponseWriter, r *http.Request) { s.handleSession(srv, w, r) })
+		srv.HandleFunc("GET /api/hotlines", func(w http.ResponseWriter, r *http.Request) {
+			lang := r.URL.Query().Get("lang")
+			srv.JSON(w, http.StatusOK, map[string]any{"hotlines": s.d.Hotlines.ForCrisis(s.d.Now(), false, lang)})
+		})
+		up := ws.Upgrader(srv.SameOrigin)
+		srv.HandleFunc("GET /ws/student", func(w http.ResponseWriter, r *http.Request) { s.handleSocket(srv, up, w, r) })
+		srv.OnShutdown(func() {
+			for _, rm := range s.hub.allRooms() {
+				rm.mu.Lock()
+				for sock := range rm.socks {
+					sock.conn.Close(websocket.CloseGoingAway, "server restarting; reconnect shortly")
+				}
+				rm.mu.Unlock()
+			}
+		})
+	}
+}
+
+type sessionRequest struct {
+	Terminal string `json:"terminal"`
+	Lang     string `json:"lang"`
+	Band     string `json:"band"`
+}
+
+type sessionResponse struct {
+	Token              string `json:"token"`
+	ConversationID     string `json:"conversation_id"`
+	Lang               string `json:"lang"`
+	TerminalRegistered bool   `json:"terminal_registered"`
+	ExpiresAt          string `json:"expires_at"`
+}
+
+// CreateSession starts an anonymous conversation. An unknown terminal code
+// does not lock a student out of help: the conversation starts without a
+// terminal and is visible to every counselor.
+func (s *Service) CreateSession(ctx context.Context, terminal, lang, band string) (token string, conv xinqiao.Conversation, registered bool, err error) {
+	switch lang {
+	case "":
+		lang = "zh"
+	case "zh", "en":
+	default:
+		return "", conv, false, xinqiao.Errorf(xinqiao.EINVALID, `lang must be "zh" or "en"`)
+	}
+	switch band {
+	case "", xinqiao.BandPrimary, xinqiao.BandJunior, xinqiao.BandSenior:
+	default:
+		return "", conv, false, xinqiao.Errorf(xinqiao.EINVALID, `band must be "primary", "junior" or "senior"`)
+	}
+	if len(terminal) > 64 {
+		return "", conv, false, xinqiao.Errorf(xinqiao.EINVALID, "terminal code is too long")
+	}
+	if terminal != "" {
+		t, err := s.d.Store.Terminal(ctx, terminal)
+		switch {
+		case err == nil:
+			registered = true
+			if band == "" {
+				band = t.Band
+			}
+		case xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND:
+			s.d.Log.Warn("student session from an unregistered terminal", "terminal", terminal)
+			terminal = ""
+		default:
+			return "", conv, false, err
+		}
+	}
+	now := s.d.Now().UTC().Truncate(time.Millisecond)
+	token = xinqiao.NewToken()
+	conv = xinqiao.Conversation{ID: xinqiao.NewID(), Terminal: terminal, Lang: lang, Band: band, Mode: xinqiao.ModeAI, RiskLevel: "none", CreatedAt: now}
+	sess := xinqiao.StudentSession{TokenHash: xinqiao.HashToken(token), ConversationID: conv.ID, CreatedAt: now, ExpiresAt: now.Add(s.d.SessionTTL)}
+	if err := s.d.Store.CreateConversation(ctx, conv, sess); err != nil {
+		return "", conv, false, err
+	}
+	return token, conv, registered, nil
+}
+
+func (s *Service) handleSession(srv *web.Server, w http.ResponseWriter, r *http.Request) {
+	var req sessionRequest
+	if r.ContentLength != 0 {
+		if err := web.Decode(r, &req); err != nil {
+			srv.Error(w, r, err)
+			return
+		}
+	}
+	tok, conv, registered, err := s.CreateSession(r.Context(), req.Terminal, req.Lang, req.Band)
+	if err != nil {
+		srv.Error(w, r, err)
+		return
+	}
+	srv.JSON(w, http.StatusCreated, sessionResponse{Token: tok, ConversationID: conv.ID, Lang: conv.Lang,
+		TerminalRegistered: registered, ExpiresAt: conv.CreatedAt.Add(s.d.SessionTTL).Format(time.RFC3339)})
+}
+
+// authenticate resolves a student token to its conversation.
+func (s *Service) authenticate(ctx context.Context, token string) (xinqiao.Conversation, error) {
+	if token == "" || len(token) > 128 {
+		return xinqiao.Conversation{}, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "missing or malformed token")
+	}
+	sess, err := s.d.Store.StudentSession(ctx, xinqiao.HashToken(token))
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
+		return xinqiao.Conversation{}, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "unknown session; start a new one")
+	} else if err != nil {
+		return xinqiao.Conversation{}, err
+	}
+	if !s.d.Now().Before(sess.ExpiresAt) {
+		return xinqiao.Conversation{}, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "this session has expired; start a new one")
+	}
+	return s.d.Store.Conversation(ctx, sess.ConversationID)
+}
+
+func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.ResponseWriter, r *http.Request) {
+	if !srv.SameOrigin(r) {
+		srv.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "origin not allowed"))
+		return
+	}
+	conv, err := s.authenticate(r.Context(), r.URL.Query().Get("token"))
+	if err != nil {
+		srv.Error(w, r, err)
+		return
+	}
+	opts := ws.DefaultOptions()
+	opts.ReadLimit = int64(s.d.MaxMessageLen*4 + 1024) // UTF-8 and JSON framing around the longest message
+	c, err := ws.Upgrade(up, w, r, "student", opts)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	sock := &socket{conn: c, cursor: conv.LastSeq}
+	rm := s.hub.join(conv.ID, sock)
+	defer s.hub.leave(rm, sock)
+	log := s.d.Log.With("conversation", conv.ID)
+	log.Debug("student socket open")
+
+	// A student who reconnects during a crisis or handoff sees it again.
+	if lvl, err := risk.ParseLevel(conv.RiskLevel); err == nil && lvl >= risk.High {
+		c.Send(s.crisis(lvl, conv.Lang))
+	}
+	if conv.Mode == xinqiao.ModeHandoff {
+		rm.lockAI(true)
+		if state, counselor, ok, err := s.d.Handoffs.StudentState(r.Context(), conv.ID); err == nil && ok {
+			c.Send(handoffFrame{Type: "handoff", State: state, Counselor: counselor})
+		}
+	}
+
+	st := &sockState{id: xinqiao.NewID()}
+	c.Run(s.ctx, func(data []byte, err error) {
+		if err != nil {
+			s.reject(c, st, "invalid_frame", "只接受文字消息 (text frames only)", "")
+			return
+		}
+		s.onFrame(c, st, rm, conv.ID, data)
+	})
+	log.Debug("student socket closed")
+}
+
+// sockState is a socket's identity for its rate limiter and its count of
+// bad frames.
+type sockState struct {
+	id      string
+	mu      sync.Mutex
+	strikes int
+	since   time.Time
+}
+
+// reject answers a bad frame with an error frame, and closes a socket that
+// keeps misbehaving.
+func (s *Service) reject(c *ws.Conn, st *sockState, code, msg, clientID string) {
+	c.Send(errorFrame{Type: "error", Code: code, Message: msg, ClientID: clientID})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := s.d.Now()
+	if now.Sub(st.since) > strikeWindow {
+		st.strikes, st.since = 0, now
+	}
+	st.strikes++
+	if st.strikes > maxStrikes {
+		c.Close(websocket.ClosePolicyViolation, "too many bad frames")
+	}
+}
+
+func (s *Service) onFrame(c *ws.Conn, st *sockState, rm *room, convID string, data []byte) {
+	if !utf8.Valid(data) {
+		s.reject(c, st, xinqiao.EINVALID, "消息不是有效的 UTF-8 文本 (invalid UTF-8)", "")
+		return
+	}
+	var f inFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		s.reject(c, st, xinqiao.EINVALID, "消息格式不对，需要一个 JSON 对象 (malformed JSON)", "")
+		return
+	}
+	switch f.Type {
+	case "message":
+		s.onMessage(c, st, rm, convID, f)
+	case "resume":
+		s.onResume(c, st, rm, convID, f)
+	case "ping":
+		c.Send(map[string]string{"type": "pong"})
+	default:
+		s.reject(c, st, xinqiao.EINVALID, "未知的消息类型 (unknown type)", "")
+	}
+}
+
+func (s *Service) onResume(c *ws.Conn, st *sockState, rm *room, convID string, f inFrame) {
+	if f.AfterSeq == nil || *f.AfterSeq < 0 {
+		s.reject(c, st, xinqiao.EINVALID, "after_seq must be a whole number ≥ 0", "")
+		return
+	}
+	conv, err := s.d.Store.Conversation(s.ctx, convID)
+	if err != nil {
+		c.Send(errorFrame{Type: "error", Code: xinqiao.EUNAVAILABLE, Message: "暂时无法读取记录，请稍后重试 (history unavailable)"})
+		return
+	}
+	if *f.AfterSeq > conv.LastSeq {
+		s.reject(c, st, xinqiao.EINVALID, "after_seq is beyond the last message of this conversation", "")
+		return
+	}
+	rm.mu.Lock()
+	for sock := range rm.socks {
+		if sock.conn == c {
+			sock.cursor = *f.AfterSeq
+		}
+	}
+	rm.mu.Unlock()
+	s.hub.catchUp(s.ctx, rm)
+}
+
+func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, f inFrame) {
+	start := time.Now()
+	text := strings.TrimSpace(f.Text)
+	switch {
+	case f.ClientID == "" || len(f.ClientID) > maxClientIDLen:
+		s.reject(c, st, xinqiao.EINVALID, "client_id is required (1 to 64 characters)", "")
+		return
+	case text == "":
+		s.reject(c, st, xinqiao.EINVALID, "消息是空的 (empty message)", f.ClientID)
+		return
+	case utf8.RuneCountInString(text) > s.d.MaxMessageLen:
+		s.reject(c, st, "too_long", "消息太长了，请分几次发送 (message too long)", f.ClientID)
+		return
+	}
+	if !s.perSock.Allow(st.id) || !s.perConv.Allow(convID) {
+		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "发得太快了，请稍等一下再发 (slow down)", ClientID: f.ClientID})
+		return
+	}
+
+	// 1. Risk first, in memory: no store, no network.
+	res := s.d.Risk.Classify(text)
+
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	conv, convErr := s.d.Store.Conversation(ctx, convID)
+	if convErr == nil && conv.Mode == xinqiao.ModeEnded {
+		c.Send(errorFrame{Type: "error", Code: xinqiao.ECONFLICT, Message: xinqiao.ErrorMessage(errEnded), ClientID: f.ClientID})
+		return
+	}
+	prev := decodeState(conv.RiskState)
+	state := s.d.Risk.Accumulate(prev, res)
+	level := max(res.Level, state.Level)
+	if convErr != nil { // fail safe: we still know the language from nothing, so Chinese first
+		conv = xinqiao.Conversation{ID: convID, Lang: "zh", Mode: xinqiao.ModeAI}
+	}
+
+	// 2. Persist, then ack.
+	m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: convID, ClientID: f.ClientID,
+		Role: xinqiao.RoleStudent, Text: text, Risk: mark(res)})
+	if err != nil {
+		storeFailures.WithLabelValues("append").Inc()
+		s.d.Log.Error("store student message failed", "conversation", convID, "err", err)
+		c.Send(errorFrame{Type: "error", Code: "not_stored", Message: "消息没有保存成功，请再发一次 (not saved, please resend)", ClientID: f.ClientID})
+		if level >= risk.High {
+			rm.broadcast(s.crisis(level, conv.Lang)) // the card never depends on the store
+		}
+		return
+	}
+	c.Send(ackFrame{Type: "ack", ClientID: f.ClientID, Seq: m.Seq})
+	ackLatency.Observe(time.Since(start).Seconds())
+	if !created {
+		return // a resend: stored and handled the first time
+	}
+	turnsTotal.WithLabelValues(level.String()).Inc()
+	s.hub.catchUp(ctx, rm)
+	s.publish(xinqiao.Event{Kind: "message", ConversationID: convID, Seq: m.Seq})
+	if state.Level != prev.Level || len(res.Signals) > 0 {
+		if b, err := json.Marshal(state); err == nil {
+			if err := s.d.Store.SetRisk(ctx, convID, state.Level.String(), b); err != nil {
+				storeFailures.WithLabelValues("risk").Inc()
+			}
+		}
+	}
+
+	// 3. High and above: crisis card and a human; the AI stays silent.
+	if level >= risk.High {
+		s.escalate(rm, conv, level, res, m.Seq)
+		return
+	}
+	if conv.Mode == xinqiao.ModeHandoff {
+		return // a counselor has the conversation; they see the message live
+	}
+	// 4. Below: an AI answer, in order, off the reader goroutine.
+	if !s.enqueue(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv}) {
+		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "还在回答上一条消息，请稍等 (still answering)", ClientID: f.ClientID})
+	}
+}

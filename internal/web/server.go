@@ -1,0 +1,281 @@
+// Package web is the HTTP surface: routes, middleware, JSON handlers and the
+// embedded pages. Each area of the service (student chat, knowledge,
+// handoff) adds its routes as a Module, so the areas stay in their own files.
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"xinqiao/internal/auth"
+	"xinqiao/internal/config"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// Module adds an area's routes to the server.
+type Module func(s *Server)
+
+// Server is the HTTP surface of one node.
+type Server struct {
+	Cfg   config.Config
+	Store xinqiao.Store
+	Log   *slog.Logger
+	// Now is the clock used for sessions; tests may replace it.
+	Now func() time.Time
+
+	mux        *http.ServeMux
+	logins     *auth.Limiters
+	onShutdown []func()
+	ready      func(ctx context.Context) error
+}
+
+var (
+	httpRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+	}, []string{"route", "code"})
+	httpDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "xinqiao_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 10),
+	}, []string{"route"})
+)
+
+// New builds the server with its core routes (health, metrics, staff
+// accounts, pages) and then each module's routes.
+func New(cfg config.Config, store xinqiao.Store, log *slog.Logger, modules ...Module) *Server {
+	s := &Server{
+		Cfg: cfg, Store: store, Log: log, Now: time.Now,
+		mux:    http.NewServeMux(),
+		logins: auth.NewLimiters(5.0/60, 5, 30*time.Minute), // five tries, then one a minute
+	}
+	s.ready = store.Ping
+	s.Handle("GET /healthz", http.HandlerFunc(s.handleHealth))
+	s.Handle("GET /readyz", http.HandlerFunc(s.handleReady))
+	s.Handle("GET /metrics", promhttp.Handler())
+	s.staffRoutes()
+	static, _ := fs.Sub(staticFS, "static")
+	s.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	for _, m := range modules {
+		m(s)
+	}
+	return s
+}
+
+// Handle registers a handler for a Go 1.22 pattern, wrapped with the
+// common middleware.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, s.wrap(pattern, h))
+}
+
+// HandleFunc is Handle for a function.
+func (s *Server) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	s.Handle(pattern, http.HandlerFunc(h))
+}
+
+// OnShutdown registers fn to run when the server stops, e.g. to close
+// WebSockets with a going-away frame.
+func (s *Server) OnShutdown(fn func()) { s.onShutdown = append(s.onShutdown, fn) }
+
+// Shutdown runs the registered shutdown hooks.
+func (s *Server) Shutdown() {
+	for _, fn := range s.onShutdown {
+		fn()
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Page serves one embedded page (a file under static/) at a pattern.
+func (s *Server) Page(pattern, file string) {
+	s.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := staticFS.ReadFile("static/" + file)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(b)
+	}))
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController and the WebSocket upgrader reach the
+// underlying writer (Hijack).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) wrap(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		hdr := sw.Header()
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "no-referrer")
+		hdr.Set("X-Frame-Options", "DENY")
+		hdr.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.Error("handler panic", "route", route, "panic", v)
+				if sw.code == 0 {
+					s.Error(sw, r, errors.New("panic"))
+				}
+			}
+			code := sw.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			httpRequests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+			httpDuration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			s.Log.Debug("request", "route", route, "code", code, "ms", time.Since(start).Milliseconds())
+		}()
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(sw, r.Body, 1<<20)
+		}
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	s.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		s.Log.Warn("not ready", "err", err)
+		s.JSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "store": s.Store.Engine()})
+		return
+	}
+	s.JSON(w, http.StatusOK, map[string]string{"status": "ready", "store": s.Store.Engine()})
+}
+
+// JSON writes v as a JSON response.
+func (s *Server) JSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		s.Log.Debug("write response", "err", err)
+	}
+}
+
+// errorStatus maps domain error codes to HTTP statuses: the one table.
+var errorStatus = map[string]int{
+	xinqiao.EINVALID:      http.StatusBadRequest,
+	xinqiao.ENOTFOUND:     http.StatusNotFound,
+	xinqiao.ECONFLICT:     http.StatusConflict,
+	xinqiao.EUNAUTHORIZED: http.StatusUnauthorized,
+	xinqiao.EFORBIDDEN:    http.StatusForbidden,
+	xinqiao.ERATELIMITED:  http.StatusTooManyRequests,
+	xinqiao.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	xinqiao.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for a domain error code.
+func ErrorStatus(code string) int {
+	if st, ok := errorStatus[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON shape of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// Error writes err as {"error": {"code", "message"}} with the status of its
+// code. Internal errors are logged and shown only as "internal error".
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := xinqiao.ErrorCode(err)
+	if code == xinqiao.EINTERNAL {
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = code, xinqiao.ErrorMessage(err)
+	s.JSON(w, ErrorStatus(code), body)
+}
+
+// Decode reads a JSON body into v, refusing unknown fields, trailing data
+// and bodies over the server's 1 MiB limit with an EINVALID error.
+func Decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return xinqiao.Errorf(xinqiao.EINVALID, "request body is larger than %d bytes", mbe.Limit)
+		case errors.Is(err, io.EOF):
+			return xinqiao.Errorf(xinqiao.EINVALID, "request body is empty; want a JSON object")
+		}
+		return xinqiao.Errorf(xinqiao.EINVALID, "request body is not valid JSON for this endpoint: %v", err)
+	}
+	if dec.More() {
+		return xinqiao.Errorf(xinqiao.EINVALID, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+// SameOrigin reports whether a browser request's Origin is allowed: one of
+// the configured origins, or, when none are configured, the request's own
+// host. A request without Origin (not from a browser) is refused for
+// WebSockets by the caller.
+func (s *Server) SameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	for _, o := range s.Cfg.AllowedOrigins {
+		if strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	return len(s.Cfg.AllowedOrigins) == 0 && strings.EqualFold(u.Host, r.Host)
+}

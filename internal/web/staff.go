@@ -1,0 +1,250 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"xinqiao/internal/auth"
+	"xinqiao/internal/xinqiao"
+)
+
+// StaffCookie is the name of the staff session cookie.
+const StaffCookie = "xq_staff"
+
+// CSRFHeader carries the session's CSRF token on every state-changing
+// staff request.
+const CSRFHeader = "X-CSRF-Token"
+
+type staffKey struct{}
+
+// StaffFrom returns the authenticated staff member of a request handled
+// through Staff.
+func StaffFrom(ctx context.Context) (xinqiao.Staff, bool) {
+	st, ok := ctx.Value(staffKey{}).(xinqiao.Staff)
+	return st, ok
+}
+
+func (s *Server) staffRoutes() {
+	s.HandleFunc("POST /api/staff/login", s.handleLogin)
+	s.Handle("POST /api/staff/logout", s.Staff("", s.handleLogout))
+	s.Handle("GET /api/staff/me", s.Staff("", s.handleMe))
+	s.Handle("POST /api/staff/users", s.Staff(xinqiao.RoleAdmin, s.handleCreateUser))
+	s.Handle("GET /api/staff/users", s.Staff(xinqiao.RoleSupervisor, s.handleListUsers))
+}
+
+// Authenticate returns the staff member and session behind a request's
+// cookie, or an EUNAUTHORIZED error.
+func (s *Server) Authenticate(r *http.Request) (xinqiao.Staff, xinqiao.StaffSession, error) {
+	c, err := r.Cookie(StaffCookie)
+	if err != nil || c.Value == "" {
+		return xinqiao.Staff{}, xinqiao.StaffSession{}, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "please log in")
+	}
+	sess, err := s.Store.StaffSession(r.Context(), xinqiao.HashToken(c.Value))
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND || (err == nil && !s.Now().Before(sess.ExpiresAt)) {
+		return xinqiao.Staff{}, sess, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "your session has ended; please log in again")
+	} else if err != nil {
+		return xinqiao.Staff{}, sess, err
+	}
+	st, err := s.Store.StaffByID(r.Context(), sess.StaffID)
+	if err != nil || st.Disabled {
+		return st, sess, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "this account cannot log in")
+	}
+	return st, sess, nil
+}
+
+// Staff wraps a handler that needs a logged-in staff member with the given
+// role ("" for any role; admins pass every check; supervisors pass counselor
+// checks). State-changing methods must carry the session's CSRF token.
+func (s *Server) Staff(role string, h func(w http.ResponseWriter, r *http.Request, st xinqiao.Staff)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, sess, err := s.Authenticate(r)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			tok := r.Header.Get(CSRFHeader)
+			if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRF)) != 1 {
+				s.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "missing or wrong %s header", CSRFHeader))
+				return
+			}
+		}
+		if role != "" && !st.Can(role) {
+			s.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "this needs the %s role", role))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), staffKey{}, st)), st)
+	})
+}
+
+// AuditRead records a staff read of student data before it is served. A
+// read that cannot be audited is refused.
+func (s *Server) AuditRead(ctx context.Context, st xinqiao.Staff, action, target, detail string) error {
+	if err := s.Store.Audit(ctx, xinqiao.AuditEvent{At: s.Now(), Actor: st.ID, Action: action, Target: target, Detail: detail}); err != nil {
+		return xinqiao.Errorf(xinqiao.EUNAVAILABLE, "the audit trail is unavailable, so the record cannot be shown")
+	}
+	return nil
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type meResponse struct {
+	Staff xinqiao.Staff `json:"staff"`
+	CSRF  string        `json:"csrf"`
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := Decode(r, &req); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if req.Username == "" || req.Password == "" {
+		s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "username and password are required"))
+		return
+	}
+	if !s.logins.Allow("ip:"+clientIP(r)) || !s.logins.Allow("user:"+strings.ToLower(req.Username)) {
+		s.Error(w, r, xinqiao.Errorf(xinqiao.ERATELIMITED, "too many login attempts; wait a minute and try again"))
+		return
+	}
+	st, err := s.Store.StaffByUsername(r.Context(), req.Username)
+	if err != nil && xinqiao.ErrorCode(err) != xinqiao.ENOTFOUND {
+		s.Error(w, r, err)
+		return
+	}
+	hash := st.PasswordHash
+	if err != nil || st.Disabled {
+		hash = dummyHash // spend the same time whether or not the account exists
+	}
+	if auth.VerifyPassword(hash, req.Password) != nil || err != nil || st.Disabled {
+		s.Log.Info("staff login failed", "ip", clientIP(r))
+		s.Error(w, r, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "wrong username or password"))
+		return
+	}
+	tok, csrf := xinqiao.NewToken(), xinqiao.NewToken()
+	now := s.Now()
+	sess := xinqiao.StaffSession{TokenHash: xinqiao.HashToken(tok), StaffID: st.ID, CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(s.Cfg.SessionTTL)}
+	if err := s.Store.CreateStaffSession(r.Context(), sess); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: StaffCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"), Expires: sess.ExpiresAt,
+	})
+	s.Log.Info("staff logged in", "staff", st.ID, "role", st.Role)
+	s.JSON(w, http.StatusOK, meResponse{Staff: st, CSRF: csrf})
+}
+
+// dummyHash is verified against when an account does not exist, so a
+// failed login takes as long either way.
+var dummyHash, _ = auth.HashPassword("xinqiao-no-such-account")
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	if c, err := r.Cookie(StaffCookie); err == nil {
+		if err := s.Store.DeleteStaffSession(r.Context(), xinqiao.HashToken(c.Value)); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: StaffCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	s.JSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	_, sess, err := s.Authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.JSON(w, http.StatusOK, meResponse{Staff: st, CSRF: sess.CSRF})
+}
+
+type createUserRequest struct {
+	Username    string `json:"username"`
+	Password    string `json:"password"`
+	Role        string `json:"role"`
+	DisplayName string `json:"display_name"`
+	School      string `json:"school"`
+}
+
+// ValidateUsername returns a message safe to show when a username is not
+// acceptable, or "".
+func ValidateUsername(u string) string {
+	if n := utf8.RuneCountInString(u); n < 2 || n > 64 {
+		return "username must be 2 to 64 characters"
+	}
+	for _, c := range u {
+		if !(c == '.' || c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return "username may use letters, digits, '.', '-' and '_' only"
+		}
+	}
+	return ""
+}
+
+// CreateStaff validates and stores a new staff account: the one way both
+// the API and the command line create accounts.
+func CreateStaff(ctx context.Context, store xinqiao.StaffStore, username, password, role, displayName, school string) (xinqiao.Staff, error) {
+	if msg := ValidateUsername(username); msg != "" {
+		return xinqiao.Staff{}, xinqiao.Errorf(xinqiao.EINVALID, "%s", msg)
+	}
+	if !xinqiao.ValidStaffRole(role) {
+		return xinqiao.Staff{}, xinqiao.Errorf(xinqiao.EINVALID, "role must be admin, supervisor, counselor or curator")
+	}
+	if msg := auth.CheckPasswordPolicy(password); msg != "" {
+		return xinqiao.Staff{}, xinqiao.Errorf(xinqiao.EINVALID, "%s", msg)
+	}
+	if displayName == "" {
+		displayName = username
+	}
+	if utf8.RuneCountInString(displayName) > 64 || utf8.RuneCountInString(school) > 128 {
+		return xinqiao.Staff{}, xinqiao.Errorf(xinqiao.EINVALID, "display name or school is too long")
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return xinqiao.Staff{}, err
+	}
+	return store.CreateStaff(ctx, xinqiao.Staff{Username: username, DisplayName: displayName, Role: role, School: school, PasswordHash: hash})
+}
+
+func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, admin xinqiao.Staff) {
+	var req createUserRequest
+	if err := Decode(r, &req); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	st, err := CreateStaff(r.Context(), s.Store, req.Username, req.Password, req.Role, req.DisplayName, req.School)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	_ = s.Store.Audit(r.Context(), xinqiao.AuditEvent{At: s.Now(), Actor: admin.ID, Action: "staff.create", Target: st.ID, Detail: st.Role})
+	s.JSON(w, http.StatusCreated, st)
+}
+
+func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	all, err := s.Store.ListStaff(r.Context())
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if all == nil {
+		all = []xinqiao.Staff{}
+	}
+	s.JSON(w, http.StatusOK, map[string]any{"users": all})
+}

@@ -1,0 +1,82 @@
+// Shared helpers for the staff pages: login, the CSRF header on every
+// state-changing request, JSON errors shown as text.
+let csrf = "";
+
+export async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET" && method !== "HEAD") opts.headers["X-CSRF-Token"] = csrf;
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, opts);
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (!res.ok) {
+    const err = new Error((data && data.error && data.error.message) || res.statusText);
+    err.status = res.status;
+    err.code = data && data.error && data.error.code;
+    throw err;
+  }
+  return data;
+}
+
+// me returns the logged-in staff member, or null.
+export async function me() {
+  try {
+    const r = await api("GET", "/api/staff/me");
+    csrf = r.csrf;
+    return r.staff;
+  } catch (e) {
+    if (e.status === 401) return null;
+    throw e;
+  }
+}
+
+// requireLogin shows the login form in `root` until a login succeeds, then
+// resolves with the staff member.
+export async function requireLogin(root) {
+  const st = await me();
+  if (st) return st;
+  return new Promise((resolve) => {
+    root.innerHTML = "";
+    const form = document.createElement("form");
+    form.className = "login card";
+    form.innerHTML = `<h2>心桥 · 教师登录 <span class="muted">Staff login</span></h2>
+      <label>用户名 Username <input name="username" autocomplete="username" required></label>
+      <label>密码 Password <input name="password" type="password" autocomplete="current-password" required></label>
+      <button class="primary" type="submit">登录 Log in</button>
+      <p class="error" role="alert"></p>`;
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const fd = new FormData(form);
+      try {
+        const r = await api("POST", "/api/staff/login", { username: fd.get("username"), password: fd.get("password") });
+        csrf = r.csrf;
+        root.innerHTML = "";
+        resolve(r.staff);
+      } catch (e) {
+        form.querySelector(".error").textContent = e.message;
+      }
+    });
+    root.appendChild(form);
+  });
+}
+
+export async function logout() {
+  await api("POST", "/api/staff/logout");
+  location.reload();
+}
+
+// el builds an element: el("td", {class: "x"}, "text", child).
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  return e;
+}
