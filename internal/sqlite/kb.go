@@ -1,0 +1,783 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"weak"
+
+	"xinqiao/internal/xinqiao"
+)
+
+// The knowledge store. Vectors are searched in process: the embeddings of
+// the stored chunks are loaded once into memory and reloaded when the
+// generation counter kept by triggers in kb_meta changes, so a `xinqiao kb
+// sync` run by another process is seen by the server at its next search.
+
+const versionColumns = `v.doc_id, v.version, v.state, d.current_version = v.version, v.title, v.lang, v.kind,
+	v.audience, v.topics, v.pinned_for, v.translation_of, v.body, v.hash, v.source, v.author, v.reviewer,
+	v.reviewed_at, v.review_due, v.created_at, v.updated_at`
+
+func scanVersion(row interface{ Scan(...any) error }) (xinqiao.DocumentVersion, error) {
+	var v xinqiao.DocumentVersion
+	var audience, topics, pinned string
+	var reviewed, due, created, updated int64
+	if err := row.Scan(&v.DocID, &v.Version, &v.State, &v.Current, &v.Title, &v.Lang, &v.Kind,
+		&audience, &topics, &pinned, &v.TranslationOf, &v.Body, &v.Hash, &v.Source, &v.Author, &v.Reviewer,
+		&reviewed, &due, &created, &updated); err != nil {
+		return v, err
+	}
+	if err := errors.Join(json.Unmarshal([]byte(audience), &v.Audience), json.Unmarshal([]byte(topics), &v.Topics),
+		json.Unmarshal([]byte(pinned), &v.PinnedFor)); err != nil {
+		return v, fmt.Errorf("decode version %s/%d: %w", v.DocID, v.Version, err)
+	}
+	v.ReviewedAt, v.ReviewDue = optMS(reviewed), optMS(due)
+	v.CreatedAt, v.UpdatedAt = fromMS(created), fromMS(updated)
+	return v, nil
+}
+
+// optMS is ms2 for optional times: the zero time is stored as 0.
+func optMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return fromMS(v)
+}
+
+func toOptMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms2(t)
+}
+
+func jsonList(s []string) string {
+	if s == nil {
+		s = []string{}
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func validVersion(v xinqiao.DocumentVersion) error {
+	switch {
+	case v.DocID == "":
+		return xinqiao.Errorf(xinqiao.EINVALID, "document id is missing")
+	case v.Title == "":
+		return xinqiao.Errorf(xinqiao.EINVALID, "title is missing")
+	case v.Lang != "zh" && v.Lang != "en":
+		return xinqiao.Errorf(xinqiao.EINVALID, "lang must be zh or en")
+	case v.Kind != xinqiao.KindArticle && v.Kind != xinqiao.KindCard:
+		return xinqiao.Errorf(xinqiao.EINVALID, "kind must be article or card")
+	}
+	return nil
+}
+
+func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, v xinqiao.DocumentVersion) error {
+	const q = `INSERT INTO kb_versions (doc_id, version, state, title, lang, kind, audience, topics, pinned_for,
+			translation_of, body, hash, source, author, reviewer, reviewed_at, review_due, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	_, err := tx.ExecContext(ctx, q, v.DocID, v.Version, v.State, v.Title, v.Lang, v.Kind, jsonList(v.Audience),
+		jsonList(v.Topics), jsonList(v.PinnedFor), v.TranslationOf, v.Body, v.Hash, v.Source, v.Author, v.Reviewer,
+		toOptMS(v.ReviewedAt), toOptMS(v.ReviewDue), ms2(v.CreatedAt), ms2(v.UpdatedAt))
+	if isUnique(err) {
+		return xinqiao.Errorf(xinqiao.ECONFLICT, "version %d of %s exists", v.Version, v.DocID)
+	} else if err != nil {
+		return fmt.Errorf("insert version: %w", err)
+	}
+	return nil
+}
+
+// ensureDocument creates the document row if missing and returns its latest
+// and current version numbers.
+func (db *DB) ensureDocument(ctx context.Context, tx *sql.Tx, id, source string, now time.Time) (latest, current int, err error) {
+	const ins = `INSERT INTO kb_documents (id, source, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	if _, err := tx.ExecContext(ctx, ins, id, source, ms2(now), ms2(now)); err != nil {
+		return 0, 0, fmt.Errorf("insert document: %w", err)
+	}
+	const q = `SELECT latest_version, current_version FROM kb_documents WHERE id = ?`
+	if err := tx.QueryRowContext(ctx, q, id).Scan(&latest, &current); err != nil {
+		return 0, 0, fmt.Errorf("load document: %w", err)
+	}
+	return latest, current, nil
+}
+
+// CreateDraft implements xinqiao.KnowledgeStore.
+func (db *DB) CreateDraft(ctx context.Context, v xinqiao.DocumentVersion) (xinqiao.DocumentVersion, error) {
+	if err := validVersion(v); err != nil {
+		return v, err
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		latest, _, err := db.ensureDocument(ctx, tx, v.DocID, v.Source, now)
+		if err != nil {
+			return err
+		}
+		v.Version, v.State, v.Current = latest+1, xinqiao.StateDraft, false
+		v.Reviewer, v.ReviewedAt = "", time.Time{}
+		v.CreatedAt, v.UpdatedAt = now.UTC().Truncate(time.Millisecond), now.UTC().Truncate(time.Millisecond)
+		if err := db.insertVersion(ctx, tx, v); err != nil {
+			return err
+		}
+		const q = `UPDATE kb_documents SET latest_version = ?, updated_at = ? WHERE id = ?`
+		if _, err := tx.ExecContext(ctx, q, v.Version, ms2(now), v.DocID); err != nil {
+			return fmt.Errorf("update document: %w", err)
+		}
+		return nil
+	})
+	return v, err
+}
+
+// ImportApproved implements xinqiao.KnowledgeStore.
+func (db *DB) ImportApproved(ctx context.Context, v xinqiao.DocumentVersion, chunks []xinqiao.Chunk) error {
+	if err := validVersion(v); err != nil {
+		return err
+	}
+	if v.Version <= 0 {
+		return xinqiao.Errorf(xinqiao.EINVALID, "version must be positive")
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		latest, _, err := db.ensureDocument(ctx, tx, v.DocID, v.Source, now)
+		if err != nil {
+			return err
+		}
+		if v.Version <= latest {
+			return xinqiao.Errorf(xinqiao.ECONFLICT, "%s: version %d is already stored with other content; give the changed document a higher version", v.DocID, v.Version)
+		}
+		v.State = xinqiao.StateApproved
+		v.CreatedAt, v.UpdatedAt = now, now
+		if err := db.insertVersion(ctx, tx, v); err != nil {
+			return err
+		}
+		const q = `UPDATE kb_documents SET latest_version = ?, current_version = ?, retired = 0, source = ?, updated_at = ? WHERE id = ?`
+		if _, err := tx.ExecContext(ctx, q, v.Version, v.Version, v.Source, ms2(now), v.DocID); err != nil {
+			return fmt.Errorf("update document: %w", err)
+		}
+		return db.replaceChunks(ctx, tx, v, chunks)
+	})
+}
+
+// replaceChunks deletes the document's chunks and stores the new version's.
+func (db *DB) replaceChunks(ctx context.Context, tx *sql.Tx, v xinqiao.DocumentVersion, chunks []xinqiao.Chunk) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_chunks WHERE doc_id = ?`, v.DocID); err != nil {
+		return fmt.Errorf("delete chunks: %w", err)
+	}
+	const q = `INSERT INTO kb_chunks (doc_id, version, ord, title, heading, text, context, lang, audience, kind, topics,
+			tokens, embedding, embedder, dim) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	stmt, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("prepare chunk insert: %w", err)
+	}
+	defer stmt.Close()
+	for i, c := range chunks {
+		var blob []byte
+		if c.Embedding != nil {
+			blob = vecBlob(c.Embedding)
+		}
+		if _, err := stmt.ExecContext(ctx, v.DocID, v.Version, i, v.Title, c.Heading, c.Text, c.Context, v.Lang,
+			bandList(v.Audience), v.Kind, jsonList(v.Topics), strings.Join(c.Tokens, " "), blob, c.Embedder,
+			len(c.Embedding)); err != nil {
+			return fmt.Errorf("insert chunk: %w", err)
+		}
+	}
+	return nil
+}
+
+// bandList stores an audience as ",primary,junior," so that instr() finds
+// ",junior," without matching part of another word.
+func bandList(bands []string) string { return "," + strings.Join(bands, ",") + "," }
+
+func parseBands(s string) []string {
+	s = strings.Trim(s, ",")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func vecBlob(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+func blobVec(b []byte) []float32 {
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v
+}
+
+// transition loads a version's state and author inside tx.
+func (db *DB) versionState(ctx context.Context, tx *sql.Tx, docID string, version int) (state, author string, current int, err error) {
+	const q = `SELECT v.state, v.author, d.current_version FROM kb_versions v JOIN kb_documents d ON d.id = v.doc_id
+		WHERE v.doc_id = ? AND v.version = ?`
+	err = tx.QueryRowContext(ctx, q, docID, version).Scan(&state, &author, &current)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", 0, xinqiao.Errorf(xinqiao.ENOTFOUND, "version %d of %s not found", version, docID)
+	} else if err != nil {
+		return "", "", 0, fmt.Errorf("load version: %w", err)
+	}
+	return state, author, current, nil
+}
+
+func (db *DB) versionTx(ctx context.Context, tx *sql.Tx, docID string, version int) (xinqiao.DocumentVersion, error) {
+	const q = `SELECT ` + versionColumns + ` FROM kb_versions v JOIN kb_documents d ON d.id = v.doc_id WHERE v.doc_id = ? AND v.version = ?`
+	v, err := scanVersion(tx.QueryRowContext(ctx, q, docID, version))
+	if err != nil {
+		return v, fmt.Errorf("reload version: %w", err)
+	}
+	return v, nil
+}
+
+// SubmitVersion implements xinqiao.KnowledgeStore.
+func (db *DB) SubmitVersion(ctx context.Context, t xinqiao.Transition) (xinqiao.DocumentVersion, error) {
+	var out xinqiao.DocumentVersion
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		state, _, _, err := db.versionState(ctx, tx, t.DocID, t.Version)
+		if err != nil {
+			return err
+		}
+		if state != xinqiao.StateDraft {
+			return xinqiao.Errorf(xinqiao.ECONFLICT, "version %d is %s, only a draft can be submitted", t.Version, state)
+		}
+		const q = `UPDATE kb_versions SET state = 'review', updated_at = ? WHERE doc_id = ? AND version = ?`
+		if _, err := tx.ExecContext(ctx, q, ms2(t.At), t.DocID, t.Version); err != nil {
+			return fmt.Errorf("submit version: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE kb_documents SET updated_at = ? WHERE id = ?`, ms2(t.At), t.DocID); err != nil {
+			return fmt.Errorf("update document: %w", err)
+		}
+		out, err = db.versionTx(ctx, tx, t.DocID, t.Version)
+		return err
+	})
+	return out, err
+}
+
+// ApproveVersion implements xinqiao.KnowledgeStore.
+func (db *DB) ApproveVersion(ctx context.Context, t xinqiao.Transition, chunks []xinqiao.Chunk) (xinqiao.DocumentVersion, error) {
+	var out xinqiao.DocumentVersion
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		state, author, current, err := db.versionState(ctx, tx, t.DocID, t.Version)
+		if err != nil {
+			return err
+		}
+		switch {
+		case state != xinqiao.StateReview:
+			return xinqiao.Errorf(xinqiao.ECONFLICT, "version %d is %s, only a version in review can be approved", t.Version, state)
+		case author == t.Actor:
+			return xinqiao.Errorf(xinqiao.EFORBIDDEN, "the author cannot approve their own version: another curator must")
+		case t.Version < current:
+			return xinqiao.Errorf(xinqiao.ECONFLICT, "version %d is older than the current version %d", t.Version, current)
+		}
+		const q = `UPDATE kb_versions SET state = 'approved', reviewer = ?, reviewed_at = ?, updated_at = ?,
+				review_due = CASE WHEN review_due = 0 THEN ? ELSE review_due END
+			WHERE doc_id = ? AND version = ?`
+		if _, err := tx.ExecContext(ctx, q, t.Actor, ms2(t.At), ms2(t.At), ms2(t.At.AddDate(1, 0, 0)), t.DocID, t.Version); err != nil {
+			return fmt.Errorf("approve version: %w", err)
+		}
+		const qd = `UPDATE kb_documents SET current_version = ?, retired = 0, updated_at = ? WHERE id = ?`
+		if _, err := tx.ExecContext(ctx, qd, t.Version, ms2(t.At), t.DocID); err != nil {
+			return fmt.Errorf("update document: %w", err)
+		}
+		if out, err = db.versionTx(ctx, tx, t.DocID, t.Version); err != nil {
+			return err
+		}
+		return db.replaceChunks(ctx, tx, out, chunks)
+	})
+	return out, err
+}
+
+// RetireDocument implements xinqiao.KnowledgeStore.
+func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var current int
+		err := tx.QueryRowContext(ctx, `SELECT current_version FROM kb_documents WHERE id = ?`, t.DocID).Scan(&current)
+		if errors.Is(err, sql.ErrNoRows) {
+			return xinqiao.Errorf(xinqiao.ENOTFOUND, "document %s not found", t.DocID)
+		} else if err != nil {
+			return fmt.Errorf("load document: %w", err)
+		}
+		if current == 0 {
+			return xinqiao.Errorf(xinqiao.ECONFLICT, "document %s has no approved version to retire", t.DocID)
+		}
+		const qv = `UPDATE kb_versions SET state = 'retired', updated_at = ? WHERE doc_id = ? AND version = ?`
+		if _, err := tx.ExecContext(ctx, qv, ms2(t.At), t.DocID, current); err != nil {
+			return fmt.Errorf("retire version: %w", err)
+		}
+		const qd = `UPDATE kb_documents SET current_version = 0, retired = 1, updated_at = ? WHERE id = ?`
+		if _, err := tx.ExecContext(ctx, qd, ms2(t.At), t.DocID); err != nil {
+			return fmt.Errorf("retire document: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kb_chunks WHERE doc_id = ?`, t.DocID); err != nil {
+			return fmt.Errorf("delete chunks: %w", err)
+		}
+		return nil
+	})
+}
+
+// documentQuery selects a document with the metadata of its newest version
+// and the review date of its current one.
+const documentQuery = `SELECT d.id, v.title, v.lang, v.kind, v.audience, v.topics, v.pinned_for, v.translation_of,
+		d.current_version, d.latest_version, v.state, COALESCE(c.review_due, 0), d.retired, d.updated_at, d.created_at, d.source
+	FROM kb_documents d
+	JOIN kb_versions v ON v.doc_id = d.id AND v.version = d.latest_version
+	LEFT JOIN kb_versions c ON c.doc_id = d.id AND c.version = d.current_version`
+
+func scanDocument(row interface{ Scan(...any) error }) (xinqiao.Document, error) {
+	var d xinqiao.Document
+	var audience, topics, pinned string
+	var due, updated, created int64
+	if err := row.Scan(&d.ID, &d.Title, &d.Lang, &d.Kind, &audience, &topics, &pinned, &d.TranslationOf,
+		&d.Current, &d.Latest, &d.LatestState, &due, &d.Retired, &updated, &created, &d.Source); err != nil {
+		return d, err
+	}
+	if err := errors.Join(json.Unmarshal([]byte(audience), &d.Audience), json.Unmarshal([]byte(topics), &d.Topics),
+		json.Unmarshal([]byte(pinned), &d.PinnedFor)); err != nil {
+		return d, fmt.Errorf("decode document %s: %w", d.ID, err)
+	}
+	d.ReviewDue, d.UpdatedAt, d.CreatedAt = optMS(due), fromMS(updated), fromMS(created)
+	return d, nil
+}
+
+// Document implements xinqiao.KnowledgeStore.
+func (db *DB) Document(ctx context.Context, id string) (xinqiao.Document, error) {
+	const q = documentQuery + ` WHERE d.id = ?`
+	d, err := scanDocument(db.r.QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, xinqiao.Errorf(xinqiao.ENOTFOUND, "document %s not found", id)
+	} else if err != nil {
+		return d, fmt.Errorf("load document: %w", err)
+	}
+	return d, nil
+}
+
+// Documents implements xinqiao.KnowledgeStore.
+func (db *DB) Documents(ctx context.Context, f xinqiao.DocumentFilter) ([]xinqiao.Document, error) {
+	const q = documentQuery + ` WHERE (? = '' OR v.lang = ?) AND (? = '' OR v.kind = ?) AND (? = '' OR v.state = ?) ORDER BY d.id`
+	rows, err := db.r.QueryContext(ctx, q, f.Lang, f.Lang, f.Kind, f.Kind, f.State, f.State)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.Document
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list documents: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) queryVersions(ctx context.Context, q string, args ...any) ([]xinqiao.DocumentVersion, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.DocumentVersion
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list versions: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Versions implements xinqiao.KnowledgeStore.
+func (db *DB) Versions(ctx context.Context, docID string) ([]xinqiao.DocumentVersion, error) {
+	const q = `SELECT ` + versionColumns + ` FROM kb_versions v JOIN kb_documents d ON d.id = v.doc_id
+		WHERE v.doc_id = ? ORDER BY v.version`
+	vs, err := db.queryVersions(ctx, q, docID)
+	if err == nil && len(vs) == 0 {
+		err = xinqiao.Errorf(xinqiao.ENOTFOUND, "document %s not found", docID)
+	}
+	return vs, err
+}
+
+// Version implements xinqiao.KnowledgeStore.
+func (db *DB) Version(ctx context.Context, docID string, version int) (xinqiao.DocumentVersion, error) {
+	const q = `SELECT ` + versionColumns + ` FROM kb_versions v JOIN kb_documents d ON d.id = v.doc_id
+		WHERE v.doc_id = ? AND v.version = ?`
+	v, err := scanVersion(db.r.QueryRowContext(ctx, q, docID, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, xinqiao.Errorf(xinqiao.ENOTFOUND, "version %d of %s not found", version, docID)
+	} else if err != nil {
+		return v, fmt.Errorf("load version: %w", err)
+	}
+	return v, nil
+}
+
+// CurrentCards implements xinqiao.KnowledgeStore.
+func (db *DB) CurrentCards(ctx context.Context, lang string) ([]xinqiao.DocumentVersion, error) {
+	const q = `SELECT ` + versionColumns + ` FROM kb_documents d JOIN kb_versions v ON v.doc_id = d.id AND v.version = d.current_version
+		WHERE v.kind = 'card' AND v.state = 'approved' AND (? = '' OR v.lang = ?) ORDER BY d.id`
+	return db.queryVersions(ctx, q, lang, lang)
+}
+
+const chunkColumns = `c.id, c.doc_id, c.version, c.ord, c.title, c.heading, c.text, c.lang, c.audience, c.kind, c.topics, c.embedder, c.dim`
+
+func scanChunk(row interface{ Scan(...any) error }, extra ...any) (xinqiao.Chunk, error) {
+	var c xinqiao.Chunk
+	var audience, topics string
+	dest := append([]any{&c.ID, &c.DocID, &c.Version, &c.Ord, &c.Title, &c.Heading, &c.Text, &c.Lang, &audience,
+		&c.Kind, &topics, &c.Embedder, &c.Dim}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return c, err
+	}
+	c.Audience = parseBands(audience)
+	if err := json.Unmarshal([]byte(topics), &c.Topics); err != nil {
+		return c, fmt.Errorf("decode chunk %d: %w", c.ID, err)
+	}
+	return c, nil
+}
+
+func chunkKind(f xinqiao.ChunkFilter) string {
+	if f.Kind == "" {
+		return xinqiao.KindArticle
+	}
+	return f.Kind
+}
+
+// SearchKeyword implements xinqiao.KnowledgeStore with FTS5's BM25.
+func (db *DB) SearchKeyword(ctx context.Context, tokens []string, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
+	match := ftsQuery(tokens)
+	if match == "" || f.K <= 0 {
+		return nil, nil
+	}
+	const q = `SELECT ` + chunkColumns + `, -bm25(kb_chunks_fts) FROM kb_chunks_fts JOIN kb_chunks c ON c.id = kb_chunks_fts.rowid
+		WHERE kb_chunks_fts MATCH ? AND (? = '' OR c.lang = ?) AND (? = '' OR instr(c.audience, ?) > 0) AND c.kind = ?
+		ORDER BY bm25(kb_chunks_fts) LIMIT ?`
+	band := ""
+	if f.Band != "" {
+		band = "," + f.Band + ","
+	}
+	rows, err := db.r.QueryContext(ctx, q, match, f.Lang, f.Lang, band, band, chunkKind(f), f.K)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.ScoredChunk
+	for rows.Next() {
+		var sc xinqiao.ScoredChunk
+		c, err := scanChunk(rows, &sc.Score)
+		if err != nil {
+			return nil, fmt.Errorf("keyword search: %w", err)
+		}
+		sc.Chunk = c
+		out = append(out, sc)
+	}
+	return out, rows.Err()
+}
+
+// ftsQuery ORs the distinct tokens, each quoted as an FTS5 string.
+func ftsQuery(tokens []string) string {
+	seen := map[string]bool{}
+	var parts []string
+	for _, t := range tokens {
+		t = strings.ReplaceAll(t, `"`, "")
+		if t == "" || seen[t] {
+			continue
+		}
+		seen[t] = true
+		parts = append(parts, `"`+t+`"`)
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// vecEntry is one chunk's vector and filter fields, held in memory.
+type vecEntry struct {
+	id       int64
+	lang     string
+	audience string
+	kind     string
+	vec      []float32
+}
+
+// vecCache holds the vectors of one generation of kb_chunks.
+type vecCache struct {
+	mu      sync.Mutex
+	gen     int64
+	loaded  bool
+	entries []vecEntry
+}
+
+// vecCaches maps each open DB to its vector cache. It lives beside the DB
+// rather than in it so the knowledge store stays in this file; the weak key
+// and the cleanup drop a cache with its DB.
+var vecCaches sync.Map // weak.Pointer[DB] → *vecCache
+
+func (db *DB) vecCache() *vecCache {
+	key := weak.Make(db)
+	if c, ok := vecCaches.Load(key); ok {
+		return c.(*vecCache)
+	}
+	c, loaded := vecCaches.LoadOrStore(key, &vecCache{})
+	if !loaded {
+		runtime.AddCleanup(db, func(k weak.Pointer[DB]) { vecCaches.Delete(k) }, key)
+	}
+	return c.(*vecCache)
+}
+
+func (db *DB) vectors(ctx context.Context) ([]vecEntry, error) {
+	var gen int64
+	if err := db.r.QueryRowContext(ctx, `SELECT gen FROM kb_meta`).Scan(&gen); err != nil {
+		return nil, fmt.Errorf("read chunk generation: %w", err)
+	}
+	c := db.vecCache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loaded && c.gen == gen {
+		return c.entries, nil
+	}
+	// Read the generation and the rows in one read transaction so they agree.
+	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("load vectors: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT gen FROM kb_meta`).Scan(&gen); err != nil {
+		return nil, fmt.Errorf("read chunk generation: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, lang, audience, kind, embedding FROM kb_chunks WHERE embedding IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("load vectors: %w", err)
+	}
+	defer rows.Close()
+	entries := make([]vecEntry, 0, len(c.entries))
+	for rows.Next() {
+		var e vecEntry
+		var blob []byte
+		if err := rows.Scan(&e.id, &e.lang, &e.audience, &e.kind, &blob); err != nil {
+			return nil, fmt.Errorf("load vectors: %w", err)
+		}
+		e.vec = blobVec(blob)
+		entries = append(entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load vectors: %w", err)
+	}
+	c.entries, c.gen, c.loaded = entries, gen, true
+	return entries, nil
+}
+
+// SearchVector implements xinqiao.KnowledgeStore: exact cosine search over
+// the cached vectors of the same dimension.
+func (db *DB) SearchVector(ctx context.Context, vec []float32, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
+	if f.K <= 0 || len(vec) == 0 {
+		return nil, nil
+	}
+	entries, err := db.vectors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := normalized(vec)
+	band := ""
+	if f.Band != "" {
+		band = "," + f.Band + ","
+	}
+	kind := chunkKind(f)
+	type hit struct {
+		i     int
+		score float32
+	}
+	top := make([]hit, 0, f.K+1) // kept sorted, best first
+	for i := range entries {
+		e := &entries[i]
+		if len(e.vec) != len(q) || e.kind != kind || (f.Lang != "" && e.lang != f.Lang) ||
+			(band != "" && !strings.Contains(e.audience, band)) {
+			continue
+		}
+		s := dot(q, e.vec)
+		if len(top) == f.K && s <= top[len(top)-1].score {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return top[j].score < s })
+		top = append(top, hit{})
+		copy(top[j+1:], top[j:])
+		top[j] = hit{i, s}
+		if len(top) > f.K {
+			top = top[:f.K]
+		}
+	}
+	if len(top) == 0 {
+		return nil, nil
+	}
+	ids := make([]any, len(top))
+	marks := make([]string, len(top))
+	for j, h := range top {
+		ids[j], marks[j] = entries[h.i].id, "?"
+	}
+	q2 := `SELECT ` + chunkColumns + ` FROM kb_chunks c WHERE c.id IN (` + strings.Join(marks, ",") + `)`
+	rows, err := db.r.QueryContext(ctx, q2, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("vector search: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]xinqiao.Chunk{}
+	for rows.Next() {
+		c, err := scanChunk(rows)
+		if err != nil {
+			return nil, fmt.Errorf("vector search: %w", err)
+		}
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("vector search: %w", err)
+	}
+	out := make([]xinqiao.ScoredChunk, 0, len(top))
+	for _, h := range top {
+		if c, ok := byID[entries[h.i].id]; ok { // a chunk deleted since the cache was loaded is skipped
+			out = append(out, xinqiao.ScoredChunk{Chunk: c, Score: float64(h.score)})
+		}
+	}
+	return out, nil
+}
+
+func dot(a, b []float32) float32 {
+	var s0, s1, s2, s3 float32
+	n := len(a) &^ 3
+	b = b[:len(a)]
+	for i := 0; i < n; i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for i := n; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// normalized returns v scaled to unit length, so a dot product with the
+// stored (unit) vectors is their cosine similarity.
+func normalized(v []float32) []float32 {
+	var n float64
+	for _, f := range v {
+		n += float64(f) * float64(f)
+	}
+	if n == 0 {
+		return v
+	}
+	inv := float32(1 / math.Sqrt(n))
+	out := make([]float32, len(v))
+	for i, f := range v {
+		out[i] = f * inv
+	}
+	return out
+}
+
+// Chunks implements xinqiao.KnowledgeStore.
+func (db *DB) Chunks(ctx context.Context, afterID int64, limit int) ([]xinqiao.Chunk, error) {
+	const q = `SELECT ` + chunkColumns + `, c.context, c.tokens FROM kb_chunks c WHERE c.id > ? ORDER BY c.id LIMIT ?`
+	rows, err := db.r.QueryContext(ctx, q, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list chunks: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.Chunk
+	for rows.Next() {
+		var tokens string
+		var ctxText string
+		c, err := scanChunk(rows, &ctxText, &tokens)
+		if err != nil {
+			return nil, fmt.Errorf("list chunks: %w", err)
+		}
+		c.Context, c.Tokens = ctxText, strings.Fields(tokens)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SetEmbeddings implements xinqiao.KnowledgeStore.
+func (db *DB) SetEmbeddings(ctx context.Context, embedder string, dim int, ids []int64, vecs [][]float32) error {
+	if len(ids) != len(vecs) {
+		return xinqiao.Errorf(xinqiao.EINVALID, "%d ids but %d vectors", len(ids), len(vecs))
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE kb_chunks SET embedding = ?, embedder = ?, dim = ? WHERE id = ?`)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		defer stmt.Close()
+		for i, id := range ids {
+			if len(vecs[i]) != dim {
+				return xinqiao.Errorf(xinqiao.EINVALID, "vector of chunk %d has %d dimensions, want %d", id, len(vecs[i]), dim)
+			}
+			if _, err := stmt.ExecContext(ctx, vecBlob(vecs[i]), embedder, dim, id); err != nil {
+				return fmt.Errorf("set embedding: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// EmbedderCounts implements xinqiao.KnowledgeStore.
+func (db *DB) EmbedderCounts(ctx context.Context) ([]xinqiao.EmbedderCount, error) {
+	const q = `SELECT embedder, dim, COUNT(*) FROM kb_chunks GROUP BY embedder, dim ORDER BY embedder, dim`
+	rows, err := db.r.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("count embedders: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.EmbedderCount
+	for rows.Next() {
+		var e xinqiao.EmbedderCount
+		if err := rows.Scan(&e.Embedder, &e.Dim, &e.Chunks); err != nil {
+			return nil, fmt.Errorf("count embedders: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EnsureVectorIndex implements xinqiao.KnowledgeStore: SQLite searches
+// vectors in process and needs no index.
+func (db *DB) EnsureVectorIndex(ctx context.Context, dim int) error { return nil }
+
+// CountGap implements xinqiao.KnowledgeStore.
+func (db *DB) CountGap(ctx context.Context, day time.Time, topic, lang string) error {
+	const q = `INSERT INTO kb_gaps (day, topic, lang, count) VALUES (?, ?, ?, 1)
+		ON CONFLICT (day, topic, lang) DO UPDATE SET count = count + 1`
+	if _, err := db.w.ExecContext(ctx, q, day.UTC().Format(time.DateOnly), topic, lang); err != nil {
+		return fmt.Errorf("count gap: %w", err)
+	}
+	return nil
+}
+
+// Gaps implements xinqiao.KnowledgeStore.
+func (db *DB) Gaps(ctx context.Context, from, to time.Time) ([]xinqiao.GapTopic, error) {
+	const q = `SELECT day, topic, lang, count FROM kb_gaps WHERE day >= ? AND day <= ? ORDER BY count DESC, day DESC, topic`
+	rows, err := db.r.QueryContext(ctx, q, from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, fmt.Errorf("list gaps: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.GapTopic
+	for rows.Next() {
+		var g xinqiao.GapTopic
+		if err := rows.Scan(&g.Day, &g.Topic, &g.Lang, &g.Count); err != nil {
+			return nil, fmt.Errorf("list gaps: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
