@@ -24,7 +24,13 @@ type scratch struct {
 	hits  []hit
 	sets  [][]occ
 	cands []cand
+	spans []bspan
+	seen  []uint32 // per term: the generation in which it last occurred
+	gen   uint32
 }
+
+// bspan is a match's byte span in the original text.
+type bspan struct{ s, e int }
 
 // Classify reads one message (layer 1). It never panics: if classification
 // fails, the result is High with category crisis and Failed set, and
@@ -75,6 +81,18 @@ func (c *Classifier) classify(text string) Result {
 		hits = append(hits, h)
 	}
 	sc.hits = hits
+	if len(sc.seen) < len(c.terms) {
+		sc.seen = make([]uint32, len(c.terms))
+		sc.gen = 0
+	}
+	sc.gen++
+	if sc.gen == 0 { // wrapped: clear
+		clear(sc.seen)
+		sc.gen = 1
+	}
+	for _, h := range hits {
+		sc.seen[h.term] = sc.gen
+	}
 
 	for _, h := range hits {
 		ti := &c.terms[h.term]
@@ -101,6 +119,16 @@ func (c *Classifier) classify(text string) Result {
 				sc.cands = append(sc.cands, cand{u.rule, h.start, h.end})
 				continue
 			}
+			present := true
+			for _, p := range a.pieces[1:] {
+				if sc.seen[p] != sc.gen {
+					present = false
+					break
+				}
+			}
+			if !present {
+				continue
+			}
 			if end, ok := extend(hits, a.pieces[1:], h.end, r.gap); ok {
 				sc.cands = append(sc.cands, cand{u.rule, h.start, end})
 			}
@@ -124,6 +152,7 @@ func (c *Classifier) classify(text string) Result {
 	var sig uint64
 	anyTopic := len(sc.sets[c.topic]) > 0
 	resolved := len(sc.sets[c.resolved]) > 0
+	sc.spans = sc.spans[:0]
 	var last cand
 	for i, cd := range sc.cands {
 		if i > 0 && cd == last {
@@ -166,8 +195,9 @@ func (c *Classifier) classify(text string) Result {
 			sig |= r.signals
 		}
 		if len(res.Matches) < maxMatches {
-			s, e := nt.origSpan(int(cd.start), int(cd.end))
-			res.Matches = append(res.Matches, Match{Rule: r.id, Category: cat, Level: lvl, Start: s, End: e, Text: runeSlice(text, s, e)})
+			s, e, bs, be := nt.origSpan(int(cd.start), int(cd.end))
+			res.Matches = append(res.Matches, Match{Rule: r.id, Category: cat, Level: lvl, Start: s, End: e})
+			sc.spans = append(sc.spans, bspan{bs, be})
 		}
 		if lvl > res.Level {
 			res.Level = lvl
@@ -177,7 +207,7 @@ func (c *Classifier) classify(text string) Result {
 		}
 		res.Rules = addString(res.Rules, r.id)
 	}
-	res.Matches = mergeMatches(res.Matches, text)
+	res.Matches = mergeMatches(res.Matches, sc.spans, text)
 	for _, k := range c.combos {
 		if sig&k.when == k.when {
 			if k.level > res.Level {
@@ -394,36 +424,20 @@ func addString(ss []string, s string) []string {
 	return append(ss, s)
 }
 
-// runeSlice returns the runes [s,e) of text.
-func runeSlice(text string, s, e int) string {
-	i, start, end := 0, -1, len(text)
-	for b := range text {
-		if i == s {
-			start = b
-		}
-		if i == e {
-			end = b
-			break
-		}
-		i++
-	}
-	if start < 0 {
-		return ""
-	}
-	return text[start:end]
-}
-
-// mergeMatches joins overlapping matches of the same rule into one span.
-func mergeMatches(ms []Match, text string) []Match {
+// mergeMatches joins overlapping matches of the same rule into one span and
+// fills in each match's original text.
+func mergeMatches(ms []Match, spans []bspan, text string) []Match {
 	out := ms[:0]
-	for _, m := range ms {
+	sp := spans[:0]
+	for k, m := range ms {
+		b := spans[k]
 		merged := false
 		for i := len(out) - 1; i >= 0; i-- {
 			p := &out[i]
 			if p.Rule == m.Rule && p.Category == m.Category && m.Start < p.End {
 				if m.End > p.End {
 					p.End = m.End
-					p.Text = runeSlice(text, p.Start, p.End)
+					sp[i].e = b.e
 				}
 				if m.Level > p.Level {
 					p.Level = m.Level
@@ -434,7 +448,11 @@ func mergeMatches(ms []Match, text string) []Match {
 		}
 		if !merged {
 			out = append(out, m)
+			sp = append(sp, b)
 		}
+	}
+	for i := range out {
+		out[i].Text = text[sp[i].s:sp[i].e]
 	}
 	return out
 }

@@ -21,6 +21,8 @@ type normText struct {
 	orig  []int32 // original rune index of each normalised rune
 	brk   []uint8 // boundary strength before each normalised rune
 	sent  []int32 // sentence number of each normalised rune
+	bs    []int32 // byte offset where the original rune starts
+	be    []int32 // byte offset where the original rune ends
 	n     int     // rune count of the original text
 }
 
@@ -29,15 +31,18 @@ func (t *normText) reset() {
 	t.orig = t.orig[:0]
 	t.brk = t.brk[:0]
 	t.sent = t.sent[:0]
+	t.bs = t.bs[:0]
+	t.be = t.be[:0]
 	t.n = 0
 }
 
-// origSpan maps a normalised span [s,e) to the original rune span.
-func (t *normText) origSpan(s, e int) (int, int) {
+// origSpan maps a normalised span [s,e) to the original rune span and its
+// byte span.
+func (t *normText) origSpan(s, e int) (rs, re, bs, be int) {
 	if s >= e || e > len(t.orig) {
-		return 0, 0
+		return 0, 0, 0, 0
 	}
-	return int(t.orig[s]), int(t.orig[e-1]) + 1
+	return int(t.orig[s]), int(t.orig[e-1]) + 1, int(t.bs[s]), int(t.be[e-1])
 }
 
 func isIgnorable(r rune) bool {
@@ -121,6 +126,7 @@ func normalize(text string, t *normText) {
 	idx := 0
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
+		b0 := i
 		i += size
 		cur := idx
 		idx++
@@ -146,6 +152,8 @@ func normalize(text string, t *normText) {
 				t.orig = append(t.orig, int32(cur))
 				t.brk = append(t.brk, pending)
 				t.sent = append(t.sent, sent)
+				t.bs = append(t.bs, int32(b0))
+				t.be = append(t.be, int32(b0))
 				pending = brkNone
 			}
 		}
@@ -153,6 +161,8 @@ func normalize(text string, t *normText) {
 		t.orig = append(t.orig, int32(cur))
 		t.brk = append(t.brk, pending)
 		t.sent = append(t.sent, sent)
+		t.bs = append(t.bs, int32(b0))
+		t.be = append(t.be, int32(i))
 		pending = brkNone
 		prevLatin = latin
 	}
@@ -205,9 +215,11 @@ func joinSpelledOut(t *normText) {
 			continue
 		}
 		t.runes[w], t.orig[w], t.brk[w], t.sent[w] = t.runes[i], t.orig[i], t.brk[i], t.sent[i]
+		t.bs[w], t.be[w] = t.bs[i], t.be[i]
 		w++
 	}
 	t.runes, t.orig, t.brk, t.sent = t.runes[:w], t.orig[:w], t.brk[:w], t.sent[:w]
+	t.bs, t.be = t.bs[:w], t.be[:w]
 }
 
 // normalizeString is normalize for rule patterns: it returns only the runes.

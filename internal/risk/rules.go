@@ -74,7 +74,7 @@ type rule struct {
 	need     []cond
 	self     bool  // apply the third-person check
 	otherMax Level // the highest level when the subject is someone else
-	strong   bool // not capped by topic talk or resolved past
+	strong   bool  // not capped by topic talk or resolved past
 	gap      int32
 	note     string
 	file     string

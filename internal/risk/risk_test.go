@@ -1,0 +1,357 @@
+package risk_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"xinqiao/internal/risk"
+)
+
+func TestLevelStringParseJSON(t *testing.T) {
+	for i, name := range []string{"none", "low", "medium", "high", "imminent"} {
+		l := risk.Level(i)
+		if got := l.String(); got != name {
+			t.Errorf("Level(%d).String(): got %q, want %q", i, got, name)
+		}
+		p, err := risk.ParseLevel(strings.ToUpper(name))
+		if err != nil || p != l {
+			t.Errorf("ParseLevel(%q): got %v, %v, want %v", name, p, err, l)
+		}
+		b, err := json.Marshal(l)
+		if err != nil || string(b) != `"`+name+`"` {
+			t.Errorf("json.Marshal(%v): got %s, %v", l, b, err)
+		}
+		var back risk.Level
+		if err := json.Unmarshal(b, &back); err != nil || back != l {
+			t.Errorf("json.Unmarshal(%s): got %v, %v", b, back, err)
+		}
+	}
+	if _, err := risk.ParseLevel("severe"); err == nil {
+		t.Error("ParseLevel(severe): got nil error, want one")
+	}
+	var l risk.Level
+	if err := json.Unmarshal([]byte(`3`), &l); err == nil {
+		t.Error("json.Unmarshal(3): got nil error, want one (levels are strings)")
+	}
+}
+
+func TestResultJSONEmptySlices(t *testing.T) {
+	c := mustLoad(t)
+	b, err := json.Marshal(c.Classify("今天天气真好"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"level":"none","categories":[],"rules":[]}`
+	if string(b) != want {
+		t.Errorf("got %s, want %s", b, want)
+	}
+}
+
+func TestMatchesExplain(t *testing.T) {
+	c := mustLoad(t)
+	tests := []struct {
+		name, text, wantRule, wantText string
+	}{
+		{"plain", "我真的好想死", "zh.suicide.ideation.want_die", "好想死"},
+		{"spaced", "我想 自 . 杀", "zh.suicide.ideation.thoughts", "想 自 . 杀"},
+		{"fullwidth", "ｉ ｗａｎｔ ｔｏ ｄｉｅ", "en.suicide.ideation", "ｗａｎｔ ｔｏ ｄｉｅ"},
+		{"traditional", "我想自殺", "zh.suicide.ideation.thoughts", "想自殺"},
+		{"emoji prefix", "😭😭我不想活了", "zh.suicide.ideation.not_live", "不想活"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := c.Classify(tc.text)
+			for _, m := range r.Matches {
+				if m.Rule == tc.wantRule {
+					if m.Text != tc.wantText {
+						t.Errorf("match text: got %q, want %q", m.Text, tc.wantText)
+					}
+					rs := []rune(tc.text)
+					if string(rs[m.Start:m.End]) != m.Text {
+						t.Errorf("span [%d,%d): got %q, want %q", m.Start, m.End, string(rs[m.Start:m.End]), m.Text)
+					}
+					return
+				}
+			}
+			t.Errorf("got rules %v, want %s", r.Rules, tc.wantRule)
+		})
+	}
+}
+
+func TestClassifyPanicIsSafe(t *testing.T) {
+	c := mustLoad(t)
+	before := testutil.ToFloat64(risk.PanicsTotal)
+	undo := risk.SetTestHook(func(string) { panic("boom") })
+	got := c.Classify("hello")
+	undo()
+	if got.Level != risk.High || !got.Failed || len(got.Categories) != 1 || got.Categories[0] != risk.Crisis {
+		t.Errorf("got %+v, want level high, categories [crisis], failed", got)
+	}
+	if after := testutil.ToFloat64(risk.PanicsTotal); after != before+1 {
+		t.Errorf("panics counter: got %v, want %v", after, before+1)
+	}
+	if got := c.Classify("hello"); got.Failed {
+		t.Errorf("after the hook is removed: got failed result %+v", got)
+	}
+}
+
+func writeRules(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for n, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadRejectsBadFiles(t *testing.T) {
+	tests := []struct {
+		name, file, wantErr string
+	}{
+		{"unknown field", "rule x.a\nlang: zh\ncolour: red\n", "bad.rules:3:"},
+		{"bad level", "rule x.a\nlang: zh\ncategory: suicide\nlevel: severe\nmatch: 哈\n", "bad.rules:4:"},
+		{"bad category", "rule x.a\nlang: zh\ncategory: sadness\n", "bad.rules:3:"},
+		{"missing match", "rule x.a\nlang: zh\ncategory: suicide\nlevel: low\n", "bad.rules:1:"},
+		{"unknown set", "rule x.a\nlang: zh\ncategory: suicide\nlevel: low\nmatch: {nosuch}死\n", "bad.rules:5:"},
+		{"unknown cond set", "rule x.a\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\nunless: nosuch before 2\n", "bad.rules:6:"},
+		{"empty alternative", "rule x.a\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈 || 呵\n", "bad.rules:5:"},
+		{"field outside rule", "level: low\n", "bad.rules:1:"},
+		{"duplicate id", "rule zh.suicide.ideation.want_die\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\nrule zh.suicide.ideation.want_die\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\n", "bad.rules:6:"},
+		{"combo unknown signal", "combo x.c\nwhen: nosuch + means\nlevel: high\ncategory: suicide\n", "bad.rules:2:"},
+		{"bad id", "rule X A\n", "bad.rules:1:"},
+		{"set redefined", "set neg = 不\n", "bad.rules:1:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeRules(t, map[string]string{"bad.rules": tc.file})
+			_, err := risk.Load(dir)
+			if err == nil {
+				t.Fatalf("Load: got nil error, want one containing %q", tc.wantErr)
+			}
+			if !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Load: got %q, want it to contain %q", err, tc.wantErr)
+			}
+		})
+	}
+	if _, err := risk.Load(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("Load(missing folder): got nil error, want one")
+	}
+}
+
+func TestLoadOverride(t *testing.T) {
+	dir := writeRules(t, map[string]string{"school.rules": `
+# a district's own words
+set topic += 校刊
+rule district.slang.bailan
+lang: zh
+category: suicide
+level: medium
+signals: ideation
+match: 想摆烂到底去死
+rule zh.suicide.ideation.want_die
+lang: zh
+category: suicide
+level: high
+signals: ideation
+match: 想死
+disable zh.self_harm.signs
+`})
+	c, err := risk.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, text string
+		want       risk.Level
+	}{
+		{"new rule", "我想摆烂到底去死", risk.Medium},
+		{"replaced level", "我想死", risk.High},
+		{"extended set", "校刊上说有人想死", risk.Low},
+		{"disabled rule", "手上的伤", risk.None},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := c.Classify(tc.text); got.Level != tc.want {
+				t.Errorf("Classify(%q): got %s (rules %v), want %s", tc.text, got.Level, got.Rules, tc.want)
+			}
+		})
+	}
+	names := map[string]bool{}
+	for _, r := range c.Rules() {
+		names[r.ID] = true
+	}
+	if !names["district.slang.bailan"] || names["zh.self_harm.signs"] {
+		t.Errorf("Rules(): got district rule %v, disabled rule %v; want true, false", names["district.slang.bailan"], names["zh.self_harm.signs"])
+	}
+}
+
+func TestAccumulate(t *testing.T) {
+	c := mustLoad(t)
+	var st risk.ConversationState
+	turns := []struct {
+		text string
+		want risk.Level
+	}{
+		{"最近觉得活着没意思", risk.Medium},
+		{"家里有好多安眠药", risk.High},
+		{"今晚吧", risk.Imminent},
+		{"今天天气不错", risk.Imminent},
+	}
+	for i, tc := range turns {
+		st = c.Accumulate(st, c.Classify(tc.text))
+		if st.Level != tc.want {
+			t.Errorf("turn %d: got %s (signals %v), want %s", i+1, st.Level, st.Signals, tc.want)
+		}
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back risk.ConversationState
+	if err := json.Unmarshal(b, &back); err != nil || back.Level != st.Level || back.Turns != st.Turns {
+		t.Errorf("JSON round trip: got %+v, %v, want %+v", back, err, st)
+	}
+
+	hopeless := risk.ConversationState{}
+	for _, text := range []string{"我觉得好绝望", "天台上风很大", "明天就是最后一天"} {
+		hopeless = c.Accumulate(hopeless, c.Classify(text))
+	}
+	if hopeless.Level < risk.High {
+		t.Errorf("hopelessness, then means, then a time: got %s, want at least high", hopeless.Level)
+	}
+}
+
+func TestLower(t *testing.T) {
+	st := risk.ConversationState{Level: risk.High, Signals: map[string]int{"means": 1}}
+	if _, err := risk.Lower(st, risk.Low, "  "); err == nil {
+		t.Error("Lower without reason: got nil error, want one")
+	}
+	if _, err := risk.Lower(st, risk.Imminent, "up"); err == nil {
+		t.Error("Lower to a higher level: got nil error, want one")
+	}
+	got, err := risk.Lower(st, risk.Low, "talked with the student; safe plan agreed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Level != risk.Low || got.Lowered == nil || got.Lowered.From != risk.High || len(got.Signals) != 0 {
+		t.Errorf("got %+v, want level low, lowered from high, signals cleared", got)
+	}
+	c := mustLoad(t)
+	next := c.Accumulate(got, c.Classify("谢谢老师"))
+	if next.Level != risk.Low {
+		t.Errorf("after lowering, a benign turn: got %s, want low", next.Level)
+	}
+}
+
+type fakeOpinion struct {
+	op    risk.Opinion
+	err   error
+	delay time.Duration
+	panic bool
+}
+
+func (f fakeOpinion) Assess(ctx context.Context, text string, history []string) (risk.Opinion, error) {
+	if f.panic {
+		panic("bad client")
+	}
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-ctx.Done():
+			return risk.Opinion{}, ctx.Err()
+		}
+	}
+	return f.op, f.err
+}
+
+func TestCombine(t *testing.T) {
+	base := risk.Result{Level: risk.Medium, Categories: []risk.Category{risk.Suicide}, Rules: []string{"r"}}
+	tests := []struct {
+		name string
+		so   risk.SecondOpinion
+		want risk.Level
+	}{
+		{"nil", nil, risk.Medium},
+		{"raises", fakeOpinion{op: risk.Opinion{Level: risk.High, Categories: []risk.Category{risk.SelfHarm}}}, risk.High},
+		{"never lowers", fakeOpinion{op: risk.Opinion{Level: risk.None}}, risk.Medium},
+		{"error changes nothing", fakeOpinion{op: risk.Opinion{Level: risk.Imminent}, err: errors.New("down")}, risk.Medium},
+		{"timeout changes nothing", fakeOpinion{op: risk.Opinion{Level: risk.Imminent}, delay: time.Second}, risk.Medium},
+		{"panic changes nothing", fakeOpinion{panic: true}, risk.Medium},
+		{"invalid level ignored", fakeOpinion{op: risk.Opinion{Level: risk.Level(9)}}, risk.Medium},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := risk.Combine(context.Background(), base, "text", nil, tc.so, 50*time.Millisecond)
+			if got.Level != tc.want {
+				t.Errorf("got %s, want %s", got.Level, tc.want)
+			}
+		})
+	}
+	got := risk.Combine(context.Background(), base, "t", nil, fakeOpinion{op: risk.Opinion{Level: risk.High, Categories: []risk.Category{risk.SelfHarm}}}, time.Second)
+	if !hasCategory(got.Categories, risk.SelfHarm) || !hasCategory(got.Categories, risk.Suicide) || got.Rules[len(got.Rules)-1] != risk.SecondOpinionRule {
+		t.Errorf("raised result: got %+v, want suicide and self_harm, rule %s", got, risk.SecondOpinionRule)
+	}
+	if len(base.Categories) != 1 || len(base.Rules) != 1 {
+		t.Errorf("Combine modified its input: %+v", base)
+	}
+}
+
+func TestParseOpinion(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     risk.Level
+		wantErr  bool
+	}{
+		{"ok", `{"level":"high","categories":["suicide"],"reason":"plan"}`, risk.High, false},
+		{"fenced", "```json\n{\"level\":\"low\",\"categories\":[],\"reason\":\"\"}\n```", risk.Low, false},
+		{"bad level", `{"level":"severe","categories":[],"reason":""}`, 0, true},
+		{"bad category", `{"level":"low","categories":["sad"],"reason":""}`, 0, true},
+		{"missing level", `{"categories":[],"reason":""}`, 0, true},
+		{"extra field", `{"level":"low","categories":[],"reason":"","x":1}`, 0, true},
+		{"trailing", `{"level":"low","categories":[],"reason":""} {}`, 0, true},
+		{"not json", `high`, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := risk.ParseOpinion([]byte(tc.in))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("got error %v, want error %v", err, tc.wantErr)
+			}
+			if err == nil && got.Level != tc.want {
+				t.Errorf("got %s, want %s", got.Level, tc.want)
+			}
+		})
+	}
+}
+
+func TestOffsetsValid(t *testing.T) {
+	c := mustLoad(t)
+	for _, text := range []string{"", " ", "想", "死", "我想\u200b死", "\xff\xfe我想死", "a b c d e f", "k i l l myself", "Ｉ　ｗａｎｔ　ｔｏ　ｄｉｅ", "自\u200d杀💊💊今晚"} {
+		checkOffsets(t, text, c.Classify(text))
+	}
+}
+
+func checkOffsets(t *testing.T, text string, r risk.Result) {
+	t.Helper()
+	n := utf8.RuneCountInString(text)
+	rs := []rune(text)
+	for _, m := range r.Matches {
+		if m.Start < 0 || m.Start > m.End || m.End > n {
+			t.Fatalf("Classify(%q): match %+v out of range (rune count %d)", text, m, n)
+		}
+		if got := string(rs[m.Start:m.End]); got != m.Text && utf8.ValidString(text) {
+			t.Fatalf("Classify(%q): match text %q, want original span %q", text, m.Text, got)
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package risk_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"xinqiao/internal/risk"
+)
+
+// sharedDataFile is the labelled data the project measures on (PsySUICIDE,
+// Qiu, Ma, Lan, EMNLP 2024; github.com/qiuhuachuan/PsyGUARD, MIT). It is not
+// in this repository; XINQIAO_RISK_DATA overrides the path.
+func sharedDataFile() string {
+	if p := os.Getenv("XINQIAO_RISK_DATA"); p != "" {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return filepath.Join(p, "psysuicide-dev.jsonl")
+		}
+		return p
+	}
+	return filepath.Join("..", "..", "..", "shared", "data", "risk", "psysuicide-dev.jsonl")
+}
+
+// TuningHalf reports whether a row (by id) is in the tuning half of the
+// deterministic split: FNV-1a of the id, even hash. Errors were only ever
+// looked at on the tuning half; the other half is held out.
+func tuningHalf(id string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return h.Sum32()%2 == 0
+}
+
+// floors are a little below the measured figures, so that regressions fail.
+var floors = map[string]struct{ precision, recall float64 }{
+	"tuning":   {0.92, 0.93},
+	"held-out": {0.83, 0.78},
+	"whole":    {0.88, 0.86},
+}
+
+func TestSharedData(t *testing.T) {
+	path := sharedDataFile()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("shared data not present at %s (set XINQIAO_RISK_DATA)", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tune, hold bytes.Buffer
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var row struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(line, &row); err != nil {
+			t.Fatal(err)
+		}
+		dst := &hold
+		if tuningHalf(row.ID) {
+			dst = &tune
+		}
+		dst.Write(line)
+		dst.WriteByte('\n')
+	}
+	c := mustLoad(t)
+	for _, part := range []struct {
+		name string
+		data []byte
+	}{{"tuning", tune.Bytes()}, {"held-out", hold.Bytes()}, {"whole", data}} {
+		rep, err := risk.Eval(c, bytes.NewReader(part.data))
+		if err != nil {
+			t.Fatalf("%s: %v", part.name, err)
+		}
+		var buf bytes.Buffer
+		rep.WriteText(&buf)
+		t.Logf("%s half of %s (PsySUICIDE, Qiu et al., EMNLP 2024, MIT):\n%s", part.name, filepath.Base(path), buf.String())
+		f := floors[part.name]
+		if rep.Precision < f.precision || rep.Recall < f.recall {
+			t.Errorf("%s: got precision %.3f recall %.3f, want at least %.2f and %.2f", part.name, rep.Precision, rep.Recall, f.precision, f.recall)
+		}
+		if rep.Failed > 0 {
+			t.Errorf("%s: %d classifications panicked", part.name, rep.Failed)
+		}
+	}
+}
