@@ -108,15 +108,34 @@ func StudentMessage(text string) string {
 	return "<student_message>\n" + Data(text) + "\n</student_message>"
 }
 
-// RiskSecondOpinion renders risk_second_opinion.md (owned by the risk engineer) as
-// a text/template with data, with the Data function available as "data". The file
-// is parsed on each call so that a missing or broken file is an error, not a panic.
-func RiskSecondOpinion(data any) (string, error) {
-	t, err := template.New(RiskSecondOpinionFile).Funcs(funcs).ParseFS(FS, RiskSecondOpinionFile)
+// RiskSecondOpinion renders risk_second_opinion.md (owned by the risk engineer)
+// as a text/template in which {{text}} is the student's message and {{history}}
+// the earlier student messages (oldest first, one a line, "(none)" when there
+// are none), each fenced in <student_message> and neutralised with Data. The
+// file is parsed on each call so that a missing or broken file is an error,
+// not a panic.
+func RiskSecondOpinion(text string, history []string) (string, error) {
+	hist := "(none)"
+	if len(history) > 0 {
+		var b strings.Builder
+		for i, h := range history {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(StudentMessage(h))
+		}
+		hist = b.String()
+	}
+	fm := template.FuncMap{
+		"data":    Data,
+		"text":    func() string { return StudentMessage(text) },
+		"history": func() string { return hist },
+	}
+	t, err := template.New(RiskSecondOpinionFile).Funcs(fm).ParseFS(FS, RiskSecondOpinionFile)
 	if err != nil {
 		return "", fmt.Errorf("prompts: %w", err)
 	}
-	return render(t, "", data)
+	return render(t, "", nil)
 }
 
 // dataReplacer turns the characters that could open or close a fence into their

@@ -46,8 +46,8 @@ type Server struct {
 	// not 0, is served instead (to test the dimension check).
 	EmbedDim      int
 	EmbedWrongDim int
-	// OnFirstChunk, if set, is called right after the first content chunk of
-	// a stream was flushed (for overhead benchmarks).
+	// OnFirstChunk, if set, is called right before the first content chunk of
+	// a stream is written and flushed (for overhead benchmarks).
 	OnFirstChunk func(time.Time)
 
 	mu        sync.Mutex
@@ -179,10 +179,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		if i == 0 {
 			delta["role"] = "assistant"
 		}
-		send(chunk(delta, nil))
 		if i == 0 && onFirst != nil {
 			onFirst(time.Now())
 		}
+		send(chunk(delta, nil))
 		out += len([]rune(c))
 	}
 	if rep.BreakAfter > 0 {
