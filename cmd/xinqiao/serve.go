@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"xinqiao/internal/app"
 	"xinqiao/internal/auth"
 	"xinqiao/internal/config"
 	"xinqiao/internal/postgres"
@@ -100,7 +101,7 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	}
 	defer store.Close()
 
-	app, err := wire(ctx, cfg, store, log, stderr)
+	a, err := app.Build(ctx, cfg, store, log, stderr, app.Options{})
 	if err != nil {
 		return err
 	}
@@ -110,16 +111,17 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	}
 
 	srv := &http.Server{
-		Handler:           app.web,
+		Handler:           a.Web,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return app.ctx },
+		BaseContext:       func(net.Listener) context.Context { return a.Context() },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
 	url := "http://" + displayAddr(ln.Addr().String())
-	log.Info("xinqiao is serving", "url", url, "store", store.Engine(), "answers", app.answerMode,
+	log.Info("xinqiao is serving", "url", url, "store", store.Engine(), "answers", a.AnswerMode,
+		"knowledge", a.Knowledge.String(),
 		"startup_ms", time.Since(start).Milliseconds(), "config", cfg.String())
 	fmt.Fprintf(stdout, "心桥 xinqiao is running.\n  Students:   %s/\n  Counselors: %s/counselor\n  Curators:   %s/curator\n", url, url, url)
 	if generated != "" {
@@ -129,16 +131,16 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 
 	select {
 	case err := <-errc:
-		app.stop()
+		a.Close()
 		return fmt.Errorf("server stopped: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", "grace", cfg.ShutdownGrace)
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
-	srv.RegisterOnShutdown(app.web.Shutdown)
+	srv.RegisterOnShutdown(a.Web.Shutdown)
 	err = srv.Shutdown(sctx) // stop accepting, finish in-flight requests; sockets get going-away frames
-	app.stop()
+	a.Close()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	ShutdownGrace  time.Duration // XINQIAO_SHUTDOWN_GRACE, -shutdown-grace: bound on a graceful stop
 	MaxMessageLen  int           // XINQIAO_MAX_MESSAGE_LEN, -max-message-len: characters per student message
 	AlertWebhook   string        // XINQIAO_ALERT_WEBHOOK, -alert-webhook: where escalations are posted
+	AlertSecret    string        // XINQIAO_ALERT_SECRET, -alert-secret: signing secret of a DingTalk robot webhook
 	OnCallContact  string        // XINQIAO_ONCALL, -oncall: the district on-call contact named in the last escalation step
 }
 
@@ -79,6 +80,7 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_SHUTDOWN_GRACE", "shutdown-grace", "longest a graceful stop may take", false, &c.ShutdownGrace),
 		bind("XINQIAO_MAX_MESSAGE_LEN", "max-message-len", "most characters in one student message", false, &c.MaxMessageLen),
 		bind("XINQIAO_ALERT_WEBHOOK", "alert-webhook", "webhook URL for escalation alerts (generic JSON or WeCom/DingTalk robot)", true, &c.AlertWebhook),
+		bind("XINQIAO_ALERT_SECRET", "alert-secret", "signing secret of a DingTalk robot webhook", true, &c.AlertSecret),
 		bind("XINQIAO_ONCALL", "oncall", "district on-call contact named in the last escalation step", false, &c.OnCallContact),
 	}
 }

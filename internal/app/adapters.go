@@ -1,0 +1,51 @@
+package app
+
+import (
+	"context"
+
+	"xinqiao/internal/answer"
+	"xinqiao/internal/kb"
+	"xinqiao/internal/risk"
+)
+
+// searchAdapter gives the chat pipeline retrieval as answer passages.
+type searchAdapter struct{ s *kb.Searcher }
+
+func (a searchAdapter) Passages(ctx context.Context, query, lang, band string) ([]answer.Passage, bool, error) {
+	res, err := a.s.Search(ctx, query, kb.Filter{Lang: lang, Band: band, K: 4, CountGap: true})
+	if err != nil {
+		return nil, false, err
+	}
+	ps := make([]answer.Passage, 0, len(res.Hits))
+	for i, h := range res.Hits {
+		ps = append(ps, passage(h, i+1))
+	}
+	return ps, res.Confident, nil
+}
+
+func passage(h kb.Hit, n int) answer.Passage {
+	return answer.Passage{N: n, DocID: h.DocID, Version: h.Version, Title: h.Title, Heading: h.Heading, Text: h.Text, Topics: h.Topics, Score: h.Fused}
+}
+
+// cardSource gives the answerers the knowledge base's pinned cards.
+type cardSource struct{ s *kb.Searcher }
+
+func (c cardSource) Card(ctx context.Context, key, lang, band string) (answer.Passage, bool) {
+	h, ok := c.s.Card(ctx, key, lang, band)
+	if !ok {
+		return answer.Passage{}, false
+	}
+	return passage(h, 1), true
+}
+
+// riskChecker lets the output check run the classifier on answers.
+type riskChecker struct{ c *risk.Classifier }
+
+func (r riskChecker) Check(text string) (string, []string) {
+	res := r.c.Classify(text)
+	cats := make([]string, 0, len(res.Categories))
+	for _, c := range res.Categories {
+		cats = append(cats, string(c))
+	}
+	return res.Level.String(), cats
+}

@@ -1,0 +1,198 @@
+// Package app wires the service of one node from its configuration and an
+// open store. The command and the end-to-end tests build the service the
+// same way, through Build: only this package knows which implementations
+// are in use.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"xinqiao/internal/answer"
+	"xinqiao/internal/chat"
+	"xinqiao/internal/config"
+	"xinqiao/internal/handoff"
+	"xinqiao/internal/hotline"
+	"xinqiao/internal/kb"
+	"xinqiao/internal/openai"
+	"xinqiao/internal/risk"
+	"xinqiao/internal/web"
+	"xinqiao/internal/xinqiao"
+	"xinqiao/knowledge"
+)
+
+// App is the wired service of one node.
+type App struct {
+	Web      *web.Server
+	Chat     *chat.Service
+	Handoffs *handoff.Service
+	Searcher *kb.Searcher
+	Risk     *risk.Classifier
+	Hotlines *hotline.Registry
+	Embedder xinqiao.Embedder
+	// AnswerMode is "llm" or "extractive".
+	AnswerMode string
+	// Knowledge is the report of the knowledge import at start.
+	Knowledge kb.SyncReport
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Options adjust Build for tests; the zero value is production.
+type Options struct {
+	// Now replaces the clock of the handoff service and the chat pipeline.
+	Now func() time.Time
+	// Handoff replaces the handoff configuration.
+	Handoff *handoff.Config
+	// Node names this node in events (default: random).
+	Node string
+}
+
+// Context is the node's lifetime: it ends when Close is called.
+func (a *App) Context() context.Context { return a.ctx }
+
+// Close stops the background work of the node and waits for it.
+func (a *App) Close() {
+	a.cancel()
+	a.wg.Wait()
+}
+
+// Build wires the service on an open store: risk rules, hotlines,
+// knowledge import, retrieval, answering, handoffs, the student pipeline and
+// the HTTP surface. Anything that would leave the node unsafe (risk rules,
+// hotlines, the crisis card) refuses to start.
+func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slog.Logger, progress io.Writer, opts Options) (*App, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	actx, cancel := context.WithCancel(context.Background())
+	a := &App{ctx: actx, cancel: cancel}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+
+	var err error
+	if a.Risk, err = risk.Load(cfg.RiskRulesDir); err != nil {
+		return nil, fmt.Errorf("risk rules: %w (the server does not start without them)", err)
+	}
+	if a.Hotlines, err = hotline.Load(knowledge.FS, knowledge.HotlinesFile); err != nil {
+		return nil, fmt.Errorf("hotline registry: %w", err)
+	}
+	crisis, err := crisisText()
+	if err != nil {
+		return nil, err
+	}
+
+	// Knowledge: the embedder, then the import and the searcher.
+	if cfg.EmbedModel != "" {
+		a.Embedder, err = openai.NewEmbedder(openai.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, EmbedModel: cfg.EmbedModel, EmbedDim: cfg.EmbedDim})
+	} else {
+		a.Embedder, err = kb.NewLocalEmbedder(knowledge.FS, ".")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("embedder: %w", err)
+	}
+	var docs fs.FS = knowledge.FS
+	if cfg.KnowledgeDir != "" {
+		if st, err := os.Stat(cfg.KnowledgeDir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("XINQIAO_KNOWLEDGE_DIR %s is not a readable folder", cfg.KnowledgeDir)
+		}
+		docs = os.DirFS(cfg.KnowledgeDir)
+	}
+	a.Knowledge, err = kb.Prepare(ctx, store, a.Embedder, docs, store.Engine() == "sqlite", progress)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge: %w", err)
+	}
+	if n := len(a.Knowledge.Failed); n > 0 {
+		for _, f := range a.Knowledge.Failed {
+			log.Warn("knowledge document not imported", "file", f.File, "reason", f.Reason)
+		}
+	}
+	a.Searcher = kb.NewSearcher(store, a.Embedder, kb.Options{Log: log, Now: now})
+
+	// Answering: the LLM when configured, with the extractive answerer as
+	// its fallback; the extractive answerer alone otherwise.
+	cards := cardSource{a.Searcher}
+	extractive := answer.NewExtractive(answer.ExtractiveConfig{Cards: cards})
+	var answerer answer.Answerer = extractive
+	var opinion risk.SecondOpinion
+	a.AnswerMode = "extractive"
+	if cfg.ChatModel != "" {
+		client, err := openai.New(openai.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, ChatModel: cfg.ChatModel})
+		if err != nil {
+			return nil, fmt.Errorf("chat model: %w", err)
+		}
+		check := answer.NewChecker(answer.CheckConfig{Risk: riskChecker{a.Risk}})
+		answerer = answer.NewLLM(client, extractive, cards, check, answer.Config{Model: cfg.ChatModel, Logger: log, Now: now})
+		a.AnswerMode = "llm"
+	}
+
+	hcfg := handoff.DefaultConfig()
+	if opts.Handoff != nil {
+		hcfg = *opts.Handoff
+	}
+	hcfg.OnCallContact = firstNonEmpty(hcfg.OnCallContact, cfg.OnCallContact)
+	if cfg.AlertWebhook != "" {
+		hcfg.Targets = append(hcfg.Targets, handoff.TargetFromURL(cfg.AlertWebhook, cfg.AlertSecret))
+	}
+	a.Handoffs = handoff.New(store, hcfg, log, now)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Handoffs.Run(actx)
+	}()
+
+	a.Chat = chat.New(actx, chat.Deps{
+		Store: store, Risk: a.Risk, Search: searchAdapter{a.Searcher}, Answer: answerer,
+		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis,
+		SecondOpinion: opinion, Log: log, Now: now, Node: opts.Node,
+		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL,
+	})
+	a.Web = web.New(cfg, store, log,
+		a.Chat.Module(),
+	)
+	ok = true
+	return a, nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// crisisText reads the crisis card's words from the built-in knowledge, in
+// both languages. It is read once at start, so the crisis frame never needs
+// the store.
+func crisisText() (map[string]string, error) {
+	out := map[string]string{}
+	for _, lang := range []string{"zh", "en"} {
+		b, err := fs.ReadFile(knowledge.FS, "cards/card-crisis-"+lang+".md")
+		if err != nil {
+			return nil, fmt.Errorf("crisis card (%s): %w", lang, err)
+		}
+		p, err := kb.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("crisis card (%s): %w", lang, err)
+		}
+		out[lang] = strings.TrimSpace(kb.Plain(p.Body))
+		if out[lang] == "" {
+			return nil, fmt.Errorf("crisis card (%s) is empty", lang)
+		}
+	}
+	return out, nil
+}
