@@ -145,18 +145,11 @@ func (l *LLM) Answer(ctx context.Context, req Request, onDelta func(string)) (An
 		return l.fallback(ctx, req, FallbackBreakerOpen)
 	}
 	msgs, used := l.Messages(req)
-	var pol func(string) string
-	if oc, ok := l.check.(*OutputChecker); ok {
-		pol = oc.policy
-	} else {
-		def := NewChecker(CheckConfig{})
-		pol = def.policy
+	oc, ok := l.check.(*OutputChecker)
+	if !ok {
+		oc = NewChecker(CheckConfig{}) // the guard still keeps numbers and links off the page
 	}
-	var risk RiskChecker
-	if oc, ok := l.check.(*OutputChecker); ok {
-		risk = oc.cfg.Risk
-	}
-	g := &guard{onDelta: onDelta, policy: pol, risk: risk, started: make(chan struct{}), now: l.cfg.Now}
+	g := &guard{onDelta: onDelta, policy: oc.policy, risk: oc.cfg.Risk, maxRunes: oc.cfg.MaxRunes, started: make(chan struct{}), now: l.cfg.Now}
 	defer g.close()
 	start := l.cfg.Now()
 	comp, reason, err := l.run(ctx, msgs, g)
@@ -428,19 +421,21 @@ func cited(text string, used []Passage) []xinqiao.Source {
 // risk, and stops the stream (cancelling it) at the first failure, so a number
 // or a link never reaches the page. After close it forwards nothing.
 type guard struct {
-	mu      sync.Mutex
-	onDelta func(string)
-	policy  func(string) string
-	risk    RiskChecker
-	now     func() time.Time
-	started chan struct{}
-	first   time.Time
-	cancel  context.CancelFunc
-	acc     strings.Builder
-	sent    int // bytes of acc forwarded
-	checked int // bytes of acc whose sentences were risk-checked
-	reason  string
-	closed  bool
+	mu       sync.Mutex
+	onDelta  func(string)
+	policy   func(string) string
+	risk     RiskChecker
+	now      func() time.Time
+	started  chan struct{}
+	first    time.Time
+	cancel   context.CancelFunc
+	acc      strings.Builder
+	runes    int // runes in acc
+	maxRunes int // the length cap; 0 means none
+	sent     int // bytes of acc forwarded
+	checked  int // bytes of acc whose sentences were risk-checked
+	reason   string
+	closed   bool
 }
 
 func (g *guard) setCancel(c context.CancelFunc) {
@@ -463,6 +458,11 @@ func (g *guard) push(d string) {
 		close(g.started)
 	}
 	g.acc.WriteString(d)
+	g.runes += utf8.RuneCountInString(d)
+	if g.maxRunes > 0 && g.runes > g.maxRunes {
+		g.stop(CheckLength)
+		return
+	}
 	s := g.acc.String()
 	end := releasable(s)
 	if end <= g.sent {
