@@ -42,7 +42,8 @@ type Config struct {
 	MaxQuestionRunes int
 	// Pinning decides which requests get a pinned card (DefaultPinning).
 	Pinning Pinning
-	// Now is the clock of the breaker and the metrics [time.Now]; tests inject one.
+	// Now is the circuit breaker's clock [time.Now]; tests inject one. Latency
+	// metrics always use the real clock.
 	Now func() time.Time
 	// Logger receives one debug line per answer, without any text [discard].
 	Logger *slog.Logger
@@ -149,9 +150,9 @@ func (l *LLM) Answer(ctx context.Context, req Request, onDelta func(string)) (An
 	if !ok {
 		oc = NewChecker(CheckConfig{}) // the guard still keeps numbers and links off the page
 	}
-	g := &guard{onDelta: onDelta, policy: oc.policy, risk: oc.cfg.Risk, maxRunes: oc.cfg.MaxRunes, started: make(chan struct{}), now: l.cfg.Now}
+	g := &guard{onDelta: onDelta, policy: oc.policy, risk: oc.cfg.Risk, maxRunes: oc.cfg.MaxRunes, started: make(chan struct{}), now: time.Now}
 	defer g.close()
-	start := l.cfg.Now()
+	start := time.Now()
 	comp, reason, err := l.run(ctx, msgs, g)
 	g.close()
 	if first := g.firstAt(); !first.IsZero() {
@@ -183,7 +184,7 @@ func (l *LLM) Answer(ctx context.Context, req Request, onDelta func(string)) (An
 	case reason == "":
 		l.br.done(true)
 		LLMRequestsTotal.WithLabelValues(model, "ok").Inc()
-		LLMDuration.WithLabelValues(model).Observe(l.cfg.Now().Sub(start).Seconds())
+		LLMDuration.WithLabelValues(model).Observe(time.Since(start).Seconds())
 		RequestsTotal.WithLabelValues(ModeLLM).Inc()
 		l.cfg.Logger.Debug("answer", "mode", ModeLLM, "model", model, "runes", len([]rune(text)))
 		return Answer{Text: text, Sources: cited(text, used), AIGenerated: true, Mode: ModeLLM}, nil
