@@ -20,10 +20,11 @@ type ExtractiveConfig struct {
 	Pinning Pinning
 	// MaxPassages is how many top passages sentences are taken from (default 3).
 	MaxPassages int
-	// MaxSentences bounds the sentences picked (default 4).
+	// MaxSentences bounds the sentences picked (default 4; one fewer for primary pupils).
 	MaxSentences int
 	// MaxRunes bounds the picked sentences' length in runes for Chinese
-	// (default 360) and MaxRunesEN for English (default 700).
+	// (default 360) and MaxRunesEN for English (default 700); primary pupils
+	// get two thirds of it.
 	MaxRunes   int
 	MaxRunesEN int
 }
@@ -78,9 +79,12 @@ type picked struct {
 // checks; a request whose passages yield no sentence gets the no-material reply.
 func (e *Extractive) extract(req Request) Answer {
 	lang := prompts.Lang(req.Lang)
-	limit := e.cfg.MaxRunes
+	limit, maxSent := e.cfg.MaxRunes, e.cfg.MaxSentences
 	if lang == "en" {
 		limit = e.cfg.MaxRunesEN
+	}
+	if req.Band == "primary" { // shorter for younger readers
+		limit, maxSent = limit*2/3, max(2, maxSent-1)
 	}
 	q := terms(req.Question)
 	var cands []picked
@@ -119,7 +123,7 @@ func (e *Extractive) extract(req Request) Answer {
 	used := 0
 	anyOverlap := cands[0].score > 0
 	for _, c := range cands {
-		if len(chosen) >= e.cfg.MaxSentences {
+		if len(chosen) >= maxSent {
 			break
 		}
 		if anyOverlap && c.score <= 0 {

@@ -155,3 +155,17 @@ type panicChat struct{}
 func (panicChat) Stream(context.Context, []answer.Message, func(string)) (answer.Completion, error) {
 	panic("the model must not be called")
 }
+
+func TestExtractivePrimaryShorter(t *testing.T) {
+	long := "紧张的时候可以深呼吸。紧张的时候可以听音乐。紧张的时候可以散步。紧张的时候可以和朋友聊天。紧张的时候可以写日记。"
+	req := answer.Request{Question: "紧张的时候怎么办", Lang: "zh", Confident: true, Passages: []answer.Passage{{N: 1, DocID: "d", Title: "t", Text: long}}}
+	e := answer.NewExtractive(answer.ExtractiveConfig{})
+	count := func(band string) int {
+		req.Band = band
+		a, _ := e.Answer(context.Background(), req, nil)
+		return strings.Count(a.Text, "紧张的时候")
+	}
+	if p, j := count("primary"), count("junior"); p != 3 || j != 4 {
+		t.Errorf("sentences: got primary %d, junior %d; want 3, 4", p, j)
+	}
+}
