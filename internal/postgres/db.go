@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"xinqiao/internal/xinqiao"
@@ -70,10 +71,12 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	return db, nil
 }
 
-// redact keeps a connection error's message but never a password: pgx errors
-// name host and user only, so the error's own text is safe; this exists to
-// make that decision in one place.
-func redact(err error) string { return err.Error() }
+// redact turns a connection error into one line for the start-up message.
+// pgx errors name host and user, never the password, so their text is safe
+// to show; pgx lists each address tried on its own line.
+func redact(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+}
 
 // Engine implements xinqiao.Store.
 func (db *DB) Engine() string { return "postgres" }

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"xinqiao/internal/storetest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func envFrom(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+var urlRe = regexp.MustCompile(`Students:\s+(http://\S+)/`)
+
+// TestServeEndToEnd boots the real binary's entry point on each store and
+// checks what an operator checks first.
+func TestServeEndToEnd(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			env := map[string]string{"XINQIAO_DATA_DIR": t.TempDir(), "XINQIAO_ADDR": "127.0.0.1:0"}
+			if e.Name == "postgres" {
+				env["DATABASE_URL"] = storetest.PostgresURL(t)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var stdout, stderr syncBuffer
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, nil, strings.NewReader(""), &stdout, &stderr, envFrom(env)) }()
+			var base string
+			for deadline := time.Now().Add(60 * time.Second); base == ""; {
+				if m := urlRe.FindStringSubmatch(stdout.String()); m != nil {
+					base = m[1]
+				} else if time.Now().After(deadline) {
+					t.Fatalf("no URL printed; stdout %q stderr %q", stdout.String(), stderr.String())
+				}
+				select {
+				case err := <-done:
+					t.Fatalf("server exited: %v; stderr %s", err, stderr.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+			if !strings.Contains(stdout.String(), "First admin account: admin / ") {
+				t.Fatalf("the one-time admin password was not printed: %q", stdout.String())
+			}
+			pw := regexp.MustCompile(`admin / (\S+)`).FindStringSubmatch(stdout.String())[1]
+			if strings.Contains(stderr.String(), pw) {
+				t.Fatal("the admin password reached the log")
+			}
+			for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready"`, "/metrics": "xinqiao_http_requests_total", "/": "心桥"} {
+				resp, err := http.Get(base + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+					t.Fatalf("GET %s: got %d %.200s, want 200 with %q", path, resp.StatusCode, b, want)
+				}
+			}
+			resp, err := http.Post(base+"/api/staff/login", "application/json", strings.NewReader(`{"username":"admin","password":"`+pw+`"}`))
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("admin login with the printed password: %v %v", err, resp)
+			}
+			resp.Body.Close()
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("graceful stop: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("no graceful stop within 15s")
+			}
+		})
+	}
+}
+
+func TestStartFailsWithOneClearLine(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	readonly := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(readonly, 0o500)
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"malformed database url", map[string]string{"DATABASE_URL": "postgres://%zz"}, "DATABASE_URL"},
+		{"unreachable database", map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/none?connect_timeout=2"}, "cannot connect to PostgreSQL"},
+		{"port in use", map[string]string{"XINQIAO_ADDR": busy.Addr().String()}, "already in use"},
+		{"bad config", map[string]string{"XINQIAO_LOG_LEVEL": "chatty"}, "XINQIAO_LOG_LEVEL"},
+	}
+	if os.Geteuid() != 0 { // root can write anywhere
+		tests = append(tests, struct {
+			name string
+			env  map[string]string
+			want string
+		}{"unwritable data folder", map[string]string{"XINQIAO_DATA_DIR": filepath.Join(readonly, "data")}, "data folder"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.env["XINQIAO_ADDR"] == "" {
+				tt.env["XINQIAO_ADDR"] = "127.0.0.1:0"
+			}
+			if tt.env["XINQIAO_DATA_DIR"] == "" {
+				tt.env["XINQIAO_DATA_DIR"] = t.TempDir()
+			}
+			var stdout, stderr syncBuffer
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := run(ctx, nil, strings.NewReader(""), &stdout, &stderr, envFrom(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error naming %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("got a multi-line error %q, want one line", err)
+			}
+		})
+	}
+}
+
+func TestMigrateAndUserAdd(t *testing.T) {
+	env := map[string]string{"XINQIAO_DATA_DIR": t.TempDir()}
+	ctx := context.Background()
+	var out, errb syncBuffer
+	for range 2 { // re-running is a no-op
+		if err := run(ctx, []string{"migrate"}, nil, &out, &errb, envFrom(env)); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+	}
+	if !strings.Contains(out.String(), "schema is current") {
+		t.Fatalf("got %q", out.String())
+	}
+	err := run(ctx, []string{"user", "add", "--role", "counselor", "--username", "wang", "--display-name", "王老师"}, strings.NewReader("a-long-password\n"), &out, &errb, envFrom(env))
+	if err != nil || !strings.Contains(out.String(), "added counselor wang") {
+		t.Fatalf("user add: %v %q", err, out.String())
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+	}{
+		{"duplicate", []string{"user", "add", "--role", "counselor", "--username", "wang"}, "another-long-password\n", "taken"},
+		{"bad role", []string{"user", "add", "--role", "janitor", "--username", "li"}, "a-long-password\n", "role"},
+		{"short password", []string{"user", "add", "--role", "curator", "--username", "li"}, "short\n", "at least"},
+		{"no password", []string{"user", "add", "--role", "curator", "--username", "li"}, "", "no password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(ctx, tt.args, strings.NewReader(tt.stdin), &out, &errb, envFrom(env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpListsOnlyWorkingCommands(t *testing.T) {
+	var out syncBuffer
+	if err := run(context.Background(), []string{"--help"}, nil, &out, &out, envFrom(nil)); err != nil {
+		t.Fatal(err)
+	}
+	for name := range commands {
+		if !strings.Contains(out.String(), "xinqiao "+name) && name != "serve" {
+			t.Fatalf("help does not list %q: %s", name, out.String())
+		}
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, nil, &out, &out, envFrom(nil)); err == nil {
+		t.Fatal("an unknown command succeeded")
+	}
+}
