@@ -230,6 +230,21 @@ func TestAccumulate(t *testing.T) {
 	if hopeless.Level < risk.High {
 		t.Errorf("hopelessness, then means, then a time: got %s, want at least high", hopeless.Level)
 	}
+
+	plan := risk.ConversationState{}
+	for _, text := range []string{"我真的不想活了", "我已经计划好了"} {
+		plan = c.Accumulate(plan, c.Classify(text))
+	}
+	if plan.Level != risk.High {
+		t.Errorf("ideation, then 计划好了: got %s, want high", plan.Level)
+	}
+	other := risk.ConversationState{}
+	for _, text := range []string{"我朋友说她想死", "她家里有很多安眠药"} {
+		other = c.Accumulate(other, c.Classify(text))
+	}
+	if other.Level > risk.Medium {
+		t.Errorf("a friend's ideation, then means: got %s, want at most medium (someone else's signals do not combine)", other.Level)
+	}
 }
 
 func TestLower(t *testing.T) {
