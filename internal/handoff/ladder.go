@@ -1,0 +1,156 @@
+package handoff
+
+import (
+	"context"
+	"time"
+
+	"xinqiao/internal/xinqiao"
+)
+
+// Run is the background loop of one node: every Tick it takes the due
+// timers (each fires on exactly one node: SKIP LOCKED on PostgreSQL, the
+// single writer on SQLite) and acts on them; every PresenceEvery it records
+// the staff whose consoles this node holds. It returns when ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	tick := time.NewTicker(s.cfg.Tick)
+	defer tick.Stop()
+	presence := time.NewTicker(s.cfg.PresenceEvery)
+	defer presence.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("handoff timers", "err", err)
+			}
+		case <-presence.C:
+			if err := s.store.TouchPresence(ctx, s.localConsoles(), s.now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("record console presence", "err", err)
+			}
+		}
+	}
+}
+
+// Tick fires every timer due by the service's clock and returns how many
+// it took. Run calls it; tests call it after moving their clock.
+func (s *Service) Tick(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ts, err := s.store.TakeDueTimers(ctx, s.now(), 100)
+		if err != nil {
+			return n, err
+		}
+		for _, t := range ts {
+			s.fire(ctx, t)
+		}
+		n += len(ts)
+		if len(ts) < 100 {
+			return n, nil
+		}
+	}
+}
+
+func (s *Service) fire(ctx context.Context, t xinqiao.Timer) {
+	h, err := s.store.Handoff(ctx, t.HandoffID)
+	if err != nil {
+		s.log.Warn("timer for a missing handoff", "handoff", t.HandoffID, "err", err)
+		return
+	}
+	switch t.Kind {
+	case xinqiao.TimerLadder:
+		if h.State != xinqiao.HandoffWaiting {
+			return
+		}
+		onDuty, _ := s.OnDuty(ctx, h.School)
+		escalations.WithLabelValues(t.Action).Inc()
+		s.log.Warn("handoff unclaimed: escalating", "handoff", h.ID, "level", h.Level, "step", t.Step, "action", t.Action)
+		h.Escalated = max(h.Escalated, t.Step)
+		s.alert(s.alertFor(h, EventEscalation, t.Action, t.Step, onDuty))
+		s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	case xinqiao.TimerGrace:
+		if h.State != xinqiao.HandoffActive || h.Counselor != t.StaffID {
+			return
+		}
+		if s.present(ctx, t.StaffID) {
+			return // back on a console, on this node or another
+		}
+		rel, err := s.store.ReleaseHandoff(ctx, h.ID, t.StaffID, s.now(), s.cfg.Ladders[h.Level])
+		if err != nil {
+			s.log.Info("grace release did not apply", "handoff", h.ID, "err", err)
+			return
+		}
+		s.log.Warn("counselor away past the grace period: handoff back in the queue", "handoff", h.ID, "staff", t.StaffID)
+		s.system(ctx, rel.ConversationID, "老师的网络断开了，正在为你联系另一位老师。你也可以拨打上面的热线电话。")
+		s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: rel.ConversationID, HandoffID: rel.ID})
+		onDuty, _ := s.OnDuty(ctx, rel.School)
+		s.alert(s.alertFor(rel, EventReleased, AudienceReleased, 0, onDuty))
+	}
+}
+
+// present reports whether a staff member has a console now: on this node,
+// or on another node that recorded presence recently.
+func (s *Service) present(ctx context.Context, staffID string) bool {
+	s.mu.Lock()
+	n := s.consoles[staffID]
+	s.mu.Unlock()
+	if n > 0 {
+		return true
+	}
+	seen, err := s.store.Presence(ctx, staffID)
+	return err == nil && s.now().Sub(seen) < 2*s.cfg.PresenceEvery
+}
+
+func (s *Service) localConsoles() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.consoles))
+	for id := range s.consoles {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// ConsoleConnected records that a staff member opened a console on this
+// node: their grace timers are cancelled and their presence recorded.
+func (s *Service) ConsoleConnected(ctx context.Context, staffID string) {
+	s.mu.Lock()
+	s.consoles[staffID]++
+	s.mu.Unlock()
+	if err := s.store.TouchPresence(ctx, []string{staffID}, s.now()); err != nil {
+		s.log.Warn("record console presence", "staff", staffID, "err", err)
+	}
+	if err := s.store.CancelTimers(ctx, "", xinqiao.TimerGrace, staffID); err != nil {
+		s.log.Warn("cancel grace timers", "staff", staffID, "err", err)
+	}
+}
+
+// ConsoleDisconnected records that one of a staff member's consoles on this
+// node closed. When it was the last, each active handoff they hold gets a
+// grace timer: if they are not back in time, it returns to the queue.
+func (s *Service) ConsoleDisconnected(ctx context.Context, staffID string) {
+	s.mu.Lock()
+	s.consoles[staffID]--
+	last := s.consoles[staffID] <= 0
+	if last {
+		delete(s.consoles, staffID)
+	}
+	s.mu.Unlock()
+	if !last {
+		return
+	}
+	hs, err := s.store.Handoffs(ctx, xinqiao.HandoffFilter{States: []string{xinqiao.HandoffActive}, Counselor: staffID})
+	if err != nil {
+		s.log.Warn("list handoffs of a disconnected counselor", "staff", staffID, "err", err)
+		return
+	}
+	due := s.now().Add(s.cfg.Grace)
+	for _, h := range hs {
+		if err := s.store.AddTimer(ctx, xinqiao.Timer{HandoffID: h.ID, Kind: xinqiao.TimerGrace, StaffID: staffID, Due: due}); err != nil {
+			s.log.Warn("schedule grace timer", "handoff", h.ID, "err", err)
+		}
+	}
+	if len(hs) > 0 {
+		s.log.Info("counselor console closed mid-chat: grace period started", "staff", staffID, "handoffs", len(hs), "grace", s.cfg.Grace)
+	}
+}

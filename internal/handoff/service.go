@@ -1,0 +1,402 @@
+// Package handoff hands risky conversations from the AI to human
+// counselors: the queue, the one atomic claim, the live relay, the
+// escalation ladder and its alerts, the on-duty roster, counselor presence
+// with a grace period, and case records (一人一案).
+//
+// Every decision that two nodes could race on is one conditional statement
+// in the store; timers are rows that exactly one node fires. The service
+// itself keeps only this node's console presence in memory.
+package handoff
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"xinqiao/internal/xinqiao"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// MaxTextLen bounds a counselor's message and a note, in characters.
+const MaxTextLen = 4000
+
+var (
+	handoffsOpened = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_handoffs_opened_total", Help: "Handoffs opened, by level.",
+	}, []string{"level"})
+	claimWait = promauto.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "xinqiao_handoff_claim_wait_seconds", Help: "Time from a handoff entering the queue to its claim, by level.",
+		Buckets: []float64{5, 15, 30, 60, 120, 180, 300, 600, 1800, 3600},
+	}, []string{"level"})
+	escalations = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_handoff_escalations_total", Help: "Ladder steps fired, by action.",
+	}, []string{"action"})
+	alertsSent = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_handoff_alerts_total", Help: "Alert deliveries by event and result (ok, failed).",
+	}, []string{"event", "result"})
+)
+
+// Service is the handoff workflow of one node.
+type Service struct {
+	store xinqiao.Store
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	bg    context.Context
+
+	inflight sync.WaitGroup
+	sem      chan struct{} // bounds concurrent alert deliveries
+
+	mu       sync.Mutex
+	consoles map[string]int // staff id → open consoles on this node
+}
+
+// New builds the service. now is the clock (nil means time.Now); tests
+// inject one to drive the ladder.
+func New(store xinqiao.Store, cfg Config, log *slog.Logger, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg = cfg.withDefaults()
+	if len(cfg.Targets) == 0 {
+		log.Warn("no alert targets are configured: escalations reach consoles only (set XINQIAO_ALERT_WEBHOOK)")
+	}
+	return &Service{store: store, cfg: cfg, log: log, now: now, bg: context.Background(),
+		sem: make(chan struct{}, 16), consoles: map[string]int{}}
+}
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// OpenRequest is a student message that reached high or imminent.
+type OpenRequest struct {
+	ConversationID string
+	Level          string
+	Categories     []string
+	Rules          []string // rule ids; never message text
+	MessageSeq     int64
+}
+
+// OpenResult is what the student should be told.
+type OpenResult struct {
+	Handoff xinqiao.Handoff
+	Created bool
+	OnDuty  int // counselors on duty now who can see this conversation
+}
+
+// Open is called when a student message is high or imminent. In one store
+// transaction it sets the conversation's mode to handoff (the AI lock) and
+// opens a waiting handoff, or raises the level of the open one, scheduling
+// the ladder. It then counts the on-duty counselors, publishes a "handoff"
+// event and queues alerts, which are sent in the background: Open never
+// waits on the network.
+func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
+	if xinqiao.LevelRank(r.Level) < xinqiao.LevelRank(xinqiao.LevelHigh) {
+		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "a handoff opens at level high or imminent, not %q", r.Level)
+	}
+	now := s.now()
+	h, created, raised, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: r.ConversationID, Level: r.Level,
+		Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, At: now, Ladder: s.cfg.Ladders[r.Level]})
+	if err != nil {
+		return OpenResult{}, fmt.Errorf("open handoff: %w", err)
+	}
+	onDuty, err := s.OnDuty(ctx, h.School)
+	if err != nil {
+		s.log.Warn("count on-duty counselors failed", "err", err)
+	}
+	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	if created || raised {
+		if created {
+			handoffsOpened.WithLabelValues(h.Level).Inc()
+			s.log.Info("handoff opened", "handoff", h.ID, "conversation", h.ConversationID, "level", h.Level, "on_duty", onDuty)
+		} else {
+			s.log.Info("handoff level raised", "handoff", h.ID, "level", h.Level)
+		}
+		a := s.alertFor(h, EventOpened, AudienceCounselors, 0, onDuty)
+		s.alert(a)
+		if onDuty == 0 && h.State == xinqiao.HandoffWaiting {
+			a.Event, a.Audience = EventNoDuty, AudienceNoDuty
+			s.alert(a)
+		}
+	}
+	return OpenResult{Handoff: h, Created: created, OnDuty: onDuty}, nil
+}
+
+func (s *Service) alertFor(h xinqiao.Handoff, event, audience string, step, onDuty int) Alert {
+	return Alert{Event: event, Audience: audience, HandoffID: h.ID, ConversationID: h.ConversationID, Level: h.Level,
+		Categories: h.Categories, School: h.School, Place: h.Place, Step: step, OnDuty: onDuty,
+		WaitedSeconds: int(s.now().Sub(h.OpenedAt).Seconds()), At: s.now()}
+}
+
+// StudentState returns the student-facing state of a conversation's latest
+// handoff for the `handoff` frame: "waiting", "joined" (with the counselor's
+// display name) or "ended"; ok is false when there has been none.
+func (s *Service) StudentState(ctx context.Context, conversationID string) (state, counselorName string, ok bool, err error) {
+	h, err := s.store.LatestHandoff(ctx, conversationID)
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
+		return "", "", false, nil
+	} else if err != nil {
+		return "", "", false, err
+	}
+	switch h.State {
+	case xinqiao.HandoffWaiting:
+		return "waiting", "", true, nil
+	case xinqiao.HandoffActive:
+		return "joined", h.CounselorName, true, nil
+	}
+	return "ended", "", true, nil
+}
+
+// OnDuty counts the on-duty staff who would see a handoff from school
+// ("" for a conversation from no registered terminal, which every
+// counselor sees).
+func (s *Service) OnDuty(ctx context.Context, school string) (int, error) {
+	all, err := s.store.ListStaff(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, st := range all {
+		if st.OnDuty && st.Can(xinqiao.RoleCounselor) && (st.School == "" || school == "" || st.School == school) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// CanSee reports whether a staff member may see a handoff: counselors of its
+// school, district staff (no school), and everyone for a conversation from
+// no registered terminal.
+func CanSee(st xinqiao.Staff, h xinqiao.Handoff) bool {
+	return st.Can(xinqiao.RoleCounselor) && (st.School == "" || h.School == "" || st.School == h.School)
+}
+
+// SetDuty puts a counselor on or off duty and tells every console.
+func (s *Service) SetDuty(ctx context.Context, st xinqiao.Staff, on bool) error {
+	if !st.Can(xinqiao.RoleCounselor) {
+		return xinqiao.Errorf(xinqiao.EFORBIDDEN, "only counselors and supervisors go on duty")
+	}
+	if err := s.store.SetOnDuty(ctx, st.ID, on); err != nil {
+		return err
+	}
+	s.log.Info("duty changed", "staff", st.ID, "on", on)
+	s.publish(ctx, xinqiao.Event{Kind: "roster"})
+	return nil
+}
+
+// Queue lists the handoffs a staff member may see, highest level first,
+// then oldest. No states means waiting and active.
+func (s *Service) Queue(ctx context.Context, st xinqiao.Staff, states ...string) ([]xinqiao.Handoff, error) {
+	if len(states) == 0 {
+		states = []string{xinqiao.HandoffWaiting, xinqiao.HandoffActive}
+	}
+	all, err := s.store.Handoffs(ctx, xinqiao.HandoffFilter{States: states, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xinqiao.Handoff, 0, len(all))
+	for _, h := range all {
+		if CanSee(st, h) {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// Get returns a handoff the staff member may see.
+func (s *Service) Get(ctx context.Context, st xinqiao.Staff, id string) (xinqiao.Handoff, error) {
+	h, err := s.store.Handoff(ctx, id)
+	if err != nil {
+		return h, err
+	}
+	if !CanSee(st, h) {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.ENOTFOUND, "handoff not found")
+	}
+	return h, nil
+}
+
+// Claim gives a waiting handoff to a counselor: of concurrent claims, on any
+// number of nodes, exactly one succeeds; the others get ECONFLICT.
+func (s *Service) Claim(ctx context.Context, st xinqiao.Staff, id string) (xinqiao.Handoff, error) {
+	if _, err := s.Get(ctx, st, id); err != nil {
+		return xinqiao.Handoff{}, err
+	}
+	now := s.now()
+	h, err := s.store.ClaimHandoff(ctx, id, st.ID, now)
+	if err != nil {
+		return h, err
+	}
+	claimWait.WithLabelValues(h.Level).Observe(now.Sub(h.OpenedAt).Seconds())
+	s.log.Info("handoff claimed", "handoff", h.ID, "staff", st.ID)
+	s.system(ctx, h.ConversationID, fmt.Sprintf("%s 老师加入了对话。", st.DisplayName))
+	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	return h, nil
+}
+
+// Relay stores a counselor's message to the student and publishes it; the
+// student hub delivers it. Only the handoff's counselor may post, and only
+// while it is active. clientID, when set, makes a resend idempotent.
+func (s *Service) Relay(ctx context.Context, st xinqiao.Staff, id, clientID, text string) (xinqiao.Message, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || utf8.RuneCountInString(text) > MaxTextLen {
+		return xinqiao.Message{}, xinqiao.Errorf(xinqiao.EINVALID, "text must be 1 to %d characters", MaxTextLen)
+	}
+	h, err := s.store.Handoff(ctx, id)
+	if err != nil {
+		return xinqiao.Message{}, err
+	}
+	if h.State != xinqiao.HandoffActive || h.Counselor != st.ID {
+		return xinqiao.Message{}, h.WhyNot(xinqiao.HandoffActive, st.ID)
+	}
+	if clientID != "" {
+		clientID = "staff:" + st.ID + ":" + clientID
+	}
+	m, created, err := s.store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: h.ConversationID, ClientID: clientID,
+		Role: xinqiao.RoleCounselor, Author: st.ID, Text: text, RequireMode: xinqiao.ModeHandoff})
+	if err != nil {
+		return m, err
+	}
+	if created {
+		s.publish(ctx, xinqiao.Event{Kind: "message", ConversationID: h.ConversationID, Seq: m.Seq, HandoffID: h.ID})
+	}
+	return m, nil
+}
+
+// Release returns a counselor's active handoff to the queue (a supervisor
+// may release anyone's), restarting the ladder.
+func (s *Service) Release(ctx context.Context, st xinqiao.Staff, id string) (xinqiao.Handoff, error) {
+	holder := st.ID
+	if st.Can(xinqiao.RoleSupervisor) {
+		holder = ""
+	}
+	cur, err := s.Get(ctx, st, id)
+	if err != nil {
+		return cur, err
+	}
+	h, err := s.store.ReleaseHandoff(ctx, id, holder, s.now(), s.cfg.Ladders[cur.Level])
+	if err != nil {
+		return h, err
+	}
+	s.log.Info("handoff released", "handoff", h.ID, "staff", st.ID)
+	s.system(ctx, h.ConversationID, "老师暂时离开了，正在为你联系另一位老师。")
+	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	return h, nil
+}
+
+// Transfer gives an active handoff to another counselor. The holder may
+// transfer their own; a supervisor may transfer anyone's.
+func (s *Service) Transfer(ctx context.Context, st xinqiao.Staff, id, toStaffID string) (xinqiao.Handoff, error) {
+	to, err := s.store.StaffByID(ctx, toStaffID)
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "no staff account %q", toStaffID)
+	} else if err != nil {
+		return xinqiao.Handoff{}, err
+	}
+	cur, err := s.Get(ctx, st, id)
+	if err != nil {
+		return cur, err
+	}
+	if !CanSee(to, cur) {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "%s cannot take this conversation (role or school)", to.DisplayName)
+	}
+	from := st.ID
+	if st.Can(xinqiao.RoleSupervisor) {
+		from = ""
+	}
+	h, err := s.store.TransferHandoff(ctx, id, from, to.ID, s.now())
+	if err != nil {
+		return h, err
+	}
+	s.log.Info("handoff transferred", "handoff", h.ID, "from", st.ID, "to", to.ID)
+	s.system(ctx, h.ConversationID, fmt.Sprintf("%s 老师接手了对话。", to.DisplayName))
+	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	return h, nil
+}
+
+// CloseRequest ends a handoff.
+type CloseRequest struct {
+	Outcome string `json:"outcome"`
+	Note    string `json:"note"`
+	// Mode is what the conversation does next: "ai" (default) returns it to
+	// the assistant, "ended" closes it.
+	Mode string `json:"mode,omitempty"`
+}
+
+// Close ends a handoff with an outcome. The holder closes their own; a
+// supervisor may close any open one (e.g. a false alarm still waiting).
+// Closing twice is ECONFLICT and changes nothing.
+func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r CloseRequest) (xinqiao.Handoff, error) {
+	if !xinqiao.ValidOutcome(r.Outcome) {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "outcome must be one of resolved, referred, emergency, false_alarm, no_reply, other")
+	}
+	if r.Mode == "" {
+		r.Mode = xinqiao.ModeAI
+	}
+	if r.Mode != xinqiao.ModeAI && r.Mode != xinqiao.ModeEnded {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "mode must be ai or ended")
+	}
+	if utf8.RuneCountInString(r.Note) > MaxTextLen {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "note is longer than %d characters", MaxTextLen)
+	}
+	if _, err := s.Get(ctx, st, id); err != nil {
+		return xinqiao.Handoff{}, err
+	}
+	h, err := s.store.CloseHandoff(ctx, id, xinqiao.CloseHandoff{StaffID: st.ID, AnyHolder: st.Can(xinqiao.RoleSupervisor),
+		Outcome: r.Outcome, Note: r.Note, Mode: r.Mode, At: s.now()})
+	if err != nil {
+		return h, err
+	}
+	s.log.Info("handoff closed", "handoff", h.ID, "staff", st.ID, "outcome", h.Outcome, "mode", r.Mode)
+	if r.Mode == xinqiao.ModeAI {
+		s.system(ctx, h.ConversationID, "老师离开了对话。心桥会继续陪你聊；需要时随时可以再找老师。")
+	} else {
+		s.system(ctx, h.ConversationID, "这次对话已结束。谢谢你愿意说出来；需要时随时可以再来。")
+	}
+	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	return h, nil
+}
+
+// system appends a system line to the transcript, best effort: the handoff
+// frame already tells the student, this keeps the record readable.
+func (s *Service) system(ctx context.Context, conversationID, text string) {
+	m, created, err := s.store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conversationID, Role: xinqiao.RoleSystem, Text: text})
+	if err != nil {
+		s.log.Warn("append system line failed", "conversation", conversationID, "err", err)
+		return
+	}
+	if created {
+		s.publish(ctx, xinqiao.Event{Kind: "message", ConversationID: conversationID, Seq: m.Seq})
+	}
+}
+
+// Typing tells the student (through the student hub, Event Kind "typing")
+// that the handoff's counselor is typing.
+func (s *Service) Typing(ctx context.Context, st xinqiao.Staff, id string) error {
+	h, err := s.store.Handoff(ctx, id)
+	if err != nil {
+		return err
+	}
+	if h.State != xinqiao.HandoffActive || h.Counselor != st.ID {
+		return h.WhyNot(xinqiao.HandoffActive, st.ID)
+	}
+	s.publish(ctx, xinqiao.Event{Kind: "typing", ConversationID: h.ConversationID, HandoffID: h.ID})
+	return nil
+}
+
+func (s *Service) publish(ctx context.Context, e xinqiao.Event) {
+	if ctx.Err() != nil {
+		ctx = context.Background()
+	}
+	if err := s.store.Publish(ctx, e); err != nil {
+		s.log.Warn("publish event failed", "kind", e.Kind, "handoff", e.HandoffID, "err", err)
+	}
+}
