@@ -1,0 +1,246 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"xinqiao/internal/kb"
+	"xinqiao/internal/xinqiao"
+)
+
+// KnowledgeModule adds the curator's knowledge routes: the workflow
+// (documents, versions, diffs, submit, approve, retire), the hit test, the
+// chunk preview, the gap report, and the /curator page. Every route needs
+// the curator role (admins pass).
+func KnowledgeModule(searcher *kb.Searcher, emb xinqiao.Embedder) Module {
+	return func(s *Server) {
+		h := &kbHandlers{s: s, search: searcher, svc: kb.NewService(s.Store, emb, func() time.Time { return s.Now() })}
+		cur := func(fn func(w http.ResponseWriter, r *http.Request, st xinqiao.Staff)) http.Handler {
+			return s.Staff(xinqiao.RoleCurator, fn)
+		}
+		s.Page("GET /curator", "curator.html")
+		s.Handle("GET /api/kb/documents", cur(h.list))
+		s.Handle("POST /api/kb/documents", cur(h.create))
+		s.Handle("GET /api/kb/documents/{id}", cur(h.document))
+		s.Handle("POST /api/kb/documents/{id}/{action}", cur(h.transition))
+		s.Handle("POST /api/kb/preview", cur(h.preview))
+		s.Handle("POST /api/kb/search", cur(h.hitTest))
+		s.Handle("GET /api/kb/gaps", cur(h.gaps))
+	}
+}
+
+type kbHandlers struct {
+	s      *Server
+	search *kb.Searcher
+	svc    *kb.Service
+}
+
+// kbDocument is a document in the listing, with the review flag.
+type kbDocument struct {
+	xinqiao.Document
+	Due bool `json:"due_for_review"`
+}
+
+func (h *kbHandlers) list(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	q := r.URL.Query()
+	docs, err := h.s.Store.Documents(r.Context(), xinqiao.DocumentFilter{Lang: q.Get("lang"), Kind: q.Get("kind"), State: q.Get("state")})
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	now := h.s.Now()
+	out := make([]kbDocument, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, kbDocument{d, d.DueForReview(now)})
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"documents": out})
+}
+
+func (h *kbHandlers) create(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var d kb.Draft
+	if err := Decode(r, &d); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	v, err := h.svc.CreateDraft(r.Context(), st.ID, d)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, http.StatusCreated, map[string]any{"version": v})
+}
+
+func (h *kbHandlers) document(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	id := r.PathValue("id")
+	d, err := h.s.Store.Document(r.Context(), id)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	vs, err := h.s.Store.Versions(r.Context(), id)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	out := map[string]any{"document": kbDocument{d, d.DueForReview(h.s.Now())}, "versions": vs}
+	q := r.URL.Query()
+	if q.Get("from") != "" || q.Get("to") != "" {
+		from, err1 := strconv.Atoi(q.Get("from"))
+		to, err2 := strconv.Atoi(q.Get("to"))
+		if err1 != nil || err2 != nil {
+			h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "from and to must both be version numbers"))
+			return
+		}
+		diff, err := h.svc.Diff(r.Context(), id, from, to)
+		if err != nil {
+			h.s.Error(w, r, err)
+			return
+		}
+		out["diff"] = diff
+	}
+	if v := q.Get("chunks"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "chunks must be a version number"))
+			return
+		}
+		for _, ver := range vs {
+			if ver.Version == n {
+				out["chunks"] = kb.PreviewChunks(ver)
+			}
+		}
+	}
+	h.s.JSON(w, http.StatusOK, out)
+}
+
+func (h *kbHandlers) transition(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	id, action := r.PathValue("id"), r.PathValue("action")
+	var body struct {
+		Version int `json:"version"`
+	}
+	if action != "retire" || r.ContentLength != 0 {
+		if err := Decode(r, &body); err != nil {
+			h.s.Error(w, r, err)
+			return
+		}
+	}
+	var v xinqiao.DocumentVersion
+	var err error
+	switch action {
+	case "submit":
+		v, err = h.svc.Submit(r.Context(), st.ID, id, body.Version)
+	case "approve":
+		v, err = h.svc.Approve(r.Context(), st.ID, id, body.Version)
+	case "retire":
+		err = h.svc.Retire(r.Context(), st.ID, id)
+	default:
+		err = xinqiao.Errorf(xinqiao.ENOTFOUND, "no action %q: use submit, approve or retire", action)
+	}
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.Log.Info("knowledge workflow", "action", action, "doc", id, "version", v.Version, "staff", st.ID)
+	if action == "retire" {
+		h.s.JSON(w, http.StatusOK, map[string]any{"retired": id})
+		return
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"version": v})
+}
+
+func (h *kbHandlers) preview(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	var d kb.Draft
+	if err := Decode(r, &d); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	title, body := d.Title, d.Body
+	if d.Markdown != "" {
+		p, err := kb.Parse([]byte(d.Markdown))
+		if err != nil {
+			h.s.Error(w, r, err)
+			return
+		}
+		title, body = p.Title, p.Body
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"chunks": kb.ChunkMarkdown(title, body)})
+}
+
+func (h *kbHandlers) hitTest(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	var req struct {
+		Query string  `json:"query"`
+		K     int     `json:"k"`
+		Lang  string  `json:"lang"`
+		Band  string  `json:"band"`
+		Mode  kb.Mode `json:"mode"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	req.Query = strings.TrimSpace(req.Query)
+	switch {
+	case req.Query == "":
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "query is empty"))
+		return
+	case req.K < 0 || req.K > 50:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "k must be between 1 and 50"))
+		return
+	case req.Mode != "" && req.Mode != kb.Hybrid && req.Mode != kb.Vector && req.Mode != kb.Keyword:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "mode must be hybrid, vector or keyword"))
+		return
+	}
+	res, err := h.search.Search(r.Context(), req.Query, kb.Filter{Lang: req.Lang, Band: req.Band, K: req.K, Mode: req.Mode})
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	if res.Hits == nil {
+		res.Hits = []kb.Hit{}
+	}
+	h.s.JSON(w, http.StatusOK, res)
+}
+
+func (h *kbHandlers) gaps(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	days := 30
+	if v := r.URL.Query().Get("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 366 {
+			h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "days must be between 1 and 366"))
+			return
+		}
+		days = n
+	}
+	now := h.s.Now().UTC()
+	gaps, err := h.s.Store.Gaps(r.Context(), now.AddDate(0, 0, -days+1), now)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	// Totals per topic over the period, the largest first, beside the days.
+	totals := map[string]int{}
+	for _, g := range gaps {
+		totals[g.Topic] += g.Count
+	}
+	type total struct {
+		Topic string `json:"topic"`
+		Count int    `json:"count"`
+	}
+	tl := []total{}
+	for t, n := range totals {
+		tl = append(tl, total{t, n})
+	}
+	slices.SortFunc(tl, func(a, b total) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Topic, b.Topic)
+	})
+	if gaps == nil {
+		gaps = []xinqiao.GapTopic{}
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"days": days, "topics": tl, "by_day": gaps})
+}
