@@ -195,3 +195,30 @@ func TestHelpListsOnlyWorkingCommands(t *testing.T) {
 		t.Fatal("an unknown command succeeded")
 	}
 }
+
+func TestRiskCommands(t *testing.T) {
+	var out, errb syncBuffer
+	in := strings.NewReader("{\"text\":\"今晚我就从楼顶跳下去，不活了\",\"id\":7}\n{\"text\":\"这题难死了\"}\n")
+	if err := run(context.Background(), []string{"risk", "classify"}, in, &out, &errb, envFrom(nil)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"id":7`) || !(strings.Contains(lines[0], `"level":"imminent"`) || strings.Contains(lines[0], `"level":"high"`)) || !strings.Contains(lines[1], `"level":"none"`) {
+		t.Fatalf("got %q", out.String())
+	}
+	bad := strings.NewReader("{\"text\":\"ok\"}\nnot json\n")
+	if err := run(context.Background(), []string{"risk", "classify"}, bad, &out, &errb, envFrom(nil)); err == nil || !strings.Contains(err.Error(), "2") {
+		t.Fatalf("got %v, want an error naming line 2", err)
+	}
+	f := filepath.Join(t.TempDir(), "eval.jsonl")
+	os.WriteFile(f, []byte("{\"text\":\"我想自杀\",\"label\":\"risk\"}\n{\"text\":\"今天天气很好\",\"label\":\"none\"}\n"), 0o600)
+	out = syncBuffer{}
+	if err := run(context.Background(), []string{"risk", "eval", f}, nil, &out, &errb, envFrom(nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"precision", "recall", "f1", "confusion"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("eval output lacks %q: %s", want, out.String())
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"xinqiao/internal/hotline"
 	"xinqiao/internal/kb"
 	"xinqiao/internal/openai"
+	"xinqiao/internal/openai/opinion"
 	"xinqiao/internal/risk"
 	"xinqiao/internal/web"
 	"xinqiao/internal/xinqiao"
@@ -128,7 +129,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	cards := cardSource{a.Searcher}
 	extractive := answer.NewExtractive(answer.ExtractiveConfig{Cards: cards})
 	var answerer answer.Answerer = extractive
-	var opinion risk.SecondOpinion
+	var second risk.SecondOpinion
 	a.AnswerMode = "extractive"
 	if cfg.ChatModel != "" {
 		client, err := openai.New(openai.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, ChatModel: cfg.ChatModel})
@@ -138,6 +139,9 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		check := answer.NewChecker(answer.CheckConfig{Risk: riskChecker{a.Risk}})
 		answerer = answer.NewLLM(client, extractive, cards, check, answer.Config{Model: cfg.ChatModel, Logger: log, Now: now})
 		a.AnswerMode = "llm"
+		if cfg.RiskOpinion == "llm" {
+			second = opinion.New(client)
+		}
 	}
 
 	hcfg := handoff.DefaultConfig()
@@ -158,7 +162,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	a.Chat = chat.New(actx, chat.Deps{
 		Store: store, Risk: a.Risk, Search: searchAdapter{a.Searcher}, Answer: answerer,
 		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis,
-		SecondOpinion: opinion, Log: log, Now: now, Node: opts.Node,
+		SecondOpinion: second, Log: log, Now: now, Node: opts.Node,
 		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL,
 	})
 	a.Web = web.New(cfg, store, log,
