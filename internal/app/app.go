@@ -98,13 +98,8 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	}
 
 	// Knowledge: the embedder, then the import and the searcher.
-	if cfg.EmbedModel != "" {
-		a.Embedder, err = openai.NewEmbedder(openai.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, EmbedModel: cfg.EmbedModel, EmbedDim: cfg.EmbedDim})
-	} else {
-		a.Embedder, err = kb.NewLocalEmbedder(knowledge.FS, ".")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("embedder: %w", err)
+	if a.Embedder, err = NewEmbedder(cfg); err != nil {
+		return nil, err
 	}
 	var docs fs.FS = knowledge.FS
 	if cfg.KnowledgeDir != "" {
@@ -167,9 +162,28 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	})
 	a.Web = web.New(cfg, store, log,
 		a.Chat.Module(),
+		web.KnowledgeModule(a.Searcher, a.Embedder),
 	)
 	ok = true
 	return a, nil
+}
+
+// NewEmbedder returns the configured embedder: the OpenAI-compatible one
+// when XINQIAO_EMBED_MODEL is set, else the local one, whose weights are
+// learned from the built-in knowledge so its name changes only with it.
+func NewEmbedder(cfg config.Config) (xinqiao.Embedder, error) {
+	if cfg.EmbedModel != "" {
+		e, err := openai.NewEmbedder(openai.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, EmbedModel: cfg.EmbedModel, EmbedDim: cfg.EmbedDim})
+		if err != nil {
+			return nil, fmt.Errorf("embedder: %w", err)
+		}
+		return e, nil
+	}
+	e, err := kb.NewLocalEmbedder(knowledge.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("embedder: %w", err)
+	}
+	return e, nil
 }
 
 func firstNonEmpty(a, b string) string {
