@@ -36,10 +36,13 @@ func tuningHalf(id string) bool {
 }
 
 // floors are a little below the measured figures, so that regressions fail.
-var floors = map[string]struct{ precision, recall float64 }{
-	"tuning":   {0.92, 0.93},
-	"held-out": {0.83, 0.78},
-	"whole":    {0.88, 0.86},
+var floors = map[string]struct {
+	precision, recall float64
+	severeBelowMedium int // at most
+}{
+	"tuning":   {0.92, 0.94, 0},
+	"held-out": {0.84, 0.79, 2},
+	"whole":    {0.88, 0.87, 2},
 }
 
 func TestSharedData(t *testing.T) {
@@ -84,6 +87,9 @@ func TestSharedData(t *testing.T) {
 		f := floors[part.name]
 		if rep.Precision < f.precision || rep.Recall < f.recall {
 			t.Errorf("%s: got precision %.3f recall %.3f, want at least %.2f and %.2f", part.name, rep.Precision, rep.Recall, f.precision, f.recall)
+		}
+		if rep.SevereBelowMedium > f.severeBelowMedium {
+			t.Errorf("%s: got %d high/imminent rows graded below medium, want at most %d", part.name, rep.SevereBelowMedium, f.severeBelowMedium)
 		}
 		if rep.Failed > 0 {
 			t.Errorf("%s: %d classifications panicked", part.name, rep.Failed)
