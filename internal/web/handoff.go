@@ -1,0 +1,611 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"xinqiao/internal/handoff"
+	"xinqiao/internal/ws"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/gorilla/websocket"
+)
+
+// HandoffModule adds the counselor side: the console page, the staff
+// WebSocket (/ws/staff), the handoff REST endpoints of API.md, duty and
+// roster, transcripts (every read audited) and case records. ctx is the
+// node's lifetime: the staff hub listens to store events until it ends.
+func HandoffModule(ctx context.Context, svc *handoff.Service) Module {
+	return func(s *Server) {
+		h := &handoffAPI{s: s, svc: svc, hub: newStaffHub(ctx, s, svc)}
+		s.Store.Subscribe(ctx, h.hub.onEvent)
+		s.Page("GET /counselor", "counselor.html")
+		up := ws.Upgrader(s.SameOrigin)
+		s.HandleFunc("GET /ws/staff", func(w http.ResponseWriter, r *http.Request) { h.hub.serve(up, w, r) })
+		s.OnShutdown(h.hub.closeAll)
+
+		c := xinqiao.RoleCounselor
+		s.Handle("POST /api/staff/duty", s.Staff(c, h.duty))
+		s.Handle("GET /api/staff/roster", s.Staff(c, h.roster))
+		s.Handle("GET /api/handoffs", s.Staff(c, h.list))
+		s.Handle("GET /api/handoffs/{id}", s.Staff(c, h.get))
+		s.Handle("POST /api/handoffs/{id}/claim", s.Staff(c, h.claim))
+		s.Handle("POST /api/handoffs/{id}/messages", s.Staff(c, h.message))
+		s.Handle("POST /api/handoffs/{id}/typing", s.Staff(c, h.typing))
+		s.Handle("POST /api/handoffs/{id}/release", s.Staff(c, h.release))
+		s.Handle("POST /api/handoffs/{id}/transfer", s.Staff(c, h.transfer))
+		s.Handle("POST /api/handoffs/{id}/close", s.Staff(c, h.close))
+		s.Handle("POST /api/handoffs/{id}/notes", s.Staff(c, h.handoffNote))
+		s.Handle("GET /api/conversations/{id}", s.Staff(c, h.transcript))
+		s.Handle("GET /api/cases", s.Staff(xinqiao.RoleSupervisor, h.cases))
+		s.Handle("GET /api/cases/{id}", s.Staff(c, h.caseView))
+		s.Handle("POST /api/cases/{id}", s.Staff(c, h.caseUpdate))
+		s.Handle("POST /api/cases/{id}/notes", s.Staff(c, h.caseNote))
+		s.Handle("POST /api/cases/{id}/referrals", s.Staff(c, h.referral))
+		s.Handle("POST /api/cases/{id}/follow-ups", s.Staff(c, h.followUp))
+		s.Handle("GET /api/follow-ups", s.Staff(c, h.followUps))
+		s.Handle("POST /api/follow-ups/{id}/done", s.Staff(c, h.followUpDone))
+	}
+}
+
+type handoffAPI struct {
+	s   *Server
+	svc *handoff.Service
+	hub *staffHub
+}
+
+type handoffBody struct {
+	Handoff xinqiao.Handoff `json:"handoff"`
+}
+
+func (h *handoffAPI) reply(w http.ResponseWriter, r *http.Request, code int, v any, err error) {
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, code, v)
+}
+
+func (h *handoffAPI) duty(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req struct {
+		On *bool `json:"on"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	} else if req.On == nil {
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, `want {"on": true|false}`))
+		return
+	}
+	if err := h.svc.SetDuty(r.Context(), st, *req.On); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	_ = h.s.Store.Audit(r.Context(), xinqiao.AuditEvent{At: h.s.Now(), Actor: st.ID, Action: "staff.duty", Target: st.ID, Detail: strconv.FormatBool(*req.On)})
+	h.s.JSON(w, http.StatusOK, map[string]bool{"on_duty": *req.On})
+}
+
+// rosterEntry is what a console shows of a colleague: enough to pick a
+// transfer target and see who is on duty and online.
+type rosterEntry struct {
+	ID          string     `json:"id"`
+	DisplayName string     `json:"display_name"`
+	Role        string     `json:"role"`
+	School      string     `json:"school,omitempty"`
+	OnDuty      bool       `json:"on_duty"`
+	SeenAt      *time.Time `json:"seen_at,omitempty"`
+}
+
+func (h *handoffAPI) roster(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	all, err := h.s.Store.ListStaff(r.Context())
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	out := []rosterEntry{}
+	for _, o := range all {
+		if !o.Can(xinqiao.RoleCounselor) || o.Role == xinqiao.RoleAdmin || o.Disabled {
+			continue
+		}
+		e := rosterEntry{ID: o.ID, DisplayName: o.DisplayName, Role: o.Role, School: o.School, OnDuty: o.OnDuty}
+		if seen, err := h.s.Store.Presence(r.Context(), o.ID); err == nil && !seen.IsZero() {
+			e.SeenAt = &seen
+		}
+		out = append(out, e)
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"staff": out})
+}
+
+func (h *handoffAPI) list(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var states []string
+	for _, v := range strings.Split(r.URL.Query().Get("status"), ",") {
+		switch v = strings.TrimSpace(v); v {
+		case "":
+		case xinqiao.HandoffWaiting, xinqiao.HandoffActive, xinqiao.HandoffClosed:
+			states = append(states, v)
+		default:
+			h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "status must be waiting, active or closed"))
+			return
+		}
+	}
+	hs, err := h.svc.Queue(r.Context(), st, states...)
+	h.reply(w, r, http.StatusOK, map[string]any{"handoffs": hs}, err)
+}
+
+func (h *handoffAPI) get(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	ho, err := h.svc.Get(r.Context(), st, r.PathValue("id"))
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	body := map[string]any{"handoff": ho}
+	if st.Can(xinqiao.RoleSupervisor) {
+		ts, _ := h.s.Store.Timers(r.Context(), ho.ID)
+		as, _ := h.s.Store.AlertAttempts(r.Context(), ho.ID, 200)
+		body["timers"], body["alerts"] = ts, as
+	}
+	h.s.JSON(w, http.StatusOK, body)
+}
+
+func (h *handoffAPI) claim(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	ho, err := h.svc.Claim(r.Context(), st, r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, handoffBody{ho}, err)
+}
+
+func (h *handoffAPI) message(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req struct {
+		Text     string `json:"text"`
+		ClientID string `json:"client_id"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	m, err := h.svc.Relay(r.Context(), st, r.PathValue("id"), req.ClientID, req.Text)
+	h.reply(w, r, http.StatusCreated, map[string]any{"message": m}, err)
+}
+
+func (h *handoffAPI) typing(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	if err := h.svc.Typing(r.Context(), st, r.PathValue("id")); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *handoffAPI) release(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	ho, err := h.svc.Release(r.Context(), st, r.PathValue("id"))
+	h.reply(w, r, http.StatusOK, handoffBody{ho}, err)
+}
+
+func (h *handoffAPI) transfer(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req struct {
+		To string `json:"to"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	ho, err := h.svc.Transfer(r.Context(), st, r.PathValue("id"), req.To)
+	h.reply(w, r, http.StatusOK, handoffBody{ho}, err)
+}
+
+func (h *handoffAPI) close(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req handoff.CloseRequest
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	ho, err := h.svc.Close(r.Context(), st, r.PathValue("id"), req)
+	h.reply(w, r, http.StatusOK, handoffBody{ho}, err)
+}
+
+type noteRequest struct {
+	Text      string `json:"text"`
+	HandoffID string `json:"handoff_id"`
+}
+
+func (h *handoffAPI) handoffNote(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req noteRequest
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	ho, err := h.svc.Get(r.Context(), st, r.PathValue("id"))
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	n, err := h.svc.AddNote(r.Context(), st, ho.CaseID, ho.ID, req.Text)
+	h.reply(w, r, http.StatusCreated, map[string]any{"note": n}, err)
+}
+
+func (h *handoffAPI) transcript(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	id := r.PathValue("id")
+	t, err := h.svc.Transcript(r.Context(), st, id)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	if err := h.s.AuditRead(r.Context(), st, "conversation.read", id, ""); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, http.StatusOK, t)
+}
+
+func (h *handoffAPI) cases(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	q := r.URL.Query()
+	f := xinqiao.CaseFilter{School: q.Get("school"), Status: q.Get("status"), MinLevel: q.Get("min_level"), Subject: q.Get("subject")}
+	if f.MinLevel != "" && xinqiao.LevelRank(f.MinLevel) < 0 {
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "min_level must be none, low, medium, high or imminent"))
+		return
+	}
+	if q.Get("overdue") == "true" || q.Get("overdue") == "1" {
+		f.OverdueAt = h.s.Now()
+	}
+	cs, err := h.svc.Cases(r.Context(), st, f)
+	if err == nil {
+		err = h.s.AuditRead(r.Context(), st, "case.list", "", r.URL.RawQuery)
+	}
+	h.reply(w, r, http.StatusOK, map[string]any{"cases": cs}, err)
+}
+
+func (h *handoffAPI) caseView(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	id := r.PathValue("id")
+	v, err := h.svc.CaseView(r.Context(), st, id)
+	if err == nil {
+		err = h.s.AuditRead(r.Context(), st, "case.read", id, "")
+	}
+	h.reply(w, r, http.StatusOK, v, err)
+}
+
+func (h *handoffAPI) caseUpdate(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req struct {
+		Subject string `json:"subject"`
+		Status  string `json:"status"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	c, err := h.svc.UpdateCase(r.Context(), st, r.PathValue("id"), req.Subject, req.Status)
+	h.reply(w, r, http.StatusOK, map[string]any{"case": c}, err)
+}
+
+func (h *handoffAPI) caseNote(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req noteRequest
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	n, err := h.svc.AddNote(r.Context(), st, r.PathValue("id"), req.HandoffID, req.Text)
+	h.reply(w, r, http.StatusCreated, map[string]any{"note": n}, err)
+}
+
+func (h *handoffAPI) referral(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req struct {
+		Kind      string `json:"kind"`
+		Detail    string `json:"detail"`
+		HandoffID string `json:"handoff_id"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	ref, err := h.svc.AddReferral(r.Context(), st, r.PathValue("id"), req.HandoffID, req.Kind, req.Detail)
+	h.reply(w, r, http.StatusCreated, map[string]any{"referral": ref}, err)
+}
+
+func (h *handoffAPI) followUp(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req struct {
+		Task     string    `json:"task"`
+		Due      time.Time `json:"due"`
+		Assignee string    `json:"assignee"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	f, err := h.svc.AddFollowUp(r.Context(), st, r.PathValue("id"), req.Task, req.Due, req.Assignee)
+	h.reply(w, r, http.StatusCreated, map[string]any{"follow_up": f}, err)
+}
+
+func (h *handoffAPI) followUps(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	all, err := h.s.Store.FollowUps(r.Context(), "")
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	out := []xinqiao.FollowUp{}
+	for _, f := range all {
+		if st.Can(xinqiao.RoleSupervisor) || f.Assignee == st.ID || f.CreatedBy == st.ID {
+			out = append(out, f)
+		}
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"follow_ups": out})
+}
+
+func (h *handoffAPI) followUpDone(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.ENOTFOUND, "follow-up not found"))
+		return
+	}
+	f, err := h.svc.CompleteFollowUp(r.Context(), st, id)
+	h.reply(w, r, http.StatusOK, map[string]any{"follow_up": f}, err)
+}
+
+// staffHub holds this node's console sockets. It turns store events into
+// console frames: queue changes for everyone who may see the handoff, and
+// stored messages for the consoles watching the conversation.
+type staffHub struct {
+	s   *Server
+	svc *handoff.Service
+	ctx context.Context
+
+	mu    sync.Mutex
+	socks map[*staffSock]struct{}
+}
+
+type staffSock struct {
+	conn *ws.Conn
+	st   xinqiao.Staff
+
+	mu        sync.Mutex // serialises delivery, so messages go out in seq order
+	watch     string     // conversation being watched
+	cursor    int64      // highest seq sent for watch
+	lastTyped time.Time
+}
+
+func newStaffHub(ctx context.Context, s *Server, svc *handoff.Service) *staffHub {
+	return &staffHub{ctx: ctx, s: s, svc: svc, socks: map[*staffSock]struct{}{}}
+}
+
+// Staff socket frames, server → console.
+type (
+	helloFrame struct {
+		Type  string        `json:"type"` // "hello"
+		Staff xinqiao.Staff `json:"staff"`
+	}
+	queueFrame struct {
+		Type     string            `json:"type"` // "queue"
+		Handoffs []xinqiao.Handoff `json:"handoffs"`
+	}
+	handoffFrame struct {
+		Type    string          `json:"type"` // "handoff"
+		Handoff xinqiao.Handoff `json:"handoff"`
+	}
+	alertFrame struct {
+		Type      string `json:"type"` // "alert"
+		HandoffID string `json:"handoff_id"`
+		Step      int64  `json:"step"`
+	}
+	staffMessageFrame struct {
+		Type           string          `json:"type"` // "message"
+		ConversationID string          `json:"conversation_id"`
+		Message        xinqiao.Message `json:"message"`
+	}
+	staffTypingFrame struct {
+		Type           string `json:"type"` // "typing"
+		ConversationID string `json:"conversation_id"`
+		Role           string `json:"role"`
+	}
+	staffErrorFrame struct {
+		Type    string `json:"type"` // "error"
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	kindFrame struct {
+		Type string `json:"type"` // e.g. "roster"
+	}
+)
+
+// clientFrame is a console → server frame: {"type":"watch","conversation_id","after_seq"},
+// {"type":"unwatch"} or {"type":"typing","handoff_id"}.
+type clientFrame struct {
+	Type           string `json:"type"`
+	ConversationID string `json:"conversation_id"`
+	AfterSeq       int64  `json:"after_seq"`
+	HandoffID      string `json:"handoff_id"`
+}
+
+func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http.Request) {
+	if !hb.s.SameOrigin(r) {
+		hb.s.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "origin not allowed"))
+		return
+	}
+	st, _, err := hb.s.Authenticate(r)
+	if err != nil {
+		hb.s.Error(w, r, err)
+		return
+	}
+	if !st.Can(xinqiao.RoleCounselor) {
+		hb.s.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "the console needs the counselor role"))
+		return
+	}
+	c, err := ws.Upgrade(up, w, r, "staff", ws.DefaultOptions())
+	if err != nil {
+		return
+	}
+	sock := &staffSock{conn: c, st: st}
+	hb.mu.Lock()
+	hb.socks[sock] = struct{}{}
+	hb.mu.Unlock()
+	ctx := hb.ctx
+	hb.svc.ConsoleConnected(ctx, st.ID)
+	defer func() {
+		hb.mu.Lock()
+		delete(hb.socks, sock)
+		hb.mu.Unlock()
+		hb.svc.ConsoleDisconnected(context.WithoutCancel(ctx), st.ID)
+	}()
+	c.Send(helloFrame{Type: "hello", Staff: st})
+	hb.sendQueue(ctx, sock)
+	c.Run(ctx, func(data []byte, err error) {
+		var f clientFrame
+		if err != nil || json.Unmarshal(data, &f) != nil {
+			c.Send(staffErrorFrame{Type: "error", Code: xinqiao.EINVALID, Message: "want a JSON text frame"})
+			return
+		}
+		switch f.Type {
+		case "watch":
+			go hb.watch(ctx, sock, f.ConversationID, f.AfterSeq)
+		case "unwatch":
+			sock.mu.Lock()
+			sock.watch, sock.cursor = "", 0
+			sock.mu.Unlock()
+		case "typing":
+			sock.mu.Lock()
+			quiet := time.Since(sock.lastTyped) > time.Second
+			if quiet {
+				sock.lastTyped = time.Now()
+			}
+			sock.mu.Unlock()
+			if quiet {
+				go hb.svc.Typing(ctx, st, f.HandoffID)
+			}
+		case "queue":
+			go hb.sendQueue(ctx, sock)
+		default:
+			c.Send(staffErrorFrame{Type: "error", Code: xinqiao.EINVALID, Message: "unknown frame type"})
+		}
+	})
+}
+
+func (hb *staffHub) sendQueue(ctx context.Context, sock *staffSock) {
+	hs, err := hb.svc.Queue(ctx, sock.st)
+	if err != nil {
+		sock.conn.Send(staffErrorFrame{Type: "error", Code: xinqiao.ErrorCode(err), Message: xinqiao.ErrorMessage(err)})
+		return
+	}
+	sock.conn.Send(queueFrame{Type: "queue", Handoffs: hs})
+}
+
+// watch starts sending a conversation's messages after afterSeq to a
+// console. It is a transcript read, so it is audited like one.
+func (hb *staffHub) watch(ctx context.Context, sock *staffSock, convID string, afterSeq int64) {
+	conv, err := hb.s.Store.Conversation(ctx, convID)
+	if err == nil && !handoff.CanSee(sock.st, xinqiao.Handoff{School: conv.School}) {
+		err = xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+	}
+	if err == nil {
+		err = hb.s.AuditRead(ctx, sock.st, "conversation.watch", convID, "")
+	}
+	if err != nil {
+		sock.conn.Send(staffErrorFrame{Type: "error", Code: xinqiao.ErrorCode(err), Message: xinqiao.ErrorMessage(err)})
+		return
+	}
+	sock.mu.Lock()
+	sock.watch, sock.cursor = convID, afterSeq
+	sock.mu.Unlock()
+	hb.catchUp(ctx, sock, convID)
+}
+
+// catchUp sends a watching console every stored message it has not had.
+func (hb *staffHub) catchUp(ctx context.Context, sock *staffSock, convID string) {
+	sock.mu.Lock()
+	defer sock.mu.Unlock()
+	if sock.watch != convID {
+		return
+	}
+	for {
+		ms, err := hb.s.Store.Messages(ctx, convID, sock.cursor, 200)
+		if err != nil {
+			hb.s.Log.Warn("console catch-up failed", "conversation", convID, "err", err)
+			return
+		}
+		for _, m := range ms {
+			if !sock.conn.Send(staffMessageFrame{Type: "message", ConversationID: convID, Message: m}) {
+				return
+			}
+			sock.cursor = m.Seq
+		}
+		if len(ms) < 200 {
+			return
+		}
+	}
+}
+
+func (hb *staffHub) all() []*staffSock {
+	hb.mu.Lock()
+	defer hb.mu.Unlock()
+	out := make([]*staffSock, 0, len(hb.socks))
+	for s := range hb.socks {
+		out = append(out, s)
+	}
+	return out
+}
+
+// onEvent is called by the broker for every event on every node; it must
+// not block, so work goes to goroutines.
+func (hb *staffHub) onEvent(e xinqiao.Event) {
+	ctx := hb.ctx
+	switch e.Kind {
+	case "handoff", "alert":
+		if e.HandoffID == "" {
+			return
+		}
+		go func() {
+			h, err := hb.s.Store.Handoff(ctx, e.HandoffID)
+			if err != nil {
+				return
+			}
+			for _, sock := range hb.all() {
+				if !handoff.CanSee(sock.st, h) {
+					continue
+				}
+				if e.Kind == "alert" {
+					sock.conn.Send(alertFrame{Type: "alert", HandoffID: h.ID, Step: e.Seq})
+				} else {
+					sock.conn.Send(handoffFrame{Type: "handoff", Handoff: h})
+				}
+			}
+		}()
+	case "message":
+		for _, sock := range hb.all() {
+			sock.mu.Lock()
+			watching := sock.watch == e.ConversationID
+			sock.mu.Unlock()
+			if watching {
+				go hb.catchUp(ctx, sock, e.ConversationID)
+			}
+		}
+	case "typing_student":
+		for _, sock := range hb.all() {
+			sock.mu.Lock()
+			watching := sock.watch == e.ConversationID
+			sock.mu.Unlock()
+			if watching {
+				sock.conn.Send(staffTypingFrame{Type: "typing", ConversationID: e.ConversationID, Role: xinqiao.RoleStudent})
+			}
+		}
+	case "roster":
+		for _, sock := range hb.all() {
+			sock.conn.Send(kindFrame{Type: "roster"})
+		}
+	case "resync":
+		for _, sock := range hb.all() {
+			go func() {
+				hb.sendQueue(ctx, sock)
+				sock.mu.Lock()
+				conv := sock.watch
+				sock.mu.Unlock()
+				if conv != "" {
+					hb.catchUp(ctx, sock, conv)
+				}
+			}()
+		}
+	}
+}
+
+func (hb *staffHub) closeAll() {
+	for _, sock := range hb.all() {
+		sock.conn.Close(websocket.CloseGoingAway, "server restarting; reconnect shortly")
+	}
+}

@@ -1,0 +1,334 @@
+// Counselor console: the live queue over /ws/staff, the conversation with
+// flagged messages highlighted, claim, live chat, notes, transfer, close.
+import { api, requireLogin, logout, el } from "/static/staff.js";
+
+const $ = (id) => document.getElementById(id);
+const LEVEL = { imminent: "紧急 imminent", high: "高 high", medium: "中 medium", low: "低 low", none: "无" };
+const CANNED = [
+  "我是学校的心理老师，我在这里，会一直陪着你。",
+  "谢谢你愿意告诉我，这需要很大的勇气。",
+  "你现在安全吗？身边有没有可以伤害自己的东西？",
+  "你现在在学校的哪个位置？我可以请老师过来陪你。",
+  "能多和我说说发生了什么吗？慢慢说，不着急。",
+  "如果现在很危险，请马上拨打 110 或 120，或告诉身边的大人。",
+];
+
+let me = null;
+let sock = null;
+let queue = new Map(); // handoff id → handoff
+let current = null; // {handoff, conv, lastSeq, caseId}
+let roster = [];
+let typingTimer = 0;
+let lastTypingSent = 0;
+
+const clientId = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
+
+function ago(iso) {
+  const s = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 1000));
+  if (s < 60) return `${s} 秒`;
+  if (s < 3600) return `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
+  return `${Math.floor(s / 3600)} 小时 ${Math.floor((s % 3600) / 60)} 分`;
+}
+
+function where(h) {
+  const w = [h.school, h.place].filter(Boolean).join(" · ");
+  return w || "未登记终端 Unregistered terminal";
+}
+
+const rank = { imminent: 4, high: 3, medium: 2, low: 1, none: 0 };
+function sorted(state) {
+  return [...queue.values()]
+    .filter((h) => h.state === state)
+    .sort((a, b) => (rank[b.level] - rank[a.level]) || (new Date(a.opened_at) - new Date(b.opened_at)));
+}
+
+function renderQueue() {
+  for (const state of ["waiting", "active"]) {
+    const list = $(state);
+    const items = sorted(state);
+    $("n-" + state).textContent = items.length;
+    list.replaceChildren(...items.map((h) => {
+      const cls = [h.level, current && current.handoff.id === h.id ? "sel" : "", h.escalated > 0 && h.state === "waiting" ? "esc" : ""].join(" ");
+      const li = el("li", { class: cls, onclick: () => select(h.id) },
+        el("span", { class: "badge " + h.level }, LEVEL[h.level] || h.level), " ",
+        el("strong", {}, where(h)),
+        el("div", { class: "meta" },
+          h.state === "waiting" ? `已等待 ${ago(h.opened_at)}` : `${h.counselor_name || ""} 接手中`,
+          h.escalated > 0 && h.state === "waiting" ? ` · 已升级 ${h.escalated} 级` : "",
+          (h.categories || []).length ? ` · ${h.categories.join("、")}` : ""));
+      return li;
+    }));
+  }
+  const waiting = sorted("waiting").length;
+  document.title = (waiting ? `(${waiting}) ` : "") + "心桥 · 值班台";
+}
+
+function renderHead() {
+  if (!current) return;
+  const h = current.handoff;
+  $("c-level").className = "badge " + h.level;
+  $("c-level").textContent = LEVEL[h.level] || h.level;
+  $("c-where").textContent = " " + where(h);
+  const state = { waiting: "等待接手 waiting", active: `由 ${h.counselor_name} 接手 active`, closed: `已结束 closed (${h.outcome})` }[h.state];
+  $("c-state").textContent = " · " + state + " · 规则 rules: " + (h.reason || []).join(", ");
+  const mine = h.state === "active" && h.counselor === me.id;
+  const sup = me.role === "supervisor" || me.role === "admin";
+  $("b-claim").disabled = h.state !== "waiting";
+  $("b-release").disabled = !(h.state === "active" && (mine || sup));
+  $("b-transfer").disabled = !(h.state === "active" && (mine || sup));
+  $("text").disabled = $("b-send").disabled = !mine;
+  $("text").placeholder = mine ? "回复学生（Enter 发送，Shift+Enter 换行）Reply to the student" : "接手后才能回复（督导只读观察）Claim to reply; supervisors observe read-only";
+  $("close-form").querySelector("button").disabled = !(h.state !== "closed" && (mine || sup));
+}
+
+// highlight wraps the matched spans (rune offsets) of a flagged message in <mark>.
+function highlight(text, spans) {
+  const runes = Array.from(text);
+  if (!spans || !spans.length) return [text];
+  const out = [];
+  let at = 0;
+  for (const sp of [...spans].sort((a, b) => a.start - b.start)) {
+    if (sp.start < at) continue;
+    out.push(runes.slice(at, sp.start).join(""));
+    out.push(el("mark", { title: sp.rule }, runes.slice(sp.start, sp.end).join("")));
+    at = sp.end;
+  }
+  out.push(runes.slice(at).join(""));
+  return out;
+}
+
+const WHO = { student: "学生", assistant: "心桥 AI", counselor: "老师", system: "系统" };
+function appendMessage(m) {
+  if (!current || m.conversation_id !== current.conv || m.seq <= current.lastSeq) return;
+  current.lastSeq = m.seq;
+  const flagged = m.risk && rank[m.risk.level] >= 3;
+  const node = el("div", { class: `msg ${m.role}${flagged ? " flagged" : ""}`, id: "m" + m.seq },
+    el("span", { class: "who" }, `${WHO[m.role] || m.role} · ${new Date(m.created_at).toLocaleTimeString()}`),
+    ...(m.risk ? highlight(m.text, m.risk.spans) : [m.text]));
+  if (m.risk && m.risk.level !== "none" && (m.risk.rules || []).length) {
+    node.append(el("span", { class: "rules" }, `${LEVEL[m.risk.level] || m.risk.level} · ${m.risk.rules.join(", ")}`));
+  }
+  const log = $("log");
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  log.append(node);
+  if (atBottom || m.role === "counselor") log.scrollTop = log.scrollHeight;
+  if (m.role === "student") $("typing").classList.add("hidden");
+}
+
+function renderBrief(b) {
+  $("brief").replaceChildren(
+    el("strong", {}, "摘要 Brief: "), b.summary,
+    ...b.flagged.map((f) => el("div", { class: "flag" },
+      el("span", { class: "badge " + f.level }, LEVEL[f.level] || f.level), " ", f.excerpt,
+      el("span", { class: "muted" }, "  " + (f.rules || []).join(", ")))));
+}
+
+async function loadCase() {
+  if (!current || !current.handoff.case_id) return;
+  try {
+    const v = await api("GET", `/api/cases/${current.handoff.case_id}`);
+    $("notes").replaceChildren(...v.notes.map((n) => el("li", {}, `${n.author_name || ""} ${new Date(n.at).toLocaleString()}：`, n.text)),
+      ...v.referrals.map((r) => el("li", {}, `转介 ${r.kind} ${r.detail || ""}`)));
+    $("fus").replaceChildren(...v.follow_ups.map((f) => {
+      const li = el("li", {}, `${f.due.slice(0, 10)} ${f.task} `);
+      if (!f.done_at) li.append(el("button", { onclick: async () => { await api("POST", `/api/follow-ups/${f.id}/done`); loadCase(); } }, "完成 Done"));
+      else li.append(el("span", { class: "muted" }, "✓"));
+      return li;
+    }));
+  } catch (e) {
+    showErr(e);
+  }
+}
+
+async function select(id) {
+  const h = queue.get(id);
+  if (!h) return;
+  current = { handoff: h, conv: h.conversation_id, lastSeq: 0 };
+  $("empty").classList.add("hidden");
+  $("conv-body").classList.remove("hidden");
+  $("side").classList.remove("hidden");
+  $("log").replaceChildren();
+  $("err").textContent = "";
+  renderHead();
+  renderQueue();
+  try {
+    const t = await api("GET", `/api/conversations/${h.conversation_id}`);
+    if (!current || current.conv !== h.conversation_id) return;
+    renderBrief(t.brief);
+    for (const m of t.messages) appendMessage(m);
+    $("log").scrollTop = $("log").scrollHeight;
+    send({ type: "watch", conversation_id: h.conversation_id, after_seq: current.lastSeq });
+  } catch (e) {
+    showErr(e);
+  }
+  loadCase();
+}
+
+function showErr(e) {
+  $("err").textContent = e.message || String(e);
+}
+
+async function act(method, path, body) {
+  $("err").textContent = "";
+  try {
+    const r = await api(method, path, body);
+    if (r && r.handoff) {
+      queue.set(r.handoff.id, r.handoff);
+      if (current && current.handoff.id === r.handoff.id) current.handoff = r.handoff;
+      renderHead();
+      renderQueue();
+    }
+    return r;
+  } catch (e) {
+    showErr(e);
+    return null;
+  }
+}
+
+function send(frame) {
+  if (sock && sock.readyState === WebSocket.OPEN) sock.send(JSON.stringify(frame));
+}
+
+function connect(delay = 500) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  sock = new WebSocket(`${proto}//${location.host}/ws/staff`);
+  sock.onopen = () => {
+    $("conn").textContent = "已连接 Live";
+    $("conn").className = "badge ok";
+    delay = 500;
+    if (current) send({ type: "watch", conversation_id: current.conv, after_seq: current.lastSeq });
+  };
+  sock.onclose = () => {
+    $("conn").textContent = "已断开，重连中… Reconnecting";
+    $("conn").className = "badge down";
+    setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
+  };
+  sock.onmessage = (ev) => {
+    const f = JSON.parse(ev.data);
+    switch (f.type) {
+      case "queue":
+        queue = new Map(f.handoffs.map((h) => [h.id, h]));
+        if (current && queue.has(current.handoff.id)) current.handoff = queue.get(current.handoff.id);
+        renderQueue();
+        renderHead();
+        break;
+      case "handoff":
+        queue.set(f.handoff.id, f.handoff);
+        if (current && current.handoff.id === f.handoff.id) current.handoff = f.handoff;
+        if (f.handoff.state === "closed" && !(current && current.handoff.id === f.handoff.id)) queue.delete(f.handoff.id);
+        renderQueue();
+        renderHead();
+        break;
+      case "alert":
+        renderQueue();
+        break;
+      case "message":
+        appendMessage(f.message);
+        break;
+      case "typing":
+        if (current && f.conversation_id === current.conv && f.role === "student") {
+          $("typing").classList.remove("hidden");
+          clearTimeout(typingTimer);
+          typingTimer = setTimeout(() => $("typing").classList.add("hidden"), 4000);
+        }
+        break;
+      case "roster":
+        loadRoster();
+        break;
+      case "error":
+        showErr(f);
+        break;
+    }
+  };
+}
+
+async function loadRoster() {
+  try {
+    roster = (await api("GET", "/api/staff/roster")).staff;
+  } catch {
+    roster = [];
+  }
+  $("transfer-to").replaceChildren(el("option", { value: "" }, "转交给… Transfer to…"),
+    ...roster.filter((s) => s.id !== me.id).map((s) => el("option", { value: s.id }, `${s.display_name}${s.on_duty ? "（在岗）" : ""}`)));
+}
+
+async function sendText() {
+  const text = $("text").value.trim();
+  if (!text || !current) return;
+  const r = await act("POST", `/api/handoffs/${current.handoff.id}/messages`, { text, client_id: clientId() });
+  if (r) $("text").value = "";
+}
+
+function wire() {
+  $("logout").addEventListener("click", logout);
+  $("duty").addEventListener("change", async (ev) => {
+    const r = await act("POST", "/api/staff/duty", { on: ev.target.checked });
+    if (!r) ev.target.checked = !ev.target.checked;
+  });
+  $("b-claim").addEventListener("click", () => act("POST", `/api/handoffs/${current.handoff.id}/claim`));
+  $("b-release").addEventListener("click", () => act("POST", `/api/handoffs/${current.handoff.id}/release`));
+  $("b-transfer").addEventListener("click", () => {
+    const to = $("transfer-to").value;
+    if (to) act("POST", `/api/handoffs/${current.handoff.id}/transfer`, { to });
+  });
+  $("send").addEventListener("submit", (ev) => { ev.preventDefault(); sendText(); });
+  $("text").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); sendText(); }
+  });
+  $("text").addEventListener("input", () => {
+    if (current && Date.now() - lastTypingSent > 2000) {
+      lastTypingSent = Date.now();
+      send({ type: "typing", handoff_id: current.handoff.id });
+    }
+  });
+  $("canned").replaceChildren(...CANNED.map((c) => el("button", { type: "button", onclick: () => { $("text").value = c; $("text").focus(); } }, c.slice(0, 12) + "…")));
+  $("note-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = $("note").value.trim();
+    if (!text || !current) return;
+    if (await act("POST", `/api/handoffs/${current.handoff.id}/notes`, { text })) { $("note").value = ""; loadCase(); }
+  });
+  $("close-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!current) return;
+    const r = await act("POST", `/api/handoffs/${current.handoff.id}/close`, { outcome: $("outcome").value, note: $("close-note").value, mode: $("mode").value });
+    if (r) $("close-note").value = "";
+  });
+  $("ref-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!current || !current.handoff.case_id) return;
+    if (await act("POST", `/api/cases/${current.handoff.case_id}/referrals`, { kind: $("ref-kind").value, detail: $("ref-detail").value, handoff_id: current.handoff.id })) {
+      $("ref-detail").value = "";
+      loadCase();
+    }
+  });
+  $("fu-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!current || !current.handoff.case_id) return;
+    const due = new Date($("fu-due").value + "T09:00:00").toISOString();
+    if (await act("POST", `/api/cases/${current.handoff.case_id}/follow-ups`, { task: $("fu-task").value, due })) {
+      $("fu-task").value = "";
+      loadCase();
+    }
+  });
+  setInterval(renderQueue, 1000);
+}
+
+async function main() {
+  me = await requireLogin($("root"));
+  if (!["counselor", "supervisor", "admin"].includes(me.role)) {
+    $("root").replaceChildren(el("p", { class: "card" }, "值班台需要心理教师或督导账号。The console needs a counselor or supervisor account."));
+    return;
+  }
+  if (!$("console")) location.reload(); // the login form replaced the page body
+  $("who").textContent = `${me.display_name}（${me.role}）`;
+  $("duty").checked = me.on_duty;
+  $("duty-wrap").classList.remove("hidden");
+  $("logout").classList.remove("hidden");
+  $("console").classList.remove("hidden");
+  wire();
+  loadRoster();
+  connect();
+}
+
+main();
