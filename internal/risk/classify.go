@@ -1,7 +1,7 @@
 package risk
 
 import (
-	"sort"
+	"slices"
 )
 
 // maxMatches bounds the matches reported for one message.
@@ -137,15 +137,14 @@ func (c *Classifier) classify(text string) Result {
 	if len(sc.cands) == 0 {
 		return Result{}
 	}
-	sort.Slice(sc.cands, func(i, j int) bool {
-		a, b := sc.cands[i], sc.cands[j]
+	slices.SortFunc(sc.cands, func(a, b cand) int {
 		if a.start != b.start {
-			return a.start < b.start
+			return int(a.start - b.start)
 		}
 		if a.end != b.end {
-			return a.end < b.end
+			return int(a.end - b.end)
 		}
-		return a.rule < b.rule
+		return int(a.rule - b.rule)
 	})
 
 	var res Result
@@ -220,7 +219,7 @@ func (c *Classifier) classify(text string) Result {
 		}
 	}
 	res.Signals = c.signalNames(sig)
-	sort.Slice(res.Categories, func(i, j int) bool { return categoryRank(res.Categories[i]) < categoryRank(res.Categories[j]) })
+	slices.SortFunc(res.Categories, func(a, b Category) int { return categoryRank(a) - categoryRank(b) })
 	return res
 }
 
@@ -402,7 +401,7 @@ func (c *Classifier) signalNames(sig uint64) []string {
 			out = append(out, n)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
