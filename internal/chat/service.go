@@ -173,8 +173,21 @@ func (s *Service) crisis(level risk.Level, lang string) crisisFrame {
 	if text == "" {
 		text = s.d.CrisisText["zh"]
 	}
-	return crisisFrame{Type: "crisis", Level: level.String(), Text: text,
-		Hotlines: s.d.Hotlines.ForCrisis(s.d.Now(), level >= risk.Imminent, lang)}
+	// The emergency lines are always on the card (its text points to them):
+	// first when imminent, after the open helplines when high.
+	lines := s.d.Hotlines.ForCrisis(s.d.Now(), true, lang)
+	if level < risk.Imminent {
+		var help, emergency []hotline.Card
+		for _, l := range lines {
+			if l.Emergency {
+				emergency = append(emergency, l)
+			} else {
+				help = append(help, l)
+			}
+		}
+		lines = append(help, emergency...)
+	}
+	return crisisFrame{Type: "crisis", Level: level.String(), Text: text, Hotlines: lines}
 }
 
 func (s *Service) sendCrisisFromStore(r *room) {

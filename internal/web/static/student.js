@@ -92,9 +92,9 @@ function bubble(m) {
 function showMessage(f) {
   if (f.seq <= s.lastSeq) return; // already shown (a replay or a second socket)
   s.lastSeq = f.seq;
-  if (f.role === "student" && f.client_id && s.pending.has(f.client_id)) {
-    const p = s.pending.get(f.client_id);
-    p.el.classList.remove("pending", "failed");
+  if (f.role === "student" && f.client_id && s.mine.has(f.client_id)) {
+    // Our own message, already on screen since it was typed.
+    s.mine.get(f.client_id).classList.remove("pending", "failed");
     s.pending.delete(f.client_id);
     return;
   }
@@ -168,6 +168,7 @@ function onFrame(ev) {
     case "ack": {
       const p = s.pending.get(f.client_id);
       if (p) { p.el.classList.remove("pending", "failed"); s.pending.delete(f.client_id); }
+      else if (s.mine.has(f.client_id)) s.mine.get(f.client_id).classList.remove("pending", "failed");
       break;
     }
     case "message": showMessage(f); break;
@@ -208,7 +209,9 @@ function connect() {
 }
 
 async function start() {
-  s = { token: "", lastSeq: 0, pending: new Map(), streams: new Map(), ws: null, tries: 0, closedByUs: false };
+  // pending: typed, not yet acknowledged; mine: every message typed here, by
+  // client_id, so the server's copy of it is not shown twice.
+  s = { token: "", lastSeq: 0, pending: new Map(), mine: new Map(), streams: new Map(), ws: null, tries: 0, closedByUs: false };
   const session = s;
   for (let attempt = 0; session === s; attempt++) {
     try {
@@ -236,6 +239,7 @@ function send(text) {
   $("log").append(el);
   scroll();
   s.pending.set(id, { text, el, failed: false });
+  s.mine.set(id, el);
   transmit(id);
 }
 
