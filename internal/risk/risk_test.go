@@ -370,3 +370,42 @@ func checkOffsets(t *testing.T, text string, r risk.Result) {
 		}
 	}
 }
+
+func TestClassifyConcurrent(t *testing.T) {
+	c := mustLoad(t)
+	msgs := benchMessages()
+	want := make([]risk.Level, len(msgs))
+	for i, m := range msgs {
+		want[i] = c.Classify(m).Level
+	}
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 200; i++ {
+				k := (i + g) % len(msgs)
+				if got := c.Classify(msgs[k]).Level; got != want[k] {
+					t.Errorf("concurrent Classify: got %s, want %s", got, want[k])
+					return
+				}
+			}
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
+
+func TestLoadFiles(t *testing.T) {
+	sets := "set first_person = 我\nset other_person = 她\nset topic = 作文\nset past = 以前\nset resolved = 好多了\nset second_person = 你\n"
+	c, err := risk.LoadFiles(map[string]string{"a.rules": sets + "rule t.one\nlang: zh\ncategory: suicide\nlevel: medium\nmatch: 想死\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Classify("她想死").Categories; len(got) != 1 || got[0] != risk.ConcernForOther {
+		t.Errorf("got %v, want [concern_for_other]", got)
+	}
+	if _, err := risk.LoadFiles(map[string]string{"a.rules": "rule t.one\nlang: zh\n"}); err == nil {
+		t.Error("LoadFiles without the built-in sets: got nil error, want one")
+	}
+}
