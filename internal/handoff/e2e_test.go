@@ -30,7 +30,7 @@ const risky = "我今晚就要跳楼，已经想好了，不想活了"
 // boot starts the whole service on a fresh store. Until the application
 // wiring serves the handoff routes itself, the test serves them in front of
 // the same app.
-func boot(t *testing.T, open func(tb testing.TB) xinqiao.Store, clk *clock) *apptest.Server {
+func boot(t testing.TB, open func(tb testing.TB) xinqiao.Store, clk *clock) *apptest.Server {
 	t.Helper()
 	hcfg := handoff.DefaultConfig()
 	hcfg.Tick = time.Hour // the tests drive the ladder with Tick
@@ -67,7 +67,7 @@ func decodeStaff(f apptest.Frame) staffFrame {
 
 // loginDirect creates a counselor with a session straight in the store, as
 // fifty logins from one address would meet the login rate limit.
-func loginDirect(t *testing.T, s *apptest.Server, name string) *apptest.Staff {
+func loginDirect(t testing.TB, s *apptest.Server, name string) *apptest.Staff {
 	t.Helper()
 	s.AddStaff(t, name, xinqiao.RoleCounselor, name)
 	me, err := s.Store.StaffByUsername(context.Background(), name)
