@@ -127,6 +127,19 @@ type Client struct {
 	CloseErr error
 }
 
+// TryNext returns the next frame, or ok=false when the socket closed or
+// timeout passed.
+func (c *Client) TryNext(timeout time.Duration) (Frame, bool) {
+	select {
+	case f := <-c.frames:
+		return f, true
+	case <-c.closed:
+		return Frame{}, false
+	case <-time.After(timeout):
+		return Frame{}, false
+	}
+}
+
 // Dial opens a WebSocket to path (e.g. "/ws/student?token=...") with the
 // server's own Origin, as a browser on the page would.
 func (s *Server) Dial(tb testing.TB, path string, header http.Header) (*Client, *http.Response, error) {
