@@ -192,6 +192,12 @@ func (h *kbHandlers) hitTest(w http.ResponseWriter, r *http.Request, _ xinqiao.S
 	case req.Mode != "" && req.Mode != kb.Hybrid && req.Mode != kb.Vector && req.Mode != kb.Keyword:
 		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "mode must be hybrid, vector or keyword"))
 		return
+	case req.Lang != "" && req.Lang != "zh" && req.Lang != "en":
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "lang must be zh, en or empty (both)"))
+		return
+	case req.Band != "" && req.Band != xinqiao.BandPrimary && req.Band != xinqiao.BandJunior && req.Band != xinqiao.BandSenior:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "band must be primary, junior, senior or empty (all)"))
+		return
 	}
 	res, err := h.search.Search(r.Context(), req.Query, kb.Filter{Lang: req.Lang, Band: req.Band, K: req.K, Mode: req.Mode})
 	if err != nil {
