@@ -188,9 +188,29 @@ func TestEndToEndRiskyMessageToCounselorReply(t *testing.T) {
 		if final.State != xinqiao.HandoffClosed || final.ClosedBy != wang.Me.ID || final.Note != "情绪平稳" {
 			t.Fatalf("got %+v, want closed once by wang", final)
 		}
-		// Back to the AI: the lock is released in the store.
-		if conv, _ := s.Store.Conversation(context.Background(), sess.ConversationID); conv.Mode != xinqiao.ModeAI {
-			t.Fatalf("got mode %s after close, want ai", conv.Mode)
+		// Back to the AI, with the counselor's assessment as the level: a
+		// harmless next message gets an answer, not a new handoff.
+		if conv, _ := s.Store.Conversation(context.Background(), sess.ConversationID); conv.Mode != xinqiao.ModeAI || conv.RiskLevel != xinqiao.LevelLow {
+			t.Fatalf("got mode %s level %s after close, want ai and low", conv.Mode, conv.RiskLevel)
+		}
+		student.Message(t, "r3", "明天考试好紧张，睡不着")
+		ans, skipped := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleAssistant })
+		for _, f := range skipped {
+			if f.Type == "crisis" {
+				t.Fatalf("got a crisis frame for exam nerves after the close: %s", f.Raw)
+			}
+		}
+		if !ans.AIGenerated {
+			t.Fatalf("got %s, want an AI answer", ans.Raw)
+		}
+		// A new risky message still opens a new handoff.
+		student.Message(t, "r4", risky)
+		student.WaitType(t, wait, "crisis")
+		ho2, _ := console.Wait(t, wait, func(f apptest.Frame) bool {
+			return f.Type == "handoff" && decodeStaff(f).Handoff.State == xinqiao.HandoffWaiting
+		})
+		if h2 := decodeStaff(ho2).Handoff; h2.ID == h.ID || h2.ConversationID != sess.ConversationID {
+			t.Fatalf("got %+v, want a new waiting handoff", h2)
 		}
 	})
 }

@@ -10,6 +10,7 @@ package handoff
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"xinqiao/internal/risk"
 	"xinqiao/internal/xinqiao"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -329,6 +331,12 @@ type CloseRequest struct {
 	// Mode is what the conversation does next: "ai" (default) returns it to
 	// the assistant, "ended" closes it.
 	Mode string `json:"mode,omitempty"`
+	// Level is the conversation's risk level after the counselor's
+	// assessment, when it returns to the AI: "none", "low" or "medium".
+	// Unset, it is "none" for a false alarm and "low" otherwise. Without
+	// this, the accumulated level would open a new handoff on the student's
+	// next message, however harmless; new risky messages still do.
+	Level string `json:"level,omitempty"`
 }
 
 // Close ends a handoff with an outcome. The holder closes their own; a
@@ -347,10 +355,30 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 	if utf8.RuneCountInString(r.Note) > MaxTextLen {
 		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "note is longer than %d characters", MaxTextLen)
 	}
-	if _, err := s.Get(ctx, st, id); err != nil {
-		return xinqiao.Handoff{}, err
+	lower := risk.Low
+	if r.Outcome == xinqiao.OutcomeFalseAlarm {
+		lower = risk.None
 	}
-	h, err := s.store.CloseHandoff(ctx, id, xinqiao.CloseHandoff{StaffID: st.ID, AnyHolder: st.Can(xinqiao.RoleSupervisor),
+	if r.Level != "" {
+		l, err := risk.ParseLevel(r.Level)
+		if err != nil || l >= risk.High {
+			return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "level must be none, low or medium")
+		}
+		lower = l
+	}
+	cur, err := s.Get(ctx, st, id)
+	if err != nil {
+		return cur, err
+	}
+	anyHolder := st.Can(xinqiao.RoleSupervisor)
+	if cur.State == xinqiao.HandoffClosed || (!anyHolder && (cur.State != xinqiao.HandoffActive || cur.Counselor != st.ID)) {
+		return xinqiao.Handoff{}, cur.WhyNot(xinqiao.HandoffActive, st.ID)
+	}
+	if r.Mode == xinqiao.ModeAI {
+		// Lowered before the close, so no message in between re-opens it.
+		s.lowerRisk(ctx, cur, lower, r.Outcome)
+	}
+	h, err := s.store.CloseHandoff(ctx, id, xinqiao.CloseHandoff{StaffID: st.ID, AnyHolder: anyHolder,
 		Outcome: r.Outcome, Note: r.Note, Mode: r.Mode, At: s.now()})
 	if err != nil {
 		return h, err
@@ -363,6 +391,36 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 	}
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
 	return h, nil
+}
+
+// lowerRisk records the counselor's assessment in the conversation's risk
+// state (risk.Lower clears the accumulated signals), best effort: a failure
+// means at worst a fresh handoff on the next message, never a missed one.
+func (s *Service) lowerRisk(ctx context.Context, h xinqiao.Handoff, to risk.Level, outcome string) {
+	conv, err := s.store.Conversation(ctx, h.ConversationID)
+	if err != nil {
+		s.log.Warn("lower risk: load conversation", "conversation", h.ConversationID, "err", err)
+		return
+	}
+	var prev risk.ConversationState
+	if len(conv.RiskState) > 0 {
+		_ = json.Unmarshal(conv.RiskState, &prev)
+	}
+	if prev.Level < to {
+		return
+	}
+	next, err := risk.Lower(prev, to, "handoff "+h.ID+" closed by a counselor: "+outcome)
+	if err != nil {
+		s.log.Warn("lower risk", "conversation", h.ConversationID, "err", err)
+		return
+	}
+	b, err := json.Marshal(next)
+	if err == nil {
+		err = s.store.SetRisk(ctx, h.ConversationID, next.Level.String(), b)
+	}
+	if err != nil {
+		s.log.Warn("lower risk: store", "conversation", h.ConversationID, "err", err)
+	}
 }
 
 // system appends a system line to the transcript, best effort: the handoff

@@ -201,7 +201,7 @@ func (db *DB) Handoff(ctx context.Context, id string) (xinqiao.Handoff, error) {
 
 // LatestHandoff implements xinqiao.HandoffStore.
 func (db *DB) LatestHandoff(ctx context.Context, conversationID string) (xinqiao.Handoff, error) {
-	const q = handoffSelect + ` WHERE h.conversation_id = $1 ORDER BY h.opened_at DESC, h.id LIMIT 1`
+	const q = handoffSelect + ` WHERE h.conversation_id = $1 ORDER BY h.state <> 'closed' DESC, h.opened_at DESC, h.id LIMIT 1`
 	h, err := scanHandoff(db.pool.QueryRow(ctx, q, conversationID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h, xinqiao.Errorf(xinqiao.ENOTFOUND, "no handoff for this conversation")

@@ -276,7 +276,8 @@ type HandoffStore interface {
 	OpenHandoff(ctx context.Context, nh NewHandoff) (h Handoff, created, raised bool, err error)
 	// Handoff returns one handoff or ENOTFOUND.
 	Handoff(ctx context.Context, id string) (Handoff, error)
-	// LatestHandoff returns a conversation's most recent handoff, or ENOTFOUND.
+	// LatestHandoff returns a conversation's open handoff, else its most
+	// recent one, or ENOTFOUND.
 	LatestHandoff(ctx context.Context, conversationID string) (Handoff, error)
 	// Handoffs lists handoffs, highest level first, then oldest.
 	Handoffs(ctx context.Context, f HandoffFilter) ([]Handoff, error)

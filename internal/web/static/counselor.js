@@ -291,7 +291,7 @@ function wire() {
   $("close-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     if (!current) return;
-    const r = await act("POST", `/api/handoffs/${current.handoff.id}/close`, { outcome: $("outcome").value, note: $("close-note").value, mode: $("mode").value });
+    const r = await act("POST", `/api/handoffs/${current.handoff.id}/close`, { outcome: $("outcome").value, note: $("close-note").value, mode: $("mode").value, level: $("close-level").value || undefined });
     if (r) $("close-note").value = "";
   });
   $("ref-form").addEventListener("submit", async (ev) => {
