@@ -33,6 +33,20 @@ func (s *Service) Module() web.Module {
 			lang := r.URL.Query().Get("lang")
 			srv.JSON(w, http.StatusOK, map[string]any{"hotlines": s.d.Hotlines.ForCrisis(s.d.Now(), false, lang)})
 		})
+		srv.Handle("POST /api/terminals", srv.Staff(xinqiao.RoleAdmin, func(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+			s.handleRegisterTerminal(srv, w, r, st)
+		}))
+		srv.Handle("GET /api/terminals", srv.Staff(xinqiao.RoleSupervisor, func(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+			ts, err := s.d.Store.Terminals(r.Context())
+			if err != nil {
+				srv.Error(w, r, err)
+				return
+			}
+			if ts == nil {
+				ts = []xinqiao.Terminal{}
+			}
+			srv.JSON(w, http.StatusOK, map[string]any{"terminals": ts})
+		}))
 		up := ws.Upgrader(srv.SameOrigin)
 		srv.HandleFunc("GET /ws/student", func(w http.ResponseWriter, r *http.Request) { s.handleSocket(srv, up, w, r) })
 		srv.OnShutdown(func() {
@@ -45,6 +59,45 @@ func (s *Service) Module() web.Module {
 			}
 		})
 	}
+}
+
+// handleRegisterTerminal registers or updates a school terminal, so the
+// conversations started on it carry its school, place and grade band.
+func (s *Service) handleRegisterTerminal(srv *web.Server, w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var t xinqiao.Terminal
+	var req struct {
+		Code   string `json:"code"`
+		School string `json:"school"`
+		Place  string `json:"place"`
+		Band   string `json:"band"`
+	}
+	if err := web.Decode(r, &req); err != nil {
+		srv.Error(w, r, err)
+		return
+	}
+	t = xinqiao.Terminal{Code: strings.TrimSpace(req.Code), School: strings.TrimSpace(req.School), Place: strings.TrimSpace(req.Place), Band: req.Band}
+	switch {
+	case t.Code == "" || len(t.Code) > 64 || strings.ContainsAny(t.Code, " /?#&"):
+		srv.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "code is required: up to 64 characters, no spaces or / ? # &"))
+		return
+	case t.School == "" || utf8.RuneCountInString(t.School) > 128 || utf8.RuneCountInString(t.Place) > 128:
+		srv.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "school is required; school and place are at most 128 characters"))
+		return
+	case t.Band != "" && t.Band != xinqiao.BandPrimary && t.Band != xinqiao.BandJunior && t.Band != xinqiao.BandSenior:
+		srv.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, `band must be "primary", "junior", "senior" or empty`))
+		return
+	}
+	if err := s.d.Store.UpsertTerminal(r.Context(), t); err != nil {
+		srv.Error(w, r, err)
+		return
+	}
+	_ = s.d.Store.Audit(r.Context(), xinqiao.AuditEvent{At: s.d.Now(), Actor: st.ID, Action: "terminal.register", Target: t.Code})
+	got, err := s.d.Store.Terminal(r.Context(), t.Code)
+	if err != nil {
+		srv.Error(w, r, err)
+		return
+	}
+	srv.JSON(w, http.StatusOK, got)
 }
 
 type sessionRequest struct {

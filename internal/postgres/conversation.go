@@ -35,6 +35,25 @@ func (db *DB) Terminal(ctx context.Context, code string) (xinqiao.Terminal, erro
 	return t, nil
 }
 
+// Terminals implements xinqiao.ConversationStore.
+func (db *DB) Terminals(ctx context.Context) ([]xinqiao.Terminal, error) {
+	const q = `SELECT code, school, place, band, created_at FROM terminals ORDER BY school, code`
+	rows, err := db.pool.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("list terminals: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (xinqiao.Terminal, error) {
+		var t xinqiao.Terminal
+		err := r.Scan(&t.Code, &t.School, &t.Place, &t.Band, &t.CreatedAt)
+		t.CreatedAt = t.CreatedAt.UTC()
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan terminals: %w", err)
+	}
+	return out, nil
+}
+
 // CreateConversation implements xinqiao.ConversationStore.
 func (db *DB) CreateConversation(ctx context.Context, c xinqiao.Conversation, s xinqiao.StudentSession) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {

@@ -78,6 +78,18 @@ func (db *DB) ListStaff(ctx context.Context) ([]xinqiao.Staff, error) {
 	return out, nil
 }
 
+// SetPassword implements xinqiao.StaffStore.
+func (db *DB) SetPassword(ctx context.Context, staffID, hash string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE staff SET password_hash = $2 WHERE id = $1`, staffID, hash)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return xinqiao.Errorf(xinqiao.ENOTFOUND, "staff account not found")
+	}
+	return nil
+}
+
 // SetOnDuty implements xinqiao.StaffStore.
 func (db *DB) SetOnDuty(ctx context.Context, staffID string, on bool) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE staff SET on_duty = $2 WHERE id = $1`, staffID, on)

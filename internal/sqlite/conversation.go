@@ -35,6 +35,27 @@ func (db *DB) Terminal(ctx context.Context, code string) (xinqiao.Terminal, erro
 	return t, nil
 }
 
+// Terminals implements xinqiao.ConversationStore.
+func (db *DB) Terminals(ctx context.Context) ([]xinqiao.Terminal, error) {
+	const q = `SELECT code, school, place, band, created_at FROM terminals ORDER BY school, code`
+	rows, err := db.r.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("list terminals: %w", err)
+	}
+	defer rows.Close()
+	var out []xinqiao.Terminal
+	for rows.Next() {
+		var t xinqiao.Terminal
+		var created int64
+		if err := rows.Scan(&t.Code, &t.School, &t.Place, &t.Band, &created); err != nil {
+			return nil, fmt.Errorf("scan terminal: %w", err)
+		}
+		t.CreatedAt = fromMS(created)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // CreateConversation implements xinqiao.ConversationStore.
 func (db *DB) CreateConversation(ctx context.Context, c xinqiao.Conversation, s xinqiao.StudentSession) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {

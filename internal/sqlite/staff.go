@@ -84,6 +84,18 @@ func (db *DB) ListStaff(ctx context.Context) ([]xinqiao.Staff, error) {
 	return out, rows.Err()
 }
 
+// SetPassword implements xinqiao.StaffStore.
+func (db *DB) SetPassword(ctx context.Context, staffID, hash string) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE staff SET password_hash = ? WHERE id = ?`, hash, staffID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return xinqiao.Errorf(xinqiao.ENOTFOUND, "staff account not found")
+	}
+	return nil
+}
+
 // SetOnDuty implements xinqiao.StaffStore.
 func (db *DB) SetOnDuty(ctx context.Context, staffID string, on bool) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE staff SET on_duty = ? WHERE id = ?`, boolInt(on), staffID)

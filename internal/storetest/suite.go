@@ -136,6 +136,13 @@ func testTerminal(t *testing.T, s xinqiao.Store) {
 	}
 	_, err = s.Terminal(ctx, "T-2")
 	wantCode(t, err, xinqiao.ENOTFOUND)
+	if err := s.UpsertTerminal(ctx, xinqiao.Terminal{Code: "A-9", School: "一中", Place: "走廊", Band: xinqiao.BandSenior}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Terminals(ctx)
+	if err != nil || len(all) != 2 || all[0].Code != "A-9" || all[0].Band != xinqiao.BandSenior || all[1].Code != "T-1" {
+		t.Fatalf("got %+v, %v; want A-9 then T-1", all, err)
+	}
 }
 
 func testAppendSeq(t *testing.T, s xinqiao.Store) {
@@ -320,6 +327,13 @@ func testStaff(t *testing.T, s xinqiao.Store) {
 		t.Fatal("got off duty, want on duty")
 	}
 	wantCode(t, s.SetOnDuty(ctx, "missing", true), xinqiao.ENOTFOUND)
+	if err := s.SetPassword(ctx, st.ID, "h2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.StaffByID(ctx, st.ID); got.PasswordHash != "h2" {
+		t.Fatalf("got hash %q, want h2", got.PasswordHash)
+	}
+	wantCode(t, s.SetPassword(ctx, "missing", "h"), xinqiao.ENOTFOUND)
 	_, err = s.StaffByUsername(ctx, "li")
 	wantCode(t, err, xinqiao.ENOTFOUND)
 	all, _ := s.ListStaff(ctx)

@@ -32,6 +32,7 @@ func (s *Server) staffRoutes() {
 	s.HandleFunc("POST /api/staff/login", s.handleLogin)
 	s.Handle("POST /api/staff/logout", s.Staff("", s.handleLogout))
 	s.Handle("GET /api/staff/me", s.Staff("", s.handleMe))
+	s.Handle("POST /api/staff/password", s.Staff("", s.handlePassword))
 	s.Handle("POST /api/staff/users", s.Staff(xinqiao.RoleAdmin, s.handleCreateUser))
 	s.Handle("GET /api/staff/users", s.Staff(xinqiao.RoleSupervisor, s.handleListUsers))
 }
@@ -173,6 +174,45 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, st xinqiao.Sta
 		return
 	}
 	s.JSON(w, http.StatusOK, meResponse{Staff: st, CSRF: sess.CSRF})
+}
+
+type passwordRequest struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+// handlePassword changes the caller's own password, after checking the
+// current one; every other session of the account stays valid until it
+// expires (sessions are not enumerable by account in this version).
+func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req passwordRequest
+	if err := Decode(r, &req); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if !s.logins.Allow("pw:" + st.ID) {
+		s.Error(w, r, xinqiao.Errorf(xinqiao.ERATELIMITED, "too many attempts; wait a minute and try again"))
+		return
+	}
+	if auth.VerifyPassword(st.PasswordHash, req.Current) != nil {
+		s.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "the current password is wrong"))
+		return
+	}
+	if msg := auth.CheckPasswordPolicy(req.New); msg != "" {
+		s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "%s", msg))
+		return
+	}
+	hash, err := auth.HashPassword(req.New)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if err := s.Store.SetPassword(r.Context(), st.ID, hash); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	_ = s.Store.Audit(r.Context(), xinqiao.AuditEvent{At: s.Now(), Actor: st.ID, Action: "staff.password", Target: st.ID})
+	s.JSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 type createUserRequest struct {

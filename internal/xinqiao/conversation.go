@@ -124,6 +124,8 @@ type ConversationStore interface {
 	UpsertTerminal(ctx context.Context, t Terminal) error
 	// Terminal returns a registered terminal or ENOTFOUND.
 	Terminal(ctx context.Context, code string) (Terminal, error)
+	// Terminals returns every registered terminal, ordered by school and code.
+	Terminals(ctx context.Context) ([]Terminal, error)
 	// CreateConversation stores a new conversation and its session in one transaction.
 	CreateConversation(ctx context.Context, c Conversation, s StudentSession) error
 	// Conversation returns one conversation or ENOTFOUND.

@@ -80,6 +80,8 @@ type StaffStore interface {
 	CountStaff(ctx context.Context) (int, error)
 	// ListStaff returns every account, ordered by username.
 	ListStaff(ctx context.Context) ([]Staff, error)
+	// SetPassword replaces an account's password hash.
+	SetPassword(ctx context.Context, staffID, hash string) error
 	// SetOnDuty puts a counselor on or off duty.
 	SetOnDuty(ctx context.Context, staffID string, on bool) error
 	// CreateStaffSession stores a session.
