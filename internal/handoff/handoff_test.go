@@ -146,6 +146,9 @@ func TestOpen(t *testing.T) {
 		if !r.Created || r.OnDuty != 0 || r.Handoff.State != xinqiao.HandoffWaiting {
 			t.Fatalf("got %+v, want a created handoff with nobody on duty", r)
 		}
+		if fus, _ := f.store.FollowUps(ctx, r.Handoff.CaseID); len(fus) != 1 || !fus[0].Due.Equal(handoff.NextSchoolDay(t0)) {
+			t.Fatalf("got follow-ups %+v, want one for the next school day", fus)
+		}
 		conv, _ := f.store.Conversation(ctx, c.ID)
 		if conv.Mode != xinqiao.ModeHandoff {
 			t.Fatalf("got mode %s, want handoff", conv.Mode)
@@ -453,6 +456,7 @@ func TestCases(t *testing.T) {
 		if err := f.store.UpsertTerminal(ctx, xinqiao.Terminal{Code: "T2", School: "二中", Place: "图书馆"}); err != nil {
 			t.Fatal(err)
 		}
+		f.staff(t, "duty", xinqiao.RoleSupervisor, true) // someone on duty: no next-school-day follow-ups
 		c1 := f.conversation(t, "T1")
 		c2 := f.conversation(t, "T2")
 		h1 := f.open(t, c1.ID, xinqiao.LevelImminent).Handoff
@@ -524,6 +528,27 @@ func TestBrief(t *testing.T) {
 	}
 	if !strings.Contains(b.Summary, "2 条消息") || !strings.Contains(b.Summary, "自杀") {
 		t.Fatalf("got summary %q", b.Summary)
+	}
+}
+
+func TestNextSchoolDay(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	tests := []struct {
+		name string
+		at   time.Time
+		want time.Time
+	}{
+		{"friday night", time.Date(2026, 3, 6, 22, 0, 0, 0, cst), time.Date(2026, 3, 9, 8, 0, 0, 0, cst)},
+		{"saturday", time.Date(2026, 3, 7, 10, 0, 0, 0, cst), time.Date(2026, 3, 9, 8, 0, 0, 0, cst)},
+		{"monday 1am", time.Date(2026, 3, 9, 1, 0, 0, 0, cst), time.Date(2026, 3, 10, 8, 0, 0, 0, cst)},
+		{"tuesday evening in UTC", time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), time.Date(2026, 3, 11, 8, 0, 0, 0, cst)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := handoff.NextSchoolDay(tt.at); !got.Equal(tt.want) {
+				t.Fatalf("got %v, want %v", got.In(cst), tt.want)
+			}
+		})
 	}
 }
 

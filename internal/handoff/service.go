@@ -128,9 +128,34 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 		if onDuty == 0 && h.State == xinqiao.HandoffWaiting {
 			a.Event, a.Audience = EventNoDuty, AudienceNoDuty
 			s.alert(a)
+			if created && h.CaseID != "" {
+				// The case waits for the next school day: a follow-up says so.
+				_, err := s.store.AddFollowUp(ctx, xinqiao.FollowUp{CaseID: h.CaseID, Task: "非值班时间的求助：请第一时间联系学生并评估（" + levelZH[h.Level] + "）",
+					Due: NextSchoolDay(now), CreatedBy: "system", CreatedAt: now})
+				if err != nil {
+					s.log.Warn("file next-school-day follow-up", "handoff", h.ID, "err", err)
+				}
+			}
 		}
 	}
 	return OpenResult{Handoff: h, Created: created, OnDuty: onDuty}, nil
+}
+
+// schoolZone is the district's time zone (Guangzhou).
+var schoolZone = time.FixedZone("CST", 8*3600)
+
+// NextSchoolDay returns 08:00 Guangzhou time on the next weekday after t's
+// day (public holidays are not known here; the follow-up list shows it
+// anyway).
+func NextSchoolDay(t time.Time) time.Time {
+	d := t.In(schoolZone)
+	day := time.Date(d.Year(), d.Month(), d.Day(), 8, 0, 0, 0, schoolZone)
+	for {
+		day = day.AddDate(0, 0, 1)
+		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			return day.UTC()
+		}
+	}
 }
 
 func (s *Service) alertFor(h xinqiao.Handoff, event, audience string, step, onDuty int) Alert {

@@ -164,6 +164,20 @@ async function select(id) {
   loadCase();
 }
 
+let alertTimer = 0;
+// showAlert puts an escalation at the top of the page until it is claimed,
+// clicked or 60 seconds pass.
+function showAlert(id) {
+  const h = queue.get(id);
+  if (!h || h.state !== "waiting") return;
+  const bar = $("alertbar");
+  bar.textContent = `⚠ ${LEVEL[h.level] || h.level} 求助已等待 ${ago(h.opened_at)}，仍无人接手：${where(h)}。点此查看 Open`;
+  bar.onclick = () => { bar.classList.add("hidden"); select(id); };
+  bar.classList.remove("hidden");
+  clearTimeout(alertTimer);
+  alertTimer = setTimeout(() => bar.classList.add("hidden"), 60000);
+}
+
 function showErr(e) {
   $("err").textContent = e.message || String(e);
 }
@@ -220,6 +234,7 @@ function connect(delay = 500) {
         renderHead();
         break;
       case "alert":
+        showAlert(f.handoff_id);
         renderQueue();
         break;
       case "message":
