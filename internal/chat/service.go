@@ -173,21 +173,26 @@ func (s *Service) crisis(level risk.Level, lang string) crisisFrame {
 	if text == "" {
 		text = s.d.CrisisText["zh"]
 	}
-	// The emergency lines are always on the card (its text points to them):
-	// first when imminent, after the open helplines when high.
+	return crisisFrame{Type: "crisis", Level: level.String(), Text: text, Hotlines: s.hotlines(level, lang)}
+}
+
+// hotlines lists the lines for the page's strip and the crisis card. The
+// emergency lines are always there (the crisis text points to them): first
+// when imminent, after the helplines otherwise. Lines closed now say so.
+func (s *Service) hotlines(level risk.Level, lang string) []hotline.Card {
 	lines := s.d.Hotlines.ForCrisis(s.d.Now(), true, lang)
-	if level < risk.Imminent {
-		var help, emergency []hotline.Card
-		for _, l := range lines {
-			if l.Emergency {
-				emergency = append(emergency, l)
-			} else {
-				help = append(help, l)
-			}
-		}
-		lines = append(help, emergency...)
+	if level >= risk.Imminent {
+		return lines
 	}
-	return crisisFrame{Type: "crisis", Level: level.String(), Text: text, Hotlines: lines}
+	var help, emergency []hotline.Card
+	for _, l := range lines {
+		if l.Emergency {
+			emergency = append(emergency, l)
+		} else {
+			help = append(help, l)
+		}
+	}
+	return append(help, emergency...)
 }
 
 func (s *Service) sendCrisisFromStore(r *room) {

@@ -31,7 +31,10 @@ func (s *Service) Module() web.Module {
 		srv.HandleFunc("POST /api/student/sessions", func(w http.ResponseWriter, r *http.Request) { s.handleSession(srv, w, r) })
 		srv.HandleFunc("GET /api/hotlines", func(w http.ResponseWriter, r *http.Request) {
 			lang := r.URL.Query().Get("lang")
-			srv.JSON(w, http.StatusOK, map[string]any{"hotlines": s.d.Hotlines.ForCrisis(s.d.Now(), false, lang)})
+			if lang != "en" {
+				lang = "zh"
+			}
+			srv.JSON(w, http.StatusOK, map[string]any{"hotlines": s.hotlines(risk.None, lang)})
 		})
 		srv.Handle("POST /api/terminals", srv.Staff(xinqiao.RoleAdmin, func(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
 			s.handleRegisterTerminal(srv, w, r, st)

@@ -46,7 +46,7 @@ async function loadHotlines() {
     const list = $("hotline-list");
     list.replaceChildren(...hotlines.map((h) => {
       const span = document.createElement("span");
-      span.className = "line" + (h.open ? "" : " closed");
+      span.className = "line" + (h.open ? "" : " closed") + (h.emergency ? " emergency" : "");
       const num = document.createElement("span");
       num.className = "num";
       num.textContent = h.number;
