@@ -197,8 +197,10 @@ func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
 		if crisis.Level == "imminent" && (!has["110"] || !has["120"]) {
 			t.Fatalf("imminent crisis without 110/120: %s", crisis.Raw)
 		}
-		ho := c.WaitType(t, wait, "handoff")
-		if ho.State != "waiting" || ho.OnDuty == nil || *ho.OnDuty {
+		// The pipeline's own frame says whether anyone is on duty; the
+		// handoff service's event may bring a plain "waiting" first.
+		ho, _ := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.OnDuty != nil })
+		if ho.State != "waiting" || *ho.OnDuty {
 			t.Fatalf("got %s, want waiting with nobody on duty", ho.Raw)
 		}
 		c.Quiet(t, time.Second, isAssistant)

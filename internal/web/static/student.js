@@ -135,7 +135,8 @@ function showCrisis(f) {
 
 function showHandoff(f) {
   const el = $("handoff");
-  const text = f.state === "joined" ? t("joined", f.counselor) : f.state === "ended" ? t("ended") : f.on_duty === false ? t("waitingNone") : t("waiting");
+  if (typeof f.on_duty === "boolean") s.onDuty = f.on_duty; // later frames may leave it out
+  const text = f.state === "joined" ? t("joined", f.counselor) : f.state === "ended" ? t("ended") : s.onDuty === false ? t("waitingNone") : t("waiting");
   el.textContent = text;
   el.classList.remove("hidden");
 }
