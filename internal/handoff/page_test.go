@@ -66,7 +66,7 @@ func TestCounselorConsole(t *testing.T) {
 
 	p.Do(t, chromedp.SetValue(chromedp.CSS("#outcome"), "resolved"), chromedp.Click(chromedp.CSS("#close-form button")))
 	student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "ended" })
-	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#b-claim:disabled")))
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#close-form button:disabled")))
 	if state := p.Text(t, "#c-state"); !strings.Contains(state, "closed") {
 		t.Fatalf("header %q, want closed", state)
 	}
