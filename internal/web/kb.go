@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -85,7 +86,7 @@ func (h *kbHandlers) document(w http.ResponseWriter, r *http.Request, _ xinqiao.
 		h.s.Error(w, r, err)
 		return
 	}
-	out := map[string]any{"document": kbDocument{d, d.DueForReview(h.s.Now())}, "versions": vs}
+	out := map[string]any{"document": kbDocument{d, d.DueForReview(h.s.Now())}, "versions": vs, "names": h.staffNames(r, vs)}
 	q := r.URL.Query()
 	if q.Get("from") != "" || q.Get("to") != "" {
 		from, err1 := strconv.Atoi(q.Get("from"))
@@ -114,6 +115,26 @@ func (h *kbHandlers) document(w http.ResponseWriter, r *http.Request, _ xinqiao.
 		}
 	}
 	h.s.JSON(w, http.StatusOK, out)
+}
+
+// staffNames maps the authors and reviewers of vs to their display names,
+// so the page can say who wrote and who approved; ids it cannot resolve
+// are left out.
+func (h *kbHandlers) staffNames(r *http.Request, vs []xinqiao.DocumentVersion) map[string]string {
+	names := map[string]string{}
+	for _, v := range vs {
+		for _, id := range []string{v.Author, v.Reviewer} {
+			if _, done := names[id]; done || id == "" {
+				continue
+			}
+			if st, err := h.s.Store.StaffByID(r.Context(), id); err == nil {
+				names[id] = cmp.Or(st.DisplayName, st.Username)
+			} else {
+				names[id] = id
+			}
+		}
+	}
+	return names
 }
 
 func (h *kbHandlers) transition(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {

@@ -12,6 +12,12 @@ function showTab(name) {
   if (name === "gaps") loadGaps();
 }
 
+// problem says in Chinese first what went wrong, then the server's detail.
+const problemZh = { 400: "内容有误，请修改后再试", 401: "登录已过期，请刷新页面重新登录", 403: "没有权限", 404: "找不到", 409: "状态已变化（可能已有同事处理），请刷新" };
+function problem(e, zh) {
+  return (zh || problemZh[e.status] || "出错了，请稍后再试") + "。" + (e.message ? " " + e.message : "");
+}
+
 function badge(state) { return el("span", { class: "badge " + state }, stateName[state] || state); }
 
 async function loadList() {
@@ -21,7 +27,7 @@ async function loadList() {
   try {
     const r = await api("GET", "/api/kb/documents?" + q);
     for (const d of r.documents) {
-      const tr = el("tr", { class: "pick", onclick: () => openDoc(d.id) },
+      const tr = el("tr", { class: "pick", "data-id": d.id, onclick: () => openDoc(d.id) },
         el("td", {}, d.title, el("br"), el("span", { class: "muted" }, d.id + (d.kind === "card" ? " · 卡片 card" : ""))),
         el("td", {}, d.lang),
         el("td", {}, (d.audience || []).join(", ")),
@@ -30,7 +36,7 @@ async function loadList() {
         el("td", {}, d.due_for_review ? el("span", { class: "badge due" }, "需复审 due") : (d.review_due ? d.review_due.slice(0, 10) : "")));
       tbody.append(tr);
     }
-  } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, e.message))); }
+  } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, problem(e)))); }
 }
 
 async function openDoc(id, from, to) {
@@ -41,7 +47,7 @@ async function openDoc(id, from, to) {
   if (from && to) { q.set("from", from); q.set("to", to); }
   let r;
   try { r = await api("GET", "/api/kb/documents/" + encodeURIComponent(id) + "?" + q); }
-  catch (e) { box.replaceChildren(el("p", { class: "error" }, e.message)); return; }
+  catch (e) { box.replaceChildren(el("p", { class: "error" }, problem(e))); return; }
   const d = r.document;
   const msg = el("p", { class: "error", role: "alert" });
   const act = async (action, version) => {
@@ -49,16 +55,19 @@ async function openDoc(id, from, to) {
     try {
       await api("POST", `/api/kb/documents/${encodeURIComponent(id)}/${action}`, action === "retire" ? undefined : { version });
       openDoc(id); loadList();
-    } catch (e) { msg.textContent = e.message; }
+    } catch (e) {
+      msg.textContent = problem(e, action === "approve" && e.status === 403 ? "作者不能批准自己写的版本，请另一位教研员批准" : "");
+    }
   };
+  const who = (id) => (r.names && r.names[id]) || id;
   const rows = r.versions.map((v) => el("tr", {},
     el("td", {}, "v" + v.version + (v.current ? " ★" : "")),
     el("td", {}, badge(v.state)),
-    el("td", {}, v.author + (v.reviewer ? " → " + v.reviewer : "")),
+    el("td", {}, who(v.author) + (v.reviewer ? " → " + who(v.reviewer) : "")),
     el("td", {}, v.updated_at.slice(0, 16).replace("T", " ")),
     el("td", {},
-      v.state === "draft" ? el("button", { onclick: () => act("submit", v.version) }, "提交审核 Submit") : "",
-      v.state === "review" ? el("button", { class: "primary", onclick: () => act("approve", v.version) }, "批准发布 Approve") : "",
+      v.state === "draft" ? el("button", { class: "act-submit", onclick: () => act("submit", v.version) }, "提交审核 Submit") : "",
+      v.state === "review" ? el("button", { class: "primary act-approve", onclick: () => act("approve", v.version) }, "批准发布 Approve") : "",
       el("button", { onclick: () => editFrom(d, v) }, "基于此版编辑 Edit"))));
   const last = r.versions.length;
   const diffForm = el("div", { class: "row" });
@@ -75,7 +84,7 @@ async function openDoc(id, from, to) {
     el("p", { class: "muted" }, `主题 topics: ${(d.topics || []).join(", ")} · 复审日期 review due: ${d.review_due ? d.review_due.slice(0, 10) : "—"}`),
     d.current ? el("button", { onclick: () => { if (confirm("下线后学生将检索不到此文档。Retire?")) act("retire"); } }, "下线 Retire") : "",
     msg,
-    el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "版本"), el("th", {}, "状态"), el("th", {}, "作者 → 审核"), el("th", {}, "更新"), el("th", {}, ""))), el("tbody", {}, ...rows)),
+    el("div", { class: "scroll" }, el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "版本"), el("th", {}, "状态"), el("th", {}, "作者 → 审核"), el("th", {}, "更新"), el("th", {}, ""))), el("tbody", {}, ...rows))),
     diffForm, diff);
 }
 
@@ -122,14 +131,14 @@ async function preview() {
     const r = await api("POST", "/api/kb/preview", { markdown: md });
     $("#chunks").replaceChildren(...r.chunks.map((c) => el("li", {},
       el("div", { class: "meta" }, (c.heading || "（无标题 no heading）") + ` · ${[...c.text].length} 字`), c.text)));
-  } catch (e) { $("#edit-msg").textContent = e.message; $("#chunks").replaceChildren(); }
+  } catch (e) { $("#edit-msg").textContent = problem(e); $("#chunks").replaceChildren(); }
 }
 
 async function save() {
   try {
     const r = await api("POST", "/api/kb/documents", { markdown: $("#md").value });
     $("#edit-msg").textContent = `已保存草稿 saved: ${r.version.doc_id} v${r.version.version}。请提交审核并由另一位教研员批准。`;
-  } catch (e) { $("#edit-msg").textContent = e.message; }
+  } catch (e) { $("#edit-msg").textContent = problem(e); }
 }
 
 async function hitTest(ev) {
@@ -148,7 +157,7 @@ async function hitTest(ev) {
       el("td", {}, h.vector_rank ? `${h.vector.toFixed(3)} (#${h.vector_rank})` : "—"),
       el("td", {}, h.keyword_rank ? `${h.keyword.toFixed(3)} (#${h.keyword_rank})` : "—"),
       el("td", {}, h.fused.toFixed(4)))));
-  } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, e.message))); }
+  } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, problem(e)))); }
 }
 
 async function loadGaps() {
@@ -158,7 +167,7 @@ async function loadGaps() {
     const r = await api("GET", "/api/kb/gaps?days=" + encodeURIComponent($("#gap-days").value));
     for (const t of r.topics) tbody.append(el("tr", {}, el("td", {}, t.topic), el("td", {}, t.count)));
     if (!r.topics.length) tbody.append(el("tr", {}, el("td", { class: "muted" }, "暂无 none")));
-  } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, e.message))); }
+  } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, problem(e)))); }
 }
 
 async function main() {
