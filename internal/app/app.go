@@ -163,6 +163,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	a.Web = web.New(cfg, store, log,
 		a.Chat.Module(),
 		web.KnowledgeModule(a.Searcher, a.Embedder),
+		web.HandoffModule(actx, a.Handoffs),
 	)
 	ok = true
 	return a, nil
