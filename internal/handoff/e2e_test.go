@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
@@ -16,7 +13,6 @@ import (
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
-	"xinqiao/internal/config"
 	"xinqiao/internal/handoff"
 	"xinqiao/internal/web"
 	"xinqiao/internal/xinqiao"
@@ -27,27 +23,13 @@ const wait = 5 * time.Second
 // risky is a message the built-in rules rate imminent.
 const risky = "我今晚就要跳楼，已经想好了，不想活了"
 
-// boot starts the whole service on a fresh store. Until the application
-// wiring serves the handoff routes itself, the test serves them in front of
-// the same app.
+// boot starts the whole service on a fresh store; the tests drive the
+// ladder with Tick and the injected clock.
 func boot(t testing.TB, open func(tb testing.TB) xinqiao.Store, clk *clock) *apptest.Server {
 	t.Helper()
 	hcfg := handoff.DefaultConfig()
-	hcfg.Tick = time.Hour // the tests drive the ladder with Tick
-	s := apptest.Start(t, open(t), app.Options{Now: clk.Now, Handoff: &hcfg})
-	resp, err := http.Get(s.URL + "/counselor")
-	if err == nil {
-		resp.Body.Close()
-	}
-	if err == nil && resp.StatusCode == http.StatusOK {
-		return s
-	}
-	cfg := config.Default()
-	w := web.New(cfg, s.Store, slog.New(slog.NewTextHandler(io.Discard, nil)), s.App.Chat.Module(),
-		web.HandoffModule(s.App.Context(), s.App.Handoffs))
-	hs := httptest.NewServer(w)
-	t.Cleanup(func() { w.Shutdown(); hs.CloseClientConnections(); hs.Close() })
-	return &apptest.Server{URL: hs.URL, App: s.App, Store: s.Store, HTTP: hs}
+	hcfg.Tick = time.Hour
+	return apptest.Start(t, open(t), app.Options{Now: clk.Now, Handoff: &hcfg})
 }
 
 // staffFrame is a console frame.
