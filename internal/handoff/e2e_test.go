@@ -141,6 +141,20 @@ func TestEndToEndRiskyMessageToCounselorReply(t *testing.T) {
 		}
 		student.Quiet(t, 700*time.Millisecond, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleAssistant })
 
+		// A supervisor observes read-only: sees the live messages, cannot post.
+		s.AddStaff(t, "zhang", xinqiao.RoleSupervisor, "张督导")
+		zhang := s.Login(t, "zhang")
+		observer := zhang.DialStaff(t)
+		observer.WaitType(t, wait, "queue")
+		observer.Send(t, map[string]any{"type": "watch", "conversation_id": sess.ConversationID, "after_seq": 0})
+		observer.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && decodeStaff(f).Message.Text == "谢谢老师" })
+		if code := zhang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "督导插话"}, nil); code != 403 {
+			t.Fatalf("supervisor post: got %d, want 403", code)
+		}
+		if evs, _ := s.Store.AuditEvents(context.Background(), sess.ConversationID, 10); evs[0].Action != "conversation.watch" || evs[0].Actor != zhang.Me.ID {
+			t.Fatalf("got audit %+v, want the supervisor's watch recorded", evs[0])
+		}
+
 		// Clear 4xx for bad moves, state unchanged.
 		s.AddStaff(t, "li", xinqiao.RoleCounselor, "李老师")
 		li := s.Login(t, "li")
