@@ -147,7 +147,9 @@ func TestEndToEndRiskyMessageToCounselorReply(t *testing.T) {
 		observer := zhang.DialStaff(t)
 		observer.WaitType(t, wait, "queue")
 		observer.Send(t, map[string]any{"type": "watch", "conversation_id": sess.ConversationID, "after_seq": 0})
-		observer.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && decodeStaff(f).Message.Text == "谢谢老师" })
+		observer.Wait(t, wait, func(f apptest.Frame) bool {
+			return f.Type == "message" && decodeStaff(f).Message.Text == "谢谢老师"
+		})
 		if code := zhang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "督导插话"}, nil); code != 403 {
 			t.Fatalf("supervisor post: got %d, want 403", code)
 		}
