@@ -456,13 +456,37 @@ func chunkKind(f xinqiao.ChunkFilter) string {
 	return f.Kind
 }
 
-// SearchKeyword implements xinqiao.KnowledgeStore with FTS5's BM25.
+// Keyword search bounds its work by the rarity of the query's tokens. An
+// FTS5 OR query scores every chunk holding any token, so a question with
+// common bigrams (知道, 怎么, 我们) would score most of the corpus and grow
+// with it. SearchKeyword looks up each token's document frequency in the
+// fts5vocab table and keeps, rarest first, the tokens that together occur in
+// at most keywordBudget chunks (always at least the rarest one, and at most
+// keywordMaxTerms tokens). BM25 gives the dropped tokens little weight
+// anyway (their IDF is low), so the ranking barely changes while the work
+// stops growing with the corpus. On the vetted material (fewer chunks than
+// the budget) only the cap on tokens can bind.
+const (
+	keywordBudget   = 2000 // postings scored per query at most, beyond the rarest token
+	keywordMaxTerms = 16   // query tokens kept at most
+)
+
+// SearchKeyword implements xinqiao.KnowledgeStore with FTS5's BM25 over the
+// rarest query tokens (see keywordBudget). It ranks ids and scores first,
+// with the filters, and loads the columns of the K best only.
 func (db *DB) SearchKeyword(ctx context.Context, tokens []string, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
-	match := ftsQuery(tokens)
-	if match == "" || f.K <= 0 {
+	if f.K <= 0 {
 		return nil, nil
 	}
-	const q = `SELECT ` + chunkColumns + `, -bm25(kb_chunks_fts) FROM kb_chunks_fts JOIN kb_chunks c ON c.id = kb_chunks_fts.rowid
+	terms, err := db.keywordTerms(ctx, tokens)
+	if err != nil {
+		return nil, err
+	}
+	match := ftsQuery(terms)
+	if match == "" {
+		return nil, nil
+	}
+	const q = `SELECT c.id, -bm25(kb_chunks_fts) FROM kb_chunks_fts JOIN kb_chunks c ON c.id = kb_chunks_fts.rowid
 		WHERE kb_chunks_fts MATCH ? AND (? = '' OR c.lang = ?) AND (? = '' OR instr(c.audience, ?) > 0) AND c.kind = ?
 		ORDER BY bm25(kb_chunks_fts) LIMIT ?`
 	band := ""
@@ -473,18 +497,122 @@ func (db *DB) SearchKeyword(ctx context.Context, tokens []string, f xinqiao.Chun
 	if err != nil {
 		return nil, fmt.Errorf("keyword search: %w", err)
 	}
-	defer rows.Close()
-	var out []xinqiao.ScoredChunk
+	var ids []int64
+	var scores []float64
 	for rows.Next() {
-		var sc xinqiao.ScoredChunk
-		c, err := scanChunk(rows, &sc.Score)
-		if err != nil {
+		var id int64
+		var sc float64
+		if err := rows.Scan(&id, &sc); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("keyword search: %w", err)
 		}
-		sc.Chunk = c
-		out = append(out, sc)
+		ids, scores = append(ids, id), append(scores, sc)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	byID, err := db.chunksByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("keyword search: %w", err)
+	}
+	out := make([]xinqiao.ScoredChunk, 0, len(ids))
+	for i, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, xinqiao.ScoredChunk{Chunk: c, Score: scores[i]})
+		}
+	}
+	return out, nil
+}
+
+// keywordTerms picks the query tokens worth scoring: those in the index,
+// rarest first, within keywordBudget postings, at most keywordMaxTerms.
+// Ties keep the query's order.
+func (db *DB) keywordTerms(ctx context.Context, tokens []string) ([]string, error) {
+	var distinct []string
+	seen := map[string]bool{}
+	for _, t := range tokens {
+		t = strings.ReplaceAll(t, `"`, "")
+		if t != "" && !seen[t] {
+			seen[t] = true
+			distinct = append(distinct, t)
+		}
+	}
+	if len(distinct) == 0 {
+		return nil, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(distinct)), ",")
+	args := make([]any, len(distinct))
+	for i, t := range distinct {
+		args[i] = t
+	}
+	q := `SELECT term, doc FROM kb_chunks_vocab WHERE term IN (` + marks + `)`
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("keyword frequencies: %w", err)
+	}
+	defer rows.Close()
+	df := map[string]int{}
+	for rows.Next() {
+		var term string
+		var n int
+		if err := rows.Scan(&term, &n); err != nil {
+			return nil, fmt.Errorf("keyword frequencies: %w", err)
+		}
+		df[term] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("keyword frequencies: %w", err)
+	}
+	return pickTerms(distinct, df), nil
+}
+
+// pickTerms applies the budget of keywordTerms to known frequencies.
+func pickTerms(distinct []string, df map[string]int) []string {
+	var cands []string
+	for _, t := range distinct {
+		if df[t] > 0 {
+			cands = append(cands, t)
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return df[cands[i]] < df[cands[j]] })
+	var out []string
+	sum := 0
+	for _, t := range cands {
+		n := df[t]
+		if len(out) > 0 && (sum+n > keywordBudget || len(out) == keywordMaxTerms) {
+			break
+		}
+		out = append(out, t)
+		sum += n
+	}
+	return out
+}
+
+// chunksByID loads chunks by id.
+func (db *DB) chunksByID(ctx context.Context, ids []int64) (map[int64]xinqiao.Chunk, error) {
+	byID := make(map[int64]xinqiao.Chunk, len(ids))
+	if len(ids) == 0 {
+		return byID, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := `SELECT ` + chunkColumns + ` FROM kb_chunks c WHERE c.id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanChunk(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[c.ID] = c
+	}
+	return byID, rows.Err()
 }
 
 // ftsQuery ORs the distinct tokens, each quoted as an FTS5 string.
