@@ -61,8 +61,14 @@ type Options struct {
 // Context is the node's lifetime: it ends when Close is called.
 func (a *App) Context() context.Context { return a.ctx }
 
-// Close stops the background work of the node and waits for it.
+// Close stops the background work of the node and waits for it, giving
+// alerts already queued a few seconds to be delivered.
 func (a *App) Close() {
+	if a.Handoffs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.Handoffs.Drain(ctx)
+		cancel()
+	}
 	a.cancel()
 	a.wg.Wait()
 }
@@ -146,6 +152,14 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	hcfg.OnCallContact = firstNonEmpty(hcfg.OnCallContact, cfg.OnCallContact)
 	if cfg.AlertWebhook != "" {
 		hcfg.Targets = append(hcfg.Targets, handoff.TargetFromURL(cfg.AlertWebhook, cfg.AlertSecret))
+	}
+	more, err := handoff.ParseTargets(cfg.AlertTargets)
+	if err != nil {
+		return nil, fmt.Errorf("XINQIAO_ALERT_TARGETS: %w", err)
+	}
+	hcfg.Targets = append(hcfg.Targets, more...)
+	if err := hcfg.Validate(); err != nil {
+		return nil, fmt.Errorf("handoff configuration: %w", err)
 	}
 	a.Handoffs = handoff.New(store, hcfg, log, now)
 	a.wg.Add(1)

@@ -52,6 +52,12 @@ type handoffFrame struct {
 	OnDuty    *bool  `json:"on_duty,omitempty"`
 }
 
+// typingFrame tells the page that the counselor is typing.
+type typingFrame struct {
+	Type string `json:"type"` // "typing"
+	Role string `json:"role"`
+}
+
 type errorFrame struct {
 	Type    string `json:"type"` // "error"
 	Code    string `json:"code"`

@@ -153,6 +153,8 @@ func (s *Service) onEvent(e xinqiao.Event) {
 		if e.Origin != s.d.Node {
 			go s.sendCrisisFromStore(r)
 		}
+	case "typing": // the counselor is typing
+		r.broadcast(typingFrame{Type: "typing", Role: xinqiao.RoleCounselor})
 	}
 }
 

@@ -281,6 +281,12 @@ func (s *Service) onFrame(c *ws.Conn, st *sockState, rm *room, convID string, da
 		s.onResume(c, st, rm, convID, f)
 	case "ping":
 		c.Send(map[string]string{"type": "pong"})
+	case "typing":
+		// Shown to the counselor only while a handoff is open; bounded by the
+		// socket's own bucket so a stuck key cannot flood the console.
+		if rm.isAILocked() && s.perSock.Allow(st.id+":typing") {
+			s.publish(xinqiao.Event{Kind: "typing_student", ConversationID: convID})
+		}
 	default:
 		s.reject(c, st, xinqiao.EINVALID, "未知的消息类型 (unknown type)", "")
 	}

@@ -38,6 +38,7 @@ type Config struct {
 	MaxMessageLen  int           // XINQIAO_MAX_MESSAGE_LEN, -max-message-len: characters per student message
 	AlertWebhook   string        // XINQIAO_ALERT_WEBHOOK, -alert-webhook: where escalations are posted
 	AlertSecret    string        // XINQIAO_ALERT_SECRET, -alert-secret: signing secret of a DingTalk robot webhook
+	AlertTargets   string        // XINQIAO_ALERT_TARGETS, -alert-targets: JSON array of alert targets with audiences
 	OnCallContact  string        // XINQIAO_ONCALL, -oncall: the district on-call contact named in the last escalation step
 }
 
@@ -83,6 +84,7 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_MAX_MESSAGE_LEN", "max-message-len", "most characters in one student message", false, &c.MaxMessageLen),
 		bind("XINQIAO_ALERT_WEBHOOK", "alert-webhook", "webhook URL for escalation alerts (generic JSON or WeCom/DingTalk robot)", true, &c.AlertWebhook),
 		bind("XINQIAO_ALERT_SECRET", "alert-secret", "signing secret of a DingTalk robot webhook", true, &c.AlertSecret),
+		bind("XINQIAO_ALERT_TARGETS", "alert-targets", `JSON array of alert targets, e.g. [{"name":"district","kind":"robot","url":"…","secret":"…","audiences":["oncall"]}]`, true, &c.AlertTargets),
 		bind("XINQIAO_ONCALL", "oncall", "district on-call contact named in the last escalation step", false, &c.OnCallContact),
 	}
 }

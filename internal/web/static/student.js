@@ -10,7 +10,7 @@ const T = {
     connecting: "正在连接……", reconnecting: "连接断了，正在重新连接……", offline: "暂时连不上，消息会在连上后自动发送。",
     waiting: "已经请心理老师来，请稍等。", waitingNone: "现在没有值班老师在线，请先拨打上面的热线。",
     joined: (n) => `${n || "心理老师"}来了，现在是老师在和你聊。`, ended: "老师已经离开对话。",
-    retry: "重发", closedNow: "现在不在服务时间", other: "English",
+    retry: "重发", typing: "老师正在输入……", closedNow: "现在不在服务时间", other: "English",
   },
   en: {
     subtitle: "Talk with me", clear: "Clear screen", hotlineTitle: "Need to talk to someone now?", send: "Send", placeholder: "Type here…",
@@ -20,7 +20,7 @@ const T = {
     connecting: "Connecting…", reconnecting: "Connection lost, reconnecting…", offline: "Can't connect right now; your messages will be sent once connected.",
     waiting: "A psychology teacher has been asked to join. Please wait.", waitingNone: "No teacher is on duty right now. Please call a hotline above first.",
     joined: (n) => `${n || "A psychology teacher"} has joined and is talking with you now.`, ended: "The teacher has left the chat.",
-    retry: "Resend", closedNow: "Closed now", other: "中文",
+    retry: "Resend", typing: "The teacher is typing…", closedNow: "Closed now", other: "中文",
   },
 };
 
@@ -141,6 +141,15 @@ function showHandoff(f) {
   el.classList.remove("hidden");
 }
 
+let typingTimer = 0;
+function showTyping() {
+  const el = $("typing");
+  el.textContent = t("typing");
+  el.classList.remove("hidden");
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => el.classList.add("hidden"), 4000);
+}
+
 function showError(f) {
   if (f.client_id && s.pending.has(f.client_id)) {
     const p = s.pending.get(f.client_id);
@@ -177,6 +186,7 @@ function onFrame(ev) {
     case "crisis": showCrisis(f); break;
     case "handoff": showHandoff(f); break;
     case "error": showError(f); break;
+    case "typing": showTyping(); break;
   }
 }
 
@@ -275,7 +285,16 @@ $("composer").addEventListener("submit", (ev) => {
 $("input").addEventListener("keydown", (ev) => {
   if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $("composer").requestSubmit(); }
 });
-$("input").addEventListener("input", updateCount);
+let lastTyping = 0;
+$("input").addEventListener("input", () => {
+  updateCount();
+  // While a teacher is in the chat, let them see that the student is typing.
+  const now = Date.now();
+  if (s && s.ws && s.ws.readyState === WebSocket.OPEN && !$("handoff").classList.contains("hidden") && now - lastTyping > 2000) {
+    lastTyping = now;
+    s.ws.send(JSON.stringify({ type: "typing" }));
+  }
+});
 $("clear").addEventListener("click", clearScreen);
 $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
