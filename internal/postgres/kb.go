@@ -667,3 +667,73 @@ func (db *DB) Gaps(ctx context.Context, from, to time.Time) ([]xinqiao.GapTopic,
 	}
 	return out, nil
 }
+
+// ImportBulk stores new approved documents with their chunks in one
+// transaction through COPY: the fast path for loading large synthetic
+// corpora in benchmarks (100k chunks in seconds rather than minutes). Every
+// document must be new; vs[i] goes with chunks[i]. Like ImportApproved it
+// validates each version; unlike it, it does not replace anything.
+func (db *DB) ImportBulk(ctx context.Context, vs []xinqiao.DocumentVersion, chunks [][]xinqiao.Chunk) error {
+	if len(vs) != len(chunks) {
+		return xinqiao.Errorf(xinqiao.EINVALID, "%d documents but %d chunk lists", len(vs), len(chunks))
+	}
+	now := db.now()
+	docRows := make([][]any, 0, len(vs))
+	verRows := make([][]any, 0, len(vs))
+	var chunkRows [][]any
+	for i, v := range vs {
+		if err := validVersion(v); err != nil {
+			return err
+		}
+		if v.Version <= 0 {
+			return xinqiao.Errorf(xinqiao.EINVALID, "version must be positive")
+		}
+		docRows = append(docRows, []any{v.DocID, v.Version, v.Version, false, v.Source, now, now})
+		verRows = append(verRows, []any{v.DocID, v.Version, xinqiao.StateApproved, v.Title, v.Lang, v.Kind, list(v.Audience),
+			list(v.Topics), list(v.PinnedFor), v.TranslationOf, v.Body, v.Hash, v.Source, v.Author, v.Reviewer,
+			optTime(v.ReviewedAt), optTime(v.ReviewDue), now, now})
+		for j, c := range chunks[i] {
+			var emb *pgvector.Vector
+			if c.Embedding != nil {
+				e := pgvector.NewVector(c.Embedding)
+				emb = &e
+			}
+			chunkRows = append(chunkRows, []any{v.DocID, v.Version, j, v.Title, c.Heading, c.Text, c.Context, v.Lang,
+				list(v.Audience), v.Kind, list(v.Topics), strings.Join(c.Tokens, " "), TSVector(c.Tokens), emb, c.Embedder,
+				len(c.Embedding)})
+		}
+	}
+	chunkCols := []string{"doc_id", "version", "ord", "title", "heading", "text", "context", "lang", "audience", "kind",
+		"topics", "tokens", "tsv", "embedding", "embedder", "dim"}
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"kb_documents"}, []string{"id", "current_version", "latest_version",
+			"retired", "source", "created_at", "updated_at"}, pgx.CopyFromRows(docRows)); err != nil {
+			if isUnique(err) {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "a document of the bulk import exists already")
+			}
+			return fmt.Errorf("copy documents: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"kb_versions"}, []string{"doc_id", "version", "state", "title", "lang",
+			"kind", "audience", "topics", "pinned_for", "translation_of", "body", "hash", "source", "author", "reviewer",
+			"reviewed_at", "review_due", "created_at", "updated_at"}, pgx.CopyFromRows(verRows)); err != nil {
+			return fmt.Errorf("copy versions: %w", err)
+		}
+		// tsv goes through a staging table as text: COPY's binary format
+		// needs a codec for tsvector, which pgx does not have.
+		const stage = `CREATE TEMP TABLE kb_chunks_bulk (doc_id text, version int, ord int, title text, heading text,
+			text text, context text, lang text, audience text[], kind text, topics text[], tokens text, tsv text,
+			embedding vector, embedder text, dim int) ON COMMIT DROP`
+		if _, err := tx.Exec(ctx, stage); err != nil {
+			return fmt.Errorf("stage chunks: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"kb_chunks_bulk"}, chunkCols, pgx.CopyFromRows(chunkRows)); err != nil {
+			return fmt.Errorf("copy chunks: %w", err)
+		}
+		cols := strings.Join(chunkCols, ", ")
+		sel := strings.Replace(cols, "tsv", "tsv::tsvector", 1)
+		if _, err := tx.Exec(ctx, `INSERT INTO kb_chunks (`+cols+`) SELECT `+sel+` FROM kb_chunks_bulk`); err != nil {
+			return fmt.Errorf("insert chunks: %w", err)
+		}
+		return nil
+	})
+}

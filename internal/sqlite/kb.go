@@ -909,3 +909,61 @@ func (db *DB) Gaps(ctx context.Context, from, to time.Time) ([]xinqiao.GapTopic,
 	}
 	return out, rows.Err()
 }
+
+// ImportBulk stores new approved documents with their chunks in one
+// transaction with prepared statements: the fast path for loading large
+// synthetic corpora in benchmarks. Every document must be new; vs[i] goes
+// with chunks[i]. Like ImportApproved it validates each version; unlike it,
+// it does not replace anything.
+func (db *DB) ImportBulk(ctx context.Context, vs []xinqiao.DocumentVersion, chunks [][]xinqiao.Chunk) error {
+	if len(vs) != len(chunks) {
+		return xinqiao.Errorf(xinqiao.EINVALID, "%d documents but %d chunk lists", len(vs), len(chunks))
+	}
+	for _, v := range vs {
+		if err := validVersion(v); err != nil {
+			return err
+		}
+		if v.Version <= 0 {
+			return xinqiao.Errorf(xinqiao.EINVALID, "version must be positive")
+		}
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		now := db.now()
+		docStmt, err := tx.PrepareContext(ctx, `INSERT INTO kb_documents (id, current_version, latest_version, source, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("prepare document insert: %w", err)
+		}
+		defer docStmt.Close()
+		const q = `INSERT INTO kb_chunks (doc_id, version, ord, title, heading, text, context, lang, audience, kind, topics,
+				tokens, embedding, embedder, dim) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		chunkStmt, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare chunk insert: %w", err)
+		}
+		defer chunkStmt.Close()
+		for i, v := range vs {
+			if _, err := docStmt.ExecContext(ctx, v.DocID, v.Version, v.Version, v.Source, ms2(now), ms2(now)); isUnique(err) {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "document %s exists already", v.DocID)
+			} else if err != nil {
+				return fmt.Errorf("insert document: %w", err)
+			}
+			v.State, v.CreatedAt, v.UpdatedAt = xinqiao.StateApproved, now, now
+			if err := db.insertVersion(ctx, tx, v); err != nil {
+				return err
+			}
+			for j, c := range chunks[i] {
+				var blob []byte
+				if c.Embedding != nil {
+					blob = vecBlob(c.Embedding)
+				}
+				if _, err := chunkStmt.ExecContext(ctx, v.DocID, v.Version, j, v.Title, c.Heading, c.Text, c.Context, v.Lang,
+					bandList(v.Audience), v.Kind, jsonList(v.Topics), strings.Join(c.Tokens, " "), blob, c.Embedder,
+					len(c.Embedding)); err != nil {
+					return fmt.Errorf("insert chunk: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ func init() {
 			{"SearchFilters", testKBFilters},
 			{"Reembedding", testKBReembed},
 			{"Gaps", testKBGaps},
+			{"KeywordRareTokens", testKBKeywordRare},
+			{"ImportBulk", testKBImportBulk},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -394,4 +397,105 @@ func testKBGaps(t *testing.T, s xinqiao.Store) {
 	if only, _ := s.Gaps(ctx, d2, d2); len(only) != 1 {
 		t.Fatalf("got %+v, want one day", only)
 	}
+}
+
+// testKBKeywordRare checks keyword search over tokens of very different
+// frequencies: the chunk with the rare token is found beside the common
+// ones, a query of common tokens alone still finds chunks, and unknown
+// tokens find nothing. (Which comes first differs: FTS5's BM25 weighs
+// tokens by rarity, PostgreSQL's ts_rank does not.)
+func testKBKeywordRare(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	for i := range 12 {
+		id := "common-" + string(rune('a'+i))
+		approve(t, s, kbVersion(id), []xinqiao.Chunk{kbChunk("我们知道", []string{"我们", "知道", "们知"}, i)})
+	}
+	approve(t, s, kbVersion("rare"), []xinqiao.Chunk{kbChunk("我们的纸鹤", []string{"我们", "纸鹤"}, 0)})
+	tests := []struct {
+		name   string
+		tokens []string
+		first  string
+		n      int
+	}{
+		{"rare among common", []string{"我们", "知道", "纸鹤"}, "", 13},
+		{"rare alone", []string{"纸鹤", "没有"}, "rare", 1},
+		{"common only", []string{"知道", "们知"}, "common-", 12},
+		{"unknown", []string{"火星", "土星"}, "", 0},
+	}
+	for _, tt := range tests {
+		hits, err := s.SearchKeyword(ctx, tt.tokens, xinqiao.ChunkFilter{K: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != tt.n {
+			t.Errorf("%s: got %d hits, want %d", tt.name, len(hits), tt.n)
+			continue
+		}
+		if tt.n > 0 && (len(hits[0].DocID) < len(tt.first) || hits[0].DocID[:len(tt.first)] != tt.first) {
+			t.Errorf("%s: got %s first, want %s", tt.name, hits[0].DocID, tt.first)
+		}
+		if tt.name == "rare among common" && !slices.ContainsFunc(hits, func(h xinqiao.ScoredChunk) bool { return h.DocID == "rare" }) {
+			t.Errorf("%s: the chunk with the rare token is missing", tt.name)
+		}
+		for i := 1; i < len(hits); i++ {
+			if hits[i].Score > hits[i-1].Score {
+				t.Errorf("%s: scores out of order: %v after %v", tt.name, hits[i].Score, hits[i-1].Score)
+			}
+		}
+	}
+}
+
+// bulkImporter is the stores' fast path for benchmark corpora.
+type bulkImporter interface {
+	ImportBulk(ctx context.Context, vs []xinqiao.DocumentVersion, chunks [][]xinqiao.Chunk) error
+}
+
+func testKBImportBulk(t *testing.T, s xinqiao.Store) {
+	bi, ok := s.(bulkImporter)
+	if !ok {
+		t.Skip("no bulk import on this store")
+	}
+	ctx := context.Background()
+	a, b := kbVersion("bulk-a"), kbVersion("bulk-b")
+	a.Version, b.Version, b.Lang = 1, 2, "en"
+	err := bi.ImportBulk(ctx, []xinqiao.DocumentVersion{a, b}, [][]xinqiao.Chunk{
+		{kbChunk("纸鹤", []string{"纸鹤"}, 1), kbChunk("心愿", []string{"心愿"}, 2)},
+		{kbChunk("crane", []string{"crane", "纸鹤"}, 1)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Version(ctx, "bulk-b", 2)
+	if err != nil || got.State != xinqiao.StateApproved || !got.Current || got.Lang != "en" {
+		t.Fatalf("got %+v (%v), want bulk-b version 2 approved and current", got, err)
+	}
+	for _, tt := range []struct {
+		f    xinqiao.ChunkFilter
+		want []string
+	}{{kbAll, []string{"bulk-a", "bulk-b"}}, {xinqiao.ChunkFilter{Lang: "en", K: 10}, []string{"bulk-b"}}} {
+		hits, err := s.SearchKeyword(ctx, []string{"纸鹤"}, tt.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vhits, err := s.SearchVector(ctx, testVec(1), tt.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kw, vec []string
+		for _, h := range hits {
+			kw = append(kw, h.DocID)
+		}
+		for _, h := range vhits {
+			if !slices.Contains(vec, h.DocID) {
+				vec = append(vec, h.DocID)
+			}
+		}
+		if !sameSet(kw, tt.want) || !sameSet(vec, tt.want) {
+			t.Errorf("filter %+v: got keyword %v and vector %v, want %v", tt.f, kw, vec, tt.want)
+		}
+	}
+	wantCode(t, bi.ImportBulk(ctx, []xinqiao.DocumentVersion{a}, [][]xinqiao.Chunk{nil}), xinqiao.ECONFLICT)
+	bad := kbVersion("bulk-c")
+	bad.Version, bad.Lang = 1, "fr"
+	wantCode(t, bi.ImportBulk(ctx, []xinqiao.DocumentVersion{bad}, [][]xinqiao.Chunk{nil}), xinqiao.EINVALID)
 }
