@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +18,11 @@ import (
 
 const wait = 5 * time.Second
 
-// clock is a settable clock for session expiry.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // each runs fn against a fresh server on every store engine.
-func each(t *testing.T, fn func(t *testing.T, s *apptest.Server, clk *clock)) {
+func each(t *testing.T, fn func(t *testing.T, s *apptest.Server, clk *apptest.Clock)) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			clk := &clock{t: time.Now()}
+			clk := apptest.NewClock(time.Now())
 			s := apptest.Start(t, e.Open(t), app.Options{Now: clk.Now})
 			fn(t, s, clk)
 		})
@@ -46,7 +32,7 @@ func each(t *testing.T, fn func(t *testing.T, s *apptest.Server, clk *clock)) {
 func isAssistant(f apptest.Frame) bool { return f.Type == "message" && f.Role == "assistant" }
 
 func TestMessageAckAndAnswer(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, `{"lang":"zh"}`)
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "m1", "明天就要考试了，我紧张得睡不着，怎么办？")
@@ -83,7 +69,7 @@ func TestMessageAckAndAnswer(t *testing.T) {
 }
 
 func TestEnglishAnswer(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, `{"lang":"en"}`)
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "e1", "I can't sleep the night before a test, what can I do?")
@@ -95,7 +81,7 @@ func TestEnglishAnswer(t *testing.T) {
 }
 
 func TestResendIsStoredOnce(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, "")
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "dup", "我和同桌吵架了")
@@ -115,7 +101,7 @@ func TestResendIsStoredOnce(t *testing.T) {
 }
 
 func TestOrderingAndResume(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, "")
 		a := s.DialStudent(t, sess.Token)
 		b := s.DialStudent(t, sess.Token) // a second socket on the same conversation
@@ -162,7 +148,7 @@ func TestOrderingAndResume(t *testing.T) {
 }
 
 func TestNewSessionDoesNotShowPreviousConversation(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		first := s.NewSession(t, "")
 		c := s.DialStudent(t, first.Token)
 		c.Message(t, "p1", "我的秘密心事")
@@ -178,7 +164,7 @@ func TestNewSessionDoesNotShowPreviousConversation(t *testing.T) {
 }
 
 func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, "")
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "r1", "我攒了很多安眠药，今晚就全部吃掉，不想活了")
@@ -221,7 +207,7 @@ func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
 }
 
 func TestHyperboleIsNotACrisis(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, "")
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "h1", "这道数学题难死了，累死我了")
@@ -235,7 +221,7 @@ func TestHyperboleIsNotACrisis(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, clk *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, clk *apptest.Clock) {
 		sess := s.NewSession(t, "")
 		c := s.DialStudent(t, sess.Token)
 		tests := []struct {
@@ -359,7 +345,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestCrisisWhenStoreIsDown(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, "")
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "w", "你好")

@@ -12,7 +12,7 @@ import (
 // counselor joins, types, writes; the student sees each, types back, and
 // no AI message arrives meanwhile.
 func TestCounselorTakesOver(t *testing.T) {
-	each(t, func(t *testing.T, s *apptest.Server, _ *clock) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 		wang := s.Login(t, "wang")
 		if code := wang.Do(t, "POST", "/api/staff/duty", map[string]bool{"on": true}, nil); code != 200 {

@@ -20,7 +20,7 @@ import (
 func BenchmarkRiskyMessage(b *testing.B) {
 	for _, e := range storetest.Engines(b) {
 		b.Run(e.Name, func(b *testing.B) {
-			clk := &clock{t: time.Now()}
+			clk := apptest.NewClock(time.Now())
 			s := boot(b, e.Open, clk)
 			wang := loginDirect(b, s, "wang")
 			console := wang.DialStaff(b)

@@ -77,7 +77,7 @@ func onDuty(t *testing.T, st *apptest.Staff) {
 
 func TestEndToEndRiskyMessageToCounselorReply(t *testing.T) {
 	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
-		clk := &clock{t: time.Now()}
+		clk := apptest.NewClock(time.Now())
 		s := boot(t, open, clk)
 		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 		wang := s.Login(t, "wang")
@@ -215,7 +215,7 @@ func TestEndToEndRiskyMessageToCounselorReply(t *testing.T) {
 
 func TestEndToEndFiftyClaims(t *testing.T) {
 	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
-		clk := &clock{t: time.Now()}
+		clk := apptest.NewClock(time.Now())
 		s := boot(t, open, clk)
 		sess := s.NewSession(t, `{"lang":"zh"}`)
 		student := s.DialStudent(t, sess.Token)
@@ -257,7 +257,7 @@ func TestEndToEndFiftyClaims(t *testing.T) {
 
 func TestEndToEndLadderAndGrace(t *testing.T) {
 	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
-		clk := &clock{t: time.Now()}
+		clk := apptest.NewClock(time.Now())
 		s := boot(t, open, clk)
 		ctx := context.Background()
 		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")

@@ -13,23 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"xinqiao/internal/apptest"
 	"xinqiao/internal/handoff"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 )
 
-// clock is a settable clock for the ladder.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is the settable clock the ladder tests drive.
+type clock = apptest.Clock
 
 // sink is an alert endpoint that records what it gets and fails the first
 // failFirst requests.
@@ -75,7 +66,7 @@ var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T, open func(tb testing.TB) xinqiao.Store) *fixture {
 	t.Helper()
-	f := &fixture{store: open(t), clock: &clock{t: t0}, hook: &sink{}, robot: &sink{}}
+	f := &fixture{store: open(t), clock: apptest.NewClock(t0), hook: &sink{}, robot: &sink{}}
 	hs, rs := httptest.NewServer(f.hook), httptest.NewServer(f.robot)
 	t.Cleanup(hs.Close)
 	t.Cleanup(rs.Close)
@@ -218,9 +209,7 @@ func TestLadderFiresAtConfiguredTimes(t *testing.T) {
 			{time.Hour, 0, map[string]int{imminent.ID: 2, high.ID: 2}},
 		}
 		for _, st := range steps {
-			f.clock.mu.Lock()
-			f.clock.t = t0.Add(st.at)
-			f.clock.mu.Unlock()
+			f.clock.Set(t0.Add(st.at))
 			n, err := f.svc.Tick(ctx)
 			if err != nil || n != st.wantFired {
 				t.Fatalf("at %v: got %d fired, %v; want %d", st.at, n, err, st.wantFired)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"xinqiao/internal/apptest"
 	"xinqiao/internal/handoff"
 	"xinqiao/internal/postgres"
 	"xinqiao/internal/storetest"
@@ -20,7 +21,7 @@ import (
 func TestAcrossNodes(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	ctx := context.Background()
-	clk := &clock{t: t0}
+	clk := apptest.NewClock(t0)
 	var stores []*postgres.DB
 	var svcs []*handoff.Service
 	for range 3 {

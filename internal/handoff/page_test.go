@@ -18,7 +18,7 @@ import (
 // student's answer live, and close it with an outcome.
 func TestCounselorConsole(t *testing.T) {
 	p := apptest.Browser(t)
-	clk := &clock{t: time.Now()}
+	clk := apptest.NewClock(time.Now())
 	s := boot(t, func(tb testing.TB) xinqiao.Store { return storetest.MustOpenSQLite(tb) }, clk)
 	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 
