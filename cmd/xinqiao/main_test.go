@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"xinqiao/internal/storetest"
+
+	"github.com/gorilla/websocket"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -84,7 +87,37 @@ func TestServeEndToEnd(t *testing.T) {
 				t.Fatalf("admin login with the printed password: %v %v", err, resp)
 			}
 			resp.Body.Close()
+			// A student socket open at shutdown gets a going-away close frame.
+			sresp, err := http.Post(base+"/api/student/sessions", "application/json", strings.NewReader(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sess struct{ Token string }
+			json.NewDecoder(sresp.Body).Decode(&sess)
+			sresp.Body.Close()
+			ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws/student?token="+sess.Token, http.Header{"Origin": {base}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.Close()
+			closed := make(chan error, 1)
+			go func() {
+				for {
+					if _, _, err := ws.ReadMessage(); err != nil {
+						closed <- err
+						return
+					}
+				}
+			}()
 			cancel()
+			select {
+			case err := <-closed:
+				if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+					t.Fatalf("got %v, want close 1001 going away", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("the open socket was not closed at shutdown")
+			}
 			select {
 			case err := <-done:
 				if err != nil {
