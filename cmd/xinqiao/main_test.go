@@ -138,6 +138,8 @@ func TestStartFailsWithOneClearLine(t *testing.T) {
 	defer busy.Close()
 	readonly := filepath.Join(t.TempDir(), "ro")
 	os.Mkdir(readonly, 0o500)
+	broken := t.TempDir()
+	os.WriteFile(filepath.Join(broken, "district.rules"), []byte("rule district.x\nlevel: catastrophic\n"), 0o600)
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -147,6 +149,9 @@ func TestStartFailsWithOneClearLine(t *testing.T) {
 		{"unreachable database", map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/none?connect_timeout=2"}, "cannot connect to PostgreSQL"},
 		{"port in use", map[string]string{"XINQIAO_ADDR": busy.Addr().String()}, "already in use"},
 		{"bad config", map[string]string{"XINQIAO_LOG_LEVEL": "chatty"}, "XINQIAO_LOG_LEVEL"},
+		{"broken district risk rules", map[string]string{"XINQIAO_RISK_RULES_DIR": broken}, "district.rules:"},
+		{"missing knowledge folder", map[string]string{"XINQIAO_KNOWLEDGE_DIR": filepath.Join(broken, "none")}, "XINQIAO_KNOWLEDGE_DIR"},
+		{"bad alert targets", map[string]string{"XINQIAO_ALERT_TARGETS": "[{"}, "XINQIAO_ALERT_TARGETS"},
 	}
 	if os.Geteuid() != 0 { // root can write anywhere
 		tests = append(tests, struct {
