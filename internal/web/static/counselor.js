@@ -42,6 +42,16 @@ function sorted(state) {
     .sort((a, b) => (rank[b.level] - rank[a.level]) || (new Date(a.opened_at) - new Date(b.opened_at)));
 }
 
+// shortRules shows the matched phrase rules, not the combinations derived
+// from them; the full list is in the element's title.
+function shortRules(rules) {
+  const all = rules || [];
+  const own = all.filter((r) => !r.startsWith("combo."));
+  const shown = (own.length ? own : all).slice(0, 4);
+  const more = all.length - shown.length;
+  return shown.join(", ") + (more > 0 ? ` (+${more})` : "");
+}
+
 function renderQueue() {
   for (const state of ["waiting", "active"]) {
     const list = $(state);
@@ -70,7 +80,7 @@ function renderHead() {
   $("c-level").textContent = LEVEL[h.level] || h.level;
   $("c-where").textContent = " " + where(h);
   const state = { waiting: "等待接手 waiting", active: `由 ${h.counselor_name} 接手 active`, closed: `已结束 closed (${h.outcome})` }[h.state];
-  $("c-state").textContent = " · " + state + " · 规则 rules: " + (h.reason || []).join(", ");
+  $("c-state").textContent = " · " + state + " · 规则 rules: " + shortRules(h.reason);
   const mine = h.state === "active" && h.counselor === me.id;
   const sup = me.role === "supervisor" || me.role === "admin";
   $("b-claim").disabled = h.state !== "waiting";
@@ -106,7 +116,7 @@ function appendMessage(m) {
     el("span", { class: "who" }, `${WHO[m.role] || m.role} · ${new Date(m.created_at).toLocaleTimeString()}`),
     ...(m.risk ? highlight(m.text, m.risk.spans) : [m.text]));
   if (m.risk && m.risk.level !== "none" && (m.risk.rules || []).length) {
-    node.append(el("span", { class: "rules" }, `${LEVEL[m.risk.level] || m.risk.level} · ${m.risk.rules.join(", ")}`));
+    node.append(el("span", { class: "rules", title: m.risk.rules.join("\n") }, `${LEVEL[m.risk.level] || m.risk.level} · ${shortRules(m.risk.rules)}`));
   }
   const log = $("log");
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -120,7 +130,7 @@ function renderBrief(b) {
     el("strong", {}, "摘要 Brief: "), b.summary,
     ...b.flagged.map((f) => el("div", { class: "flag" },
       el("span", { class: "badge " + f.level }, LEVEL[f.level] || f.level), " ", f.excerpt,
-      el("span", { class: "muted" }, "  " + (f.rules || []).join(", ")))));
+      el("span", { class: "muted", title: (f.rules || []).join("\n") }, "  " + shortRules(f.rules)))));
 }
 
 async function loadCase() {
