@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"xinqiao/internal/kb"
+	"xinqiao/internal/postgres"
 	"xinqiao/internal/storetest"
 	"xinqiao/knowledge"
 )
@@ -108,6 +109,13 @@ func TestRetrievalEval(t *testing.T) {
 			}
 			if len(rep.Failed) > 0 {
 				t.Logf("sync: %s", rep)
+			}
+			// Statistics as autovacuum would keep them, so PostgreSQL's keyword
+			// search drops common tokens as it does on a large corpus.
+			if pg, ok := st.(*postgres.DB); ok {
+				if _, err := pg.Pool().Exec(context.Background(), `ANALYZE kb_chunks`); err != nil {
+					t.Fatal(err)
+				}
 			}
 			s := kb.NewSearcher(st, emb, kb.Options{})
 			for _, mode := range []kb.Mode{kb.Keyword, kb.Vector, kb.Hybrid} {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"xinqiao/internal/xinqiao"
 
@@ -467,11 +470,112 @@ func collectScored(rows pgx.Rows) ([]xinqiao.ScoredChunk, error) {
 	})
 }
 
+// Keyword search bounds its work by the rarity of the query's tokens, as on
+// SQLite: an OR tsquery ranks every chunk holding any token, so common
+// bigrams (知道, 怎么, 我们) would make ts_rank score most of a large corpus
+// (165 ms at 100k chunks). The frequencies come from the planner's
+// statistics of the tsv column (pg_stats.most_common_elems, kept by ANALYZE
+// and autovacuum; read at most once a minute): tokens are kept rarest first
+// while their estimated chunk counts add up to keywordBudget, at most
+// keywordMaxTerms of them, and always the rarest one. Tokens missing from
+// the statistics are rarer than any listed and count as zero. Without
+// statistics (a new or small table) every token is kept.
+const (
+	keywordBudget   = 2000 // estimated postings scored per query at most, beyond the rarest token
+	keywordMaxTerms = 16   // query tokens kept at most when statistics exist
+	termStatsTTL    = time.Minute
+)
+
+// termStats is a snapshot of the tsv column's most common lexemes.
+type termStats struct {
+	mu   sync.Mutex
+	at   time.Time
+	ok   bool           // statistics exist
+	freq map[string]int // estimated chunks holding the lexeme
+}
+
+// termStatsByDB maps each open DB to its snapshot; it lives beside the DB
+// so the knowledge store stays in this file, and the weak key and the
+// cleanup drop a snapshot with its DB.
+var termStatsByDB sync.Map // weak.Pointer[DB] → *termStats
+
+func (db *DB) termFreqs(ctx context.Context) (map[string]int, bool, error) {
+	key := weak.Make(db)
+	v, loaded := termStatsByDB.LoadOrStore(key, &termStats{})
+	if !loaded {
+		runtime.AddCleanup(db, func(k weak.Pointer[DB]) { termStatsByDB.Delete(k) }, key)
+	}
+	ts := v.(*termStats)
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if !ts.at.IsZero() && time.Since(ts.at) < termStatsTTL {
+		return ts.freq, ts.ok, nil
+	}
+	const q = `SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples
+		FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass(quote_ident(s.schemaname) || '.kb_chunks')
+		WHERE s.schemaname = current_schema() AND s.tablename = 'kb_chunks' AND s.attname = 'tsv'`
+	var elems []string
+	var freqs []float32
+	var rows float32
+	err := db.pool.QueryRow(ctx, q).Scan(&elems, &freqs, &rows)
+	ts.at, ts.ok, ts.freq = time.Now(), false, nil
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("keyword statistics: %w", err)
+	}
+	if len(elems) == 0 || rows <= 0 || len(freqs) < len(elems) {
+		return nil, false, nil
+	}
+	ts.freq = make(map[string]int, len(elems))
+	for i, e := range elems {
+		ts.freq[e] = int(freqs[i] * rows)
+	}
+	ts.ok = true
+	return ts.freq, true, nil
+}
+
+// keywordTerms picks the query tokens worth scoring (see keywordBudget).
+func (db *DB) keywordTerms(ctx context.Context, tokens []string) ([]string, error) {
+	var distinct []string
+	seen := map[string]bool{}
+	for _, t := range tokens {
+		if t != "" && !seen[t] {
+			seen[t] = true
+			distinct = append(distinct, t)
+		}
+	}
+	df, ok, err := db.termFreqs(ctx)
+	if err != nil || !ok {
+		return distinct, err
+	}
+	sort.SliceStable(distinct, func(i, j int) bool { return df[distinct[i]] < df[distinct[j]] })
+	var out []string
+	sum := 0
+	for _, t := range distinct {
+		n := df[t]
+		if len(out) > 0 && (sum+n > keywordBudget || len(out) == keywordMaxTerms) {
+			break
+		}
+		out = append(out, t)
+		sum += n
+	}
+	return out, nil
+}
+
 // SearchKeyword implements xinqiao.KnowledgeStore with ts_rank over the GIN
-// index of the segmenter's tokens.
+// index of the segmenter's tokens, for the rarer query tokens (see
+// keywordBudget).
 func (db *DB) SearchKeyword(ctx context.Context, tokens []string, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
-	query := tsQuery(tokens)
-	if query == "" || f.K <= 0 {
+	if f.K <= 0 {
+		return nil, nil
+	}
+	terms, err := db.keywordTerms(ctx, tokens)
+	if err != nil {
+		return nil, err
+	}
+	query := tsQuery(terms)
+	if query == "" {
 		return nil, nil
 	}
 	const q = `SELECT ` + chunkColumns + `, ts_rank(c.tsv, query) AS score
