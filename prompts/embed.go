@@ -64,6 +64,7 @@ func init() {
 			tmpl[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(FS, name))
 		}
 	}
+	tmpl["brief.zh.tmpl"] = template.Must(template.New("brief.zh.tmpl").Funcs(funcs).ParseFS(FS, "brief.zh.tmpl"))
 }
 
 // Lang returns "en" for "en" (any case, with a region) and "zh" for anything else:
@@ -95,6 +96,25 @@ func System(lang, band string) (string, error) {
 // labelled as data and neutralised with Data so that neither can close its fence.
 func User(lang string, c Context) (string, error) {
 	return render(tmpl["context."+Lang(lang)+".tmpl"], "", c)
+}
+
+// BriefTurn is one line of a transcript given to the counselor-brief prompt:
+// who spoke (in words the model reads, e.g. "学生") and what was said.
+type BriefTurn struct {
+	Role string
+	Text string
+}
+
+// CounselorBrief renders the prompt that asks the model for a short brief of
+// a conversation for the counselor taking it over: the system instructions
+// and the transcript, each message neutralised with Data inside one fence.
+func CounselorBrief(turns []BriefTurn) (system, user string, err error) {
+	t := tmpl["brief.zh.tmpl"]
+	if system, err = render(t, "system", nil); err != nil {
+		return "", "", err
+	}
+	user, err = render(t, "user", turns)
+	return system, user, err
 }
 
 // Reply renders one of the fixed replies (ReplyExtractiveLead, …) in a language.

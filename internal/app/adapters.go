@@ -2,10 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"xinqiao/internal/answer"
 	"xinqiao/internal/kb"
+	"xinqiao/internal/openai"
 	"xinqiao/internal/risk"
+	"xinqiao/internal/xinqiao"
+	"xinqiao/prompts"
 )
 
 // searchAdapter gives the chat pipeline retrieval as answer passages.
@@ -48,4 +53,45 @@ func (r riskChecker) Check(text string) (string, []string) {
 		cats = append(cats, string(c))
 	}
 	return res.Level.String(), cats
+}
+
+// briefWriter writes the counselor's brief with the chat model.
+type briefWriter struct{ c *openai.Client }
+
+// briefTurns bounds what the model reads: the last messages, each cut.
+const (
+	briefTurns    = 40
+	briefTurnLen  = 500
+	briefMaxRunes = 400
+)
+
+func (b briefWriter) Summarize(ctx context.Context, msgs []xinqiao.Message) (string, error) {
+	if len(msgs) > briefTurns {
+		msgs = msgs[len(msgs)-briefTurns:]
+	}
+	who := map[string]string{xinqiao.RoleStudent: "学生", xinqiao.RoleAssistant: "心桥AI", xinqiao.RoleCounselor: "心理老师", xinqiao.RoleSystem: "系统提示"}
+	turns := make([]prompts.BriefTurn, 0, len(msgs))
+	for _, m := range msgs {
+		text := []rune(m.Text)
+		if len(text) > briefTurnLen {
+			text = append(text[:briefTurnLen], '…')
+		}
+		turns = append(turns, prompts.BriefTurn{Role: who[m.Role], Text: string(text)})
+	}
+	system, user, err := prompts.CounselorBrief(turns)
+	if err != nil {
+		return "", err
+	}
+	comp, err := b.c.Complete(ctx, []answer.Message{{Role: "system", Content: system}, {Role: "user", Content: user}})
+	if err != nil {
+		return "", err
+	}
+	text := []rune(strings.TrimSpace(comp.Text))
+	if len(text) == 0 {
+		return "", errors.New("empty brief")
+	}
+	if len(text) > briefMaxRunes {
+		text = append(text[:briefMaxRunes], '…')
+	}
+	return string(text), nil
 }

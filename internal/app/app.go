@@ -131,6 +131,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	extractive := answer.NewExtractive(answer.ExtractiveConfig{Cards: cards})
 	var answerer answer.Answerer = extractive
 	var second risk.SecondOpinion
+	var summarizer handoff.Summarizer
 	a.AnswerMode = "extractive"
 	if cfg.ChatModel != "" {
 		client, err := openai.New(openai.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, ChatModel: cfg.ChatModel})
@@ -140,6 +141,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		check := answer.NewChecker(answer.CheckConfig{Risk: riskChecker{a.Risk}})
 		answerer = answer.NewLLM(client, extractive, cards, check, answer.Config{Model: cfg.ChatModel, Logger: log, Now: now})
 		a.AnswerMode = "llm"
+		summarizer = briefWriter{client}
 		if cfg.RiskOpinion == "llm" {
 			second = opinion.New(client)
 		}
@@ -150,6 +152,9 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		hcfg = *opts.Handoff
 	}
 	hcfg.OnCallContact = firstNonEmpty(hcfg.OnCallContact, cfg.OnCallContact)
+	if hcfg.Summarizer == nil {
+		hcfg.Summarizer = summarizer
+	}
 	if cfg.AlertWebhook != "" {
 		hcfg.Targets = append(hcfg.Targets, handoff.TargetFromURL(cfg.AlertWebhook, cfg.AlertSecret))
 	}

@@ -51,17 +51,65 @@ func (s *Service) Transcript(ctx context.Context, st xinqiao.Staff, conversation
 	if hs == nil {
 		hs = []xinqiao.Handoff{}
 	}
-	return Transcript{Conversation: conv, Messages: msgs, Handoffs: hs, Brief: MakeBrief(msgs, s.now())}, nil
+	brief := MakeBrief(msgs, s.now())
+	brief.AISummary = s.writtenBrief(ctx, conv, msgs)
+	return Transcript{Conversation: conv, Messages: msgs, Handoffs: hs, Brief: brief}, nil
+}
+
+// Summarizer writes a short brief of a conversation for the counselor taking
+// it over, e.g. with the configured LLM.
+type Summarizer interface {
+	Summarize(ctx context.Context, msgs []xinqiao.Message) (string, error)
+}
+
+// briefTimeout bounds the wait for a written brief: the console shows the
+// extractive brief at once either way.
+const briefTimeout = 8 * time.Second
+
+// writtenBrief returns the Summarizer's brief of the conversation, cached
+// until a new message arrives, or "" when there is no Summarizer, nothing
+// the student said, or the Summarizer failed (logged, never fatal).
+func (s *Service) writtenBrief(ctx context.Context, conv xinqiao.Conversation, msgs []xinqiao.Message) string {
+	if s.cfg.Summarizer == nil || len(msgs) == 0 {
+		return ""
+	}
+	last := msgs[len(msgs)-1].Seq
+	s.briefMu.Lock()
+	b, ok := s.briefs[conv.ID]
+	s.briefMu.Unlock()
+	if ok && b.seq == last {
+		return b.text
+	}
+	ctx, cancel := context.WithTimeout(ctx, briefTimeout)
+	defer cancel()
+	text, err := s.cfg.Summarizer.Summarize(ctx, msgs)
+	if err != nil {
+		s.log.Warn("written brief failed; the extractive brief stands", "conversation", conv.ID, "err", err)
+		return ""
+	}
+	s.briefMu.Lock()
+	if s.briefs == nil {
+		s.briefs = map[string]aiBrief{}
+	}
+	if len(s.briefs) > 1000 { // bounded: a node holds the briefs of its recent handoffs only
+		clear(s.briefs)
+	}
+	s.briefs[conv.ID] = aiBrief{seq: last, text: text}
+	s.briefMu.Unlock()
+	return text
 }
 
 // Brief is a short extractive summary so the counselor never has to ask the
 // student to repeat: counts, the levels and rules that matched, and the
 // flagged sentences themselves.
 type Brief struct {
-	Summary  string      `json:"summary"`
-	Flagged  []BriefLine `json:"flagged"`
-	Rules    []string    `json:"rules"`
-	Messages int         `json:"messages"`
+	Summary string `json:"summary"`
+	// AISummary is the written brief when an LLM is configured; the page
+	// labels it as AI-generated.
+	AISummary string      `json:"ai_summary,omitempty"`
+	Flagged   []BriefLine `json:"flagged"`
+	Rules     []string    `json:"rules"`
+	Messages  int         `json:"messages"`
 }
 
 // BriefLine is one flagged student message, cut around its matched spans.

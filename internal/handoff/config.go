@@ -60,6 +60,9 @@ type Config struct {
 	OnCallContact string
 	// Client sends alerts; nil means a client with HTTPTimeout.
 	Client *http.Client
+	// Summarizer, when set (an LLM is configured), adds a written brief to
+	// the extractive one; its failure leaves the extractive brief alone.
+	Summarizer Summarizer
 }
 
 // DefaultLadders are the escalation ladders of issue 6: imminent unclaimed

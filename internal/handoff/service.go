@@ -57,6 +57,15 @@ type Service struct {
 
 	mu       sync.Mutex
 	consoles map[string]int // staff id → open consoles on this node
+
+	briefMu sync.Mutex
+	briefs  map[string]aiBrief // conversation id → the last written brief
+}
+
+// aiBrief is a written brief and the last seq it covers.
+type aiBrief struct {
+	seq  int64
+	text string
 }
 
 // New builds the service. now is the clock (nil means time.Now); tests

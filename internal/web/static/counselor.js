@@ -126,8 +126,12 @@ function appendMessage(m) {
 }
 
 function renderBrief(b) {
+  const written = b.ai_summary
+    ? [el("div", { class: "ai-brief" }, el("span", { class: "badge" }, "AI 生成摘要 AI-generated"), " ", b.ai_summary,
+        el("span", { class: "muted" }, "（仅供参考，以原始对话为准）"))]
+    : [];
   $("brief").replaceChildren(
-    el("strong", {}, "摘要 Brief: "), b.summary,
+    el("strong", {}, "摘要 Brief: "), b.summary, ...written,
     ...b.flagged.map((f) => el("div", { class: "flag" },
       el("span", { class: "badge " + f.level }, LEVEL[f.level] || f.level), " ", f.excerpt,
       el("span", { class: "muted", title: (f.rules || []).join("\n") }, "  " + shortRules(f.rules)))));
