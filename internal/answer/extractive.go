@@ -153,11 +153,9 @@ func (e *Extractive) extract(req Request) Answer {
 	var b strings.Builder
 	lead, _ := prompts.Reply(lang, prompts.ReplyExtractiveLead)
 	b.WriteString(lead)
-	var srcs []Passage
 	for k, c := range chosen {
 		if k == 0 || chosen[k-1].passage != c.passage {
 			b.WriteString("\n\n")
-			srcs = append(srcs, req.Passages[c.passage])
 		} else if !endsCJK(chosen[k-1].text) {
 			b.WriteString(" ")
 		}
@@ -171,7 +169,8 @@ func (e *Extractive) extract(req Request) Answer {
 	}
 	tail, _ := prompts.Reply(lang, prompts.ReplyExtractiveTail)
 	b.WriteString("\n\n" + tail)
-	return Answer{Text: b.String(), Sources: sourcesOf(srcs), AIGenerated: true, Mode: ModeExtractive}
+	text, sources := cited(b.String(), req.Passages)
+	return Answer{Text: text, Sources: sources, AIGenerated: true, Mode: ModeExtractive}
 }
 
 // sourcesOf returns the passages' sources, each document version once, in order.

@@ -187,7 +187,8 @@ func (l *LLM) Answer(ctx context.Context, req Request, onDelta func(string)) (An
 		LLMDuration.WithLabelValues(model).Observe(time.Since(start).Seconds())
 		RequestsTotal.WithLabelValues(ModeLLM).Inc()
 		l.cfg.Logger.Debug("answer", "mode", ModeLLM, "model", model, "runes", len([]rune(text)))
-		return Answer{Text: text, Sources: cited(text, used), AIGenerated: true, Mode: ModeLLM}, nil
+		text, sources := cited(text, used)
+		return Answer{Text: text, Sources: sources, AIGenerated: true, Mode: ModeLLM}, nil
 	case strings.HasPrefix(reason, FallbackCheckPrefix):
 		l.br.done(true) // the endpoint worked; the text did not pass
 		CheckFailuresTotal.WithLabelValues(strings.TrimPrefix(reason, FallbackCheckPrefix)).Inc()
@@ -396,24 +397,45 @@ func TrimHistory(turns []Turn, budget int) []Turn {
 
 var citeRE = regexp.MustCompile(`[\[【［](\d{1,2})[\]】］]`)
 
-// cited returns the sources of the passages the text cites as [n], in passage
-// order, or of every passage when it cites none.
-func cited(text string, used []Passage) []xinqiao.Source {
-	nums := map[int]bool{}
-	for _, m := range citeRE.FindAllStringSubmatch(text, -1) {
-		n, _ := strconv.Atoi(m[1])
-		nums[n] = true
+// cited renumbers the text's citations so that [k] names the k-th source
+// shown under the answer, and returns those sources: the document versions
+// of the passages the text cites, in the order they are first cited, each
+// once (two passages of one document share a number). A citation of a
+// passage that was not given is dropped. A text that cites nothing gets the
+// sources of every passage used, unnumbered.
+func cited(text string, used []Passage) (string, []xinqiao.Source) {
+	byN := map[int]Passage{}
+	for i, p := range used {
+		byN[number(p, i)] = p
 	}
-	var ps []Passage
-	for _, p := range used {
-		if nums[p.N] {
-			ps = append(ps, p)
+	var out []xinqiao.Source
+	index := map[xinqiao.Source]int{}
+	renumbered := citeRE.ReplaceAllStringFunc(text, func(m string) string {
+		n, _ := strconv.Atoi(citeRE.FindStringSubmatch(m)[1])
+		p, ok := byN[n]
+		if !ok {
+			return ""
+		}
+		src := source(p)
+		k, seen := index[src]
+		if !seen {
+			out = append(out, src)
+			k = len(out)
+			index[src] = k
+		}
+		return "[" + strconv.Itoa(k) + "]"
+	})
+	if len(out) == 0 {
+		return text, sourcesOf(used)
+	}
+	// "[1][1]" after two passages of one document merged: keep one.
+	for k := range out {
+		mark := "[" + strconv.Itoa(k+1) + "]"
+		for strings.Contains(renumbered, mark+mark) {
+			renumbered = strings.ReplaceAll(renumbered, mark+mark, mark)
 		}
 	}
-	if len(ps) == 0 {
-		ps = used
-	}
-	return sourcesOf(ps)
+	return renumbered, out
 }
 
 // guard sits between the model's stream and onDelta. It forwards text as it
