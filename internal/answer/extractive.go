@@ -87,32 +87,50 @@ func (e *Extractive) extract(req Request) Answer {
 		limit, maxSent = limit*2/3, max(2, maxSent-1)
 	}
 	q := terms(req.Question)
-	var cands []picked
+	// Each candidate sentence's terms, then how many sentences hold each
+	// question term: a term most sentences share (自己, 觉得) tells less
+	// about which sentence answers than a rare one (长相, 失眠).
+	type cand struct {
+		passage, order int
+		text           string
+		terms          map[string]bool
+	}
+	var all []cand
+	df := map[string]int{}
 	for i, p := range req.Passages {
 		if i >= e.cfg.MaxPassages {
 			break
 		}
 		for j, s := range sentences(p.Text) {
-			n := utf8.RuneCountInString(s)
-			if n < 4 {
+			if utf8.RuneCountInString(s) < 4 {
 				continue
 			}
 			st := terms(s)
-			overlap := 0
 			for t := range st {
 				if q[t] {
-					overlap++
+					df[t]++
 				}
 			}
-			score := float64(overlap) / math.Sqrt(float64(len(st)+1))
-			// earlier passages and earlier sentences win ties: they are
-			// usually the better-ranked material and the topic sentence
-			score += 0.05*float64(e.cfg.MaxPassages-i) + 0.02/float64(j+1)
-			if overlap == 0 {
-				score -= 1
-			}
-			cands = append(cands, picked{passage: i, order: j, text: s, score: score})
+			all = append(all, cand{i, j, s, st})
 		}
+	}
+	var cands []picked
+	for _, c := range all {
+		weight, overlap := 0.0, 0
+		for t := range c.terms {
+			if q[t] {
+				overlap++
+				weight += math.Log(1 + float64(len(all))/float64(df[t]))
+			}
+		}
+		score := weight / math.Sqrt(float64(len(c.terms)+1))
+		// earlier passages and earlier sentences win ties: they are
+		// usually the better-ranked material and the topic sentence
+		score += 0.05*float64(e.cfg.MaxPassages-c.passage) + 0.02/float64(c.order+1)
+		if overlap == 0 {
+			score -= 1
+		}
+		cands = append(cands, picked{passage: c.passage, order: c.order, text: c.text, score: score})
 	}
 	if len(cands) == 0 {
 		text, _ := prompts.Reply(lang, prompts.ReplyNoMaterial)
