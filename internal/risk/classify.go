@@ -2,6 +2,7 @@ package risk
 
 import (
 	"slices"
+	"strings"
 )
 
 // maxMatches bounds the matches reported for one message.
@@ -116,7 +117,9 @@ func (c *Classifier) classify(text string) Result {
 			r := c.rules[u.rule]
 			a := r.alts[u.alt]
 			if len(a.pieces) == 1 {
-				sc.cands = append(sc.cands, cand{u.rule, h.start, h.end})
+				if !a.final || clauseEnd(nt, h.end) {
+					sc.cands = append(sc.cands, cand{u.rule, h.start, h.end})
+				}
 				continue
 			}
 			present := true
@@ -129,7 +132,7 @@ func (c *Classifier) classify(text string) Result {
 			if !present {
 				continue
 			}
-			if end, ok := extend(hits, a.pieces[1:], h.end, r.gap); ok {
+			if end, ok := extend(hits, a.pieces[1:], h.end, r.gap); ok && (!a.final || clauseEnd(nt, end)) {
 				sc.cands = append(sc.cands, cand{u.rule, h.start, end})
 			}
 		}
@@ -221,6 +224,24 @@ func (c *Classifier) classify(text string) Result {
 	res.Signals = c.signalNames(sig)
 	slices.SortFunc(res.Categories, func(a, b Category) int { return categoryRank(a) - categoryRank(b) })
 	return res
+}
+
+// finalParticles may follow a clause-final pattern ("不想继续了啊").
+const finalParticles = "了啊呀吧呢啦喇嘛哦噢咯嘞喔囉啰咩"
+
+// clauseEnd reports that a match ending at end closes its clause: the text,
+// a clause or sentence boundary, or only sentence-final particles follow.
+func clauseEnd(nt *normText, end int32) bool {
+	rs := nt.runes
+	for i := int(end); i < len(rs); i++ {
+		if nt.brk[i] >= brkClause {
+			return true
+		}
+		if !strings.ContainsRune(finalParticles, rs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // extend finds the remaining pieces of a gapped pattern in order, each

@@ -59,6 +59,7 @@ type cond struct {
 
 type alt struct {
 	pieces []int32 // term ids, in order; more than one means "a * b" with a gap
+	final  bool    // pattern ended in "$": only at the end of a clause
 }
 
 // rule is one compiled rule.
@@ -607,6 +608,10 @@ func (c *Classifier) compileRule(b *rawBlock, cp *compiler, termOf func(string) 
 				}
 				for _, e := range ex {
 					var al alt
+					if t := strings.TrimSpace(e); strings.HasSuffix(t, "$") {
+						al.final = true
+						e = strings.TrimSuffix(t, "$")
+					}
 					for _, piece := range strings.Split(e, "*") {
 						if strings.TrimSpace(piece) == "" {
 							return nil, errf(f.line, "empty piece around * in %q", truncate(a))
