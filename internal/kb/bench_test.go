@@ -201,11 +201,16 @@ func BenchmarkSearch(b *testing.B) {
 				})
 			}
 			if pg, ok := st.(*postgres.DB); ok {
-				b.Run(fmt.Sprintf("%s/%dk/hnsw-recall", e.Name, n/1000), func(b *testing.B) {
-					for b.Loop() {
-					}
-					b.ReportMetric(hnswRecall(b, pg, emb, queries), "recall@10")
-				})
+				for _, ef := range []int{40, 100, 200, 400} {
+					b.Run(fmt.Sprintf("%s/%dk/hnsw-recall-ef%d", e.Name, n/1000, ef), func(b *testing.B) {
+						for b.Loop() {
+						}
+						recall, p50, p99 := hnswRecall(b, pg, emb, queries, ef)
+						b.ReportMetric(recall, "recall@10")
+						b.ReportMetric(p50, "p50-ms")
+						b.ReportMetric(p99, "p99-ms")
+					})
+				}
 			}
 		}
 	}
@@ -255,20 +260,24 @@ func buildIndex(b *testing.B, db *postgres.DB, dim int) {
 }
 
 // hnswRecall is the mean share of the exact 10 nearest chunks (same
-// filters) that the HNSW search returns.
-func hnswRecall(b *testing.B, db *postgres.DB, emb xinqiao.Embedder, queries []evalCase) float64 {
+// filters) that the HNSW search with candidate list ef returns, with the
+// percentiles of that search's latency.
+func hnswRecall(b *testing.B, db *postgres.DB, emb xinqiao.Embedder, queries []evalCase, ef int) (recall, p50, p99 float64) {
 	ctx := context.Background()
 	var sum float64
+	var lat []time.Duration
 	for _, q := range queries {
 		vecs, err := emb.Embed(ctx, []string{q.Q})
 		if err != nil {
 			b.Fatal(err)
 		}
 		f := xinqiao.ChunkFilter{Lang: q.Lang, Band: q.Band, K: 10}
-		approx, err := db.SearchVector(ctx, vecs[0], f)
+		t0 := time.Now()
+		approx, err := db.SearchVectorEf(ctx, vecs[0], f, ef)
 		if err != nil {
 			b.Fatal(err)
 		}
+		lat = append(lat, time.Since(t0))
 		exact, err := db.SearchVectorExact(ctx, vecs[0], f)
 		if err != nil {
 			b.Fatal(err)
@@ -287,5 +296,7 @@ func hnswRecall(b *testing.B, db *postgres.DB, emb xinqiao.Embedder, queries []e
 			sum += float64(hit) / float64(len(exact))
 		}
 	}
-	return sum / float64(len(queries))
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	return sum / float64(len(queries)), pct(0.5), pct(0.99)
 }
