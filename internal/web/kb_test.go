@@ -396,3 +396,75 @@ func TestCuratorAPIRefusals(t *testing.T) {
 }
 
 func jsonStr(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// TestAnswersCiteApprovedVersion asks as a student: an answer cites the
+// version approved at the time, a new approved version replaces it in the
+// next answer, a retired document is never cited, and a question the
+// material cannot answer is counted in the gap report, once.
+func TestAnswersCiteApprovedVersion(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			s, li, chen := startKB(t, e.Open(t))
+			publish := func(version int, extra string) {
+				t.Helper()
+				if code := li.Do(t, "POST", "/api/kb/documents", map[string]any{"markdown": craneMD(version, extra)}, nil); code != 201 {
+					t.Fatalf("create v%d: got %d", version, code)
+				}
+				li.Do(t, "POST", "/api/kb/documents/crane-wish/submit", map[string]int{"version": version}, nil)
+				if code := chen.Do(t, "POST", "/api/kb/documents/crane-wish/approve", map[string]int{"version": version}, nil); code != 200 {
+					t.Fatalf("approve v%d: got %d", version, code)
+				}
+			}
+			sess := s.NewSession(t, `{"lang":"zh"}`)
+			c := s.DialStudent(t, sess.Token)
+			n := 0
+			ask := func(q string) []xinqiao.Source {
+				t.Helper()
+				n++
+				c.Message(t, "m"+itoa(n), q)
+				ans, _ := c.Wait(t, 10*time.Second, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == "assistant" })
+				return ans.Sources
+			}
+			craneVersions := func(srcs []xinqiao.Source) []int {
+				var out []int
+				for _, s := range srcs {
+					if s.DocID == "crane-wish" {
+						out = append(out, s.Version)
+					}
+				}
+				return out
+			}
+			gapTotal := func() int {
+				var got struct {
+					Topics []struct{ Count int } `json:"topics"`
+				}
+				li.Do(t, "GET", "/api/kb/gaps", nil, &got)
+				sum := 0
+				for _, x := range got.Topics {
+					sum += x.Count
+				}
+				return sum
+			}
+
+			publish(1, "")
+			if got := craneVersions(ask("千纸鹤心愿课是什么？")); !slices.Equal(got, []int{1}) {
+				t.Fatalf("answer cites crane-wish versions %v, want [1]", got)
+			}
+			publish(2, "\n\n折完以后，可以把纸鹤送给信任的老师。")
+			if got := craneVersions(ask("千纸鹤心愿课上折的纸鹤可以送给谁？")); !slices.Equal(got, []int{2}) {
+				t.Fatalf("answer after v2 cites crane-wish versions %v, want [2]", got)
+			}
+			if code := chen.Do(t, "POST", "/api/kb/documents/crane-wish/retire", nil, nil); code != 200 {
+				t.Fatalf("retire: got %d", code)
+			}
+			if got := craneVersions(ask("千纸鹤心愿课是什么？")); len(got) != 0 {
+				t.Fatalf("answer after retirement cites crane-wish versions %v, want none", got)
+			}
+			before := gapTotal()
+			ask("量子计算机的原理是什么？")
+			if got := gapTotal(); got != before+1 {
+				t.Errorf("gap total after an off-topic question: got %d, want %d", got, before+1)
+			}
+		})
+	}
+}
