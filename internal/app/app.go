@@ -183,6 +183,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		a.Chat.Module(),
 		web.KnowledgeModule(a.Searcher, a.Embedder),
 		web.HandoffModule(actx, a.Handoffs),
+		web.ReportsModule(),
 	)
 	ok = true
 	return a, nil
