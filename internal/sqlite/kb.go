@@ -706,6 +706,73 @@ func (db *DB) vectors(ctx context.Context) ([]vecEntry, error) {
 	return entries, nil
 }
 
+// vecHit is one scored entry of the in-process vector search.
+type vecHit struct {
+	i     int
+	score float32
+}
+
+// parallelScan is the number of entries from which the vector scan is split
+// across the CPUs: below it one goroutine is faster than starting several.
+const parallelScan = 20000
+
+// scanTop returns the k best entries that pass keep, best first: an exact
+// scan, split across the CPUs for large caches (at 100k × 1024 floats the
+// scan is the whole cost of the search).
+func scanTop(entries []vecEntry, q []float32, k int, keep func(*vecEntry) bool) []vecHit {
+	parts := 1
+	if len(entries) >= parallelScan {
+		parts = min(runtime.GOMAXPROCS(0), len(entries)/(parallelScan/2))
+	}
+	if parts <= 1 {
+		return scanRange(entries, 0, len(entries), q, k, keep)
+	}
+	results := make([][]vecHit, parts)
+	var wg sync.WaitGroup
+	step := (len(entries) + parts - 1) / parts
+	for p := range parts {
+		wg.Go(func() {
+			results[p] = scanRange(entries, p*step, min(len(entries), (p+1)*step), q, k, keep)
+		})
+	}
+	wg.Wait()
+	var all []vecHit
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	// Best first; equal scores in entry order, as the single scan keeps them.
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].score != all[j].score {
+			return all[i].score > all[j].score
+		}
+		return all[i].i < all[j].i
+	})
+	return all[:min(k, len(all))]
+}
+
+// scanRange keeps the k best entries of entries[from:to], best first.
+func scanRange(entries []vecEntry, from, to int, q []float32, k int, keep func(*vecEntry) bool) []vecHit {
+	top := make([]vecHit, 0, k+1)
+	for i := from; i < to; i++ {
+		e := &entries[i]
+		if !keep(e) {
+			continue
+		}
+		s := dot(q, e.vec)
+		if len(top) == k && s <= top[len(top)-1].score {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return top[j].score < s })
+		top = append(top, vecHit{})
+		copy(top[j+1:], top[j:])
+		top[j] = vecHit{i, s}
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	return top
+}
+
 // SearchVector implements xinqiao.KnowledgeStore: exact cosine search over
 // the cached vectors of the same dimension.
 func (db *DB) SearchVector(ctx context.Context, vec []float32, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
@@ -722,29 +789,10 @@ func (db *DB) SearchVector(ctx context.Context, vec []float32, f xinqiao.ChunkFi
 		band = "," + f.Band + ","
 	}
 	kind := chunkKind(f)
-	type hit struct {
-		i     int
-		score float32
-	}
-	top := make([]hit, 0, f.K+1) // kept sorted, best first
-	for i := range entries {
-		e := &entries[i]
-		if len(e.vec) != len(q) || e.kind != kind || (f.Lang != "" && e.lang != f.Lang) ||
-			(band != "" && !strings.Contains(e.audience, band)) {
-			continue
-		}
-		s := dot(q, e.vec)
-		if len(top) == f.K && s <= top[len(top)-1].score {
-			continue
-		}
-		j := sort.Search(len(top), func(j int) bool { return top[j].score < s })
-		top = append(top, hit{})
-		copy(top[j+1:], top[j:])
-		top[j] = hit{i, s}
-		if len(top) > f.K {
-			top = top[:f.K]
-		}
-	}
+	top := scanTop(entries, q, f.K, func(e *vecEntry) bool {
+		return len(e.vec) == len(q) && e.kind == kind && (f.Lang == "" || e.lang == f.Lang) &&
+			(band == "" || strings.Contains(e.audience, band))
+	})
 	if len(top) == 0 {
 		return nil, nil
 	}
