@@ -62,8 +62,14 @@ func TestStudentPage(t *testing.T) {
 	if ph := p.Eval(t, `document.getElementById("input").placeholder`); !strings.Contains(ph, "Type") {
 		t.Fatalf("got placeholder %q after switching to English", ph)
 	}
+	// A grade band chosen before the first message starts the conversation in it.
+	p.Do(t, chromedp.SetValue(chromedp.CSS("#band"), "senior"), chromedp.Evaluate[chromedp.Void](`document.getElementById("band").dispatchEvent(new Event("change"))`))
+	time.Sleep(300 * time.Millisecond)
 	send("I feel stressed about exams")
 	p.WaitCount(t, ".msg.assistant", 1)
+	if p.Eval(t, `document.getElementById("band").disabled`) != "true" {
+		t.Fatal("the grade band can still be changed after the first message")
+	}
 	if label := p.Text(t, ".msg.assistant .label"); !strings.Contains(label, "AI-generated") {
 		t.Fatalf("got label %q, want the English AI label", label)
 	}

@@ -10,6 +10,7 @@ const T = {
     connecting: "正在连接……", reconnecting: "连接断了，正在重新连接……", offline: "暂时连不上，消息会在连上后自动发送。",
     waiting: "已经请心理老师来，请稍等。", waitingNone: "现在没有值班老师在线，请先拨打上面的热线。",
     joined: (n) => `${n || "心理老师"}来了，现在是老师在和你聊。`, ended: "老师已经离开对话。",
+    bandAny: "年级", bandPrimary: "小学", bandJunior: "初中", bandSenior: "高中",
     retry: "重发", typing: "老师正在输入……", closedNow: "现在不在服务时间", other: "English",
   },
   en: {
@@ -20,6 +21,7 @@ const T = {
     connecting: "Connecting…", reconnecting: "Connection lost, reconnecting…", offline: "Can't connect right now; your messages will be sent once connected.",
     waiting: "A psychology teacher has been asked to join. Please wait.", waitingNone: "No teacher is on duty right now. Please call a hotline above first.",
     joined: (n) => `${n || "A psychology teacher"} has joined and is talking with you now.`, ended: "The teacher has left the chat.",
+    bandAny: "Grade", bandPrimary: "Primary", bandJunior: "Junior high", bandSenior: "Senior high",
     retry: "Resend", typing: "The teacher is typing…", closedNow: "Closed now", other: "中文",
   },
 };
@@ -228,7 +230,7 @@ async function start() {
     try {
       const r = await fetch("/api/student/sessions", {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ lang, terminal: params.get("t") || "" }),
+        body: JSON.stringify({ lang, band: $("band").value, terminal: params.get("t") || "" }),
       });
       if (!r.ok) throw new Error(String(r.status));
       const j = await r.json();
@@ -244,6 +246,7 @@ async function start() {
 }
 
 function send(text) {
+  $("band").disabled = true; // the conversation keeps the band it started in
   const id = newClientID();
   const el = bubble({ role: "student", text });
   el.classList.add("pending");
@@ -268,6 +271,7 @@ function clearScreen() {
   $("crisis").classList.add("hidden");
   $("handoff").classList.add("hidden");
   $("input").value = "";
+  $("band").disabled = false;
   updateCount();
   start();
 }
@@ -296,6 +300,12 @@ $("input").addEventListener("input", () => {
   }
 });
 $("clear").addEventListener("click", clearScreen);
+// The grade band picks material written for the student's age. Chosen before
+// the first message it starts the conversation over in that band; a
+// registered terminal's band applies when none is chosen.
+$("band").addEventListener("change", () => {
+  if (s && s.lastSeq === 0 && s.pending.size === 0) clearScreen();
+});
 $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   applyLang();
