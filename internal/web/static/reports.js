@@ -31,11 +31,11 @@ function duration(sec) {
 
 // stackedBars draws one bar per day, stacked by risk level.
 function stackedBars(days) {
-  const w = Math.max(300, days.length * 12), h = 140, pad = 18;
+  const w = 600, h = 150, pad = 18;
   const totals = days.map((d) => levels.reduce((n, l) => n + (d.student_messages[l] || 0), 0));
   const top = Math.max(1, ...totals);
   const bw = w / days.length;
-  const g = svg("svg", { viewBox: `0 0 ${w} ${h + pad}`, role: "img", "aria-label": "学生消息每日柱状图 student messages per day", preserveAspectRatio: "none", class: "bars" });
+  const g = svg("svg", { viewBox: `0 0 ${w} ${h + pad}`, role: "img", "aria-label": "学生消息每日柱状图 student messages per day", class: "bars" });
   days.forEach((d, i) => {
     let y = h;
     for (const l of levels) {
