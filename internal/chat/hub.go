@@ -149,6 +149,23 @@ func (r *room) lockAI(locked bool) {
 	}
 }
 
+// stopAI cancels the answer being written and drops the queued turns,
+// without locking the room: a later message is answered as usual.
+func (r *room) stopAI() {
+	r.aiMu.Lock()
+	defer r.aiMu.Unlock()
+	if r.cancelAI != nil {
+		r.cancelAI()
+	}
+	for {
+		select {
+		case <-r.turns:
+		default:
+			return
+		}
+	}
+}
+
 func (r *room) isAILocked() bool {
 	r.aiMu.Lock()
 	defer r.aiMu.Unlock()

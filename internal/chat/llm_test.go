@@ -10,6 +10,8 @@ import (
 	"xinqiao/internal/config"
 	"xinqiao/internal/openai/openaitest"
 	"xinqiao/internal/storetest"
+
+	"github.com/gorilla/websocket"
 )
 
 // TestLLMAnswerStreams runs the pipeline against an OpenAI-compatible
@@ -72,5 +74,45 @@ func TestLLMAnswerStreams(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestClosingThePageStopsTheAnswer: a page that closes its socket on purpose
+// (清屏) stops the answer being written; a dropped link does not, and the
+// answer waits for the resume.
+func TestClosingThePageStopsTheAnswer(t *testing.T) {
+	llm := openaitest.NewServer(t)
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{}, func(c *config.Config) {
+		c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
+	})
+	slow := openaitest.Reply{Chunks: []string{"考试前紧张很常见。", "可以慢慢深呼吸[1]。"}, FirstDelay: 300 * time.Millisecond, Delay: 300 * time.Millisecond}
+	stored := func(conv string) int {
+		ms, err := s.Store.Messages(t.Context(), conv, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+
+	cleared := s.NewSession(t, "")
+	c := s.DialStudent(t, cleared.Token)
+	llm.Enqueue(slow)
+	c.Message(t, "k1", "明天考试，我紧张得睡不着怎么办")
+	c.WaitType(t, wait, "ack")
+	c.Conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "cleared"))
+	time.Sleep(1500 * time.Millisecond)
+	if n := stored(cleared.ConversationID); n != 1 {
+		t.Fatalf("got %d stored messages after the page closed, want 1 (no answer)", n)
+	}
+
+	dropped := s.NewSession(t, "")
+	d := s.DialStudent(t, dropped.Token)
+	llm.Enqueue(slow)
+	d.Message(t, "k2", "明天考试，我紧张得睡不着怎么办")
+	d.WaitType(t, wait, "ack")
+	d.Conn.Close() // the link drops: no close frame
+	time.Sleep(1500 * time.Millisecond)
+	if n := stored(dropped.ConversationID); n != 2 {
+		t.Fatalf("got %d stored messages after a dropped link, want 2 (the answer kept for the resume)", n)
 	}
 }

@@ -236,6 +236,17 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 		}
 		s.onFrame(c, st, rm, conv.ID, data)
 	})
+	if c.PeerClosed() {
+		// The page closed the socket on purpose (清屏, the tab closed): if no
+		// other socket of the conversation is left here, stop writing
+		// answers nobody will read. A dropped link keeps them for resume.
+		rm.mu.Lock()
+		others := len(rm.socks) > 1
+		rm.mu.Unlock()
+		if !others {
+			rm.stopAI()
+		}
+	}
 	log.Debug("student socket closed")
 }
 

@@ -51,6 +51,18 @@ type Conn struct {
 	closed  bool
 	closing []byte // close frame to send, set once
 	done    chan struct{}
+	// peerClosed is set when the peer ended the connection on purpose with
+	// a normal (1000) or going-away (1001) close frame, not a dropped link.
+	peerClosed bool
+}
+
+// PeerClosed reports, once Run has returned, whether the peer closed the
+// connection on purpose (a 1000 or 1001 close frame) rather than the link
+// dropping or the server closing it.
+func (c *Conn) PeerClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peerClosed
 }
 
 // Upgrader returns a gorilla upgrader whose Origin check is the given
@@ -150,6 +162,11 @@ func (c *Conn) Run(ctx context.Context, onFrame func(data []byte, err error)) {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				c.Close(websocket.CloseMessageTooBig, "frame too large")
 			} else {
+				if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+					c.mu.Lock()
+					c.peerClosed = !c.closed
+					c.mu.Unlock()
+				}
 				c.Close(websocket.CloseNormalClosure, "")
 			}
 			break
