@@ -90,6 +90,24 @@ type StaffStore interface {
 	StaffSession(ctx context.Context, tokenHash string) (StaffSession, error)
 	// DeleteStaffSession ends a session; ending a missing one is not an error.
 	DeleteStaffSession(ctx context.Context, tokenHash string) error
+	// UpdateStaff applies an admin's change to an account and returns the
+	// account as stored. A missing account is ENOTFOUND, an unknown role
+	// EINVALID, and a change that would leave no enabled admin ECONFLICT
+	// (checked in the same transaction, so two admins cannot disable each
+	// other at once). Disabling an account also takes it off duty.
+	UpdateStaff(ctx context.Context, id string, u StaffUpdate) (Staff, error)
+	// DeleteStaffSessions ends every session of an account, e.g. when it is
+	// disabled or its password is reset, and returns how many it ended.
+	DeleteStaffSessions(ctx context.Context, staffID string) (int, error)
+}
+
+// StaffUpdate is a change of an account by an admin: nil fields stay as
+// they are. Usernames and passwords are changed elsewhere.
+type StaffUpdate struct {
+	DisplayName *string
+	School      *string
+	Role        *string
+	Disabled    *bool
 }
 
 // AuditStore keeps the audit trail.

@@ -1,0 +1,90 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"xinqiao/internal/xinqiao"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// staffAdminLock is the transaction-level advisory lock key that
+// serializes account changes, so that the last-admin check of one change
+// sees every other change committed before it (two admins disabling each
+// other at once cannot both succeed).
+const staffAdminLock = 0x78710001
+
+// UpdateStaff implements xinqiao.StaffStore.
+func (db *DB) UpdateStaff(ctx context.Context, id string, u xinqiao.StaffUpdate) (xinqiao.Staff, error) {
+	if u.Role != nil && !xinqiao.ValidStaffRole(*u.Role) {
+		return xinqiao.Staff{}, xinqiao.Errorf(xinqiao.EINVALID, "role must be admin, supervisor, counselor or curator")
+	}
+	var out xinqiao.Staff
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, staffAdminLock); err != nil {
+			return fmt.Errorf("lock staff changes: %w", err)
+		}
+		cur, err := scanStaff(tx.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return xinqiao.Errorf(xinqiao.ENOTFOUND, "staff account not found")
+		} else if err != nil {
+			return fmt.Errorf("load staff: %w", err)
+		}
+		next := applyStaffUpdate(cur, u)
+		if removesAdmin(cur, next) {
+			const q = `SELECT COUNT(*) FROM staff WHERE role = 'admin' AND NOT disabled AND id <> $1`
+			var others int
+			if err := tx.QueryRow(ctx, q, id).Scan(&others); err != nil {
+				return fmt.Errorf("count admins: %w", err)
+			}
+			if others == 0 {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "this is the last enabled admin account; make another admin first")
+			}
+		}
+		const q = `UPDATE staff SET display_name = $1, school = $2, role = $3, disabled = $4, on_duty = $5 WHERE id = $6`
+		if _, err := tx.Exec(ctx, q, next.DisplayName, next.School, next.Role, next.Disabled, next.OnDuty, id); err != nil {
+			return fmt.Errorf("update staff: %w", err)
+		}
+		out = next
+		return nil
+	})
+	return out, err
+}
+
+// DeleteStaffSessions implements xinqiao.StaffStore.
+func (db *DB) DeleteStaffSessions(ctx context.Context, staffID string) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM staff_sessions WHERE staff_id = $1`, staffID)
+	if err != nil {
+		return 0, fmt.Errorf("delete staff sessions: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// applyStaffUpdate returns s with the set fields of u; a disabled account
+// is off duty.
+func applyStaffUpdate(s xinqiao.Staff, u xinqiao.StaffUpdate) xinqiao.Staff {
+	if u.DisplayName != nil {
+		s.DisplayName = *u.DisplayName
+	}
+	if u.School != nil {
+		s.School = *u.School
+	}
+	if u.Role != nil {
+		s.Role = *u.Role
+	}
+	if u.Disabled != nil {
+		s.Disabled = *u.Disabled
+	}
+	if s.Disabled {
+		s.OnDuty = false
+	}
+	return s
+}
+
+// removesAdmin reports whether a change takes an enabled admin away.
+func removesAdmin(before, after xinqiao.Staff) bool {
+	return before.Role == xinqiao.RoleAdmin && !before.Disabled &&
+		(after.Role != xinqiao.RoleAdmin || after.Disabled)
+}

@@ -1,0 +1,83 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"xinqiao/internal/xinqiao"
+)
+
+// UpdateStaff implements xinqiao.StaffStore. The write transaction is
+// IMMEDIATE and there is one writer, so the last-admin check cannot race
+// with another change.
+func (db *DB) UpdateStaff(ctx context.Context, id string, u xinqiao.StaffUpdate) (xinqiao.Staff, error) {
+	if u.Role != nil && !xinqiao.ValidStaffRole(*u.Role) {
+		return xinqiao.Staff{}, xinqiao.Errorf(xinqiao.EINVALID, "role must be admin, supervisor, counselor or curator")
+	}
+	var out xinqiao.Staff
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanStaff(tx.QueryRowContext(ctx, `SELECT `+staffColumns+` FROM staff WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return xinqiao.Errorf(xinqiao.ENOTFOUND, "staff account not found")
+		} else if err != nil {
+			return fmt.Errorf("load staff: %w", err)
+		}
+		next := applyStaffUpdate(cur, u)
+		if removesAdmin(cur, next) {
+			const q = `SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0 AND id <> ?`
+			var others int
+			if err := tx.QueryRowContext(ctx, q, id).Scan(&others); err != nil {
+				return fmt.Errorf("count admins: %w", err)
+			}
+			if others == 0 {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "this is the last enabled admin account; make another admin first")
+			}
+		}
+		const q = `UPDATE staff SET display_name = ?, school = ?, role = ?, disabled = ?, on_duty = ? WHERE id = ?`
+		if _, err := tx.ExecContext(ctx, q, next.DisplayName, next.School, next.Role, boolInt(next.Disabled), boolInt(next.OnDuty), id); err != nil {
+			return fmt.Errorf("update staff: %w", err)
+		}
+		out = next
+		return nil
+	})
+	return out, err
+}
+
+// DeleteStaffSessions implements xinqiao.StaffStore.
+func (db *DB) DeleteStaffSessions(ctx context.Context, staffID string) (int, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM staff_sessions WHERE staff_id = ?`, staffID)
+	if err != nil {
+		return 0, fmt.Errorf("delete staff sessions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// applyStaffUpdate returns s with the set fields of u; a disabled account
+// is off duty.
+func applyStaffUpdate(s xinqiao.Staff, u xinqiao.StaffUpdate) xinqiao.Staff {
+	if u.DisplayName != nil {
+		s.DisplayName = *u.DisplayName
+	}
+	if u.School != nil {
+		s.School = *u.School
+	}
+	if u.Role != nil {
+		s.Role = *u.Role
+	}
+	if u.Disabled != nil {
+		s.Disabled = *u.Disabled
+	}
+	if s.Disabled {
+		s.OnDuty = false
+	}
+	return s
+}
+
+// removesAdmin reports whether a change takes an enabled admin away.
+func removesAdmin(before, after xinqiao.Staff) bool {
+	return before.Role == xinqiao.RoleAdmin && !before.Disabled &&
+		(after.Role != xinqiao.RoleAdmin || after.Disabled)
+}
