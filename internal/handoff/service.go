@@ -137,6 +137,9 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 		if onDuty == 0 && h.State == xinqiao.HandoffWaiting {
 			a.Event, a.Audience = EventNoDuty, AudienceNoDuty
 			s.alert(a)
+			if err := s.store.MarkOpenedNoDuty(ctx, h.ID); err != nil {
+				s.log.Warn("mark handoff opened with nobody on duty", "handoff", h.ID, "err", err)
+			}
 			if created && h.CaseID != "" {
 				// The case waits for the next school day: a follow-up says so.
 				_, err := s.store.AddFollowUp(ctx, xinqiao.FollowUp{CaseID: h.CaseID, Task: "非值班时间的求助：请第一时间联系学生并评估（" + levelZH[h.Level] + "）",

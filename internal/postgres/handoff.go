@@ -619,3 +619,15 @@ func (db *DB) CompleteFollowUp(ctx context.Context, id int64, by string, at time
 	}
 	return f, nil
 }
+
+// MarkOpenedNoDuty implements xinqiao.HandoffStore.
+func (db *DB) MarkOpenedNoDuty(ctx context.Context, handoffID string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE handoffs SET opened_no_duty = true WHERE id = $1`, handoffID)
+	if err != nil {
+		return fmt.Errorf("mark handoff opened with nobody on duty: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return xinqiao.Errorf(xinqiao.ENOTFOUND, "handoff not found")
+	}
+	return nil
+}

@@ -68,11 +68,9 @@ func (db *DB) StudentMessagesByDay(ctx context.Context, f xinqiao.ReportFilter) 
 	}, offsetSeconds(f), f.From, f.To, f.School)
 }
 
-// reportNoDuty is true for a handoff that opened while nobody was on duty:
-// the handoff service then alerts the no_duty audience (recorded when a
-// target receives it) and files a system follow-up at the opening instant.
-const reportNoDuty = `(EXISTS (SELECT 1 FROM alert_attempts a WHERE a.handoff_id = h.id AND a.event = 'no_duty')
-		OR EXISTS (SELECT 1 FROM follow_ups fu WHERE fu.case_id = h.case_id AND fu.created_by = 'system' AND fu.created_at = h.opened_at))`
+// reportNoDuty is true for a handoff that opened while nobody was on duty,
+// as the handoff service records it (MarkOpenedNoDuty).
+const reportNoDuty = `(h.opened_no_duty)`
 
 // HandoffGroups implements xinqiao.ReportStore.
 func (db *DB) HandoffGroups(ctx context.Context, f xinqiao.ReportFilter) ([]xinqiao.HandoffGroup, error) {

@@ -708,3 +708,15 @@ func (db *DB) CompleteFollowUp(ctx context.Context, id int64, by string, at time
 	}
 	return f, nil
 }
+
+// MarkOpenedNoDuty implements xinqiao.HandoffStore.
+func (db *DB) MarkOpenedNoDuty(ctx context.Context, handoffID string) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE handoffs SET opened_no_duty = 1 WHERE id = ?`, handoffID)
+	if err != nil {
+		return fmt.Errorf("mark handoff opened with nobody on duty: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return xinqiao.Errorf(xinqiao.ENOTFOUND, "handoff not found")
+	}
+	return nil
+}

@@ -114,8 +114,12 @@ func seedReports(t *testing.T, s xinqiao.Store) {
 		t.Fatalf("ClaimHandoff: %v", err)
 	}
 	h3, _, _ := openHandoff(t, s, c3, xinqiao.LevelImminent, rpC3.Add(2*time.Minute))
-	// Nobody on duty: the handoff service files a system follow-up at the
-	// opening instant, due the next school day.
+	// Nobody on duty: the handoff service marks the handoff and files a
+	// system follow-up due the next school day.
+	if err := s.MarkOpenedNoDuty(ctx, h3.ID); err != nil {
+		t.Fatalf("MarkOpenedNoDuty: %v", err)
+	}
+	wantCode(t, s.MarkOpenedNoDuty(ctx, "missing"), xinqiao.ENOTFOUND)
 	if _, err := s.AddFollowUp(ctx, xinqiao.FollowUp{CaseID: h3.CaseID, Task: "非值班时间的求助", Due: rpC3.Add(20 * time.Hour),
 		CreatedBy: "system", CreatedAt: h3.OpenedAt}); err != nil {
 		t.Fatalf("AddFollowUp: %v", err)

@@ -274,6 +274,9 @@ type HandoffStore interface {
 	// its level when the new level is higher (raised). A conversation has at
 	// most one open handoff. A missing conversation is ENOTFOUND.
 	OpenHandoff(ctx context.Context, nh NewHandoff) (h Handoff, created, raised bool, err error)
+	// MarkOpenedNoDuty records that nobody was on duty when the handoff
+	// opened; a missing handoff is ENOTFOUND.
+	MarkOpenedNoDuty(ctx context.Context, handoffID string) error
 	// Handoff returns one handoff or ENOTFOUND.
 	Handoff(ctx context.Context, id string) (Handoff, error)
 	// LatestHandoff returns a conversation's open handoff, else its most
