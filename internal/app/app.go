@@ -184,6 +184,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		web.KnowledgeModule(a.Searcher, a.Embedder),
 		web.HandoffModule(actx, a.Handoffs),
 		web.ReportsModule(),
+		web.AdminModule(),
 	)
 	ok = true
 	return a, nil
