@@ -18,6 +18,12 @@ let self = null;
 let users = [];
 const byID = new Map();
 
+// cell is a table cell labelled for the phone layout, where each row
+// becomes a card of "label: value" lines.
+function cell(label, attrs, ...children) {
+  return el("td", { ...attrs, "data-label": label }, ...children);
+}
+
 function status(text) { $("#status").textContent = text; }
 
 // errorOf returns a message for a failed request; an ended session reloads
@@ -92,14 +98,14 @@ async function loadUsers() {
     }
     actions.append(el("a", { class: "target", href: "#sec-audit", onclick: () => showAudit(u.id) }, "记录 Log"));
     tb.append(el("tr", { class: u.disabled ? "disabled" : "", "data-username": u.username },
-      el("td", {}, u.username, mine ? el("span", { class: "muted" }, "（我 me）") : ""),
-      el("td", { class: "name" }, u.display_name),
-      el("td", { class: "role" }, `${roleZh[u.role] || u.role} `, el("span", { class: "en" }, u.role)),
-      el("td", { class: "school" }, u.school || ""),
-      el("td", { class: "state" }, u.disabled
+      cell("用户名", {}, u.username, mine ? el("span", { class: "muted" }, "（我 me）") : ""),
+      cell("姓名", { class: "name" }, u.display_name),
+      cell("角色", { class: "role" }, `${roleZh[u.role] || u.role} `, el("span", { class: "en" }, u.role)),
+      cell("学校", { class: "school" }, u.school || ""),
+      cell("状态", { class: "state" }, u.disabled
         ? el("span", { class: "badge off" }, "已停用 disabled")
         : el("span", { class: "badge on" }, u.on_duty ? "值班中 on duty" : "正常 active")),
-      el("td", {}, actions)));
+      cell("操作", {}, actions)));
   }
 }
 
@@ -217,12 +223,12 @@ async function loadTerminals() {
   for (const t of r.terminals) {
     const url = terminalURL(t.code);
     tb.append(el("tr", { "data-code": t.code },
-      el("td", {}, el("code", {}, t.code)),
-      el("td", {}, t.school),
-      el("td", {}, t.place || ""),
-      el("td", {}, `${bandZh[t.band || ""]} `, el("span", { class: "en" }, t.band || "any")),
-      el("td", {}, el("a", { class: "url", href: url, target: "_blank", rel: "noopener" }, url)),
-      el("td", {}, el("button", { type: "button", onclick: () => editTerminal(t) }, "修改 Edit"))));
+      cell("编号", {}, el("code", {}, t.code)),
+      cell("学校", {}, t.school),
+      cell("位置", {}, t.place || ""),
+      cell("学段", {}, `${bandZh[t.band || ""]} `, el("span", { class: "en" }, t.band || "any")),
+      cell("地址", {}, el("a", { class: "url", href: url, target: "_blank", rel: "noopener" }, url)),
+      cell("", {}, el("button", { type: "button", onclick: () => editTerminal(t) }, "修改 Edit"))));
   }
   if (!r.terminals.length) tb.append(el("tr", {}, el("td", { colspan: "6", class: "muted" }, "还没有登记终端 No terminals yet")));
 }
@@ -290,11 +296,11 @@ async function loadAudit() {
       ? el("a", { class: "target", href: "#sec-audit", title: e.target, onclick: (ev) => { ev.preventDefault(); showAudit(e.target); } }, byID.has(e.target) ? nameOf(e.target) : e.target)
       : "";
     tb.append(el("tr", { "data-action": e.action },
-      el("td", {}, new Date(e.at).toLocaleString("zh-CN", { hour12: false })),
-      el("td", { title: e.actor }, byID.has(e.actor) ? nameOf(e.actor) : e.actor),
-      el("td", { class: "action" }, `${actionZh[e.action] || ""} `, el("span", { class: "en" }, e.action)),
-      el("td", {}, target),
-      el("td", { class: "detail" }, e.detail || "")));
+      cell("时间", {}, new Date(e.at).toLocaleString("zh-CN", { hour12: false })),
+      cell("操作人", { title: e.actor }, byID.has(e.actor) ? nameOf(e.actor) : e.actor),
+      cell("动作", { class: "action" }, `${actionZh[e.action] || ""} `, el("span", { class: "en" }, e.action)),
+      cell("对象", {}, target),
+      cell("详情", { class: "detail" }, e.detail || "")));
   }
   if (!r.events.length) tb.append(el("tr", {}, el("td", { colspan: "5", class: "muted" }, "没有记录 No entries")));
 }
