@@ -24,8 +24,8 @@ func (db *DB) UpdateStaff(ctx context.Context, id string, u xinqiao.StaffUpdate)
 		} else if err != nil {
 			return fmt.Errorf("load staff: %w", err)
 		}
-		next := applyStaffUpdate(cur, u)
-		if removesAdmin(cur, next) {
+		next := u.Apply(cur)
+		if xinqiao.RemovesAdmin(cur, next) {
 			const q = `SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0 AND id <> ?`
 			var others int
 			if err := tx.QueryRowContext(ctx, q, id).Scan(&others); err != nil {
@@ -53,31 +53,4 @@ func (db *DB) DeleteStaffSessions(ctx context.Context, staffID string) (int, err
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
-}
-
-// applyStaffUpdate returns s with the set fields of u; a disabled account
-// is off duty.
-func applyStaffUpdate(s xinqiao.Staff, u xinqiao.StaffUpdate) xinqiao.Staff {
-	if u.DisplayName != nil {
-		s.DisplayName = *u.DisplayName
-	}
-	if u.School != nil {
-		s.School = *u.School
-	}
-	if u.Role != nil {
-		s.Role = *u.Role
-	}
-	if u.Disabled != nil {
-		s.Disabled = *u.Disabled
-	}
-	if s.Disabled {
-		s.OnDuty = false
-	}
-	return s
-}
-
-// removesAdmin reports whether a change takes an enabled admin away.
-func removesAdmin(before, after xinqiao.Staff) bool {
-	return before.Role == xinqiao.RoleAdmin && !before.Disabled &&
-		(after.Role != xinqiao.RoleAdmin || after.Disabled)
 }

@@ -110,6 +110,32 @@ type StaffUpdate struct {
 	Disabled    *bool
 }
 
+// Apply returns s with the set fields of u; a disabled account is off duty.
+func (u StaffUpdate) Apply(s Staff) Staff {
+	if u.DisplayName != nil {
+		s.DisplayName = *u.DisplayName
+	}
+	if u.School != nil {
+		s.School = *u.School
+	}
+	if u.Role != nil {
+		s.Role = *u.Role
+	}
+	if u.Disabled != nil {
+		s.Disabled = *u.Disabled
+	}
+	if s.Disabled {
+		s.OnDuty = false
+	}
+	return s
+}
+
+// RemovesAdmin reports whether changing before into after takes an enabled
+// admin away: the change the stores refuse for the last one.
+func RemovesAdmin(before, after Staff) bool {
+	return before.Role == RoleAdmin && !before.Disabled && (after.Role != RoleAdmin || after.Disabled)
+}
+
 // AuditStore keeps the audit trail.
 type AuditStore interface {
 	// Audit records one event.
