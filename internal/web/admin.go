@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -117,8 +118,24 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, admin 
 	case !after.Disabled && before.Disabled:
 		s.audit(r, admin, "staff.enable", id, "")
 	}
+	if after != before {
+		s.staffChanged(r.Context(), id)
+	}
 	s.JSON(w, http.StatusOK, after)
 }
+
+// staffChanged tells every node that an account changed, so consoles open
+// under it re-check their session at once (a disabled account's socket is
+// closed, a changed role takes effect).
+func (s *Server) staffChanged(ctx context.Context, staffID string) {
+	if err := s.Store.Publish(ctx, xinqiao.Event{Kind: EventStaffChanged, HandoffID: staffID}); err != nil {
+		s.Log.Warn("publish staff change", "staff", staffID, "err", err)
+	}
+}
+
+// EventStaffChanged is the event kind of a changed staff account; the
+// account id travels in the event's HandoffID field (events carry ids only).
+const EventStaffChanged = "staff_changed"
 
 // staffChanges describes the edited fields of an account for the audit
 // trail, e.g. "role: counselor→supervisor; school: →育才中学".
@@ -178,6 +195,7 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, adm
 		s.Log.Error("end sessions after a password reset", "staff", target.ID, "err", err)
 	}
 	s.audit(r, admin, "staff.reset_password", target.ID, fmt.Sprintf("sessions_ended=%d", n))
+	s.staffChanged(r.Context(), target.ID)
 	s.JSON(w, http.StatusOK, map[string]any{"ok": true, "sessions_ended": n})
 }
 

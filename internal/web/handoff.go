@@ -354,8 +354,9 @@ type staffHub struct {
 }
 
 type staffSock struct {
-	conn *ws.Conn
-	st   xinqiao.Staff
+	conn      *ws.Conn
+	st        xinqiao.Staff
+	tokenHash string // the session the socket was opened under
 
 	mu        sync.Mutex // serialises delivery, so messages go out in seq order
 	watch     string     // conversation being watched
@@ -420,7 +421,7 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 		hb.s.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "origin not allowed"))
 		return
 	}
-	st, _, err := hb.s.Authenticate(r)
+	st, sess, err := hb.s.Authenticate(r)
 	if err != nil {
 		hb.s.Error(w, r, err)
 		return
@@ -433,7 +434,7 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 	if err != nil {
 		return
 	}
-	sock := &staffSock{conn: c, st: st}
+	sock := &staffSock{conn: c, st: st, tokenHash: sess.TokenHash}
 	hb.mu.Lock()
 	hb.socks[sock] = struct{}{}
 	hb.mu.Unlock()
@@ -447,6 +448,7 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 	}()
 	c.Send(helloFrame{Type: "hello", Staff: st})
 	hb.sendQueue(ctx, sock)
+	go hb.recheckEvery(ctx, sock)
 	c.Run(ctx, func(data []byte, err error) {
 		var f clientFrame
 		if err != nil || json.Unmarshal(data, &f) != nil {
@@ -544,9 +546,51 @@ func (hb *staffHub) all() []*staffSock {
 
 // onEvent is called by the broker for every event on every node; it must
 // not block, so work goes to goroutines.
+// staffRecheck is how often an open console re-checks its session, beside
+// the immediate re-check when an account changes.
+const staffRecheck = time.Minute
+
+// recheck closes a console whose session has ended (logged out, expired,
+// the account disabled or no longer a counselor).
+func (hb *staffHub) recheck(ctx context.Context, sock *staffSock) {
+	sess, err := hb.s.Store.StaffSession(ctx, sock.tokenHash)
+	if xinqiao.ErrorCode(err) == xinqiao.EINTERNAL || xinqiao.ErrorCode(err) == xinqiao.EUNAVAILABLE {
+		return // the store is down: keep the console, it is not the account's fault
+	}
+	var st xinqiao.Staff
+	if err == nil && hb.s.Now().Before(sess.ExpiresAt) {
+		st, err = hb.s.Store.StaffByID(ctx, sess.StaffID)
+	}
+	if err != nil || !hb.s.Now().Before(sess.ExpiresAt) || !st.Can(xinqiao.RoleCounselor) {
+		sock.conn.Close(websocket.ClosePolicyViolation, "session ended")
+	}
+}
+
+func (hb *staffHub) recheckEvery(ctx context.Context, sock *staffSock) {
+	t := time.NewTicker(staffRecheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sock.conn.Done():
+			return
+		case <-t.C:
+			hb.recheck(ctx, sock)
+		}
+	}
+}
+
 func (hb *staffHub) onEvent(e xinqiao.Event) {
 	ctx := hb.ctx
 	switch e.Kind {
+	case EventStaffChanged:
+		for _, sock := range hb.all() {
+			if sock.st.ID == e.HandoffID {
+				go hb.recheck(ctx, sock)
+			}
+		}
+		return
 	case "handoff", "alert":
 		if e.HandoffID == "" {
 			return
