@@ -132,7 +132,8 @@ function showCrisis(f) {
     return li;
   }));
   $("crisis").classList.remove("hidden");
-  $("crisis").scrollIntoView({ block: "nearest" });
+  $("hotlines").classList.add("hidden"); // the card lists the same lines, first
+  $("crisis").scrollTop = 0;
 }
 
 function showHandoff(f) {
@@ -269,6 +270,7 @@ function clearScreen() {
   intro.textContent = t("intro");
   $("log").append(intro);
   $("crisis").classList.add("hidden");
+  $("hotlines").classList.remove("hidden");
   $("handoff").classList.add("hidden");
   $("input").value = "";
   $("band").disabled = false;
