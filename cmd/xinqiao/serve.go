@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -101,7 +102,7 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	}
 	defer store.Close()
 
-	a, err := app.Build(ctx, cfg, store, log, stderr, app.Options{})
+	a, err := app.Build(ctx, cfg, store, log, progressWriter(stderr), app.Options{})
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 
 	url := "http://" + displayAddr(ln.Addr().String())
 	log.Info("xinqiao is serving", "url", url, "store", store.Engine(), "answers", a.AnswerMode,
-		"knowledge", a.Knowledge.String(),
+		"knowledge", strings.TrimSpace(a.Knowledge.String()),
 		"startup_ms", time.Since(start).Milliseconds(), "config", cfg.String())
 	fmt.Fprintf(stdout, "心桥 xinqiao is running.\n  Students:   %s/\n  Counselors: %s/counselor\n  Curators:   %s/curator\n", url, url, url)
 	if generated != "" {
@@ -146,6 +147,17 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// progressWriter returns w for progress bars when it is a terminal, and
+// io.Discard otherwise, so container logs get the summary line, not a bar.
+func progressWriter(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return w
+		}
+	}
+	return io.Discard
 }
 
 // displayAddr turns a listen address into one a browser can open.

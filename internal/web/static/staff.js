@@ -38,7 +38,7 @@ export async function me() {
 // resolves with the staff member.
 export async function requireLogin(root) {
   const st = await me();
-  if (st) return st;
+  if (st) return withNav(st);
   return new Promise((resolve) => {
     root.innerHTML = "";
     const form = document.createElement("form");
@@ -55,7 +55,7 @@ export async function requireLogin(root) {
         const r = await api("POST", "/api/staff/login", { username: fd.get("username"), password: fd.get("password") });
         csrf = r.csrf;
         root.innerHTML = "";
-        resolve(r.staff);
+        resolve(withNav(r.staff));
       } catch (e) {
         form.querySelector(".error").textContent = e.message;
       }
@@ -79,4 +79,23 @@ export function el(tag, attrs = {}, ...children) {
   }
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
   return e;
+}
+
+// withNav adds links to the other staff pages this account may use to the
+// page's header, and returns the staff member.
+function withNav(st) {
+  const bar = document.querySelector("header.bar");
+  if (!bar || bar.querySelector("nav.pages")) return st;
+  const can = (role) => st.role === "admin" || st.role === role || (role === "counselor" && st.role === "supervisor");
+  const pages = [
+    ["/counselor", "值班台", can("counselor")],
+    ["/curator", "知识库", can("curator")],
+    ["/reports", "报表", true],
+    ["/admin", "管理", st.role === "admin"],
+  ].filter(([href, , ok]) => ok && href !== location.pathname);
+  if (pages.length === 0) return st;
+  const nav = el("nav", { class: "pages" }, ...pages.map(([href, name]) => el("a", { href }, name)));
+  const h1 = bar.querySelector("h1");
+  if (h1) h1.after(nav); else bar.prepend(nav);
+  return st;
 }
