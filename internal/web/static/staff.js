@@ -57,7 +57,8 @@ export async function requireLogin(root) {
         root.innerHTML = "";
         resolve(withNav(r.staff));
       } catch (e) {
-        form.querySelector(".error").textContent = e.message;
+        const zh = { 401: "用户名或密码不对", 429: "尝试次数太多，请一分钟后再试", 400: "请填写用户名和密码" }[e.status];
+        form.querySelector(".error").textContent = zh ? `${zh}（${e.message}）` : e.message;
       }
     });
     root.appendChild(form);
