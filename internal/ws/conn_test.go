@@ -1,0 +1,117 @@
+package ws_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"xinqiao/internal/ws"
+
+	"github.com/gorilla/websocket"
+)
+
+// serve runs one server-side Conn per request with opts, handing it to got.
+func serve(t *testing.T, opts ws.Options, got chan<- *ws.Conn, onFrame func(*ws.Conn, []byte, error)) string {
+	up := ws.Upgrader(func(r *http.Request) bool { return r.Header.Get("Origin") == "http://ok.example" })
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := ws.Upgrade(up, w, r, "test", opts)
+		if err != nil {
+			return
+		}
+		got <- c
+		c.Run(context.Background(), func(b []byte, err error) {
+			if onFrame != nil {
+				onFrame(c, b, err)
+			}
+		})
+	}))
+	t.Cleanup(hs.Close)
+	return "ws" + strings.TrimPrefix(hs.URL, "http")
+}
+
+func dial(t *testing.T, url string) *websocket.Conn {
+	c, _, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"http://ok.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestSlowClientIsDropped(t *testing.T) {
+	opts := ws.DefaultOptions()
+	opts.SendQueue, opts.WriteWait = 4, time.Second
+	got := make(chan *ws.Conn, 1)
+	url := serve(t, opts, got, nil)
+	dial(t, url) // never reads
+	c := <-got
+	frame := bytes.Repeat([]byte("x"), 64<<10)
+	dropped := false
+	for i := 0; i < 2000 && !dropped; i++ {
+		dropped = !c.SendRaw(frame)
+	}
+	if !dropped {
+		t.Fatal("2000 frames of 64 KiB to a client that never reads were all queued")
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow client's connection was not ended")
+	}
+}
+
+func TestSilentClientTimesOut(t *testing.T) {
+	opts := ws.DefaultOptions()
+	opts.PongWait = 300 * time.Millisecond
+	got := make(chan *ws.Conn, 1)
+	url := serve(t, opts, got, nil)
+	dial(t, url) // never reads, so never answers a ping
+	c := <-got
+	select {
+	case <-c.Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("a client that never answers pings was kept")
+	}
+}
+
+func TestFramesAndClose(t *testing.T) {
+	got := make(chan *ws.Conn, 1)
+	echoed := make(chan string, 4)
+	url := serve(t, ws.DefaultOptions(), got, func(c *ws.Conn, b []byte, err error) {
+		if err != nil {
+			echoed <- "binary"
+			return
+		}
+		echoed <- string(b)
+		c.Send(map[string]string{"echo": string(b)})
+	})
+	cl := dial(t, url)
+	c := <-got
+	cl.WriteMessage(websocket.TextMessage, []byte("hello"))
+	cl.WriteMessage(websocket.BinaryMessage, []byte{1})
+	for _, want := range []string{"hello", "binary"} {
+		if got := <-echoed; got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	var m map[string]string
+	if err := cl.ReadJSON(&m); err != nil || m["echo"] != "hello" {
+		t.Fatalf("got %v, %v", m, err)
+	}
+	c.Close(websocket.CloseGoingAway, "bye")
+	_, _, err := cl.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("got %v, want close 1001", err)
+	}
+	if c.Send(map[string]string{"late": "x"}) {
+		t.Fatal("Send after Close reported success")
+	}
+	_, _, err = websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"http://evil.example"}})
+	if err == nil {
+		t.Fatal("a foreign Origin was upgraded")
+	}
+}
