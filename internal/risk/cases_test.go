@@ -43,7 +43,7 @@ type labelledCase struct {
 
 func loadCases(t *testing.T) []labelledCase {
 	t.Helper()
-	f, err := os.Open("testdata/cases.txt")
+	f, err := os.Open("exemplars/cases.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +66,11 @@ func loadCases(t *testing.T) []labelledCase {
 		}
 		parts := strings.SplitN(line, " | ", 3)
 		if len(parts) != 3 {
-			t.Fatalf("testdata/cases.txt:%d: want LEVEL | CATEGORIES | TEXT", ln)
+			t.Fatalf("exemplars/cases.txt:%d: want LEVEL | CATEGORIES | TEXT", ln)
 		}
 		ls, err := parseLevelSpec(strings.TrimSpace(parts[0]))
 		if err != nil {
-			t.Fatalf("testdata/cases.txt:%d: %v", ln, err)
+			t.Fatalf("exemplars/cases.txt:%d: %v", ln, err)
 		}
 		lc := labelledCase{name: section + "/" + itoa(ln), level: ls, text: parts[2]}
 		if cats := strings.TrimSpace(parts[1]); cats != "-" {
@@ -108,7 +108,7 @@ func hasCategory(cs []risk.Category, c risk.Category) bool {
 	return false
 }
 
-// TestCases runs every labelled case in testdata/cases.txt. A rule change
+// TestCases runs every labelled case in exemplars/cases.txt. A rule change
 // that breaks one fails the build.
 func TestCases(t *testing.T) {
 	c := mustLoad(t)
