@@ -131,6 +131,12 @@ type evalRow struct {
 // "severity"?}) and measures the classifier against the labels. Blank lines
 // are skipped; a bad line is an error naming its line number.
 func Eval(c *Classifier, in io.Reader) (Report, error) {
+	return EvalWith(in, c.Classify)
+}
+
+// EvalWith is Eval with any classification of a message, e.g. layer 1
+// combined with a second opinion.
+func EvalWith(in io.Reader, classify func(text string) Result) (Report, error) {
 	rep := Report{Threshold: Medium, BySeverity: map[string]map[Level]int{}}
 	sc := newLineReader(in)
 	ln := 0
@@ -155,7 +161,7 @@ func Eval(c *Classifier, in io.Reader) (Report, error) {
 		default:
 			return rep, fmt.Errorf("line %d: label %q: want \"risk\" or \"none\"", ln, row.Label)
 		}
-		r := c.Classify(*row.Text)
+		r := classify(*row.Text)
 		if r.Failed {
 			rep.Failed++
 		}
