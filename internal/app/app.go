@@ -147,6 +147,16 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		}
 	}
 
+	if cfg.RiskOpinion == "exemplar" {
+		ex, err := risk.OwnExemplars()
+		if err != nil {
+			return nil, fmt.Errorf("risk exemplars: %w", err)
+		}
+		if second, err = risk.NewExemplarOpinion(ctx, a.Embedder, ex, risk.ExemplarOptions{}); err != nil {
+			return nil, fmt.Errorf("risk exemplar opinion: %w", err)
+		}
+	}
+
 	hcfg := handoff.DefaultConfig()
 	if opts.Handoff != nil {
 		hcfg = *opts.Handoff

@@ -116,3 +116,12 @@ func TestClosingThePageStopsTheAnswer(t *testing.T) {
 		t.Fatalf("got %d stored messages after a dropped link, want 2 (the answer kept for the resume)", n)
 	}
 }
+
+// TestExemplarOpinionIsWired: with XINQIAO_RISK_OPINION=exemplar the node
+// starts and a plain question is still answered.
+func TestExemplarOpinionIsWired(t *testing.T) {
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{}, func(c *config.Config) { c.RiskOpinion = "exemplar" })
+	c := s.DialStudent(t, s.NewSession(t, "").Token)
+	c.Message(t, "x1", "明天考试，我紧张得睡不着怎么办")
+	c.Wait(t, wait, isAssistant)
+}

@@ -29,7 +29,7 @@ type Config struct {
 	AdminPassword  string        // XINQIAO_ADMIN_PASSWORD, -admin-password (first start only)
 	AllowedOrigins []string      // XINQIAO_ALLOWED_ORIGINS, -allowed-origins (comma-separated; unset: same host only)
 	RiskRulesDir   string        // XINQIAO_RISK_RULES_DIR, -risk-rules-dir (district rule files added to the built-in ones)
-	RiskOpinion    string        // XINQIAO_RISK_OPINION, -risk-opinion: "" (off) or "llm": a second opinion that may raise a level
+	RiskOpinion    string        // XINQIAO_RISK_OPINION, -risk-opinion: "" (off), "exemplar" or "llm": a second opinion that may raise a level
 	KnowledgeDir   string        // XINQIAO_KNOWLEDGE_DIR, -knowledge-dir (unset: the material built into the binary)
 	LogFormat      string        // XINQIAO_LOG_FORMAT, -log-format: text or json
 	LogLevel       string        // XINQIAO_LOG_LEVEL, -log-level: debug, info, warn, error
@@ -75,7 +75,7 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_ADMIN_PASSWORD", "admin-password", "first admin's password (first start only)", true, &c.AdminPassword),
 		bind("XINQIAO_ALLOWED_ORIGINS", "allowed-origins", "comma-separated origins allowed on WebSockets (unset: same host)", false, &c.AllowedOrigins),
 		bind("XINQIAO_RISK_RULES_DIR", "risk-rules-dir", "folder of district risk rule files added to the built-in ones", false, &c.RiskRulesDir),
-		bind("XINQIAO_RISK_OPINION", "risk-opinion", `second risk opinion: "" (off) or "llm" (needs XINQIAO_CHAT_MODEL)`, false, &c.RiskOpinion),
+		bind("XINQIAO_RISK_OPINION", "risk-opinion", `second risk opinion: "" (off), "exemplar" (similarity to our labelled cases) or "llm" (needs XINQIAO_CHAT_MODEL)`, false, &c.RiskOpinion),
 		bind("XINQIAO_KNOWLEDGE_DIR", "knowledge-dir", "folder of vetted Markdown imported at start (unset: built-in material)", false, &c.KnowledgeDir),
 		bind("XINQIAO_LOG_FORMAT", "log-format", "text or json", false, &c.LogFormat),
 		bind("XINQIAO_LOG_LEVEL", "log-level", "debug, info, warn or error", false, &c.LogLevel),
@@ -211,13 +211,13 @@ func (c Config) Validate() error {
 		}
 	}
 	switch c.RiskOpinion {
-	case "":
+	case "", "exemplar":
 	case "llm":
 		if c.ChatModel == "" {
 			bad("XINQIAO_RISK_OPINION", "llm needs XINQIAO_CHAT_MODEL and its endpoint")
 		}
 	default:
-		bad("XINQIAO_RISK_OPINION", "%q: want \"\" or llm", c.RiskOpinion)
+		bad("XINQIAO_RISK_OPINION", "%q: want \"\", exemplar or llm", c.RiskOpinion)
 	}
 	switch c.LogFormat {
 	case "text", "json":
