@@ -3,12 +3,9 @@ package risk_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -243,32 +240,7 @@ var exemplarFloors = map[string]struct {
 // exemplar opinion (local embedder, our own cases) on PsySUICIDE (Qiu, Ma,
 // Lan, EMNLP 2024; qiuhuachuan/PsyGUARD; MIT), tuning / held-out / whole.
 func TestExemplarSharedData(t *testing.T) {
-	path := sharedDataFile()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("shared data not present at %s (set XINQIAO_RISK_DATA)", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tune, hold bytes.Buffer
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var row struct {
-			ID string `json:"id"`
-		}
-		if err := json.Unmarshal(line, &row); err != nil {
-			t.Fatal(err)
-		}
-		dst := &hold
-		if tuningHalf(row.ID) {
-			dst = &tune
-		}
-		dst.Write(line)
-		dst.WriteByte('\n')
-	}
+	tune, hold, data := splitSharedData(t)
 	c := mustLoad(t)
 	op := localOpinion(t, risk.ExemplarOptions{})
 	ctx := context.Background()
@@ -279,7 +251,7 @@ func TestExemplarSharedData(t *testing.T) {
 	for _, part := range []struct {
 		name string
 		data []byte
-	}{{"tuning", tune.Bytes()}, {"held-out", hold.Bytes()}, {"whole", data}} {
+	}{{"tuning", tune}, {"held-out", hold}, {"whole", data}} {
 		var b strings.Builder
 		base, err := risk.Eval(c, bytes.NewReader(part.data))
 		if err != nil {
@@ -305,7 +277,7 @@ func TestExemplarSharedData(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("%s part of %s (PsySUICIDE, Qiu et al., EMNLP 2024, MIT), %d exemplars, embedder %s:\n%s", part.name, filepath.Base(path), op.Len(), "local", b.String())
+		t.Logf("%s part of %s (PsySUICIDE, Qiu et al., EMNLP 2024, MIT), %d exemplars, embedder %s:\n%s", part.name, filepath.Base(sharedDataFile()), op.Len(), "local", b.String())
 	}
 }
 

@@ -45,7 +45,10 @@ var floors = map[string]struct {
 	"whole":    {0.90, 0.89, 2},
 }
 
-func TestSharedData(t *testing.T) {
+// splitSharedData reads the shared data file and splits it into the tuning
+// and held-out halves; it skips the test when the file is not there.
+func splitSharedData(t *testing.T) (tune, hold, whole []byte) {
+	t.Helper()
 	path := sharedDataFile()
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -54,7 +57,7 @@ func TestSharedData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tune, hold bytes.Buffer
+	var tb, hb bytes.Buffer
 	for _, line := range bytes.Split(data, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -65,25 +68,30 @@ func TestSharedData(t *testing.T) {
 		if err := json.Unmarshal(line, &row); err != nil {
 			t.Fatal(err)
 		}
-		dst := &hold
+		dst := &hb
 		if tuningHalf(row.ID) {
-			dst = &tune
+			dst = &tb
 		}
 		dst.Write(line)
 		dst.WriteByte('\n')
 	}
+	return tb.Bytes(), hb.Bytes(), data
+}
+
+func TestSharedData(t *testing.T) {
+	tune, hold, data := splitSharedData(t)
 	c := mustLoad(t)
 	for _, part := range []struct {
 		name string
 		data []byte
-	}{{"tuning", tune.Bytes()}, {"held-out", hold.Bytes()}, {"whole", data}} {
+	}{{"tuning", tune}, {"held-out", hold}, {"whole", data}} {
 		rep, err := risk.Eval(c, bytes.NewReader(part.data))
 		if err != nil {
 			t.Fatalf("%s: %v", part.name, err)
 		}
 		var buf bytes.Buffer
 		rep.WriteText(&buf)
-		t.Logf("%s half of %s (PsySUICIDE, Qiu et al., EMNLP 2024, MIT):\n%s", part.name, filepath.Base(path), buf.String())
+		t.Logf("%s half of %s (PsySUICIDE, Qiu et al., EMNLP 2024, MIT):\n%s", part.name, filepath.Base(sharedDataFile()), buf.String())
 		f := floors[part.name]
 		if rep.Precision < f.precision || rep.Recall < f.recall {
 			t.Errorf("%s: got precision %.3f recall %.3f, want at least %.2f and %.2f", part.name, rep.Precision, rep.Recall, f.precision, f.recall)
