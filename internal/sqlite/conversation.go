@@ -216,19 +216,7 @@ var errDuplicate = errors.New("duplicate client id")
 func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]xinqiao.Message, error) {
 	const q = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`
 	rows, err := db.r.QueryContext(ctx, q, conversationID, afterSeq, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list messages: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan message: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list messages", scanMessage)
 }
 
 // SetRisk implements xinqiao.ConversationStore.

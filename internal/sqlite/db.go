@@ -196,3 +196,29 @@ func boolInt(b bool) int {
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// rowScanner is what a scan function reads a row from: *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// collect scans every row of a query with scan and closes the rows; what
+// names the query in errors. It takes the query's own results, so a call
+// reads: rows, err := db.r.QueryContext(…); return collect(rows, err, "list x", scanX).
+// R is the scan function's own parameter type (an interface *sql.Rows meets).
+func collect[T any, R rowScanner](rows *sql.Rows, err error, what string, scan func(R) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(any(rows).(R))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}

@@ -233,19 +233,7 @@ func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.
 	}
 	rows, err := db.r.QueryContext(ctx, q, states, states, f.ConversationID, f.ConversationID, f.CaseID, f.CaseID,
 		f.Counselor, f.Counselor, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("list handoffs: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.Handoff
-	for rows.Next() {
-		h, err := scanHandoff(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan handoff: %w", err)
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list handoffs", scanHandoff)
 }
 
 // changeHandoff runs a conditional UPDATE that returns the id when it
@@ -416,19 +404,7 @@ func sortTimers(ts []xinqiao.Timer) {
 func (db *DB) Timers(ctx context.Context, handoffID string) ([]xinqiao.Timer, error) {
 	const q = `SELECT ` + timerColumns + ` FROM handoff_timers WHERE handoff_id = ? ORDER BY due_at, id`
 	rows, err := db.r.QueryContext(ctx, q, handoffID)
-	if err != nil {
-		return nil, fmt.Errorf("list timers: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.Timer
-	for rows.Next() {
-		t, err := scanTimer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan timer: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list timers", scanTimer)
 }
 
 // RecordAlertAttempt implements xinqiao.HandoffStore.
@@ -531,19 +507,7 @@ func (db *DB) Cases(ctx context.Context, f xinqiao.CaseFilter) ([]xinqiao.Case, 
 	}
 	rows, err := db.r.QueryContext(ctx, q, f.School, f.School, f.Status, f.Status, max(xinqiao.LevelRank(f.MinLevel), 0),
 		f.Subject, f.Subject, overdue, overdue, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.Case
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan case: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list cases", scanCase)
 }
 
 func (db *DB) updateCase(ctx context.Context, q string, args ...any) error {
@@ -677,19 +641,7 @@ func (db *DB) FollowUps(ctx context.Context, caseID string) ([]xinqiao.FollowUp,
 	const q = `SELECT ` + followUpColumns + ` FROM follow_ups
 		WHERE (? <> '' AND case_id = ?) OR (? = '' AND done_at IS NULL) ORDER BY due_at, id`
 	rows, err := db.r.QueryContext(ctx, q, caseID, caseID, caseID)
-	if err != nil {
-		return nil, fmt.Errorf("list follow-ups: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.FollowUp
-	for rows.Next() {
-		f, err := scanFollowUp(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan follow-up: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list follow-ups", scanFollowUp)
 }
 
 // CompleteFollowUp implements xinqiao.HandoffStore.

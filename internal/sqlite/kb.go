@@ -369,36 +369,12 @@ func (db *DB) Document(ctx context.Context, id string) (xinqiao.Document, error)
 func (db *DB) Documents(ctx context.Context, f xinqiao.DocumentFilter) ([]xinqiao.Document, error) {
 	const q = documentQuery + ` WHERE (? = '' OR v.lang = ?) AND (? = '' OR v.kind = ?) AND (? = '' OR v.state = ?) ORDER BY d.id`
 	rows, err := db.r.QueryContext(ctx, q, f.Lang, f.Lang, f.Kind, f.Kind, f.State, f.State)
-	if err != nil {
-		return nil, fmt.Errorf("list documents: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.Document
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list documents: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list documents", scanDocument)
 }
 
 func (db *DB) queryVersions(ctx context.Context, q string, args ...any) ([]xinqiao.DocumentVersion, error) {
 	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list versions: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.DocumentVersion
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list versions: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list versions", scanVersion)
 }
 
 // Versions implements xinqiao.KnowledgeStore.

@@ -69,19 +69,7 @@ func (db *DB) CountStaff(ctx context.Context) (int, error) {
 // ListStaff implements xinqiao.StaffStore.
 func (db *DB) ListStaff(ctx context.Context) ([]xinqiao.Staff, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+staffColumns+` FROM staff ORDER BY username`)
-	if err != nil {
-		return nil, fmt.Errorf("list staff: %w", err)
-	}
-	defer rows.Close()
-	var out []xinqiao.Staff
-	for rows.Next() {
-		s, err := scanStaff(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan staff: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect(rows, err, "list staff", scanStaff)
 }
 
 // SetPassword implements xinqiao.StaffStore.
