@@ -11,6 +11,7 @@ type Store interface {
 	AuditStore
 	KnowledgeStore
 	HandoffStore
+	RetentionStore
 	Broker
 
 	// Engine names the engine: "sqlite" or "postgres".
