@@ -40,6 +40,7 @@ type Config struct {
 	AlertSecret    string        // XINQIAO_ALERT_SECRET, -alert-secret: signing secret of a DingTalk robot webhook
 	AlertTargets   string        // XINQIAO_ALERT_TARGETS, -alert-targets: JSON array of alert targets with audiences
 	OnCallContact  string        // XINQIAO_ONCALL, -oncall: the district on-call contact named in the last escalation step
+	RetentionDays  int           // XINQIAO_RETENTION_DAYS, -retention-days: days a conversation without a handoff is kept after its last activity (0: forever)
 }
 
 // Default returns the configuration that runs offline with no setup.
@@ -52,6 +53,7 @@ func Default() Config {
 		SessionTTL:    12 * time.Hour,
 		ShutdownGrace: 10 * time.Second,
 		MaxMessageLen: 2000,
+		RetentionDays: 180,
 	}
 }
 
@@ -86,6 +88,7 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_ALERT_SECRET", "alert-secret", "signing secret of a DingTalk robot webhook", true, &c.AlertSecret),
 		bind("XINQIAO_ALERT_TARGETS", "alert-targets", `JSON array of alert targets, e.g. [{"name":"district","kind":"robot","url":"…","secret":"…","audiences":["oncall"]}]`, true, &c.AlertTargets),
 		bind("XINQIAO_ONCALL", "oncall", "district on-call contact named in the last escalation step", false, &c.OnCallContact),
+		bind("XINQIAO_RETENTION_DAYS", "retention-days", "days a conversation that reached no counselor is kept after its last activity (0: forever)", false, &c.RetentionDays),
 	}
 }
 
@@ -237,6 +240,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageLen < 10 || c.MaxMessageLen > 20000 {
 		bad("XINQIAO_MAX_MESSAGE_LEN", "%d: want between 10 and 20000", c.MaxMessageLen)
+	}
+	if d := c.RetentionDays; d != 0 && (d < 30 || d > 3650) {
+		bad("XINQIAO_RETENTION_DAYS", "%d: want 0 (keep forever) or between 30 and 3650", d)
 	}
 	if p := c.AdminPassword; p != "" && len([]rune(p)) < 10 {
 		bad("XINQIAO_ADMIN_PASSWORD", "must be at least 10 characters")
