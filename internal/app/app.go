@@ -23,6 +23,7 @@ import (
 	"xinqiao/internal/kb"
 	"xinqiao/internal/openai"
 	"xinqiao/internal/openai/opinion"
+	"xinqiao/internal/retention"
 	"xinqiao/internal/risk"
 	"xinqiao/internal/web"
 	"xinqiao/internal/xinqiao"
@@ -181,6 +182,13 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	go func() {
 		defer a.wg.Done()
 		a.Handoffs.Run(actx)
+	}()
+	// Retention: a purge a minute after the start, then daily; on PostgreSQL
+	// the store lets one node purge at a time.
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		retention.Run(actx, store, retention.Options{Days: cfg.RetentionDays, Now: now, Log: log})
 	}()
 
 	a.Chat = chat.New(actx, chat.Deps{
