@@ -98,7 +98,9 @@ func TestCuratorPage(t *testing.T) {
 	waitText(t, p, "#detail .error", "另一位")
 
 	// A second curator approves.
-	p.Do(t, chromedp.Click(chromedp.CSS("#logout")))
+	// Logging out reloads the page: wait for the login form it comes back
+	// with, or the next navigation races the reload.
+	p.Do(t, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("input[name=username]")))
 	loginPage(t, p, s.URL+"/curator", "chen")
 	p.Do(t, chromedp.Click(chromedp.CSS(`#docs tr[data-id="crane-wish"]`)),
 		chromedp.Click(chromedp.CSS(`#detail button.act-approve`)),
