@@ -105,7 +105,9 @@ var (
 	digitRunRE = regexp.MustCompile(`\+?\d(?:[ \-.()（）]?\d)*`)
 	// words after which even a short number is a phone number
 	phoneWordRE = regexp.MustCompile(`(?i)(拨打|打电话|电话|热线|致电|号码|call|dial|phone|hotline|ring)[^\d]{0,8}$`)
-	fullWidth   = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9", "＋", "+", "－", "-", "．", ".", "：", ":", "／", "/")
+	// Chinese numerals as digits, for phone numbers spelt out (幺三八…)
+	cnDigits  = strings.NewReplacer("零", "0", "〇", "0", "幺", "1", "一", "1", "二", "2", "三", "3", "四", "4", "五", "5", "六", "6", "七", "7", "八", "8", "九", "9")
+	fullWidth = strings.NewReplacer("０", "0", "１", "1", "２", "2", "３", "3", "４", "4", "５", "5", "６", "6", "７", "7", "８", "8", "９", "9", "＋", "+", "－", "-", "．", ".", "：", ":", "／", "/")
 )
 
 // shortService lists short numbers that are phone numbers wherever they stand
@@ -117,10 +119,11 @@ func hasURL(text string) bool {
 }
 
 // hasPhone reports whether text holds a phone-number-like digit run that is not
-// allowed: seven or more digits (with or without separators, full-width
-// included), or a known short service number after a calling word.
+// allowed: seven or more digits (with or without separators, full-width or
+// spelt in Chinese numerals included), or a known short service number after a
+// calling word.
 func hasPhone(text string, allow map[string]bool) bool {
-	t := fullWidth.Replace(text)
+	t := cnDigits.Replace(fullWidth.Replace(text))
 	for _, loc := range digitRunRE.FindAllStringIndex(t, -1) {
 		d := digitsOnly(t[loc[0]:loc[1]])
 		if allow[d] {
