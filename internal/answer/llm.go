@@ -547,7 +547,8 @@ func (g *guard) text() string {
 	return g.acc.String()
 }
 
-// holdable reports whether r could be part of a phone number or a URL.
+// holdable reports whether r could be part of a phone number (digits,
+// full-width or spelt in Chinese numerals) or a URL.
 func holdable(r rune) bool {
 	switch {
 	case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
@@ -555,7 +556,7 @@ func holdable(r rune) bool {
 	case r >= '０' && r <= '９':
 		return true
 	}
-	return strings.ContainsRune("+-./:()@_%~#?=&＋－．：／（）", r)
+	return strings.ContainsRune("+-./:()@_%~#?=&＋－．：／（）零〇幺一二三四五六七八九", r)
 }
 
 // releasable returns the length of the prefix of s that may be forwarded: all

@@ -141,6 +141,7 @@ func TestLLMFallbacks(t *testing.T) {
 		{"slow overall", answer.Config{Timeout: 200 * time.Millisecond}, []openaitest.Reply{{Chunks: []string{"好", "的", "。"}, Delay: 150 * time.Millisecond}}, nil, answer.ModeFallback, answer.FallbackTimeout, 1, false},
 		{"phone number", answer.Config{}, []openaitest.Reply{{Chunks: []string{"你可以", "拨打138", "0013", "8000", "。"}}}, nil, answer.ModeFallback, "check_failed:phone", 1, true},
 		{"spaced full-width phone", answer.Config{}, []openaitest.Reply{{Chunks: []string{"电话是", "０２０ ", "8681 ", "2121", "。"}}}, nil, answer.ModeFallback, "check_failed:phone", 1, true},
+		{"phone spelt in Chinese numerals", answer.Config{}, []openaitest.Reply{{Chunks: []string{"可以打", "幺三八", "零零幺三", "八零零零", "。"}}}, nil, answer.ModeFallback, "check_failed:phone", 1, true},
 		{"short emergency number", answer.Config{}, []openaitest.Reply{{Chunks: []string{"请马上拨打", "120", "。"}}}, nil, answer.ModeFallback, "check_failed:phone", 1, true},
 		{"url", answer.Config{}, []openaitest.Reply{{Chunks: []string{"请看", "www.", "example", ".com", " 上的内容。"}}}, nil, answer.ModeFallback, "check_failed:url", 1, false},
 		{"risky sentence", answer.Config{}, []openaitest.Reply{{Chunks: []string{"有些人会想到自杀", "。", "但是", "……"}}}, fakeRisk{"自杀"}, answer.ModeFallback, "check_failed:risk", 1, false},
@@ -180,7 +181,7 @@ func TestLLMFallbacks(t *testing.T) {
 					t.Errorf("fallback metric: got +%v, want +1", got)
 				}
 			}
-			if tt.noDigits && strings.ContainsAny(rec.text(), "0123456789０１２３４５６７８９") {
+			if tt.noDigits && strings.ContainsAny(rec.text(), "0123456789０１２３４５６７８９零〇幺一二三四五六七八九") {
 				t.Errorf("deltas: got %q, want no digit sent", rec.text())
 			}
 			if strings.Contains(tt.name, "slow") && time.Since(start) > 2*time.Second {
