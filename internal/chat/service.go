@@ -81,11 +81,8 @@ var (
 		Name: "xinqiao_chat_messages_total", Help: "Student messages by the highest risk level reached.",
 	}, []string{"level"})
 	aiDiscarded = promauto.NewCounter(prometheus.CounterOpts{
-		Name: "xinqiao_chat_ai_answers_discarded_total", Help: "AI answers discarded because a handoff opened while they were written.",
+		Name: "xinqiao_chat_ai_answers_discarded_total", Help: "AI answers discarded because a handoff opened while they were written (xinqiao_answer_requests_total counts every answer written).",
 	})
-	answerModes = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "xinqiao_chat_answers_total", Help: "Answers sent by mode (llm, extractive, card, no_material, fallback).",
-	}, []string{"mode"})
 	storeFailures = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "xinqiao_chat_store_failures_total", Help: "Pipeline steps that failed because the store did.",
 	}, []string{"step"})
@@ -394,7 +391,6 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID})
 		return
 	}
-	answerModes.WithLabelValues(ans.Mode).Inc()
 	s.hub.catchUp(ctx, r)
 	s.publish(xinqiao.Event{Kind: "message", ConversationID: t.conv.ID, Seq: m.Seq})
 }
