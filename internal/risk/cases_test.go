@@ -3,6 +3,7 @@ package risk_test
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,13 +42,31 @@ type labelledCase struct {
 	text  string
 }
 
+// loadCases reads every case file in exemplars/ (*.txt, in name order).
 func loadCases(t *testing.T) []labelledCase {
 	t.Helper()
-	f, err := os.Open("exemplars/cases.txt")
+	names, err := filepath.Glob("exemplars/*.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) == 0 {
+		t.Fatal("no case files in exemplars/")
+	}
+	var out []labelledCase
+	for _, name := range names {
+		out = append(out, loadCaseFile(t, name)...)
+	}
+	return out
+}
+
+func loadCaseFile(t *testing.T, path string) []labelledCase {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	file := strings.TrimSuffix(filepath.Base(path), ".txt")
 	var out []labelledCase
 	section := "cases"
 	sc := bufio.NewScanner(f)
@@ -66,13 +85,13 @@ func loadCases(t *testing.T) []labelledCase {
 		}
 		parts := strings.SplitN(line, " | ", 3)
 		if len(parts) != 3 {
-			t.Fatalf("exemplars/cases.txt:%d: want LEVEL | CATEGORIES | TEXT", ln)
+			t.Fatalf("%s:%d: want LEVEL | CATEGORIES | TEXT", path, ln)
 		}
 		ls, err := parseLevelSpec(strings.TrimSpace(parts[0]))
 		if err != nil {
-			t.Fatalf("exemplars/cases.txt:%d: %v", ln, err)
+			t.Fatalf("%s:%d: %v", path, ln, err)
 		}
-		lc := labelledCase{name: section + "/" + itoa(ln), level: ls, text: parts[2]}
+		lc := labelledCase{name: file + "/" + section + "/" + itoa(ln), level: ls, text: parts[2]}
 		if cats := strings.TrimSpace(parts[1]); cats != "-" {
 			for _, c := range strings.Split(cats, ",") {
 				if strings.HasPrefix(c, "!") {
@@ -108,7 +127,7 @@ func hasCategory(cs []risk.Category, c risk.Category) bool {
 	return false
 }
 
-// TestCases runs every labelled case in exemplars/cases.txt. A rule change
+// TestCases runs every labelled case in exemplars/*.txt. A rule change
 // that breaks one fails the build.
 func TestCases(t *testing.T) {
 	c := mustLoad(t)

@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"strings"
 	"sync"
@@ -22,20 +23,37 @@ type Exemplar struct {
 	Categories []Category
 }
 
-// ownCases is the team's own labelled cases: the regression test of layer 1
-// (TestCases) and the default exemplars of layer 3. One copy, in exemplars/.
+// ownCases holds the team's own labelled cases, one file per theme: the
+// regression test of layer 1 (TestCases) and the default exemplars of layer 3.
+// One copy, in exemplars/.
 //
-//go:embed exemplars/cases.txt
-var ownCases []byte
+//go:embed exemplars/*.txt
+var ownCases embed.FS
 
-// OwnExemplars returns our own labelled cases (exemplars/cases.txt, written
-// for xinqiao, none taken from a data set) as exemplars. A case's level is
-// the lowest level its label allows ("<=low" → none, ">=medium" → medium,
-// "medium..high" → medium): the least the label vouches for, so that an
-// opinion built on it errs low. Its categories are the required ones ("!x"
+// OwnExemplars returns our own labelled cases (exemplars/*.txt in name order,
+// written for xinqiao, none taken from a data set) as exemplars. A case's
+// level is the lowest level its label allows ("<=low" → none, ">=medium" →
+// medium, "medium..high" → medium): the least the label vouches for, so that
+// an opinion built on it errs low. Its categories are the required ones ("!x"
 // exclusions are dropped).
 func OwnExemplars() ([]Exemplar, error) {
-	return ParseExemplars(bytes.NewReader(ownCases), "exemplars/cases.txt")
+	names, err := fs.Glob(ownCases, "exemplars/*.txt")
+	if err != nil {
+		return nil, err
+	}
+	var out []Exemplar
+	for _, name := range names { // fs.Glob returns names sorted
+		data, err := ownCases.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		ex, err := ParseExemplars(bytes.NewReader(data), name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ex...)
+	}
+	return out, nil
 }
 
 // ParseExemplars reads exemplars in the cases format, one per line:
