@@ -168,6 +168,81 @@ func normalize(text string, t *normText) {
 	}
 	t.n = idx
 	joinSpelledOut(t)
+	dropFillers(t)
+}
+
+// fillers are intensifiers and hedges that carry no risk meaning but break
+// fixed phrases when a writer slips them in: 活着到底有什么意思 reads
+// 活着有什么意思, 我真的想死 reads 我想死. Rule patterns are normalised the
+// same way, so a pattern written with a filler still matches. A filler is only
+// dropped when both its runes sit together (no boundary between them) and the
+// rune before it does not make it part of a longer word (认真的, 现实在).
+var fillers = [...]struct {
+	a, b   rune
+	shield string // runes that, just before a, make it part of another word
+}{
+	{'到', '底', "彻"},
+	{'究', '竟', ""},
+	{'真', '的', "认当天纯逼果"},
+	{'实', '在', "现真老踏诚朴扎落着其确事"},
+	{'简', '直', ""},
+	{'其', '实', ""},
+	{'确', '实', "准明的"},
+}
+
+func isFiller(rs []rune, brk []uint8, i int) bool {
+	if i+1 >= len(rs) || brk[i+1] != brkNone {
+		return false
+	}
+	for _, f := range fillers {
+		if rs[i] != f.a || rs[i+1] != f.b {
+			continue
+		}
+		if i > 0 && brk[i] == brkNone && f.shield != "" {
+			for _, r := range f.shield {
+				if rs[i-1] == r {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// dropFillers removes fillers from t in place. A boundary that stood before
+// a dropped filler moves to the rune after it.
+func dropFillers(t *normText) {
+	rs := t.runes
+	n := len(rs)
+	first := -1
+	for i := 0; i+1 < n; i++ {
+		if isFiller(rs, t.brk, i) {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return
+	}
+	w := first
+	var carry uint8
+	for i := first; i < n; i++ {
+		if isFiller(rs, t.brk, i) {
+			if t.brk[i] > carry {
+				carry = t.brk[i]
+			}
+			i++ // skip both runes
+			continue
+		}
+		t.runes[w], t.orig[w], t.sent[w] = rs[i], t.orig[i], t.sent[i]
+		t.brk[w] = max(t.brk[i], carry)
+		t.bs[w], t.be[w] = t.bs[i], t.be[i]
+		carry = brkNone
+		w++
+	}
+	t.runes, t.orig, t.brk, t.sent = t.runes[:w], t.orig[:w], t.brk[:w], t.sent[:w]
+	t.bs, t.be = t.bs[:w], t.be[:w]
 }
 
 // joinSpelledOut removes the spaces in runs of three or more single Latin

@@ -66,6 +66,8 @@ func TestMatchesExplain(t *testing.T) {
 		{"fullwidth", "ｉ ｗａｎｔ ｔｏ ｄｉｅ", "en.suicide.ideation", "ｗａｎｔ ｔｏ ｄｉｅ"},
 		{"traditional", "我想自殺", "zh.suicide.ideation.thoughts", "想自殺"},
 		{"emoji prefix", "😭😭我不想活了", "zh.suicide.ideation.not_live", "不想活"},
+		{"filler inside", "活着到底有什么意思", "zh.suicide.ideation.not_live", "活着到底有什么意思"},
+		{"fillers inside", "活着究竟 其实有什么意思", "zh.suicide.ideation.not_live", "活着究竟 其实有什么意思"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -352,7 +354,7 @@ func TestParseOpinion(t *testing.T) {
 
 func TestOffsetsValid(t *testing.T) {
 	c := mustLoad(t)
-	for _, text := range []string{"", " ", "想", "死", "我想\u200b死", "\xff\xfe我想死", "a b c d e f", "k i l l myself", "Ｉ　ｗａｎｔ　ｔｏ　ｄｉｅ", "自\u200d杀💊💊今晚"} {
+	for _, text := range []string{"", " ", "想", "死", "我想\u200b死", "\xff\xfe我想死", "a b c d e f", "k i l l myself", "Ｉ　ｗａｎｔ　ｔｏ　ｄｉｅ", "自\u200d杀💊💊今晚", "真的", "到底。", "其实真的到底", "。真的，想死", "认真的想死"} {
 		checkOffsets(t, text, c.Classify(text))
 	}
 }
