@@ -5,11 +5,16 @@ import "sort"
 // automaton is an Aho–Corasick automaton over normalised runes: every term of
 // every rule and context set is found in one pass over the text.
 type automaton struct {
-	root  map[rune]int32
-	nodes []acNode
-	edges []acEdge
-	outs  []int32 // term ids, grouped per node
-	tlen  []int32 // term length in runes, by term id
+	// the root's children: dense tables for ASCII and the CJK block every
+	// message is mostly made of (0 means no child: the root is nobody's
+	// child), a map for the rest.
+	rootASCII [128]int32
+	rootCJK   []int32 // index r - cjkLo
+	root      map[rune]int32
+	nodes     []acNode
+	edges     []acEdge
+	outs      []int32 // term ids, grouped per node
+	tlen      []int32 // term length in runes, by term id
 }
 
 type acNode struct {
@@ -74,7 +79,18 @@ func buildAutomaton(terms []string) *automaton {
 		}
 	}
 	a.nodes = make([]acNode, len(bn))
-	a.root = bn[0].next
+	a.root = map[rune]int32{}
+	a.rootCJK = make([]int32, cjkHi-cjkLo+1)
+	for r, c := range bn[0].next {
+		switch {
+		case r >= 0 && r < 128:
+			a.rootASCII[r] = c
+		case r >= cjkLo && r <= cjkHi:
+			a.rootCJK[r-cjkLo] = c
+		default:
+			a.root[r] = c
+		}
+	}
 	// outputs: own term, then the fail node's outputs (computed first: BFS order)
 	outsOf := make([][]int32, len(bn))
 	for _, s := range order {
@@ -109,6 +125,14 @@ func buildAutomaton(terms []string) *automaton {
 
 func (a *automaton) child(s int32, r rune) (int32, bool) {
 	if s == 0 {
+		switch {
+		case r >= 0 && r < 128:
+			c := a.rootASCII[r]
+			return c, c != 0
+		case r >= cjkLo && r <= cjkHi:
+			c := a.rootCJK[r-cjkLo]
+			return c, c != 0
+		}
 		c, ok := a.root[r]
 		return c, ok
 	}
