@@ -28,6 +28,61 @@ type scratch struct {
 	spans []bspan
 	seen  []uint32 // per term: the generation in which it last occurred
 	gen   uint32
+
+	// hits by start: byStart[startOff[p]:startOff[p+1]] are the indices of
+	// the hits that start at rune p.
+	byStart  []int32
+	startOff []int32
+}
+
+// indexByStart fills sc.byStart and sc.startOff for sc.hits over n runes
+// (a counting sort: hits come in order of end, not start).
+func indexByStart(sc *scratch, n int) {
+	off := slices.Grow(sc.startOff[:0], n+2)[:n+2]
+	clear(off)
+	for _, h := range sc.hits {
+		off[h.start+2]++
+	}
+	for p := 2; p < len(off); p++ {
+		off[p] += off[p-1]
+	}
+	by := slices.Grow(sc.byStart[:0], len(sc.hits))[:len(sc.hits)]
+	for i, h := range sc.hits {
+		by[off[h.start+1]] = int32(i)
+		off[h.start+1]++
+	}
+	sc.byStart, sc.startOff = by, off[:n+1]
+}
+
+// maxKeptRunes bounds the buffers kept between calls: ten student messages.
+const maxKeptRunes = 20000
+
+// gapScanGroups: a term that starts gapped patterns with at most this many
+// different second pieces checks each of them; one with more looks at the
+// hits that follow it instead.
+const gapScanGroups = 8
+
+// gapCands adds a candidate for every gapped pattern in uses that matches
+// from the hit h on: its later pieces follow in order, each at most the
+// rule's gap after the previous one.
+func (c *Classifier) gapCands(sc *scratch, nt *normText, h hit, uses []use) {
+	for _, u := range uses {
+		r := c.rules[u.rule]
+		a := r.alts[u.alt]
+		present := true
+		for _, p := range a.pieces[2:] {
+			if sc.seen[p] != sc.gen {
+				present = false
+				break
+			}
+		}
+		if !present {
+			continue
+		}
+		if end, ok := extend(sc.hits, a.pieces[1:], h.end, r.gap); ok && (!a.final || clauseEnd(nt, end)) {
+			sc.cands = append(sc.cands, cand{u.rule, h.start, end})
+		}
+	}
 }
 
 // bspan is a match's byte span in the original text.
@@ -53,8 +108,21 @@ func (c *Classifier) Classify(text string) (res Result) {
 var testHookClassify func(string)
 
 func (c *Classifier) classify(text string) Result {
-	sc := c.pool.Get().(*scratch)
-	defer c.pool.Put(sc)
+	var sc *scratch
+	select {
+	case sc = <-c.free:
+	default:
+		sc = &scratch{}
+	}
+	defer func() {
+		if cap(sc.nt.runes) > maxKeptRunes {
+			return // a huge message's buffers are not worth keeping
+		}
+		select {
+		case c.free <- sc:
+		default:
+		}
+	}()
 	nt := &sc.nt
 	normalize(text, nt)
 	rs := nt.runes
@@ -108,32 +176,34 @@ func (c *Classifier) classify(text string) Result {
 			sc.sets[si] = dropShielded(sc.sets[si], sc.sets[sh])
 		}
 	}
+	indexByStart(sc, len(rs))
 	for _, h := range hits {
 		ti := &c.terms[h.term]
-		for _, u := range ti.rules {
-			if u.piece != 0 {
-				continue
+		for _, u := range ti.single {
+			if !c.rules[u.rule].alts[u.alt].final || clauseEnd(nt, h.end) {
+				sc.cands = append(sc.cands, cand{u.rule, h.start, h.end})
 			}
-			r := c.rules[u.rule]
-			a := r.alts[u.alt]
-			if len(a.pieces) == 1 {
-				if !a.final || clauseEnd(nt, h.end) {
-					sc.cands = append(sc.cands, cand{u.rule, h.start, h.end})
-				}
-				continue
-			}
-			present := true
-			for _, p := range a.pieces[1:] {
-				if sc.seen[p] != sc.gen {
-					present = false
-					break
+		}
+		if len(ti.gap) == 0 {
+			continue
+		}
+		if len(ti.gap) <= gapScanGroups {
+			for gi := range ti.gap {
+				if g := &ti.gap[gi]; sc.seen[g.next] == sc.gen {
+					c.gapCands(sc, nt, h, g.uses)
 				}
 			}
-			if !present {
-				continue
-			}
-			if end, ok := extend(hits, a.pieces[1:], h.end, r.gap); ok && (!a.final || clauseEnd(nt, end)) {
-				sc.cands = append(sc.cands, cand{u.rule, h.start, end})
+			continue
+		}
+		// Many patterns start with this term ({want}*{method}): look only
+		// at the hits that start closely enough after it.
+		limit := min(int(h.end+ti.gapMax), len(rs)-1)
+		if int(h.end) > limit {
+			continue
+		}
+		for _, k := range sc.byStart[sc.startOff[h.end]:sc.startOff[limit+1]] {
+			if g := ti.gapGroupFor(hits[k].term); g != nil {
+				c.gapCands(sc, nt, h, g.uses)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"bufio"
+	"cmp"
 	"embed"
 	"fmt"
 	"io"
@@ -9,10 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 //go:embed rules/*.rules
@@ -93,14 +95,36 @@ type combo struct {
 	line     int
 }
 
+// use is one pattern of one rule: rule index and alternative index.
 type use struct {
-	rule, alt, piece int32
+	rule, alt int32
 }
 
 type termInfo struct {
 	latinStart, latinEnd bool
-	rules                []use
+	single               []use      // one-piece patterns that are this term
+	gap                  []gapGroup // "this * next …" patterns, by next term
+	gapNext              []int32    // gap[i].next, for a fast search
+	gapMax               int32      // the widest gap among them
 	sets                 []int32
+}
+
+// gapGroup is the gapped patterns whose first piece is one term and whose
+// second piece is next.
+type gapGroup struct {
+	next int32
+	uses []use
+}
+
+func byNext(g gapGroup, t int32) int { return cmp.Compare(g.next, t) }
+
+// gapGroupFor returns ti's group whose second piece is term t, or nil.
+func (ti *termInfo) gapGroupFor(t int32) *gapGroup {
+	i, ok := slices.BinarySearch(ti.gapNext, t)
+	if !ok {
+		return nil
+	}
+	return &ti.gap[i]
 }
 
 // Classifier is a compiled rule set. It is safe for concurrent use.
@@ -116,7 +140,10 @@ type Classifier struct {
 	first, other, second, topic, past, resolved int
 	shield                                      []int // set index → its shield set index, or -1
 
-	pool sync.Pool
+	// free keeps scratch buffers between calls. Unlike a sync.Pool it is
+	// not emptied by every garbage collection, so a busy classifier does
+	// not regrow its buffers from nothing a hundred times a second.
+	free chan *scratch
 }
 
 // RuleInfo describes one loaded rule, for a counselor page or a rule listing.
@@ -541,13 +568,29 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 	}
 	for ri, r := range c.rules {
 		for ai, a := range r.alts {
-			for pi, t := range a.pieces {
-				c.terms[t].rules = append(c.terms[t].rules, use{int32(ri), int32(ai), int32(pi)})
+			ti := &c.terms[a.pieces[0]]
+			u := use{int32(ri), int32(ai)}
+			if len(a.pieces) == 1 {
+				ti.single = append(ti.single, u)
+				continue
 			}
+			i, ok := slices.BinarySearchFunc(ti.gap, a.pieces[1], byNext)
+			if ok {
+				ti.gap[i].uses = append(ti.gap[i].uses, u)
+			} else {
+				ti.gap = slices.Insert(ti.gap, i, gapGroup{next: a.pieces[1], uses: []use{u}})
+			}
+			ti.gapMax = max(ti.gapMax, r.gap)
+		}
+	}
+	for i := range c.terms {
+		ti := &c.terms[i]
+		for _, g := range ti.gap {
+			ti.gapNext = append(ti.gapNext, g.next)
 		}
 	}
 	c.ac = buildAutomaton(termStrs)
-	c.pool.New = func() any { return &scratch{} }
+	c.free = make(chan *scratch, 2*runtime.GOMAXPROCS(0))
 	return c, nil
 }
 
