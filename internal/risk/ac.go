@@ -137,6 +137,12 @@ func (a *automaton) child(s int32, r rune) (int32, bool) {
 		return c, ok
 	}
 	n := &a.nodes[s]
+	if n.edgeHi-n.edgeLo == 1 { // most nodes deep in the trie
+		if e := a.edges[n.edgeLo]; e.r == r {
+			return e.next, true
+		}
+		return 0, false
+	}
 	for i := n.edgeLo; i < n.edgeHi; i++ {
 		e := a.edges[i]
 		if e.r == r {

@@ -28,6 +28,10 @@ type scratch struct {
 	spans []bspan
 	seen  []uint32 // per term: the generation in which it last occurred
 	gen   uint32
+	// ruleGen: per rule, the generation in which it was last reported
+	ruleGen []uint32
+	// touched lists the sets with occurrences in this call
+	touched []int32
 
 	// hits by start: byStart[startOff[p]:startOff[p+1]] are the indices of
 	// the hits that start at rune p.
@@ -130,11 +134,13 @@ func (c *Classifier) classify(text string) Result {
 
 	if cap(sc.sets) < len(c.sets) {
 		sc.sets = make([][]occ, len(c.sets))
+		sc.touched = sc.touched[:0]
 	}
 	sc.sets = sc.sets[:len(c.sets)]
-	for i := range sc.sets {
+	for _, i := range sc.touched {
 		sc.sets[i] = sc.sets[i][:0]
 	}
+	sc.touched = sc.touched[:0]
 	sc.cands = sc.cands[:0]
 
 	// keep hits whose Latin ends fall on word boundaries
@@ -150,13 +156,15 @@ func (c *Classifier) classify(text string) Result {
 		hits = append(hits, h)
 	}
 	sc.hits = hits
-	if len(sc.seen) < len(c.terms) {
+	if len(sc.seen) < len(c.terms) || len(sc.ruleGen) < len(c.rules) {
 		sc.seen = make([]uint32, len(c.terms))
+		sc.ruleGen = make([]uint32, len(c.rules))
 		sc.gen = 0
 	}
 	sc.gen++
 	if sc.gen == 0 { // wrapped: clear
 		clear(sc.seen)
+		clear(sc.ruleGen)
 		sc.gen = 1
 	}
 	for _, h := range hits {
@@ -166,6 +174,9 @@ func (c *Classifier) classify(text string) Result {
 	for _, h := range hits {
 		ti := &c.terms[h.term]
 		for _, s := range ti.sets {
+			if len(sc.sets[s]) == 0 {
+				sc.touched = append(sc.touched, s)
+			}
 			sc.sets[s] = append(sc.sets[s], occ{h.start, h.end})
 		}
 	}
@@ -202,6 +213,9 @@ func (c *Classifier) classify(text string) Result {
 			continue
 		}
 		for _, k := range sc.byStart[sc.startOff[h.end]:sc.startOff[limit+1]] {
+			if !c.terms[hits[k].term].second {
+				continue
+			}
 			if g := ti.gapGroupFor(hits[k].term); g != nil {
 				c.gapCands(sc, nt, h, g.uses)
 			}
@@ -220,7 +234,10 @@ func (c *Classifier) classify(text string) Result {
 		return int(a.rule - b.rule)
 	})
 
-	var res Result
+	res := Result{
+		Matches: make([]Match, 0, min(len(sc.cands), maxMatches)),
+		Rules:   make([]string, 0, min(len(sc.cands), 16)),
+	}
 	var sig uint64
 	anyTopic := len(sc.sets[c.topic]) > 0
 	resolved := len(sc.sets[c.resolved]) > 0
@@ -277,7 +294,10 @@ func (c *Classifier) classify(text string) Result {
 		if lvl > None {
 			res.Categories = addCategory(res.Categories, cat)
 		}
-		res.Rules = addString(res.Rules, r.id)
+		if sc.ruleGen[cd.rule] != sc.gen {
+			sc.ruleGen[cd.rule] = sc.gen
+			res.Rules = append(res.Rules, r.id)
+		}
 	}
 	res.Matches = mergeMatches(res.Matches, sc.spans, text)
 	for _, k := range c.combos {
@@ -288,7 +308,7 @@ func (c *Classifier) classify(text string) Result {
 			if k.level > None {
 				res.Categories = addCategory(res.Categories, k.category)
 			}
-			res.Rules = addString(res.Rules, k.id)
+			res.Rules = append(res.Rules, k.id) // combo ids are unique and no rule's
 		}
 	}
 	res.Signals = c.signalNames(sig)

@@ -124,10 +124,16 @@ func normalize(text string, t *normText) {
 	var sent int32
 	prevLatin := false
 	idx := 0
-	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		b0 := i
-		i += size
+	for b0, r := range text {
+		var i int // where this rune ends
+		if r < utf8.RuneSelf {
+			i = b0 + 1
+		} else if r != utf8.RuneError {
+			i = b0 + utf8.RuneLen(r)
+		} else { // an invalid byte (width 1) or a real U+FFFD (width 3)
+			_, size := utf8.DecodeRuneInString(text[b0:])
+			i = b0 + size
+		}
 		cur := idx
 		idx++
 		if isIgnorable(r) {

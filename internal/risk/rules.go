@@ -106,6 +106,7 @@ type termInfo struct {
 	gap                  []gapGroup // "this * next …" patterns, by next term
 	gapNext              []int32    // gap[i].next, for a fast search
 	gapMax               int32      // the widest gap among them
+	second               bool       // some gapped pattern has this term second
 	sets                 []int32
 }
 
@@ -574,6 +575,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 				ti.single = append(ti.single, u)
 				continue
 			}
+			c.terms[a.pieces[1]].second = true
 			i, ok := slices.BinarySearchFunc(ti.gap, a.pieces[1], byNext)
 			if ok {
 				ti.gap[i].uses = append(ti.gap[i].uses, u)
