@@ -36,13 +36,17 @@ func tuningHalf(id string) bool {
 }
 
 // floors are a little below the measured figures, so that regressions fail.
+// The held-out precision floor was lowered once, from 0.86 to 0.84, by a
+// rule pass that took recall on our own probe sets written before the rules
+// from 0.76 to 0.87 and cost 3 more false alarms here (24 of 379) for one
+// more row found; the recall floors rose with it. See BENCHMARKS.md.
 var floors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int // at most
 }{
 	"tuning":   {0.94, 0.96, 0},
-	"held-out": {0.86, 0.81, 2},
-	"whole":    {0.90, 0.89, 2},
+	"held-out": {0.84, 0.82, 2},
+	"whole":    {0.89, 0.89, 2},
 }
 
 // splitSharedData reads the shared data file and splits it into the tuning
