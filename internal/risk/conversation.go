@@ -60,6 +60,9 @@ func (c *Classifier) Accumulate(prev ConversationState, r Result) ConversationSt
 		}
 	}
 	for _, k := range c.combos {
+		if k.sameTurn {
+			continue // Classify already applied it to the message alone
+		}
 		if sig&k.when == k.when && k.level > None {
 			if k.level > next.Level {
 				next.Level = k.level

@@ -131,6 +131,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"field outside rule", "level: low\n", "bad.rules:1:"},
 		{"duplicate id", "rule zh.suicide.ideation.want_die\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\nrule zh.suicide.ideation.want_die\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\n", "bad.rules:6:"},
 		{"combo unknown signal", "combo x.c\nwhen: nosuch + means\nlevel: high\ncategory: suicide\n", "bad.rules:2:"},
+		{"combo bad scope", "combo x.c\nwhen: ideation + means\nlevel: high\ncategory: suicide\nscope: turn\n", "bad.rules:5:"},
 		{"bad id", "rule X A\n", "bad.rules:1:"},
 		{"set redefined", "set neg = 不\n", "bad.rules:1:"},
 	}
@@ -239,6 +240,18 @@ func TestAccumulate(t *testing.T) {
 	}
 	if plan.Level != risk.High {
 		t.Errorf("ideation, then 计划好了: got %s, want high", plan.Level)
+	}
+	// combo.act_just_now has scope message: "just took" pairs with an
+	// overdose in the same message, never with one told turns ago.
+	past := risk.ConversationState{}
+	for _, text := range []string{"我上个月吞了一整瓶药", "我刚吃了感冒药"} {
+		past = c.Accumulate(past, c.Classify(text))
+	}
+	if past.Level != risk.High {
+		t.Errorf("a past overdose, then 刚吃了感冒药: got %s (rules %v), want high", past.Level, past.Rules)
+	}
+	if r := c.Classify("我刚吞了一整瓶安眠药"); r.Level != risk.Imminent {
+		t.Errorf("an overdose just taken: got %s, want imminent", r.Level)
 	}
 	other := risk.ConversationState{}
 	for _, text := range []string{"我朋友说她想死", "她家里有很多安眠药"} {

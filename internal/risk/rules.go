@@ -89,6 +89,7 @@ type combo struct {
 	id       string
 	when     uint64
 	whenStr  []string
+	sameTurn bool // only within one message, never across a conversation's turns
 	level    Level
 	category Category
 	file     string
@@ -210,7 +211,7 @@ var (
 	macroRe  = regexp.MustCompile(`\{([^{}]*)\}`)
 	ruleKeys = map[string]bool{"lang": true, "category": true, "level": true, "signals": true, "match": true,
 		"unless": true, "need": true, "person": true, "context": true, "gap": true, "note": true, "other": true}
-	comboKeys = map[string]bool{"when": true, "level": true, "category": true, "note": true}
+	comboKeys = map[string]bool{"when": true, "level": true, "category": true, "note": true, "scope": true}
 )
 
 func parseFile(name string, r io.Reader, p *parsed, override bool) error {
@@ -794,6 +795,15 @@ func (c *Classifier) compileCombo(b *rawBlock, sigIdx map[string]int) (combo, er
 				return k, errf(f.line, "unknown category %q", f.val)
 			}
 			k.category = Category(f.val)
+		case "scope":
+			switch f.val {
+			case "message":
+				k.sameTurn = true
+			case "conversation":
+				k.sameTurn = false
+			default:
+				return k, errf(f.line, "scope %q: want message or conversation", f.val)
+			}
 		}
 	}
 	switch {
