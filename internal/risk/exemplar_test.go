@@ -312,7 +312,7 @@ func TestExemplarLeaveOneOut(t *testing.T) {
 		t.Logf("%-34s own cases %d (%d with a label below medium): the opinion raises %d, %d of them above the label's maximum", s.name, len(cases), benign, raised, overMax)
 		// A rate, not a count, so that adding cases never means dropping
 		// look-alikes from the regression set: at most 2 % of the cases
-		// labelled below medium (measured: 20 of 1,529).
+		// labelled below medium (measured: 24 of 1,532).
 		if i == 0 && overMax*50 > benign {
 			t.Errorf("default setting: %d own cases pushed above their label's maximum, want at most 2%% of %d", overMax, benign)
 		}
