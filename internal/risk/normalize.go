@@ -316,9 +316,9 @@ func joinSpelledOut(t *normText) {
 }
 
 // normalizeString is normalize for rule patterns: it returns only the runes.
-func normalizeString(s string) string {
-	var t normText
-	normalize(s, &t)
+// t is scratch space, reused across calls.
+func normalizeString(s string, t *normText) string {
+	normalize(s, t)
 	return string(t.runes)
 }
 

@@ -470,18 +470,25 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 	}
 
 	c := &Classifier{setIdx: map[string]int{}}
-	termIdx := map[string]int32{}
+	termIdx := map[string]int32{} // normalised term → id
+	rawIdx := map[string]int32{}  // pattern as written → id (sets repeat words)
 	var termStrs []string
+	var nt normText
 	termOf := func(s string) (int32, error) {
-		n := normalizeString(s)
+		if id, ok := rawIdx[s]; ok {
+			return id, nil
+		}
+		n := normalizeString(s, &nt)
 		if n == "" {
 			return 0, fmt.Errorf("pattern %q is empty after normalisation", truncate(s))
 		}
 		if id, ok := termIdx[n]; ok {
+			rawIdx[s] = id
 			return id, nil
 		}
 		id := int32(len(termStrs))
 		termIdx[n] = id
+		rawIdx[s] = id
 		termStrs = append(termStrs, n)
 		rs := []rune(n)
 		c.terms = append(c.terms, termInfo{latinStart: isLatinAlnum(rs[0]), latinEnd: isLatinAlnum(rs[len(rs)-1])})
