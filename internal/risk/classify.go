@@ -143,7 +143,8 @@ func (c *Classifier) classify(text string) Result {
 	sc.touched = sc.touched[:0]
 	sc.cands = sc.cands[:0]
 
-	// keep hits whose Latin ends fall on word boundaries
+	// keep hits whose Latin ends fall on word boundaries and that do not
+	// run across real punctuation (考砸了，我 is no 砸了我)
 	hits := sc.hits[:0]
 	for _, h := range sc.hits {
 		ti := &c.terms[h.term]
@@ -151,6 +152,9 @@ func (c *Classifier) classify(text string) Result {
 			continue
 		}
 		if ti.latinEnd && int(h.end) < len(rs) && isLatinAlnum(rs[h.end]) {
+			continue
+		}
+		if slices.Contains(nt.hard[h.start+1:h.end], true) {
 			continue
 		}
 		hits = append(hits, h)

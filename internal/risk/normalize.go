@@ -20,6 +20,7 @@ type normText struct {
 	runes []rune  // normalised runes
 	orig  []int32 // original rune index of each normalised rune
 	brk   []uint8 // boundary strength before each normalised rune
+	hard  []bool  // the boundary before this rune is real punctuation (，。！？ …)
 	sent  []int32 // sentence number of each normalised rune
 	bs    []int32 // byte offset where the original rune starts
 	be    []int32 // byte offset where the original rune ends
@@ -30,6 +31,7 @@ func (t *normText) reset() {
 	t.runes = t.runes[:0]
 	t.orig = t.orig[:0]
 	t.brk = t.brk[:0]
+	t.hard = t.hard[:0]
 	t.sent = t.sent[:0]
 	t.bs = t.bs[:0]
 	t.be = t.be[:0]
@@ -56,6 +58,18 @@ func isIgnorable(r rune) bool {
 	case r == '\'' || r == 0x2018 || r == 0x2019 || r == '`' || r == 0x00B4:
 		return true // apostrophes: "don't" → "dont", "i'm" → "im"
 	case r >= 0x0300 && r <= 0x036F: // combining marks
+		return true
+	}
+	return false
+}
+
+// isHard reports whether r is punctuation that ends a clause or sentence in
+// writing, as opposed to the dots, spaces and symbols people slip between
+// characters to hide a word (自.杀, 想 死, 想……死). A contiguous pattern never
+// matches across it: 考砸了，我 is no "砸了我".
+func isHard(r rune) bool {
+	switch r {
+	case '，', ',', '：', ':', '、', '﹐', '､', '。', '！', '？', '!', '?', '｡', '；', ';':
 		return true
 	}
 	return false
@@ -121,6 +135,7 @@ func foldRune(r rune) rune {
 func normalize(text string, t *normText) {
 	t.reset()
 	var pending uint8
+	var pendingHard bool
 	var sent int32
 	prevLatin := false
 	idx := 0
@@ -144,6 +159,7 @@ func normalize(text string, t *normText) {
 			if b := boundaryOf(r); b > pending {
 				pending = b
 			}
+			pendingHard = pendingHard || isHard(r)
 			continue
 		}
 		latin := isLatinAlnum(f)
@@ -157,19 +173,21 @@ func normalize(text string, t *normText) {
 				t.runes = append(t.runes, ' ')
 				t.orig = append(t.orig, int32(cur))
 				t.brk = append(t.brk, pending)
+				t.hard = append(t.hard, pendingHard)
 				t.sent = append(t.sent, sent)
 				t.bs = append(t.bs, int32(b0))
 				t.be = append(t.be, int32(b0))
-				pending = brkNone
+				pending, pendingHard = brkNone, false
 			}
 		}
 		t.runes = append(t.runes, f)
 		t.orig = append(t.orig, int32(cur))
 		t.brk = append(t.brk, pending)
+		t.hard = append(t.hard, pendingHard)
 		t.sent = append(t.sent, sent)
 		t.bs = append(t.bs, int32(b0))
 		t.be = append(t.be, int32(i))
-		pending = brkNone
+		pending, pendingHard = brkNone, false
 		prevLatin = latin
 	}
 	t.n = idx
@@ -245,21 +263,22 @@ func dropFillers(t *normText) {
 	}
 	w := first
 	var carry uint8
+	var carryHard bool
 	for i := first; i < n; i++ {
 		if isFiller(rs, t.brk, i) {
-			if t.brk[i] > carry {
-				carry = t.brk[i]
-			}
+			carry = max(carry, t.brk[i])
+			carryHard = carryHard || t.hard[i]
 			i++ // skip both runes
 			continue
 		}
 		t.runes[w], t.orig[w], t.sent[w] = rs[i], t.orig[i], t.sent[i]
 		t.brk[w] = max(t.brk[i], carry)
+		t.hard[w] = t.hard[i] || carryHard
 		t.bs[w], t.be[w] = t.bs[i], t.be[i]
-		carry = brkNone
+		carry, carryHard = brkNone, false
 		w++
 	}
-	t.runes, t.orig, t.brk, t.sent = t.runes[:w], t.orig[:w], t.brk[:w], t.sent[:w]
+	t.runes, t.orig, t.brk, t.hard, t.sent = t.runes[:w], t.orig[:w], t.brk[:w], t.hard[:w], t.sent[:w]
 	t.bs, t.be = t.bs[:w], t.be[:w]
 }
 
@@ -307,11 +326,11 @@ func joinSpelledOut(t *normText) {
 		if drop[i] {
 			continue
 		}
-		t.runes[w], t.orig[w], t.brk[w], t.sent[w] = t.runes[i], t.orig[i], t.brk[i], t.sent[i]
+		t.runes[w], t.orig[w], t.brk[w], t.hard[w], t.sent[w] = t.runes[i], t.orig[i], t.brk[i], t.hard[i], t.sent[i]
 		t.bs[w], t.be[w] = t.bs[i], t.be[i]
 		w++
 	}
-	t.runes, t.orig, t.brk, t.sent = t.runes[:w], t.orig[:w], t.brk[:w], t.sent[:w]
+	t.runes, t.orig, t.brk, t.hard, t.sent = t.runes[:w], t.orig[:w], t.brk[:w], t.hard[:w], t.sent[:w]
 	t.bs, t.be = t.bs[:w], t.be[:w]
 }
 
