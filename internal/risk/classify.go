@@ -199,13 +199,13 @@ func (c *Classifier) classify(text string) Result {
 				sc.cands = append(sc.cands, cand{u.rule, h.start, h.end})
 			}
 		}
-		if len(ti.gap) == 0 {
+		if len(ti.gapNext) == 0 {
 			continue
 		}
-		if len(ti.gap) <= gapScanGroups {
-			for gi := range ti.gap {
-				if g := &ti.gap[gi]; sc.seen[g.next] == sc.gen {
-					c.gapCands(sc, nt, h, g.uses)
+		if len(ti.gapNext) <= gapScanGroups {
+			for gi, next := range ti.gapNext {
+				if sc.seen[next] == sc.gen {
+					c.gapCands(sc, nt, h, ti.gapUses[gi])
 				}
 			}
 			continue
@@ -220,8 +220,8 @@ func (c *Classifier) classify(text string) Result {
 			if !c.terms[hits[k].term].second {
 				continue
 			}
-			if g := ti.gapGroupFor(hits[k].term); g != nil {
-				c.gapCands(sc, nt, h, g.uses)
+			if uses := ti.gapUsesFor(hits[k].term); uses != nil {
+				c.gapCands(sc, nt, h, uses)
 			}
 		}
 	}

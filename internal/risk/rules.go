@@ -2,7 +2,6 @@ package risk
 
 import (
 	"bufio"
-	"cmp"
 	"embed"
 	"fmt"
 	"io"
@@ -103,30 +102,21 @@ type use struct {
 
 type termInfo struct {
 	latinStart, latinEnd bool
-	single               []use      // one-piece patterns that are this term
-	gap                  []gapGroup // "this * next …" patterns, by next term
-	gapNext              []int32    // gap[i].next, for a fast search
-	gapMax               int32      // the widest gap among them
-	second               bool       // some gapped pattern has this term second
+	single               []use   // one-piece patterns that are this term
+	gapNext              []int32 // second pieces of "this * next …" patterns, sorted
+	gapUses              [][]use // gapUses[i]: those patterns whose second piece is gapNext[i]
+	gapMax               int32   // the widest gap among them
+	second               bool    // some gapped pattern has this term second
 	sets                 []int32
 }
 
-// gapGroup is the gapped patterns whose first piece is one term and whose
-// second piece is next.
-type gapGroup struct {
-	next int32
-	uses []use
-}
-
-func byNext(g gapGroup, t int32) int { return cmp.Compare(g.next, t) }
-
-// gapGroupFor returns ti's group whose second piece is term t, or nil.
-func (ti *termInfo) gapGroupFor(t int32) *gapGroup {
+// gapUsesFor returns ti's gapped patterns whose second piece is term t.
+func (ti *termInfo) gapUsesFor(t int32) []use {
 	i, ok := slices.BinarySearch(ti.gapNext, t)
 	if !ok {
 		return nil
 	}
-	return &ti.gap[i]
+	return ti.gapUses[i]
 }
 
 // Classifier is a compiled rule set. It is safe for concurrent use.
@@ -584,19 +574,14 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 				continue
 			}
 			c.terms[a.pieces[1]].second = true
-			i, ok := slices.BinarySearchFunc(ti.gap, a.pieces[1], byNext)
+			i, ok := slices.BinarySearch(ti.gapNext, a.pieces[1])
 			if ok {
-				ti.gap[i].uses = append(ti.gap[i].uses, u)
+				ti.gapUses[i] = append(ti.gapUses[i], u)
 			} else {
-				ti.gap = slices.Insert(ti.gap, i, gapGroup{next: a.pieces[1], uses: []use{u}})
+				ti.gapNext = slices.Insert(ti.gapNext, i, a.pieces[1])
+				ti.gapUses = slices.Insert(ti.gapUses, i, []use{u})
 			}
 			ti.gapMax = max(ti.gapMax, r.gap)
-		}
-	}
-	for i := range c.terms {
-		ti := &c.terms[i]
-		for _, g := range ti.gap {
-			ti.gapNext = append(ti.gapNext, g.next)
 		}
 	}
 	c.ac = buildAutomaton(termStrs)
