@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -13,9 +14,24 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// eventChannel is the NOTIFY channel all nodes listen on. Payloads carry ids
-// only (xinqiao.Event), never message text.
-const eventChannel = "xinqiao_events"
+// eventChannel names the NOTIFY channel all nodes of one deployment listen
+// on. Payloads carry ids only (xinqiao.Event), never message text. NOTIFY is
+// database-wide, so a deployment in a schema other than public gets a channel
+// of its own: two deployments (or two test runs) sharing one database must
+// never see each other's events. Channel names are identifiers of at most 63
+// bytes; a longer one is replaced by a hash of the schema.
+func eventChannel(schema string) string {
+	if schema == "" || schema == "public" {
+		return "xinqiao_events"
+	}
+	c := "xinqiao_events." + schema
+	if len(c) > 63 {
+		h := fnv.New64a()
+		h.Write([]byte(schema))
+		c = fmt.Sprintf("xinqiao_events.%016x", h.Sum64())
+	}
+	return c
+}
 
 // Publish implements xinqiao.Broker through NOTIFY: every node listening,
 // this one included, receives the event after the publishing transaction
@@ -25,7 +41,7 @@ func (db *DB) Publish(ctx context.Context, e xinqiao.Event) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, eventChannel, string(b)); err != nil {
+	if _, err := db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, db.channel, string(b)); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
 	return nil
@@ -41,17 +57,18 @@ func (db *DB) Subscribe(ctx context.Context, fn func(xinqiao.Event)) {
 // connection is redialled with backoff, and subscribers get a "resync" event
 // so they can replay from their last delivered seq.
 type broker struct {
-	cfg  *pgx.ConnConfig
-	log  *slog.Logger
-	mu   sync.Mutex
-	subs map[int]func(xinqiao.Event)
-	next int
-	stop context.CancelFunc
-	done chan struct{}
+	cfg     *pgx.ConnConfig
+	channel string
+	log     *slog.Logger
+	mu      sync.Mutex
+	subs    map[int]func(xinqiao.Event)
+	next    int
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
-func newBroker(cfg *pgx.ConnConfig, log *slog.Logger) *broker {
-	return &broker{cfg: cfg.Copy(), log: log, subs: map[int]func(xinqiao.Event){}}
+func newBroker(cfg *pgx.ConnConfig, channel string, log *slog.Logger) *broker {
+	return &broker{cfg: cfg.Copy(), channel: channel, log: log, subs: map[int]func(xinqiao.Event){}}
 }
 
 func (b *broker) subscribe(ctx context.Context, fn func(xinqiao.Event)) {
@@ -125,7 +142,7 @@ func (b *broker) listenOnce(ctx context.Context, onListening func()) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+eventChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{b.channel}.Sanitize()); err != nil {
 		return err
 	}
 	onListening()

@@ -27,6 +27,8 @@ type DB struct {
 	log    *slog.Logger
 	now    func() time.Time
 	broker *broker
+	// channel is the NOTIFY channel of this store's schema (eventChannel).
+	channel string
 }
 
 var _ xinqiao.Store = (*DB)(nil)
@@ -53,6 +55,12 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("cannot connect to PostgreSQL at %s: %v (check DATABASE_URL and that the server is running)", where, redact(err))
 	}
 	err = migrate(ctx, conn)
+	var schema string
+	if err == nil {
+		if err = conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			err = fmt.Errorf("read the current schema: %w", err)
+		}
+	}
 	conn.Close(context.Background())
 	if err != nil {
 		return nil, err
@@ -66,8 +74,8 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("cannot use PostgreSQL at %s: %v", where, redact(err))
 	}
-	db := &DB{pool: pool, cfg: cfg, log: log, now: time.Now}
-	db.broker = newBroker(cfg.ConnConfig, log)
+	db := &DB{pool: pool, cfg: cfg, log: log, now: time.Now, channel: eventChannel(schema)}
+	db.broker = newBroker(cfg.ConnConfig, db.channel, log)
 	return db, nil
 }
 

@@ -1,0 +1,111 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"xinqiao/internal/postgres"
+	"xinqiao/internal/storetest"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestEventsStayInTheirSchema: NOTIFY is database-wide, but two deployments
+// (or two test packages) in different schemas of one database must never see
+// each other's events, while two nodes of one deployment see all of them.
+func TestEventsStayInTheirSchema(t *testing.T) {
+	ctx := context.Background()
+	urlA := storetest.PostgresURL(t)
+	urlB := storetest.PostgresURL(t)
+	urlC := longSchemaURL(t) // a channel name past 63 bytes
+	open := func(u string) *postgres.DB {
+		db, err := postgres.Open(ctx, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a1, a2, b, c := open(urlA), open(urlA), open(urlB), open(urlC)
+	listen := func(db *postgres.DB) chan xinqiao.Event {
+		ch := make(chan xinqiao.Event, 16)
+		sctx, cancel := context.WithCancel(ctx)
+		t.Cleanup(cancel)
+		db.Subscribe(sctx, func(e xinqiao.Event) { ch <- e })
+		return ch
+	}
+	gotA, gotB, gotC := listen(a2), listen(b), listen(c)
+	publish := func(db *postgres.DB, conv string) {
+		if err := db.Publish(ctx, xinqiao.Event{Kind: "message", ConversationID: conv, Seq: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// NOTIFY delivers in commit order, so a leaked event would arrive before
+	// the listener's own marker, which is published last.
+	publish(a1, "a")
+	publish(b, "b")
+	publish(c, "c")
+	publish(a1, "a-end")
+	publish(b, "b-end")
+	publish(c, "c-end")
+	for name, ch := range map[string]chan xinqiao.Event{"a": gotA, "b": gotB, "c": gotC} {
+		var seen []string
+		for done := false; !done; {
+			select {
+			case e := <-ch:
+				seen = append(seen, e.ConversationID)
+				done = e.ConversationID == name+"-end"
+			case <-time.After(5 * time.Second):
+				t.Fatalf("deployment %s: got %v and then nothing, want its own two events", name, seen)
+			}
+		}
+		if len(seen) != 2 || seen[0] != name {
+			t.Fatalf("deployment %s got events %v, want only [%s %s-end]", name, seen, name, name)
+		}
+	}
+}
+
+// longSchemaURL is storetest.PostgresURL with a fresh schema of a 60-byte
+// name, the longest kind a deployment may choose.
+func longSchemaURL(t *testing.T) string {
+	t.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	schema := strings.Repeat("z", 48) + hex.EncodeToString(b[:])
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("TEST_DATABASE_URL is not set")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	id := pgx.Identifier{schema}.Sanitize()
+	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+id+` CASCADE; CREATE SCHEMA `+id); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			c.Exec(context.Background(), `DROP SCHEMA `+id+` CASCADE`)
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema+",public")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
