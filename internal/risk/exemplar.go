@@ -1,14 +1,10 @@
 package risk
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"strings"
 	"sync"
@@ -23,109 +19,26 @@ type Exemplar struct {
 	Categories []Category
 }
 
-// ownCases holds the team's own labelled cases, one file per theme: the
-// regression test of layer 1 (TestCases) and the default exemplars of layer 3.
-// One copy, in exemplars/.
+// ownCases holds the team's own labelled cases, one file per theme (see
+// Case). One copy, in exemplars/.
 //
 //go:embed exemplars/*.txt
 var ownCases embed.FS
 
-// OwnExemplars returns our own labelled cases (exemplars/*.txt in name order,
-// written for xinqiao, none taken from a data set) as exemplars. A case's
-// level is the lowest level its label allows ("<=low" → none, ">=medium" →
+// OwnExemplars returns our own labelled cases as exemplars. A case's level
+// is the lowest level its label allows ("<=low" → none, ">=medium" →
 // medium, "medium..high" → medium): the least the label vouches for, so that
-// an opinion built on it errs low. Its categories are the required ones ("!x"
-// exclusions are dropped).
+// an opinion built on it errs low. Its categories are the required ones.
 func OwnExemplars() ([]Exemplar, error) {
-	names, err := fs.Glob(ownCases, "exemplars/*.txt")
+	cs, err := OwnCases()
 	if err != nil {
 		return nil, err
 	}
-	var out []Exemplar
-	for _, name := range names { // fs.Glob returns names sorted
-		data, err := ownCases.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ex, err := ParseExemplars(bytes.NewReader(data), name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ex...)
+	out := make([]Exemplar, len(cs))
+	for i, c := range cs {
+		out[i] = Exemplar{Text: c.Text, Level: c.Min, Categories: c.Want}
 	}
 	return out, nil
-}
-
-// ParseExemplars reads exemplars in the cases format, one per line:
-// LEVEL | CATEGORIES | TEXT, where LEVEL is a level, a range "a..b", ">=x"
-// or "<=x", and CATEGORIES is "-" or a comma-separated list ("!x" entries
-// are ignored). Blank lines and lines starting with # are skipped. name
-// labels errors, which give the line.
-func ParseExemplars(r io.Reader, name string) ([]Exemplar, error) {
-	var out []Exemplar
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	ln := 0
-	for sc.Scan() {
-		ln++
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.SplitN(line, " | ", 3)
-		if len(parts) != 3 || strings.TrimSpace(parts[2]) == "" {
-			return nil, fmt.Errorf("%s:%d: want LEVEL | CATEGORIES | TEXT", name, ln)
-		}
-		lvl, err := lowestLevel(strings.TrimSpace(parts[0]))
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, ln, err)
-		}
-		ex := Exemplar{Text: strings.TrimSpace(parts[2]), Level: lvl}
-		if cats := strings.TrimSpace(parts[1]); cats != "-" {
-			for _, c := range strings.Split(cats, ",") {
-				c = strings.TrimSpace(c)
-				neg := strings.HasPrefix(c, "!")
-				c = strings.TrimPrefix(c, "!")
-				if !validCategory(Category(c)) {
-					return nil, fmt.Errorf("%s:%d: unknown category %q", name, ln, c)
-				}
-				if !neg {
-					ex.Categories = addCategory(ex.Categories, Category(c))
-				}
-			}
-		}
-		out = append(out, ex)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %v", name, ln+1, err)
-	}
-	return out, nil
-}
-
-// lowestLevel is the lowest level a case label allows.
-func lowestLevel(s string) (Level, error) {
-	switch {
-	case strings.HasPrefix(s, ">="):
-		return ParseLevel(s[2:])
-	case strings.HasPrefix(s, "<="):
-		_, err := ParseLevel(s[2:])
-		return None, err
-	case strings.Contains(s, ".."):
-		a, b, _ := strings.Cut(s, "..")
-		lo, err := ParseLevel(a)
-		if err != nil {
-			return None, err
-		}
-		hi, err := ParseLevel(b)
-		if err != nil {
-			return None, err
-		}
-		if hi < lo {
-			return None, fmt.Errorf("empty level range %q", s)
-		}
-		return lo, nil
-	}
-	return ParseLevel(s)
 }
 
 // ExemplarOptions tunes the exemplar opinion. Zero fields take the defaults

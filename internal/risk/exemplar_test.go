@@ -29,10 +29,10 @@ func TestOwnExemplars(t *testing.T) {
 		t.Fatalf("got %d exemplars, want %d (one per case)", len(ex), len(cases))
 	}
 	for i, c := range cases {
-		if ex[i].Text != strings.TrimSpace(c.text) || ex[i].Level != c.level.min {
-			t.Fatalf("exemplar %d = %q at %s, want %q at %s", i, ex[i].Text, ex[i].Level, c.text, c.level.min)
+		if ex[i].Text != c.Text || ex[i].Level != c.Min {
+			t.Fatalf("exemplar %d = %q at %s, want %q at %s", i, ex[i].Text, ex[i].Level, c.Text, c.Min)
 		}
-		for _, w := range c.want {
+		for _, w := range c.Want {
 			if !hasCategory(ex[i].Categories, w) {
 				t.Fatalf("exemplar %d: categories %v, want %s", i, ex[i].Categories, w)
 			}
@@ -40,15 +40,15 @@ func TestOwnExemplars(t *testing.T) {
 	}
 }
 
-func TestParseExemplarsErrors(t *testing.T) {
+func TestParseCasesErrors(t *testing.T) {
 	for _, in := range []string{
 		"medium | suicide",
 		"urgent | - | text",
 		"medium | sadness | text",
 		"high..low | - | text",
 	} {
-		if _, err := risk.ParseExemplars(strings.NewReader("# c\n"+in+"\n"), "x.txt"); err == nil || !strings.Contains(err.Error(), "x.txt:2") {
-			t.Errorf("ParseExemplars(%q): got %v, want an error at x.txt:2", in, err)
+		if _, err := risk.ParseCases(strings.NewReader("# c\n"+in+"\n"), "x.txt"); err == nil || !strings.Contains(err.Error(), "x.txt:2") {
+			t.Errorf("ParseCases(%q): got %v, want an error at x.txt:2", in, err)
 		}
 	}
 }
@@ -294,18 +294,18 @@ func TestExemplarLeaveOneOut(t *testing.T) {
 		op.SetOptions(s.opts)
 		var overMax, benign, raised int
 		for j, tc := range cases {
-			o, err := op.AssessExcluding(ctx, tc.text, j)
+			o, err := op.AssessExcluding(ctx, tc.Text, j)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := c.Classify(tc.text)
+			r := c.Classify(tc.Text)
 			if o.Level > r.Level {
 				raised++
-				if o.Level > tc.level.max {
+				if o.Level > tc.Max {
 					overMax++
 				}
 			}
-			if tc.level.max < risk.Medium {
+			if tc.Max < risk.Medium {
 				benign++
 			}
 		}

@@ -219,7 +219,7 @@ func parseFile(name string, r io.Reader, p *parsed, override bool) error {
 			continue
 		}
 		errf := func(format string, a ...any) error {
-			return fmt.Errorf("%s:%d: %s", name, ln, fmt.Sprintf(format, a...))
+			return lineError(name, ln, format, a...)
 		}
 		word, rest, _ := strings.Cut(line, " ")
 		rest = strings.TrimSpace(rest)
@@ -276,9 +276,23 @@ func parseFile(name string, r io.Reader, p *parsed, override bool) error {
 		cur.fields = append(cur.fields, rawField{key: key, val: strings.TrimSpace(val), line: ln})
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s:%d: %v", name, ln+1, err)
+		return lineError(name, ln+1, "%v", err)
 	}
 	return nil
+}
+
+// RuleError is a rule source that does not compile: the file (or source
+// name), the 1-based line and the reason. Its text is "file:line: reason".
+type RuleError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *RuleError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+func lineError(file string, line int, format string, a ...any) error {
+	return &RuleError{File: file, Line: line, Msg: fmt.Sprintf(format, a...)}
 }
 
 func truncate(s string) string {
@@ -300,11 +314,21 @@ func splitAlts(val string) ([]string, error) {
 	return out, nil
 }
 
-// Load compiles the embedded rules plus every *.rules file in overrideDir
-// ("" for none). In an override file a rule with an existing id replaces it,
-// "set NAME += …" extends a set and "disable ID" removes a rule. Any invalid
-// file refuses to load with file:line and the reason.
-func Load(overrideDir string) (*Classifier, error) {
+// Source is rule text that does not live in a file, such as the district
+// rules kept in the store. Name stands for the file name in errors and in
+// RuleInfo.Source.
+type Source struct {
+	Name string
+	Text string
+}
+
+// Load compiles the embedded rules, then every *.rules file in overrideDir
+// ("" for none), then the extra sources in order; the folder's files and the
+// extra sources are override files. In an override file a rule with an
+// existing embedded id replaces it, "set NAME += …" extends a set and
+// "disable ID" removes a rule. Any invalid file or source refuses to load
+// with a *RuleError naming it, the line and the reason.
+func Load(overrideDir string, extra ...Source) (*Classifier, error) {
 	p := &parsed{}
 	names, err := fs.Glob(embedded, "rules/*"+RuleExt)
 	if err != nil {
@@ -342,6 +366,11 @@ func Load(overrideDir string) (*Classifier, error) {
 			if err != nil {
 				return nil, err
 			}
+		}
+	}
+	for _, x := range extra {
+		if err := parseFile(x.Name, strings.NewReader(x.Text), p, true); err != nil {
+			return nil, err
 		}
 	}
 	return compile(p, nEmbedded)
@@ -440,7 +469,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 		s := p.sets[i]
 		if old, ok := cp.sets[s.name]; ok {
 			if !s.extend {
-				return nil, fmt.Errorf("%s:%d: set %s already defined at %s:%d (use += to extend)", s.file, s.line, s.name, old.file, old.line)
+				return nil, lineError(s.file, s.line, "set %s already defined at %s:%d (use += to extend)", s.name, old.file, old.line)
 			}
 			merged := *old
 			merged.alts = append(append([]string{}, old.alts...), s.alts...)
@@ -448,7 +477,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 			continue
 		}
 		if s.extend {
-			return nil, fmt.Errorf("%s:%d: set %s extended before it is defined", s.file, s.line, s.name)
+			return nil, lineError(s.file, s.line, "set %s extended before it is defined", s.name)
 		}
 		cp.sets[s.name] = &s
 		setOrder = append(setOrder, s.name)
@@ -489,7 +518,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 		vals, err := cp.setValues(name)
 		if err != nil {
 			s := cp.sets[name]
-			return nil, fmt.Errorf("%s:%d: %v", s.file, s.line, err)
+			return nil, lineError(s.file, s.line, "%v", err)
 		}
 		si := len(c.sets)
 		c.sets = append(c.sets, name)
@@ -498,7 +527,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 			t, err := termOf(v)
 			if err != nil {
 				s := cp.sets[name]
-				return nil, fmt.Errorf("%s:%d: set %s: %v", s.file, s.line, name, err)
+				return nil, lineError(s.file, s.line, "set %s: %v", name, err)
 			}
 			ti := &c.terms[t]
 			if len(ti.sets) == 0 || ti.sets[len(ti.sets)-1] != int32(si) {
@@ -526,7 +555,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 		if j, ok := byID[b.id]; ok {
 			prev := p.blocks[srcIdx[b.id]]
 			if i < nEmbedded || srcIdx[b.id] >= nEmbedded {
-				return nil, fmt.Errorf("%s:%d: duplicate id %s (first at %s:%d)", b.file, b.line, b.id, prev.file, prev.line)
+				return nil, lineError(b.file, b.line, "duplicate id %s (first at %s:%d)", b.id, prev.file, prev.line)
 			}
 			blocks[j] = b // an override file replaces an embedded rule
 			srcIdx[b.id] = i
@@ -539,7 +568,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 	for _, d := range p.disables {
 		j, ok := byID[d.val]
 		if !ok {
-			return nil, fmt.Errorf("%s:%d: disable: no rule %q", d.key, d.line, d.val)
+			return nil, lineError(d.key, d.line, "disable: no rule %q", d.val)
 		}
 		blocks[j] = nil
 	}
@@ -592,7 +621,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 func (c *Classifier) compileRule(b *rawBlock, cp *compiler, termOf func(string) (int32, error), sigIdx map[string]int) (*rule, error) {
 	r := &rule{id: b.id, file: b.file, line: b.line, level: -1, gap: -1, otherMax: High}
 	errf := func(ln int, format string, a ...any) error {
-		return fmt.Errorf("%s:%d: rule %s: %s", b.file, ln, b.id, fmt.Sprintf(format, a...))
+		return lineError(b.file, ln, "rule %s: %s", b.id, fmt.Sprintf(format, a...))
 	}
 	person := ""
 	for _, f := range b.fields {
@@ -762,7 +791,7 @@ func (c *Classifier) parseCond(v string) (cond, error) {
 func (c *Classifier) compileCombo(b *rawBlock, sigIdx map[string]int) (combo, error) {
 	k := combo{id: b.id, level: -1, file: b.file, line: b.line}
 	errf := func(ln int, format string, a ...any) error {
-		return fmt.Errorf("%s:%d: combo %s: %s", b.file, ln, b.id, fmt.Sprintf(format, a...))
+		return lineError(b.file, ln, "combo %s: %s", b.id, fmt.Sprintf(format, a...))
 	}
 	for _, f := range b.fields {
 		switch f.key {
