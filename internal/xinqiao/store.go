@@ -12,6 +12,7 @@ type Store interface {
 	KnowledgeStore
 	HandoffStore
 	RetentionStore
+	RiskRuleStore
 	Broker
 
 	// Engine names the engine: "sqlite" or "postgres".
