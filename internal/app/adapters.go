@@ -44,10 +44,10 @@ func (c cardSource) Card(ctx context.Context, key, lang, band string) (answer.Pa
 }
 
 // riskChecker lets the output check run the classifier on answers.
-type riskChecker struct{ c *risk.Classifier }
+type riskChecker struct{ live *risk.Live }
 
 func (r riskChecker) Check(text string) (string, []string) {
-	res := r.c.Classify(text)
+	res := r.live.Current().Classify(text)
 	cats := make([]string, 0, len(res.Categories))
 	for _, c := range res.Categories {
 		cats = append(cats, string(c))

@@ -25,6 +25,7 @@ import (
 	"xinqiao/internal/openai/opinion"
 	"xinqiao/internal/retention"
 	"xinqiao/internal/risk"
+	"xinqiao/internal/riskrules"
 	"xinqiao/internal/web"
 	"xinqiao/internal/xinqiao"
 	"xinqiao/knowledge"
@@ -36,7 +37,8 @@ type App struct {
 	Chat     *chat.Service
 	Handoffs *handoff.Service
 	Searcher *kb.Searcher
-	Risk     *risk.Classifier
+	// Rules owns the risk classifier in force and the district's own rules.
+	Rules    *riskrules.Service
 	Hotlines *hotline.Registry
 	Embedder xinqiao.Embedder
 	// AnswerMode is "llm" or "extractive".
@@ -93,9 +95,14 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	}()
 
 	var err error
-	if a.Risk, err = risk.Load(cfg.RiskRulesDir); err != nil {
+	if a.Rules, err = riskrules.New(ctx, store, cfg.RiskRulesDir, log); err != nil {
 		return nil, fmt.Errorf("risk rules: %w (the server does not start without them)", err)
 	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Rules.Run(actx)
+	}()
 	if a.Hotlines, err = hotline.Load(knowledge.FS, knowledge.HotlinesFile); err != nil {
 		return nil, fmt.Errorf("hotline registry: %w", err)
 	}
@@ -139,7 +146,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		if err != nil {
 			return nil, fmt.Errorf("chat model: %w", err)
 		}
-		check := answer.NewChecker(answer.CheckConfig{Risk: riskChecker{a.Risk}})
+		check := answer.NewChecker(answer.CheckConfig{Risk: riskChecker{a.Rules.Live()}})
 		answerer = answer.NewLLM(client, extractive, cards, check, answer.Config{Model: cfg.ChatModel, Logger: log, Now: now})
 		a.AnswerMode = "llm"
 		summarizer = briefWriter{client}
@@ -192,7 +199,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	}()
 
 	a.Chat = chat.New(actx, chat.Deps{
-		Store: store, Risk: a.Risk, Search: searchAdapter{a.Searcher}, Answer: answerer,
+		Store: store, Risk: a.Rules.Live(), Search: searchAdapter{a.Searcher}, Answer: answerer,
 		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis,
 		SecondOpinion: second, Log: log, Now: now, Node: opts.Node,
 		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL,
@@ -203,6 +210,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		web.HandoffModule(actx, a.Handoffs),
 		web.ReportsModule(),
 		web.AdminModule(),
+		web.RiskRulesModule(a.Rules),
 	)
 	ok = true
 	return a, nil

@@ -45,7 +45,7 @@ type Handoffs interface {
 // Deps are the parts the pipeline stands on.
 type Deps struct {
 	Store    xinqiao.Store
-	Risk     *risk.Classifier
+	Risk     *risk.Live // the classifier in force, replaced when district rules are published
 	Search   Searcher
 	Answer   answer.Answerer
 	Handoffs Handoffs
@@ -447,7 +447,7 @@ func (s *Service) raise(ctx context.Context, conv xinqiao.Conversation, r risk.R
 	if err != nil {
 		return
 	}
-	st := s.d.Risk.Accumulate(decodeState(c.RiskState), r)
+	st := s.d.Risk.Current().Accumulate(decodeState(c.RiskState), r)
 	if b, err := json.Marshal(st); err == nil {
 		_ = s.d.Store.SetRisk(ctx, conv.ID, st.Level.String(), b)
 	}

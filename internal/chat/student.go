@@ -347,7 +347,8 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	}
 
 	// 1. Risk first, in memory: no store, no network.
-	res := s.d.Risk.Classify(text)
+	classifier := s.d.Risk.Current() // one rule set for the whole message
+	res := classifier.Classify(text)
 
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
@@ -357,7 +358,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		return
 	}
 	prev := decodeState(conv.RiskState)
-	state := s.d.Risk.Accumulate(prev, res)
+	state := classifier.Accumulate(prev, res)
 	level := max(res.Level, state.Level)
 	if convErr != nil { // fail safe: we still know the language from nothing, so Chinese first
 		conv = xinqiao.Conversation{ID: convID, Lang: "zh", Mode: xinqiao.ModeAI}

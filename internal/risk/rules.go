@@ -347,33 +347,42 @@ func Load(overrideDir string, extra ...Source) (*Classifier, error) {
 		}
 	}
 	nEmbedded := len(p.blocks)
-	if overrideDir != "" {
-		files, err := filepath.Glob(filepath.Join(overrideDir, "*"+RuleExt))
-		if err != nil {
-			return nil, fmt.Errorf("risk rules: %w", err)
-		}
-		if _, err := os.Stat(overrideDir); err != nil {
-			return nil, fmt.Errorf("risk rules: override folder: %w", err)
-		}
-		sort.Strings(files)
-		for _, n := range files {
-			f, err := os.Open(n)
-			if err != nil {
-				return nil, fmt.Errorf("risk rules: %w", err)
-			}
-			err = parseFile(n, f, p, true)
-			f.Close()
-			if err != nil {
-				return nil, err
-			}
-		}
+	folder, err := ReadDir(overrideDir)
+	if err != nil {
+		return nil, err
 	}
-	for _, x := range extra {
+	for _, x := range append(folder, extra...) {
 		if err := parseFile(x.Name, strings.NewReader(x.Text), p, true); err != nil {
 			return nil, err
 		}
 	}
 	return compile(p, nEmbedded)
+}
+
+// ReadDir reads every *.rules file in dir ("" for none), in name order, as
+// sources named by their paths, so a node can compile them again later
+// without the folder changing under it.
+func ReadDir(dir string) ([]Source, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("risk rules: override folder: %w", err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*"+RuleExt))
+	if err != nil {
+		return nil, fmt.Errorf("risk rules: %w", err)
+	}
+	sort.Strings(files)
+	out := make([]Source, 0, len(files))
+	for _, n := range files {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, fmt.Errorf("risk rules: %w", err)
+		}
+		out = append(out, Source{Name: n, Text: string(b)})
+	}
+	return out, nil
 }
 
 // LoadFiles compiles only the given rule sources (name → content), with no

@@ -219,6 +219,7 @@ var errorStatus = map[string]int{
 	xinqiao.ERATELIMITED:  http.StatusTooManyRequests,
 	xinqiao.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	xinqiao.EINTERNAL:     http.StatusInternalServerError,
+	xinqiao.ELOWERED:      http.StatusConflict,
 }
 
 // ErrorStatus returns the HTTP status for a domain error code.
@@ -234,6 +235,7 @@ type ErrorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Line    int    `json:"line,omitempty"`
 	} `json:"error"`
 }
 
@@ -246,6 +248,10 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body ErrorBody
 	body.Error.Code, body.Error.Message = code, xinqiao.ErrorMessage(err)
+	var de *xinqiao.Error
+	if errors.As(err, &de) {
+		body.Error.Line = de.Line
+	}
 	s.JSON(w, ErrorStatus(code), body)
 }
 

@@ -18,6 +18,10 @@ const (
 	ERATELIMITED  = "rate_limited"
 	EINTERNAL     = "internal"
 	EUNAVAILABLE  = "unavailable"
+	// ELOWERED refuses a change of the district risk rules under which some
+	// of our reference cases would be graded lower than now, until a
+	// supervisor confirms it.
+	ELOWERED = "lowered"
 )
 
 // Error is a domain error: a code from the set above and a message that is safe
@@ -26,6 +30,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Line, when not 0, is the 1-based line of a text the user wrote (a rule
+	// source, say) that the error is about.
+	Line int
 }
 
 // Error implements the error interface.

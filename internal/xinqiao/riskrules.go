@@ -14,7 +14,7 @@ type RiskRules struct {
 	Note       string    `json:"note"`
 	Author     string    `json:"author"` // staff id
 	AuthorName string    `json:"author_name"`
-	CreatedAt  time.Time `json:"created_at"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
 }
 
 // Limits of a district rule source.
