@@ -91,3 +91,24 @@ func TestFolderReadOnceAndCombined(t *testing.T) {
 		t.Fatalf("a broken folder: got %v, want a refusal naming school.rules:1", err)
 	}
 }
+
+// BenchmarkCheck measures one check of a one-rule draft with one sentence:
+// a full compile over the built-in rules plus our reference cases under
+// the rules in force and the draft.
+//
+//	go test ./internal/riskrules -run '^$' -bench Check -benchmem
+func BenchmarkCheck(b *testing.B) {
+	ctx := context.Background()
+	store := storetest.MustOpenSQLite(b)
+	svc, err := riskrules.New(ctx, store, "", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	draft := "rule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想啵啵下线\n"
+	b.ReportAllocs()
+	for b.Loop() {
+		if chk, err := svc.Check(ctx, draft, []string{slang}); err != nil || !chk.OK {
+			b.Fatal(chk, err)
+		}
+	}
+}

@@ -183,16 +183,19 @@ func TestRiskRulesReachEveryNode(t *testing.T) {
 	a.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 	wang := adminSession(t, a, "wang")
 	var st rulesStatus
+	published := time.Now()
 	if code := wang.Do(t, "PUT", "/api/risk/rules", map[string]any{"source": rulesDistrict, "base_version": 0, "note": "加上某校的说法"}, &st); code != 200 || st.Version != 1 {
 		t.Fatalf("publish on node a: got %d %+v", code, st)
 	}
+	answered := time.Now()
 	deadline := time.Now().Add(10 * time.Second)
 	for b.App.Rules.Live().Current().Classify(rulesSlang).Level.String() != "high" {
 		if time.Now().After(deadline) {
 			t.Fatal("node b did not put the published rules in force within 10 s")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
+	t.Logf("publish answered on node a after %v; in force on node b %v after the answer", answered.Sub(published).Round(time.Millisecond), time.Since(answered).Round(time.Millisecond))
 	sess := b.NewSession(t, "")
 	c := b.DialStudent(t, sess.Token)
 	c.Message(t, "m1", rulesSlang)
