@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"combo bad scope", "combo x.c\nwhen: ideation + means\nlevel: high\ncategory: suicide\nscope: turn\n", "bad.rules:5:"},
 		{"bad id", "rule X A\n", "bad.rules:1:"},
 		{"set redefined", "set neg = 不\n", "bad.rules:1:"},
+		{"too many patterns in all", tooManyPatterns(), "bad.rules:"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,6 +151,34 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 	}
 	if _, err := risk.Load(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("Load(missing folder): got nil error, want one")
+	}
+}
+
+// tooManyPatterns is a rule file whose every pattern is within the
+// per-pattern limit but whose rules together expand to millions.
+func tooManyPatterns() string {
+	var b strings.Builder
+	b.WriteString("set zz = ")
+	for i := range 64 {
+		if i > 0 {
+			b.WriteString(" | ")
+		}
+		b.WriteString("字" + string(rune(0x4e00+i)))
+	}
+	b.WriteString("\n")
+	for i := range 200 {
+		fmt.Fprintf(&b, "rule x.z%d\nlang: zh\ncategory: crisis\nlevel: low\nmatch: {zz}{zz}\n", i)
+	}
+	return b.String()
+}
+
+// TestLoadErrorsAreTyped: every compile error of a source is a *RuleError
+// naming the source and the line, for the rules page to point at.
+func TestLoadErrorsAreTyped(t *testing.T) {
+	_, err := risk.Load("", risk.Source{Name: "district", Text: "# one\nrule x.a\nlang: zh\ncategory: suicide\nlevel: severe\nmatch: 哈\n"})
+	var re *risk.RuleError
+	if !errors.As(err, &re) || re.File != "district" || re.Line != 5 || !strings.Contains(re.Msg, "severe") {
+		t.Fatalf("got %#v, want a RuleError at district:5 naming the bad level", err)
 	}
 }
 

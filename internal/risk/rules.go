@@ -410,6 +410,11 @@ type compiler struct {
 
 const maxExpansions = 4096
 
+// maxPatterns bounds the expanded patterns of all rules together (the
+// built-in rules have about 81,000), so that no rule file or district draft
+// can make a compile take minutes or gigabytes.
+const maxPatterns = 400_000
+
 // expand replaces {set} macros in s with every alternative of the set.
 func (cp *compiler) expand(s string) ([]string, error) {
 	loc := macroRe.FindStringSubmatchIndex(s)
@@ -582,6 +587,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 		blocks[j] = nil
 	}
 	var combos []*rawBlock
+	nAlts := 0
 	for _, b := range blocks {
 		if b == nil {
 			continue
@@ -593,6 +599,9 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 		r, err := c.compileRule(b, cp, termOf, sigIdx)
 		if err != nil {
 			return nil, err
+		}
+		if nAlts += len(r.alts); nAlts > maxPatterns {
+			return nil, lineError(b.file, b.line, "rule %s: the rules expand to more than %d patterns in all; use fewer or smaller sets", b.id, maxPatterns)
 		}
 		c.rules = append(c.rules, r)
 	}

@@ -266,6 +266,9 @@ type ChangedCase struct {
 	Draft   risk.Level `json:"draft"`
 	// Lowered: the draft grades it lower than now and below its label.
 	Lowered bool `json:"lowered"`
+	// Raised: the draft grades it higher than now and above its label (a
+	// look-alike the draft would page a counselor for).
+	Raised bool `json:"raised"`
 }
 
 // Lowered counts the lowered reference cases.
@@ -333,7 +336,8 @@ func (s *Service) Check(ctx context.Context, source string, texts []string) (Che
 		if a.Level == b.Level && (c.Fails(a) == "") == (c.Fails(b) == "") {
 			continue
 		}
-		ch := ChangedCase{Case: c, Current: a.Level, Draft: b.Level, Lowered: b.Level < a.Level && b.Level < c.Min}
+		ch := ChangedCase{Case: c, Current: a.Level, Draft: b.Level,
+			Lowered: b.Level < a.Level && b.Level < c.Min, Raised: b.Level > a.Level && b.Level > c.Max}
 		if ch.Lowered {
 			lowered = append(lowered, ch)
 		} else {

@@ -81,6 +81,11 @@ func TestFolderReadOnceAndCombined(t *testing.T) {
 	if got := chk.Results[1].Current.Level.String(); got != "medium" {
 		t.Fatalf("the folder's rule: got %s, want medium", got)
 	}
+	// A rule that pages on hyperbole shows the look-alikes it would raise.
+	noisy, err := svc.Check(ctx, "rule district.noisy\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 累死\n", nil)
+	if err != nil || !noisy.OK || noisy.ChangedTotal == 0 || !noisy.Changed[0].Raised || noisy.Lowered() != 0 {
+		t.Fatalf("a noisy draft: got %d changed (%+v), %v; want raised look-alikes", noisy.ChangedTotal, noisy.Changed, err)
+	}
 	if _, _, err := svc.Publish(ctx, st, 0, draft, "蘑菇", false); err != nil {
 		t.Fatal(err)
 	}
