@@ -92,6 +92,7 @@ function withNav(st) {
     ["/counselor", "值班台", can("counselor")],
     ["/curator", "知识库", can("curator")],
     ["/reports", "报表", true],
+    ["/rules", "风险规则", can("counselor")],
     ["/admin", "管理", st.role === "admin"],
   ].filter(([href, , ok]) => ok && href !== location.pathname);
   if (pages.length === 0) return st;
