@@ -357,6 +357,13 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		c.Send(errorFrame{Type: "error", Code: xinqiao.ECONFLICT, Message: xinqiao.ErrorMessage(errEnded), ClientID: f.ClientID})
 		return
 	}
+	// Layer 2, the dialogue: a short yes takes the risk of the question it
+	// answers (你有没有想过伤害自己？ — 有). Only a raise; a store error skips it.
+	if convErr == nil && conv.LastSeq > 0 && risk.MayAnswer(text) {
+		if q := s.lastQuestion(ctx, conv); q != "" {
+			res = classifier.Affirmed(q, text, res)
+		}
+	}
 	prev := decodeState(conv.RiskState)
 	state := classifier.Accumulate(prev, res)
 	level := max(res.Level, state.Level)
@@ -404,4 +411,24 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	if !s.enqueue(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv}) {
 		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "还在回答上一条消息，请稍等 (still answering)", ClientID: f.ClientID})
 	}
+}
+
+// lastQuestion returns the text of the message a student's next message
+// answers: the latest counselor or assistant message, when nothing but
+// system notices came after it; else "".
+func (s *Service) lastQuestion(ctx context.Context, conv xinqiao.Conversation) string {
+	ms, err := s.d.Store.Messages(ctx, conv.ID, max(0, conv.LastSeq-4), 4)
+	if err != nil {
+		return ""
+	}
+	for i := len(ms) - 1; i >= 0; i-- {
+		switch ms[i].Role {
+		case xinqiao.RoleSystem:
+			continue
+		case xinqiao.RoleCounselor, xinqiao.RoleAssistant:
+			return ms[i].Text
+		}
+		return ""
+	}
+	return ""
 }

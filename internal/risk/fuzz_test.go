@@ -27,3 +27,20 @@ func FuzzClassify(f *testing.F) {
 		checkOffsets(t, s, r)
 	})
 }
+
+// FuzzAffirmed: no question and reply panic the dialogue reading, and its
+// span stays inside the reply.
+//
+//	go test ./internal/risk -run '^$' -fuzz FuzzAffirmed -fuzztime 30s
+func FuzzAffirmed(f *testing.F) {
+	f.Add("你有没有想过结束自己的生命？", "有")
+	f.Add("你有没有割过自己", "割过")
+	f.Add("Have you been thinking about killing yourself?", "yes")
+	f.Add("？？吗", "有\xff")
+	f.Add("", "")
+	c := mustLoad(f)
+	f.Fuzz(func(t *testing.T, q, reply string) {
+		r := c.Affirmed(q, reply, c.Classify(reply))
+		checkOffsets(t, reply, r)
+	})
+}

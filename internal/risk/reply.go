@@ -1,0 +1,303 @@
+package risk
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// AffirmedRule names the layer-2 rule that fires when a student's short
+// "yes" answers a question about risk asked by a counselor or the assistant.
+const AffirmedRule = "context.affirmed_question"
+
+// MaxReplyRunes bounds what counts as a short reply: longer replies say
+// enough on their own for layer 1.
+const MaxReplyRunes = 40
+
+// Chinese and Cantonese yes-words that affirm only when nothing but
+// particles, punctuation or a new clause follows (有 yes, 有点 not).
+var shortYes = []string{"有", "是", "对", "会", "嗯", "恩", "想", "要", "在", "係", "系", "冇错", "没错"}
+
+// Words that affirm whatever follows them (想过好几次, 偶尔会).
+var longYes = []string{"想过", "有过", "做过", "试过", "经常", "偶尔", "有时候", "有时", "有几次", "有一次", "有好几次",
+	"一直", "总是", "常常", "老是", "确实", "可能", "也许", "大概", "算是", "应该是", "差不多"}
+
+// Verbs of 有X过 (有想过, 有割过), a yes in southern Mandarin and Cantonese.
+const yesVerbs = "想试做割划吃跳写打谂諗"
+
+// Negations that open a no (不会, 没有, 冇, 唔係, 别).
+const noStarts = "不没无冇唔别未否"
+
+// Particles that may follow a short yes (有的, 是啊, 对呀, 嗯嗯).
+const yesParticles = "的啊呀吧啦呢哦噢嗯了过滴额哇咯嘛喔呗"
+
+// English yes-words, whole words at the start of the reply.
+var enYes = []string{"yes", "yeah", "yep", "yup", "ya", "yea", "sometimes", "often", "always", "maybe", "kind of", "kinda",
+	"sort of", "a little", "a bit", "i have", "i do", "i did", "i am", "im", "i was", "i think so", "i guess", "probably", "true", "right"}
+
+// English words that turn a reply into a no.
+var enNo = map[string]bool{"no": true, "not": true, "never": true, "nope": true, "nah": true, "dont": true, "didnt": true,
+	"havent": true, "wasnt": true, "isnt": true, "arent": true, "cant": true, "wont": true, "nothing": true}
+
+// Affirms reports whether a reply is a short yes: 有, 嗯嗯, 是的, 想过好几次,
+// 有，昨晚还想过, yes, sometimes, I have. A reply that starts with a no
+// (没有, 不会, no, I don't), a question back (有没有), or a yes-word that is
+// part of another word (有点累, 对不起, yesterday) is not.
+func Affirms(reply string) bool {
+	t := strings.TrimSpace(strings.ToLower(reply))
+	t = strings.Map(func(r rune) rune {
+		switch r {
+		case '\'', '’', '`':
+			return -1
+		}
+		return r
+	}, t)
+	if t == "" || utf8.RuneCountInString(t) > MaxReplyRunes {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(t); r < utf8.RuneSelf {
+		return affirmsEnglish(t)
+	}
+	for _, w := range longYes {
+		if strings.HasPrefix(t, w) {
+			return true
+		}
+	}
+	if rs := []rune(t); len(rs) >= 3 && rs[0] == '有' && rs[2] == '过' && strings.ContainsRune(yesVerbs, rs[1]) {
+		return true // 有想过, 有割过
+	}
+	for _, w := range shortYes {
+		rest, ok := strings.CutPrefix(t, w)
+		if !ok {
+			continue
+		}
+		rest = strings.TrimLeft(rest, w) // 嗯嗯, 对对对
+		rest = strings.TrimLeft(rest, yesParticles)
+		if rest == "" {
+			return true
+		}
+		r, _ := utf8.DecodeRuneInString(rest)
+		return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r)
+	}
+	return false
+}
+
+func affirmsEnglish(t string) bool {
+	words := strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) == 0 {
+		return false
+	}
+	for i, w := range words {
+		if i < 4 && enNo[w] {
+			return false
+		}
+	}
+	joined := strings.Join(words, " ")
+	for _, y := range enYes {
+		if joined == y || strings.HasPrefix(joined, y+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// Chinese question forms and what they become in a statement.
+var zhQuestion = strings.NewReplacer(
+	"有没有", "有", "是不是", "", "会不会", "会", "想不想", "想", "要不要", "要", "能不能", "能",
+	"在不在", "在", "有冇", "有", "係唔係", "", "会唔会", "会", "是否", "", "有无", "有",
+	"您", "我", "你", "我",
+)
+
+// Restate turns the last question of a counselor's or the assistant's
+// message into the statement a yes would make of it:
+// 你有没有想过结束自己的生命？ → 我有想过结束自己的生命;
+// Have you been thinking about hurting yourself? → i have been thinking
+// about hurting myself. It returns "" when the message asks no question.
+func Restate(question string) string {
+	q := lastQuestion(question)
+	if q == "" {
+		return ""
+	}
+	if r, _ := utf8.DecodeRuneInString(q); r < utf8.RuneSelf {
+		return restateEnglish(q)
+	}
+	s := zhQuestion.Replace(q)
+	s = strings.TrimRight(s, "?？!！ 　")
+	s = strings.TrimRight(s, "吗呢么嘛吧呀啊")
+	return s
+}
+
+// lastQuestion is the last sentence of a message that asks something.
+func lastQuestion(msg string) string {
+	var sents []string
+	start := 0
+	for i, r := range msg {
+		switch r {
+		case '。', '！', '!', '？', '?', '\n', '.':
+			end := i + utf8.RuneLen(r)
+			sents = append(sents, msg[start:end])
+			start = end
+		}
+	}
+	sents = append(sents, msg[start:])
+	for i := len(sents) - 1; i >= 0; i-- {
+		s := strings.TrimSpace(sents[i])
+		if s == "" {
+			continue
+		}
+		if isQuestion(s) {
+			return s
+		}
+	}
+	return ""
+}
+
+func isQuestion(s string) bool {
+	if strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") {
+		return true
+	}
+	t := strings.TrimRight(s, "。.！! ")
+	for _, m := range []string{"吗", "有没有", "是不是", "会不会", "是否", "有冇", "係唔係", "未呀"} {
+		if strings.Contains(t, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// English auxiliaries that start a yes/no question, and the statement form
+// after "i".
+var enAux = map[string]string{"have": "have", "are": "am", "do": "", "did": "", "were": "was", "will": "will",
+	"would": "would", "can": "can", "could": "could", "have you ever": "have"}
+
+func restateEnglish(q string) string {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	})
+	for i, w := range words {
+		switch w {
+		case "yourself":
+			words[i] = "myself"
+		case "your":
+			words[i] = "my"
+		case "you":
+			words[i] = "me"
+		}
+	}
+	// aux + "me" at the start was "aux you": the subject.
+	if len(words) >= 2 && words[1] == "me" {
+		if aux, ok := enAux[words[0]]; ok {
+			out := []string{"i"}
+			if aux != "" {
+				out = append(out, aux)
+			}
+			return strings.Join(append(out, words[2:]...), " ")
+		}
+	}
+	// is/has/does anyone … → someone …
+	if len(words) >= 2 && (words[1] == "anyone" || words[1] == "someone" || words[1] == "anybody" || words[1] == "somebody") {
+		switch words[0] {
+		case "is", "has", "does", "did", "was":
+			verb := words[0]
+			if verb == "does" || verb == "did" {
+				verb = ""
+			}
+			out := []string{"someone"}
+			if verb != "" {
+				out = append(out, verb)
+			}
+			return strings.Join(append(out, words[2:]...), " ")
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// Affirmed reads a reply in the light of the question it answers. When the
+// reply is a short yes (Affirms) and the question, restated as the
+// student's own statement (Restate), is graded medium or above, the reply
+// takes that level, its categories and signals, under AffirmedRule with
+// the whole reply as the span, and the restatement's rules. Otherwise r,
+// the reply's own result, is returned unchanged. It never lowers r.
+func (c *Classifier) Affirmed(question, reply string, r Result) Result {
+	if utf8.RuneCountInString(reply) > MaxReplyRunes || !Affirms(reply) && !echoes(question, reply) {
+		return r
+	}
+	st := Restate(question)
+	if st == "" {
+		return r
+	}
+	q := c.Classify(st)
+	if q.Failed || q.Level < Medium || q.Level <= r.Level && containsAll(r.Categories, q.Categories) {
+		return r
+	}
+	out := r
+	out.Level = max(r.Level, q.Level)
+	out.Categories = append([]Category(nil), r.Categories...)
+	for _, k := range q.Categories {
+		out.Categories = addCategory(out.Categories, k)
+	}
+	out.Rules = addString(append([]string(nil), r.Rules...), AffirmedRule)
+	for _, id := range q.Rules {
+		out.Rules = addString(out.Rules, id)
+	}
+	out.Signals = append([]string(nil), r.Signals...)
+	for _, sg := range q.Signals {
+		out.Signals = addString(out.Signals, sg)
+	}
+	top := Crisis
+	if len(q.Categories) > 0 {
+		top = q.Categories[0]
+	}
+	out.Matches = append(append([]Match(nil), r.Matches...), Match{Rule: AffirmedRule, Category: top, Level: q.Level,
+		Start: 0, End: utf8.RuneCountInString(reply), Text: reply})
+	return out
+}
+
+// MayAnswer reports whether a message could be a short yes (Affirms, or a
+// short first clause that could repeat a question's verb), so that a caller
+// looks up the question before it only when Affirmed could use it.
+func MayAnswer(reply string) bool {
+	if utf8.RuneCountInString(reply) > MaxReplyRunes {
+		return false
+	}
+	if Affirms(reply) {
+		return true
+	}
+	rs := []rune(strings.TrimSpace(reply))
+	n := 0
+	for n < len(rs) && !unicode.IsPunct(rs[n]) && !unicode.IsSpace(rs[n]) && !unicode.IsSymbol(rs[n]) {
+		n++
+	}
+	return n >= 2 && n <= 5 && rs[0] >= utf8.RuneSelf && !strings.ContainsRune(noStarts, rs[0])
+}
+
+// echoes reports whether a reply answers yes by repeating the question's
+// verb, the usual Chinese yes: 你有没有割过自己？ — 割过.
+func echoes(question, reply string) bool {
+	rs := []rune(strings.TrimSpace(reply))
+	n := 0
+	for n < len(rs) && !unicode.IsPunct(rs[n]) && !unicode.IsSpace(rs[n]) && !unicode.IsSymbol(rs[n]) {
+		n++
+	}
+	head := strings.TrimRight(string(rs[:n]), strings.ReplaceAll(yesParticles, "过", ""))
+	if k := utf8.RuneCountInString(head); k < 2 || k > 4 || strings.ContainsRune(noStarts, []rune(head)[0]) {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(head); r < utf8.RuneSelf {
+		return false
+	}
+	return strings.Contains(lastQuestion(question), head)
+}
+
+func containsAll(have, want []Category) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			found = found || h == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

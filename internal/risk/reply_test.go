@@ -1,0 +1,89 @@
+package risk_test
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+
+	"xinqiao/internal/risk"
+)
+
+// TestReplies runs our dialogue cases (testdata/replies.txt): a short reply
+// read with the question before it.
+func TestReplies(t *testing.T) {
+	c := mustLoad(t)
+	f, err := os.Open("testdata/replies.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	// Reuse the case format: the TEXT field holds QUESTION || REPLY.
+	cases, err := risk.ParseCases(strings.NewReader(strings.Join(lines, "\n")), "replies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 50 {
+		t.Fatalf("got %d reply cases, want at least 50", len(cases))
+	}
+	affirmed := 0
+	for _, tc := range cases {
+		q, reply, ok := strings.Cut(tc.Text, " || ")
+		if !ok {
+			t.Fatalf("%s: want QUESTION || REPLY", tc.Name)
+		}
+		t.Run(tc.Name, func(t *testing.T) {
+			got := c.Affirmed(q, reply, c.Classify(reply))
+			if why := tc.Fails(got); why != "" {
+				t.Errorf("%q after %q (restated %q): %s", reply, q, risk.Restate(q), why)
+			}
+			for _, m := range got.Matches {
+				if m.Rule == risk.AffirmedRule {
+					affirmed++
+					if m.Start != 0 || m.Text != reply {
+						t.Errorf("affirmed span: got %+v, want the whole reply", m)
+					}
+				}
+			}
+		})
+	}
+	if affirmed == 0 {
+		t.Fatal("no case was affirmed")
+	}
+}
+
+func TestAffirmedNeverLowers(t *testing.T) {
+	c := mustLoad(t)
+	reply := "嗯，我已经把药都攒好了，今晚就吃"
+	own := c.Classify(reply)
+	got := c.Affirmed("你今天吃饭了吗？", reply, own)
+	if got.Level != own.Level || len(got.Rules) != len(own.Rules) {
+		t.Fatalf("got %s %v, want the reply's own %s %v", got.Level, got.Rules, own.Level, own.Rules)
+	}
+	got = c.Affirmed("你有没有想过结束自己的生命？", "有", risk.Result{Level: risk.Imminent, Categories: []risk.Category{risk.Suicide}})
+	if got.Level != risk.Imminent {
+		t.Fatalf("got %s, want imminent kept", got.Level)
+	}
+}
+
+func TestMayAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"有", true}, {"割过", true}, {"想过好几次", true}, {"yes", true},
+		{"没有", false}, {"不会", false}, {"no", false},
+		{"明天就要考试了，我紧张得睡不着，怎么办？", false},
+		{"I can't sleep the night before a test", false},
+		{"这是一条超过四十个字的很长很长很长很长很长很长很长很长很长很长很长很长很长的消息", false},
+	} {
+		if got := risk.MayAnswer(tc.text); got != tc.want {
+			t.Errorf("MayAnswer(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
