@@ -130,12 +130,17 @@ func (s *Service) Reload(ctx context.Context) error {
 		return nil
 	}
 	c, err := s.compile(ctx, latest.Source)
-	if err != nil {
+	var re *risk.RuleError
+	if errors.As(err, &re) {
+		// It will not compile on this binary however often we try.
 		reloadFailures.Inc()
 		s.mu.Lock()
 		s.failed, s.failErr = latest.Version, err.Error()
 		s.mu.Unlock()
 		return fmt.Errorf("version %d of the district rules does not compile: %w", latest.Version, err)
+	} else if err != nil {
+		reloadFailures.Inc()
+		return fmt.Errorf("version %d of the district rules: %w", latest.Version, err) // retried on the next event or tick
 	}
 	s.put(c, latest.Version)
 	s.log.Info("district risk rules in force", "version", latest.Version)
