@@ -17,6 +17,7 @@ export async function api(method, path, body) {
     const err = new Error((data && data.error && data.error.message) || res.statusText);
     err.status = res.status;
     err.code = data && data.error && data.error.code;
+    err.line = data && data.error && data.error.line; // the line of a text the user wrote, when the error is about one
     throw err;
   }
   return data;
