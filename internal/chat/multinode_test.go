@@ -6,7 +6,6 @@ import (
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
-	"xinqiao/internal/postgres"
 	"xinqiao/internal/storetest"
 )
 
@@ -14,17 +13,9 @@ import (
 // a student's second socket on the other node sees every message, answer
 // and crisis card, through LISTEN/NOTIFY and the rows.
 func TestTwoNodesShareAConversation(t *testing.T) {
-	url := storetest.PostgresURL(t) // skips without TEST_DATABASE_URL; CI always sets it
-	open := func() *postgres.DB {
-		db, err := postgres.Open(t.Context(), url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	a := apptest.Start(t, open(), app.Options{Node: "a"})
-	b := apptest.Start(t, open(), app.Options{Node: "b"})
+	nodes := storetest.PostgresNodes(t, 2) // skips without TEST_DATABASE_URL; CI always sets it
+	a := apptest.Start(t, nodes[0], app.Options{Node: "a"})
+	b := apptest.Start(t, nodes[1], app.Options{Node: "b"})
 	sess := a.NewSession(t, "")
 	onA := a.DialStudent(t, sess.Token)
 	onB := b.DialStudent(t, sess.Token)

@@ -9,7 +9,6 @@ import (
 
 	"xinqiao/internal/apptest"
 	"xinqiao/internal/handoff"
-	"xinqiao/internal/postgres"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 )
@@ -19,18 +18,11 @@ import (
 // nodes have one winner, every node ticks at once and each due timer fires
 // exactly once, and an event published on one node reaches the others.
 func TestAcrossNodes(t *testing.T) {
-	url := storetest.PostgresURL(t)
+	stores := storetest.PostgresNodes(t, 3)
 	ctx := context.Background()
 	clk := apptest.NewClock(t0)
-	var stores []*postgres.DB
 	var svcs []*handoff.Service
-	for range 3 {
-		db, err := postgres.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		stores = append(stores, db)
+	for _, db := range stores {
 		svcs = append(svcs, handoff.New(db, handoff.Config{}, nil, clk.Now))
 	}
 	got := make(chan xinqiao.Event, 100)

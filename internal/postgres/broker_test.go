@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +11,6 @@ import (
 	"xinqiao/internal/postgres"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestEventsStayInTheirSchema: NOTIFY is database-wide, but two deployments
@@ -72,40 +68,11 @@ func TestEventsStayInTheirSchema(t *testing.T) {
 	}
 }
 
-// longSchemaURL is storetest.PostgresURL with a fresh schema of a 60-byte
-// name, the longest kind a deployment may choose.
+// longSchemaURL is a fresh schema of a 60-byte name, the longest kind a
+// deployment may choose.
 func longSchemaURL(t *testing.T) string {
 	t.Helper()
 	var b [6]byte
 	rand.Read(b[:])
-	schema := strings.Repeat("z", 48) + hex.EncodeToString(b[:])
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("TEST_DATABASE_URL is not set")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	id := pgx.Identifier{schema}.Sanitize()
-	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+id+` CASCADE; CREATE SCHEMA `+id); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			c.Exec(context.Background(), `DROP SCHEMA `+id+` CASCADE`)
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema+",public")
-	u.RawQuery = q.Encode()
-	return u.String()
+	return storetest.PostgresSchemaURL(t, strings.Repeat("z", 48)+hex.EncodeToString(b[:]))
 }

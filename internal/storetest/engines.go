@@ -57,6 +57,15 @@ func MustOpenSQLite(tb testing.TB) *sqlite.DB {
 // TEST_DATABASE_URL is unset (callers that must not skip use Engines).
 func PostgresURL(tb testing.TB) string {
 	tb.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return PostgresSchemaURL(tb, "t_"+hex.EncodeToString(b[:]))
+}
+
+// PostgresSchemaURL is PostgresURL with a schema name of the caller's
+// choosing (a fresh one: it must not exist yet).
+func PostgresSchemaURL(tb testing.TB, schema string) string {
+	tb.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
 		tb.Skip("TEST_DATABASE_URL is not set")
@@ -67,13 +76,11 @@ func PostgresURL(tb testing.TB) string {
 		tb.Fatalf("connect to TEST_DATABASE_URL: %v", err)
 	}
 	defer conn.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
+	id := pgx.Identifier{schema}.Sanitize()
 	if _, err := conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS vector SCHEMA public`); err != nil {
 		tb.Fatalf("create extension: %v", err)
 	}
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+id); err != nil {
 		tb.Fatalf("create schema: %v", err)
 	}
 	tb.Cleanup(func() {
@@ -82,7 +89,7 @@ func PostgresURL(tb testing.TB) string {
 			return
 		}
 		defer c.Close(context.Background())
-		c.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+		c.Exec(context.Background(), `DROP SCHEMA `+id+` CASCADE`)
 	})
 	u, err := url.Parse(base)
 	if err != nil {
@@ -92,6 +99,24 @@ func PostgresURL(tb testing.TB) string {
 	q.Set("search_path", fmt.Sprintf("%s,public", schema))
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// PostgresNodes opens n stores on one fresh schema, as n nodes of one
+// deployment would, each closed when the test ends. It skips the test when
+// TEST_DATABASE_URL is unset.
+func PostgresNodes(tb testing.TB, n int) []*postgres.DB {
+	tb.Helper()
+	u := PostgresURL(tb)
+	out := make([]*postgres.DB, n)
+	for i := range out {
+		db, err := postgres.Open(context.Background(), u, nil)
+		if err != nil {
+			tb.Fatalf("open node %d: %v", i, err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		out[i] = db
+	}
+	return out
 }
 
 // MustOpenPostgres opens a Postgres store on a fresh schema, closed when

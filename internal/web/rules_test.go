@@ -9,7 +9,6 @@ import (
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
-	"xinqiao/internal/postgres"
 	"xinqiao/internal/riskrules"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
@@ -169,17 +168,9 @@ func TestRiskRulesAPI(t *testing.T) {
 // version published on one is in force on the other within seconds, with
 // no restart.
 func TestRiskRulesReachEveryNode(t *testing.T) {
-	url := storetest.PostgresURL(t) // skips without TEST_DATABASE_URL; CI always sets it
-	open := func() *postgres.DB {
-		db, err := postgres.Open(t.Context(), url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	a := apptest.Start(t, open(), app.Options{Node: "a"})
-	b := apptest.Start(t, open(), app.Options{Node: "b"})
+	nodes := storetest.PostgresNodes(t, 2) // skips without TEST_DATABASE_URL; CI always sets it
+	a := apptest.Start(t, nodes[0], app.Options{Node: "a"})
+	b := apptest.Start(t, nodes[1], app.Options{Node: "b"})
 	a.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 	wang := adminSession(t, a, "wang")
 	var st rulesStatus
