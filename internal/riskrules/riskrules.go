@@ -66,7 +66,8 @@ type Service struct {
 	reload    chan struct{}
 
 	mu      sync.Mutex
-	inForce int    // version in force (0: none)
+	caseRes caseResults // the reference cases under the classifier in force
+	inForce int         // version in force (0: none)
 	failed  int    // latest version that failed to compile, 0 if none
 	failErr string // why
 	builtin int    // rules in force apart from the district's
@@ -97,6 +98,31 @@ func New(ctx context.Context, store xinqiao.Store, folderDir string, log *slog.L
 		log.Error("district risk rules not loaded; the built-in rules are in force", "err", err)
 	}
 	return s, nil
+}
+
+// caseResults holds the reference cases' results under one classifier.
+type caseResults struct {
+	c   *risk.Classifier
+	res []risk.Result
+}
+
+// currentCases returns the reference cases' results under c, computed once
+// per classifier put in force rather than on every check.
+func (s *Service) currentCases(c *risk.Classifier) []risk.Result {
+	s.mu.Lock()
+	cached := s.caseRes
+	s.mu.Unlock()
+	if cached.c == c {
+		return cached.res
+	}
+	res := make([]risk.Result, len(s.cases))
+	for i, k := range s.cases {
+		res[i] = c.Classify(k.Text)
+	}
+	s.mu.Lock()
+	s.caseRes = caseResults{c, res}
+	s.mu.Unlock()
+	return res
 }
 
 // Live is the node's classifier in force.
@@ -336,8 +362,9 @@ func (s *Service) Check(ctx context.Context, source string, texts []string) (Che
 		return res, nil
 	}
 	var lowered, other []ChangedCase
-	for _, c := range s.cases {
-		a, b := cur.Classify(c.Text), draft.Classify(c.Text)
+	now := s.currentCases(cur)
+	for i, c := range s.cases {
+		a, b := now[i], draft.Classify(c.Text)
 		if a.Level == b.Level && (c.Fails(a) == "") == (c.Fails(b) == "") {
 			continue
 		}
