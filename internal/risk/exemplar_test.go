@@ -315,7 +315,7 @@ func TestExemplarLeaveOneOut(t *testing.T) {
 		// off by default, and look-alikes belong in the regression set for
 		// layer 1 even when the opinion cannot tell them from their risky
 		// twins. At most 6 % of the cases labelled below medium (measured
-		// 102 of 2,259 after the sixth pass; BENCHMARKS.md).
+		// 105 of 2,473 at the end of the sixth pass; BENCHMARKS.md).
 		if i == 0 && overMax*100 > 6*benign {
 			t.Errorf("default setting: %d own cases pushed above their label's maximum, want at most 6%% of %d", overMax, benign)
 		}
