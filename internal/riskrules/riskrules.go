@@ -68,9 +68,9 @@ type Service struct {
 	mu      sync.Mutex
 	caseRes caseResults // the reference cases under the classifier in force
 	inForce int         // version in force (0: none)
-	failed  int    // latest version that failed to compile, 0 if none
-	failErr string // why
-	builtin int    // rules in force apart from the district's
+	failed  int         // latest version that failed to compile, 0 if none
+	failErr string      // why
+	builtin int         // rules in force apart from the district's
 }
 
 // New compiles the built-in rules and the rules folder (an error refuses to
