@@ -11,9 +11,10 @@ import (
 )
 
 // TestShortYesTakesTheQuestionsRisk: a student's short yes to a counselor's
-// question about suicide is read as the answer it is (layer 2, dialogue):
-// the stored mark says why, and the conversation's level rises. A no, and
-// the same yes to an everyday question, stay quiet.
+// question about suicide, or a no to "are you safe?", is read as the answer
+// it is (layer 2, dialogue): the stored mark says why, and the
+// conversation's level rises. A no to the suicide question, and the same
+// yes to an everyday question, stay quiet.
 func TestShortYesTakesTheQuestionsRisk(t *testing.T) {
 	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		ctx := context.Background()
@@ -26,6 +27,8 @@ func TestShortYesTakesTheQuestionsRisk(t *testing.T) {
 			{"你有没有割过自己？", "割过", xinqiao.LevelHigh, true},
 			{"你有没有想过结束自己的生命？", "没有，就是很累", xinqiao.LevelLow, false},
 			{"你今天吃早饭了吗？", "有", xinqiao.LevelNone, false},
+			{"你现在安全吗？", "不安全", xinqiao.LevelHigh, true},
+			{"你现在安全吗？", "安全", xinqiao.LevelNone, false},
 		} {
 			sess := s.NewSession(t, `{"lang":"zh"}`)
 			c := s.DialStudent(t, sess.Token)
@@ -46,7 +49,8 @@ func TestShortYesTakesTheQuestionsRisk(t *testing.T) {
 				c.Wait(t, wait, isAssistant)
 			}
 			m := ms[0].Risk
-			if m.Level != tc.want || slices.Contains(m.Rules, risk.AffirmedRule) != tc.affirmed {
+			answered := slices.Contains(m.Rules, risk.AffirmedRule) || slices.Contains(m.Rules, risk.DeniedSafetyRule)
+			if m.Level != tc.want || answered != tc.affirmed {
 				t.Fatalf("%q after %q: got %+v, want %s (affirmed %v)", tc.reply, tc.question, m, tc.want, tc.affirmed)
 			}
 			conv, err := s.Store.Conversation(ctx, sess.ConversationID)

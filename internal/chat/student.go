@@ -361,7 +361,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	// answers (你有没有想过伤害自己？ — 有). Only a raise; a store error skips it.
 	if convErr == nil && conv.LastSeq > 0 && risk.MayAnswer(text) {
 		if q := s.lastQuestion(ctx, conv); q != "" {
-			res = classifier.Affirmed(q, text, res)
+			res = classifier.Answered(q, text, res)
 		}
 	}
 	prev := decodeState(conv.RiskState)

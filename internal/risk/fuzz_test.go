@@ -28,7 +28,7 @@ func FuzzClassify(f *testing.F) {
 	})
 }
 
-// FuzzAffirmed: no question and reply panic the dialogue reading, and its
+// FuzzAffirmed: no question and reply panic the dialogue reading (Answered), and its
 // span stays inside the reply.
 //
 //	go test ./internal/risk -run '^$' -fuzz FuzzAffirmed -fuzztime 30s
@@ -40,7 +40,7 @@ func FuzzAffirmed(f *testing.F) {
 	f.Add("", "")
 	c := mustLoad(f)
 	f.Fuzz(func(t *testing.T, q, reply string) {
-		r := c.Affirmed(q, reply, c.Classify(reply))
+		r := c.Answered(q, reply, c.Classify(reply))
 		checkOffsets(t, reply, r)
 	})
 }

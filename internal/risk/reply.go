@@ -10,6 +10,11 @@ import (
 // "yes" answers a question about risk asked by a counselor or the assistant.
 const AffirmedRule = "context.affirmed_question"
 
+// DeniedSafetyRule names the layer-2 rule that fires when a student's short
+// "no" answers a question about their safety ("你现在安全吗？" — 不安全; "can
+// you promise me you won't hurt yourself tonight?" — I can't).
+const DeniedSafetyRule = "context.denied_safety"
+
 // MaxReplyRunes bounds what counts as a short reply: longer replies say
 // enough on their own for layer 1.
 const MaxReplyRunes = 40
@@ -212,18 +217,35 @@ func restateEnglish(q string) string {
 	return strings.Join(words, " ")
 }
 
-// Affirmed reads a reply in the light of the question it answers. When the
-// reply is a short yes (Affirms) and the question, restated as the
-// student's own statement (Restate), is graded medium or above, the reply
-// takes that level, its categories and signals, under AffirmedRule with
-// the whole reply as the span, and the restatement's rules. Otherwise r,
-// the reply's own result, is returned unchanged. It never lowers r.
-func (c *Classifier) Affirmed(question, reply string, r Result) Result {
-	if utf8.RuneCountInString(reply) > MaxReplyRunes || !Affirms(reply) && !echoes(question, reply) {
+// Answered reads a reply in the light of the question it answers.
+//
+// A short yes (Affirms, or the question's verb echoed) makes the question,
+// restated as the student's own statement (Restate), the reply's meaning:
+// 你有没有想过结束自己的生命？ — 有 reads 我有想过结束自己的生命 (AffirmedRule).
+// A short no (Denies) to a question about the student's safety makes its
+// negation the reply's meaning: 你现在安全吗？ — 不安全 reads 我现在不安全, and
+// 你能答应我今晚不伤害自己吗？ — 不能 reads 我今晚会伤害自己 (DeniedSafetyRule).
+// When that statement is graded medium or above, the reply takes its level,
+// categories and signals under the rule, with the whole reply as the span,
+// plus the statement's rules. Otherwise r, the reply's own result, is
+// returned unchanged. It never lowers r.
+func (c *Classifier) Answered(question, reply string, r Result) Result {
+	if utf8.RuneCountInString(reply) > MaxReplyRunes {
 		return r
 	}
 	st := Restate(question)
 	if st == "" {
+		return r
+	}
+	rule := AffirmedRule
+	switch {
+	case Affirms(reply) || echoes(question, reply):
+	case Denies(reply):
+		if st = negateSafety(st); st == "" {
+			return r
+		}
+		rule = DeniedSafetyRule
+	default:
 		return r
 	}
 	q := c.Classify(st)
@@ -236,7 +258,7 @@ func (c *Classifier) Affirmed(question, reply string, r Result) Result {
 	for _, k := range q.Categories {
 		out.Categories = addCategory(out.Categories, k)
 	}
-	out.Rules = addString(append([]string(nil), r.Rules...), AffirmedRule)
+	out.Rules = addString(append([]string(nil), r.Rules...), rule)
 	for _, id := range q.Rules {
 		out.Rules = addString(out.Rules, id)
 	}
@@ -248,7 +270,7 @@ func (c *Classifier) Affirmed(question, reply string, r Result) Result {
 	if len(q.Categories) > 0 {
 		top = q.Categories[0]
 	}
-	out.Matches = append(append([]Match(nil), r.Matches...), Match{Rule: AffirmedRule, Category: top, Level: q.Level,
+	out.Matches = append(append([]Match(nil), r.Matches...), Match{Rule: rule, Category: top, Level: q.Level,
 		Start: 0, End: utf8.RuneCountInString(reply), Text: reply})
 	return out
 }
@@ -260,7 +282,7 @@ func MayAnswer(reply string) bool {
 	if utf8.RuneCountInString(reply) > MaxReplyRunes {
 		return false
 	}
-	if Affirms(reply) {
+	if Affirms(reply) || Denies(reply) {
 		return true
 	}
 	rs := []rune(strings.TrimSpace(reply))
@@ -269,6 +291,86 @@ func MayAnswer(reply string) bool {
 		n++
 	}
 	return n >= 2 && n <= 5 && rs[0] >= utf8.RuneSelf && !strings.ContainsRune(noStarts, rs[0])
+}
+
+// Chinese and Cantonese starts of a no (不安全, 没有, 唔係, 不太好), and
+// refusals anywhere in a short reply (我做不到, 没办法).
+var (
+	noAnywhere = []string{"做不到", "没办法", "办不到", "不知道", "不确定", "说不准", "唔知", "唔得", "做唔到"}
+	enNoWords  = []string{"no", "nope", "nah", "not", "never", "cant", "cannot", "dont know", "idk", "not sure", "i dont know"}
+)
+
+// Denies reports whether a reply is a short no or a refusal: 不安全, 没有,
+// 不能, 我做不到, 不知道, no, not really, I can't, idk.
+func Denies(reply string) bool {
+	t := strings.TrimSpace(strings.ToLower(reply))
+	t = strings.Map(func(r rune) rune {
+		switch r {
+		case '\'', '’', '`':
+			return -1
+		}
+		return r
+	}, t)
+	if t == "" || utf8.RuneCountInString(t) > MaxReplyRunes {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(t); r < utf8.RuneSelf {
+		words := strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		if len(words) > 6 {
+			return false // a sentence of its own, not an answer
+		}
+		joined := strings.Join(words, " ")
+		for _, w := range enNoWords {
+			if joined == w || strings.HasPrefix(joined, w+" ") || strings.HasPrefix(joined, "i "+w) || strings.HasPrefix(joined, "im "+w) {
+				return true
+			}
+		}
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(t); strings.ContainsRune(noStarts, r) {
+		return true
+	}
+	if utf8.RuneCountInString(t) <= 12 {
+		for _, w := range noAnywhere {
+			if strings.Contains(t, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Promises not to come to harm, and what refusing them says.
+var zhPromise = strings.NewReplacer("能答应我", "", "可以答应我", "", "答应我", "", "能保证", "", "可以保证", "", "保证", "",
+	"承诺", "", "答应", "",
+	"不会伤害", "会伤害", "不伤害", "会伤害", "不会做傻事", "会做傻事", "不做傻事", "会做傻事", "不会自杀", "会自杀", "不会想不开", "会想不开")
+
+// negateSafety turns a restated question about the student's safety into
+// the statement a no would make of it, or "" for any other question:
+// 我现在安全 → 我现在不安全; 我能答应我今晚不伤害自己 → 我今晚会伤害自己;
+// i am safe right now → i am not safe right now; can i promise me i wont
+// hurt myself → i will hurt myself.
+func negateSafety(st string) string {
+	if r, _ := utf8.DecodeRuneInString(st); r < utf8.RuneSelf {
+		switch {
+		case strings.Contains(st, "promise") && strings.Contains(st, "hurt"):
+			return "i will hurt myself"
+		case strings.Contains(st, "promise") && strings.Contains(st, "kill"):
+			return "i will kill myself"
+		case strings.Contains(st, "safe") && !strings.Contains(st, "not safe"):
+			return strings.Replace(st, "safe", "not safe", 1)
+		}
+		return ""
+	}
+	switch {
+	case strings.ContainsAny(st, "答应保证承诺"):
+		if n := zhPromise.Replace(st); n != st && !strings.Contains(n, "不会") {
+			return n
+		}
+	case strings.Contains(st, "安全") && !strings.Contains(st, "不安全"):
+		return strings.Replace(st, "安全", "不安全", 1)
+	}
+	return ""
 }
 
 // echoes reports whether a reply answers yes by repeating the question's

@@ -38,12 +38,12 @@ func TestReplies(t *testing.T) {
 			t.Fatalf("%s: want QUESTION || REPLY", tc.Name)
 		}
 		t.Run(tc.Name, func(t *testing.T) {
-			got := c.Affirmed(q, reply, c.Classify(reply))
+			got := c.Answered(q, reply, c.Classify(reply))
 			if why := tc.Fails(got); why != "" {
 				t.Errorf("%q after %q (restated %q): %s", reply, q, risk.Restate(q), why)
 			}
 			for _, m := range got.Matches {
-				if m.Rule == risk.AffirmedRule {
+				if m.Rule == risk.AffirmedRule || m.Rule == risk.DeniedSafetyRule {
 					affirmed++
 					if m.Start != 0 || m.Text != reply {
 						t.Errorf("affirmed span: got %+v, want the whole reply", m)
@@ -61,11 +61,11 @@ func TestAffirmedNeverLowers(t *testing.T) {
 	c := mustLoad(t)
 	reply := "嗯，我已经把药都攒好了，今晚就吃"
 	own := c.Classify(reply)
-	got := c.Affirmed("你今天吃饭了吗？", reply, own)
+	got := c.Answered("你今天吃饭了吗？", reply, own)
 	if got.Level != own.Level || len(got.Rules) != len(own.Rules) {
 		t.Fatalf("got %s %v, want the reply's own %s %v", got.Level, got.Rules, own.Level, own.Rules)
 	}
-	got = c.Affirmed("你有没有想过结束自己的生命？", "有", risk.Result{Level: risk.Imminent, Categories: []risk.Category{risk.Suicide}})
+	got = c.Answered("你有没有想过结束自己的生命？", "有", risk.Result{Level: risk.Imminent, Categories: []risk.Category{risk.Suicide}})
 	if got.Level != risk.Imminent {
 		t.Fatalf("got %s, want imminent kept", got.Level)
 	}
@@ -77,7 +77,7 @@ func TestMayAnswer(t *testing.T) {
 		want bool
 	}{
 		{"有", true}, {"割过", true}, {"想过好几次", true}, {"yes", true},
-		{"没有", false}, {"不会", false}, {"no", false},
+		{"没有", true}, {"不会", true}, {"no", true}, {"不安全", true}, {"我做不到", true},
 		{"明天就要考试了，我紧张得睡不着，怎么办？", false},
 		{"I can't sleep the night before a test", false},
 		{"这是一条超过四十个字的很长很长很长很长很长很长很长很长很长很长很长很长很长的消息", false},
