@@ -53,7 +53,13 @@ func ClassifyJSONL(c *Classifier, in io.Reader, out io.Writer) error {
 		if err := json.Unmarshal(raw, &text); err != nil {
 			return fmt.Errorf("line %d: \"text\" is not a string", ln)
 		}
-		r := c.Classify(text)
+		var question string
+		if raw, ok := obj["question"]; ok {
+			if err := json.Unmarshal(raw, &question); err != nil {
+				return fmt.Errorf("line %d: \"question\" is not a string", ln)
+			}
+		}
+		r := c.ClassifyTurn(Turn{Question: question, Text: text})
 		rk := cliRisk{Level: r.Level, Categories: r.Categories, Rules: r.Rules}
 		if rk.Categories == nil {
 			rk.Categories = []Category{}
@@ -123,20 +129,39 @@ type Report struct {
 
 type evalRow struct {
 	Text     *string `json:"text"`
+	Question string  `json:"question"`
 	Label    string  `json:"label"`
 	Severity string  `json:"severity"`
 }
 
-// Eval classifies labelled JSONL ({"text", "label": "risk"|"none",
-// "severity"?}) and measures the classifier against the labels. Blank lines
-// are skipped; a bad line is an error naming its line number.
-func Eval(c *Classifier, in io.Reader) (Report, error) {
-	return EvalWith(in, c.Classify)
+// Turn is one student message with, optionally, the counselor's or the
+// assistant's message it answers.
+type Turn struct {
+	Question string
+	Text     string
 }
 
-// EvalWith is Eval with any classification of a message, e.g. layer 1
+// ClassifyTurn classifies a message, read as the answer to Question when
+// there is one (Answered).
+func (c *Classifier) ClassifyTurn(t Turn) Result {
+	r := c.Classify(t.Text)
+	if t.Question != "" {
+		r = c.Answered(t.Question, t.Text, r)
+	}
+	return r
+}
+
+// Eval classifies labelled JSONL ({"text", "label": "risk"|"none",
+// "severity"?, "question"?}) and measures the classifier against the
+// labels; "question" is the message the text answers. Blank lines are
+// skipped; a bad line is an error naming its line number.
+func Eval(c *Classifier, in io.Reader) (Report, error) {
+	return EvalWith(in, c.ClassifyTurn)
+}
+
+// EvalWith is Eval with any classification of a turn, e.g. layer 1
 // combined with a second opinion.
-func EvalWith(in io.Reader, classify func(text string) Result) (Report, error) {
+func EvalWith(in io.Reader, classify func(Turn) Result) (Report, error) {
 	rep := Report{Threshold: Medium, BySeverity: map[string]map[Level]int{}}
 	sc := newLineReader(in)
 	ln := 0
@@ -161,7 +186,7 @@ func EvalWith(in io.Reader, classify func(text string) Result) (Report, error) {
 		default:
 			return rep, fmt.Errorf("line %d: label %q: want \"risk\" or \"none\"", ln, row.Label)
 		}
-		r := classify(*row.Text)
+		r := classify(Turn{Question: row.Question, Text: *row.Text})
 		if r.Failed {
 			rep.Failed++
 		}

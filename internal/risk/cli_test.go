@@ -107,3 +107,28 @@ func TestEval(t *testing.T) {
 		t.Errorf("bad label: got %v, want an error naming line 1", err)
 	}
 }
+
+// TestTurnsWithAQuestion: classify and eval read an optional "question",
+// the message the text answers.
+func TestTurnsWithAQuestion(t *testing.T) {
+	c := mustLoad(t)
+	in := `{"question":"你有没有想过结束自己的生命？","text":"有","label":"risk"}
+{"text":"有","label":"none"}
+{"question":"你今天吃早饭了吗？","text":"有","label":"none"}
+{"question":"Are you safe right now?","text":"no","label":"risk"}
+`
+	rep, err := risk.Eval(c, strings.NewReader(in))
+	if err != nil || rep.TP != 2 || rep.TN != 2 || rep.FP != 0 || rep.FN != 0 {
+		t.Fatalf("eval: got %+v, %v; want 2 caught and 2 quiet", rep, err)
+	}
+	var out bytes.Buffer
+	if err := risk.ClassifyJSONL(c, strings.NewReader(`{"question":"你现在安全吗？","text":"不安全"}`+"\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), risk.DeniedSafetyRule) || !strings.Contains(out.String(), `"level":"high"`) {
+		t.Fatalf("classify: got %s, want high under %s", out.String(), risk.DeniedSafetyRule)
+	}
+	if err := risk.ClassifyJSONL(c, strings.NewReader(`{"question":7,"text":"有"}`+"\n"), &out); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("a non-string question: got %v, want an error at line 1", err)
+	}
+}

@@ -54,7 +54,8 @@ func TestExemplarSweep(t *testing.T) {
 			for _, share := range []float64{0.5, 0.6, 0.8} {
 				for _, mv := range []int{1, 2, 3} {
 					op.SetOptions(risk.ExemplarOptions{K: k, MinSimilarity: sim, MediumShare: share, MinVoters: mv})
-					rep, _ := risk.EvalWith(bytes.NewReader(tune.Bytes()), func(s string) risk.Result {
+					rep, _ := risk.EvalWith(bytes.NewReader(tune.Bytes()), func(tn risk.Turn) risk.Result {
+						s := tn.Text
 						return risk.Combine(ctx, c.Classify(s), s, nil, op, time.Second)
 					})
 					fmt.Printf("k=%2d sim=%.2f share=%.1f mv=%d  P %.3f R %.3f F1 %.3f TP %d FP %d FN %d severe<med %d\n", k, sim, share, mv, rep.Precision, rep.Recall, rep.F1, rep.TP, rep.FP, rep.FN, rep.SevereBelowMedium)

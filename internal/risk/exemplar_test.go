@@ -260,7 +260,8 @@ func TestExemplarSharedData(t *testing.T) {
 		b.WriteString(line("layer 1 alone", base) + "\n")
 		for i, s := range exemplarSettings {
 			op.SetOptions(s.opts)
-			rep, err := risk.EvalWith(bytes.NewReader(part.data), func(text string) risk.Result {
+			rep, err := risk.EvalWith(bytes.NewReader(part.data), func(tn risk.Turn) risk.Result {
+				text := tn.Text
 				return risk.Combine(ctx, c.Classify(text), text, nil, op, time.Second)
 			})
 			if err != nil {
