@@ -44,11 +44,9 @@ var enYes = []string{"yes", "yeah", "yep", "yup", "ya", "yea", "sometimes", "oft
 var enNo = map[string]bool{"no": true, "not": true, "never": true, "nope": true, "nah": true, "dont": true, "didnt": true,
 	"havent": true, "wasnt": true, "isnt": true, "arent": true, "cant": true, "wont": true, "nothing": true}
 
-// Affirms reports whether a reply is a short yes: 有, 嗯嗯, 是的, 想过好几次,
-// 有，昨晚还想过, yes, sometimes, I have. A reply that starts with a no
-// (没有, 不会, no, I don't), a question back (有没有), or a yes-word that is
-// part of another word (有点累, 对不起, yesterday) is not.
-func Affirms(reply string) bool {
+// shortReply lowercases a reply and drops its apostrophes (dont, im), and
+// reports whether it is short enough to be an answer at all.
+func shortReply(reply string) (string, bool) {
 	t := strings.TrimSpace(strings.ToLower(reply))
 	t = strings.Map(func(r rune) rune {
 		switch r {
@@ -57,10 +55,30 @@ func Affirms(reply string) bool {
 		}
 		return r
 	}, t)
-	if t == "" || utf8.RuneCountInString(t) > MaxReplyRunes {
+	return t, t != "" && utf8.RuneCountInString(t) <= MaxReplyRunes
+}
+
+// latin reports whether a reply is written in Latin letters (English).
+func latin(t string) bool {
+	r, _ := utf8.DecodeRuneInString(t)
+	return r < utf8.RuneSelf
+}
+
+// words splits English text into its words.
+func words(t string) []string {
+	return strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// Affirms reports whether a reply is a short yes: 有, 嗯嗯, 是的, 想过好几次,
+// 有，昨晚还想过, yes, sometimes, I have. A reply that starts with a no
+// (没有, 不会, no, I don't), a question back (有没有), or a yes-word that is
+// part of another word (有点累, 对不起, yesterday) is not.
+func Affirms(reply string) bool {
+	t, ok := shortReply(reply)
+	if !ok {
 		return false
 	}
-	if r, _ := utf8.DecodeRuneInString(t); r < utf8.RuneSelf {
+	if latin(t) {
 		return affirmsEnglish(t)
 	}
 	for _, w := range longYes {
@@ -88,16 +106,16 @@ func Affirms(reply string) bool {
 }
 
 func affirmsEnglish(t string) bool {
-	words := strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	if len(words) == 0 {
+	ws := words(t)
+	if len(ws) == 0 {
 		return false
 	}
-	for i, w := range words {
+	for i, w := range ws {
 		if i < 4 && enNo[w] {
 			return false
 		}
 	}
-	joined := strings.Join(words, " ")
+	joined := strings.Join(ws, " ")
 	for _, y := range enYes {
 		if joined == y || strings.HasPrefix(joined, y+" ") {
 			return true
@@ -123,7 +141,7 @@ func Restate(question string) string {
 	if q == "" {
 		return ""
 	}
-	if r, _ := utf8.DecodeRuneInString(q); r < utf8.RuneSelf {
+	if latin(q) {
 		return restateEnglish(q)
 	}
 	s := zhQuestion.Replace(q)
@@ -282,50 +300,30 @@ func MayAnswer(reply string) bool {
 	if utf8.RuneCountInString(reply) > MaxReplyRunes {
 		return false
 	}
-	if Affirms(reply) || Denies(reply) {
-		return true
-	}
-	rs := []rune(strings.TrimSpace(reply))
-	n := 0
-	for n < len(rs) && !unicode.IsPunct(rs[n]) && !unicode.IsSpace(rs[n]) && !unicode.IsSymbol(rs[n]) {
-		n++
-	}
-	return n >= 2 && n <= 5 && rs[0] >= utf8.RuneSelf && !strings.ContainsRune(noStarts, rs[0])
+	return Affirms(reply) || Denies(reply) || echoHead(reply) != ""
 }
 
-// Chinese and Cantonese starts of a no (不安全, 没有, 唔係, 不太好), and
-// refusals anywhere in a short reply (我做不到, 没办法).
-var (
-	noAnywhere = []string{"做不到", "没办法", "办不到", "不知道", "不确定", "说不准", "唔知", "唔得", "做唔到"}
-	enNoWords  = []string{"no", "nope", "nah", "not", "never", "cant", "cannot", "dont know", "idk", "not sure", "i dont know"}
-)
+// Refusals anywhere in a short Chinese reply (我做不到, 没办法, 不知道).
+var noAnywhere = []string{"做不到", "没办法", "办不到", "不知道", "不确定", "说不准", "唔知", "唔得", "做唔到"}
 
 // Denies reports whether a reply is a short no or a refusal: 不安全, 没有,
-// 不能, 我做不到, 不知道, no, not really, I can't, idk.
+// 不能, 我做不到, 不知道, no, not really, I can't, idk, not sure.
 func Denies(reply string) bool {
-	t := strings.TrimSpace(strings.ToLower(reply))
-	t = strings.Map(func(r rune) rune {
-		switch r {
-		case '\'', '’', '`':
-			return -1
-		}
-		return r
-	}, t)
-	if t == "" || utf8.RuneCountInString(t) > MaxReplyRunes {
+	t, ok := shortReply(reply)
+	if !ok {
 		return false
 	}
-	if r, _ := utf8.DecodeRuneInString(t); r < utf8.RuneSelf {
-		words := strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-		if len(words) > 6 {
-			return false // a sentence of its own, not an answer
+	if latin(t) {
+		ws := words(t)
+		switch {
+		case len(ws) == 0 || len(ws) > 6: // nothing, or a sentence of its own
+			return false
+		case enNo[ws[0]] || ws[0] == "idk" || ws[0] == "cannot":
+			return true
+		case len(ws) > 1 && (ws[0] == "i" || ws[0] == "im") && (enNo[ws[1]] || ws[1] == "cannot"):
+			return true // I can't, I don't know, I'm not
 		}
-		joined := strings.Join(words, " ")
-		for _, w := range enNoWords {
-			if joined == w || strings.HasPrefix(joined, w+" ") || strings.HasPrefix(joined, "i "+w) || strings.HasPrefix(joined, "im "+w) {
-				return true
-			}
-		}
-		return false
+		return strings.HasPrefix(strings.Join(ws, " "), "not sure")
 	}
 	if r, _ := utf8.DecodeRuneInString(t); strings.ContainsRune(noStarts, r) {
 		return true
@@ -351,7 +349,7 @@ var zhPromise = strings.NewReplacer("能答应我", "", "可以答应我", "", "
 // i am safe right now → i am not safe right now; can i promise me i wont
 // hurt myself → i will hurt myself.
 func negateSafety(st string) string {
-	if r, _ := utf8.DecodeRuneInString(st); r < utf8.RuneSelf {
+	if latin(st) {
 		switch {
 		case strings.Contains(st, "promise") && strings.Contains(st, "hurt"):
 			return "i will hurt myself"
@@ -376,19 +374,23 @@ func negateSafety(st string) string {
 // echoes reports whether a reply answers yes by repeating the question's
 // verb, the usual Chinese yes: 你有没有割过自己？ — 割过.
 func echoes(question, reply string) bool {
+	head := echoHead(reply)
+	return head != "" && strings.Contains(lastQuestion(question), head)
+}
+
+// echoHead is the first clause of a Chinese reply, without its particles,
+// when it is 2 to 4 characters long and no no (割过 in 割过，好几次); else "".
+func echoHead(reply string) string {
 	rs := []rune(strings.TrimSpace(reply))
 	n := 0
 	for n < len(rs) && !unicode.IsPunct(rs[n]) && !unicode.IsSpace(rs[n]) && !unicode.IsSymbol(rs[n]) {
 		n++
 	}
-	head := strings.TrimRight(string(rs[:n]), strings.ReplaceAll(yesParticles, "过", ""))
-	if k := utf8.RuneCountInString(head); k < 2 || k > 4 || strings.ContainsRune(noStarts, []rune(head)[0]) {
-		return false
+	head := []rune(strings.TrimRight(string(rs[:n]), strings.ReplaceAll(yesParticles, "过", "")))
+	if len(head) < 2 || len(head) > 4 || head[0] < utf8.RuneSelf || strings.ContainsRune(noStarts, head[0]) {
+		return ""
 	}
-	if r, _ := utf8.DecodeRuneInString(head); r < utf8.RuneSelf {
-		return false
-	}
-	return strings.Contains(lastQuestion(question), head)
+	return string(head)
 }
 
 func containsAll(have, want []Category) bool {
