@@ -341,3 +341,32 @@ func TestRulesPage(t *testing.T) {
 		t.Errorf("curator: the rules app is shown")
 	}
 }
+
+// TestRulesPageShowsRaisedLookalikes: a draft that pages on hyperbole shows,
+// before anything is published, the look-alikes it would raise above their
+// label, marked as false alarms.
+func TestRulesPageShowsRaisedLookalikes(t *testing.T) {
+	p := apptest.Browser(t)
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	p.Do(t, chromedp.Navigate(s.URL+"/rules"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "wang"),
+		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
+		chromedp.Click(chromedp.CSS("form.login button")),
+		chromedp.WaitVisible(chromedp.CSS("#app")),
+	)
+	setDraft(t, p, "rule district.noisy\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 累死\n")
+	p.Do(t, chromedp.SetValue(chromedp.CSS("#try-texts"), "今天累死了"), chromedp.Click(chromedp.CSS("#do-check")))
+	p.WaitCount(t, "#results tbody tr", 1)
+	waitText(t, p, "#cases-summary", "升到警报等级")
+	if n := p.Count(t, "#changed tbody tr"); n == 0 {
+		t.Fatal("no changed reference cases listed")
+	}
+	if got := p.Text(t, "#changed tbody tr:first-child"); !strings.Contains(got, "误报") {
+		t.Errorf("first changed case: got %q, want it marked as a false alarm", got)
+	}
+	if got := p.Text(t, "#results tbody tr:first-child"); !strings.Contains(got, "raised") {
+		t.Errorf("try-it row: got %q, want the draft's rise marked", got)
+	}
+}

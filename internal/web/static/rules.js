@@ -428,23 +428,28 @@ function renderCheck(r) {
   $("#results tbody").replaceChildren(...(rows.length ? rows :
     [el("tr", {}, el("td", { colspan: 3, class: "muted" }, "没有输入句子：只检查了草稿能否编译和参考用例。 No sentences given."))]));
 
-  const changed = [...(r.changed || [])].sort((a, b) => (b.lowered ? 1 : 0) - (a.lowered ? 1 : 0));
+  // Lowered first (the server lists them first), then look-alikes the draft would raise above their label.
+  const rank = (c) => (c.lowered ? 2 : c.raised ? 1 : 0);
+  const changed = [...(r.changed || [])].sort((a, b) => rank(b) - rank(a));
   const nLow = changed.filter((c) => c.lowered).length;
+  const nRaised = changed.filter((c) => c.raised).length;
   const total = Math.max(r.changed_total || 0, changed.length);
   const sum = $("#cases-summary");
   if (!r.ok) sum.replaceChildren(el("span", { class: "muted" }, "草稿无法编译，参考用例没有运行。"));
   else if (!changed.length) sum.replaceChildren(`共运行 ${r.cases ?? 0} 条参考用例，结果都没有变化。 `, el("span", { class: "en" }, `${r.cases ?? 0} reference cases run, none changed.`));
   else sum.replaceChildren(`共运行 ${r.cases ?? 0} 条参考用例，${total} 条结果有变化`,
     nLow ? el("strong", { class: "error" }, `，其中${total > changed.length && nLow === changed.length ? "至少" : ""} ${nLow} 条等级降低`) : "",
+    nRaised ? `，${nRaised} 条本应不报警的相似句会被升到警报等级` : "",
     total > changed.length ? `（只列出前 ${changed.length} 条，降低的在最前）` : "", "。 ",
-    el("span", { class: "en" }, `${r.cases ?? 0} cases run, ${total} changed, ${nLow} lowered.`));
+    el("span", { class: "en" }, `${r.cases ?? 0} cases run, ${total} changed, ${nLow} lowered, ${nRaised} look-alikes raised above their label.`));
   $("#changed").classList.toggle("hidden", !changed.length);
   $("#changed tbody").replaceChildren(...changed.map((c) => el("tr", { class: c.lowered ? "lowered" : "" },
     el("td", { class: "mono small" }, c.case || ""),
     el("td", {}, c.text || ""),
     el("td", {}, c.want || ""),
     el("td", {}, badge(c.current)),
-    el("td", {}, badge(c.draft), c.lowered ? el("div", { class: "delta down" }, "▼ 降低 lowered") : ""))));
+    el("td", {}, badge(c.draft), c.lowered ? el("div", { class: "delta down" }, "▼ 降低 lowered")
+      : c.raised ? el("div", { class: "delta up" }, "▲ 误报 false alarm") : ""))));
 
   const dr = r.rules || [];
   $("#draft-rules-n").textContent = `（${dr.length} 条）`;
