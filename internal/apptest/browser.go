@@ -76,6 +76,26 @@ func (p *Page) Do(tb testing.TB, steps ...chromedp.Action[chromedp.Void]) {
 	p.run(tb, "browser steps", func(ctx context.Context) error { return chromedp.Do(ctx, steps...) })
 }
 
+// Login logs username in (password Password) on the staff login form and
+// waits until the CSS selector ready is visible. With a url it opens that
+// page first; without one the form must be on its way already (after a
+// logout, say).
+func (p *Page) Login(tb testing.TB, url, username, ready string) {
+	tb.Helper()
+	var steps []chromedp.Action[chromedp.Void]
+	if url != "" {
+		steps = append(steps, chromedp.Navigate(url))
+	}
+	steps = append(steps,
+		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), username),
+		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), Password),
+		chromedp.Click(chromedp.CSS("form.login button")),
+		chromedp.WaitVisible(chromedp.CSS(ready)),
+	)
+	p.Do(tb, steps...)
+}
+
 // Text returns the visible text of the first element matching a CSS selector.
 func (p *Page) Text(tb testing.TB, css string) string {
 	tb.Helper()

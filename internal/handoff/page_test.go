@@ -22,13 +22,8 @@ func TestCounselorConsole(t *testing.T) {
 	s := boot(t, func(tb testing.TB) xinqiao.Store { return storetest.MustOpenSQLite(tb) }, clk)
 	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 
-	p.Do(t, chromedp.Navigate(s.URL+"/counselor"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "wang"),
-		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
-		chromedp.Click(chromedp.CSS("form.login button")),
-		chromedp.WaitVisible(chromedp.CSS("#console")),
-		chromedp.WaitVisible(chromedp.CSS("#conn.ok")),
+	p.Login(t, s.URL+"/counselor", "wang", "#console")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#conn.ok")),
 		chromedp.Click(chromedp.CSS("#duty")),
 	)
 

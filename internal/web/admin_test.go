@@ -377,13 +377,7 @@ func TestAdminPage(t *testing.T) {
 	p := apptest.Browser(t)
 	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
 	s.AddStaff(t, "root", xinqiao.RoleAdmin, "管理员")
-	p.Do(t, chromedp.Navigate(s.URL+"/admin"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "root"),
-		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
-		chromedp.Click(chromedp.CSS("form.login button")),
-		chromedp.WaitVisible(chromedp.CSS(`#users tr[data-username="root"]`)),
-	)
+	p.Login(t, s.URL+"/admin", "root", `#users tr[data-username="root"]`)
 	for _, sel := range []string{"h1", "#sec-users h2", "#sec-terminals h2", "#sec-audit h2", "#users th", "#user-create h3"} {
 		if got := p.Text(t, sel); !adminStartsHan(got) {
 			t.Errorf("%s: got %q, want Chinese first", sel, got)

@@ -13,18 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// loginPage logs username in on the page's login form at path.
-func loginPage(t *testing.T, p *apptest.Page, url, username string) {
-	t.Helper()
-	p.Do(t, chromedp.Navigate(url),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), username),
-		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
-		chromedp.Click(chromedp.CSS("form.login button")),
-		chromedp.WaitVisible(chromedp.CSS("#tabs")),
-	)
-}
-
 // TestCuratorPage drives /curator in headless Chromium: the list, a
 // document, a new draft with preview and chunk view, submission, approval
 // by a second curator, the hit test and the gap report; the page is in
@@ -40,7 +28,7 @@ func TestCuratorPage(t *testing.T) {
 		}
 	}
 
-	loginPage(t, p, s.URL+"/curator", "li")
+	p.Login(t, s.URL+"/curator", "li", "#tabs")
 	if got := p.Text(t, "#who"); got != "李老师" {
 		t.Errorf("who: got %q, want 李老师", got)
 	}
@@ -101,7 +89,7 @@ func TestCuratorPage(t *testing.T) {
 	// Logging out reloads the page: wait for the login form it comes back
 	// with, or the next navigation races the reload.
 	p.Do(t, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("input[name=username]")))
-	loginPage(t, p, s.URL+"/curator", "chen")
+	p.Login(t, s.URL+"/curator", "chen", "#tabs")
 	p.Do(t, chromedp.Click(chromedp.CSS(`#docs tr[data-id="crane-wish"]`)),
 		chromedp.Click(chromedp.CSS(`#detail button.act-approve`)),
 		chromedp.WaitVisible(chromedp.CSS(`#detail .badge.approved`)))

@@ -299,13 +299,7 @@ func TestReportsCSV(t *testing.T) {
 func TestReportsPage(t *testing.T) {
 	p := apptest.Browser(t)
 	s, _ := reportFixture(t, storetest.MustOpenSQLite(t))
-	p.Do(t, chromedp.Navigate(s.URL+"/reports"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "zhang"),
-		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
-		chromedp.Click(chromedp.CSS("form.login button")),
-		chromedp.WaitVisible(chromedp.CSS("#tiles .tile")),
-	)
+	p.Login(t, s.URL+"/reports", "zhang", "#tiles .tile")
 	if got := p.Text(t, "#who"); got != "张主任" {
 		t.Errorf("who: got %q, want 张主任", got)
 	}

@@ -61,14 +61,13 @@ func draftValue(t *testing.T, p *apptest.Page) string {
 	return p.Eval(t, `document.querySelector("#draft").value`)
 }
 
-// pageLogin logs out of /rules and logs username in on its login form.
-func pageLogin(t *testing.T, p *apptest.Page, username string) {
+// pageLogin logs out of /rules, logs username in on its login form and
+// waits for the CSS selector ready.
+func pageLogin(t *testing.T, p *apptest.Page, username, ready string) {
 	t.Helper()
-	// Logging out reloads the page: wait for the login form it comes back with.
-	p.Do(t, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), username),
-		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
-		chromedp.Click(chromedp.CSS("form.login button")))
+	// Logging out reloads the page with the login form.
+	p.Do(t, chromedp.Click(chromedp.CSS("#logout")))
+	p.Login(t, "", username, ready)
 }
 
 // TestRulesPage drives /rules in headless Chromium as a counselor: the form
@@ -93,13 +92,7 @@ func TestRulesPage(t *testing.T) {
 		t.Fatalf("before: got %d %+v, want 200, version 0 and the built-in rules counted", code, st0)
 	}
 
-	p.Do(t, chromedp.Navigate(s.URL+"/rules"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "wang"),
-		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
-		chromedp.Click(chromedp.CSS("form.login button")),
-		chromedp.WaitVisible(chromedp.CSS("#app")),
-	)
+	p.Login(t, s.URL+"/rules", "wang", "#app")
 	if got := p.Eval(t, "document.title"); !startsHan(got) {
 		t.Errorf("title: got %q, want Chinese first", got)
 	}
@@ -310,8 +303,7 @@ func TestRulesPage(t *testing.T) {
 	}
 	p.Do(t, chromedp.Click(chromedp.CSS("#do-reset")))
 	waitText(t, p, "#dirty", "与已发布版本相同")
-	pageLogin(t, p, "zhang")
-	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#app")))
+	pageLogin(t, p, "zhang", "#app")
 	setDraft(t, p, lowering)
 	p.Do(t, chromedp.SetValue(chromedp.CSS("#pub-note"), "主管确认关掉"), chromedp.Click(chromedp.CSS("#do-publish")))
 	p.WaitCount(t, "#accept-lowered", 1)
@@ -332,8 +324,7 @@ func TestRulesPage(t *testing.T) {
 	p.Do(t, chromedp.EmulateViewport(1024, 768))
 
 	// A curator is told this page is not for them.
-	pageLogin(t, p, "chen")
-	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#denied")))
+	pageLogin(t, p, "chen", "#denied")
 	if got := p.Text(t, "#denied"); !strings.Contains(got, "教研员") {
 		t.Errorf("curator: got %q, want the page to say it is not for curators", got)
 	}
@@ -349,13 +340,7 @@ func TestRulesPageShowsRaisedLookalikes(t *testing.T) {
 	p := apptest.Browser(t)
 	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
 	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
-	p.Do(t, chromedp.Navigate(s.URL+"/rules"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "wang"),
-		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), apptest.Password),
-		chromedp.Click(chromedp.CSS("form.login button")),
-		chromedp.WaitVisible(chromedp.CSS("#app")),
-	)
+	p.Login(t, s.URL+"/rules", "wang", "#app")
 	setDraft(t, p, "rule district.noisy\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 累死\n")
 	p.Do(t, chromedp.SetValue(chromedp.CSS("#try-texts"), "今天累死了"), chromedp.Click(chromedp.CSS("#do-check")))
 	p.WaitCount(t, "#results tbody tr", 1)
