@@ -77,6 +77,7 @@ const (
 // with a reason from CheckError.
 const (
 	FallbackTimeout     = "timeout"
+	FallbackStall       = "stall" // the stream went quiet after its first token
 	FallbackBreakerOpen = "breaker_open"
 	FallbackError       = "error"
 	FallbackCheckPrefix = "check_failed:"

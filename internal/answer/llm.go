@@ -21,8 +21,12 @@ type Config struct {
 	// Model labels the metrics (the Chat adapter holds the model it calls).
 	Model string
 	// FirstTokenTimeout bounds the wait for the first streamed token, retries
-	// included [8s]; Timeout bounds the whole answer [45s].
+	// included [8s]; StallTimeout bounds the wait for each later token [8s]: a
+	// stream that goes quiet that long falls back to the extractive answer
+	// rather than keep the student waiting; Timeout bounds the whole answer
+	// [45s].
 	FirstTokenTimeout time.Duration
+	StallTimeout      time.Duration
 	Timeout           time.Duration
 	// Retries is how many times a 429 or 5xx before the first token is retried
 	// [2]; negative means never. RetryBackoff is the first backoff [300ms],
@@ -55,6 +59,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FirstTokenTimeout <= 0 {
 		c.FirstTokenTimeout = 8 * time.Second
+	}
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = 8 * time.Second
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 45 * time.Second
@@ -150,7 +157,8 @@ func (l *LLM) Answer(ctx context.Context, req Request, onDelta func(string)) (An
 	if !ok {
 		oc = NewChecker(CheckConfig{}) // the guard still keeps numbers and links off the page
 	}
-	g := &guard{onDelta: onDelta, policy: oc.policy, risk: oc.cfg.Risk, maxRunes: oc.cfg.MaxRunes, started: make(chan struct{}), now: time.Now}
+	g := &guard{onDelta: onDelta, policy: oc.policy, risk: oc.cfg.Risk, maxRunes: oc.cfg.MaxRunes, started: make(chan struct{}),
+		tokens: make(chan struct{}, 1), now: time.Now}
 	defer g.close()
 	start := time.Now()
 	comp, reason, err := l.run(ctx, msgs, g)
@@ -262,9 +270,12 @@ func (l *LLM) run(ctx context.Context, msgs []Message, g *guard) (Completion, st
 		var r result
 		select {
 		case <-g.started:
-			select {
-			case r = <-res:
-			case <-octx.Done():
+			var end string
+			switch r, end = l.follow(octx, res, g); end {
+			case FallbackStall:
+				acancel()
+				return Completion{}, FallbackStall, nil
+			case "ended":
 				acancel()
 				return ended()
 			}
@@ -304,6 +315,32 @@ func (l *LLM) run(ctx context.Context, msgs []Message, g *guard) (Completion, st
 		case <-octx.Done():
 			t.Stop()
 			return ended()
+		}
+	}
+}
+
+// follow waits for a started stream to end. It returns its result and "",
+// or FallbackStall when no token came for StallTimeout, or "ended" when ctx
+// ended first.
+func (l *LLM) follow(ctx context.Context, res <-chan result, g *guard) (result, string) {
+	stall := time.NewTimer(l.cfg.StallTimeout)
+	defer stall.Stop()
+	for {
+		select {
+		case r := <-res:
+			return r, ""
+		case <-g.tokens:
+			if !stall.Stop() {
+				select {
+				case <-stall.C:
+				default:
+				}
+			}
+			stall.Reset(l.cfg.StallTimeout)
+		case <-stall.C:
+			return result{}, FallbackStall
+		case <-ctx.Done():
+			return result{}, "ended"
 		}
 	}
 }
@@ -450,6 +487,7 @@ type guard struct {
 	risk     RiskChecker
 	now      func() time.Time
 	started  chan struct{}
+	tokens   chan struct{} // signalled (without blocking) on every token
 	first    time.Time
 	cancel   context.CancelFunc
 	acc      strings.Builder
@@ -479,6 +517,10 @@ func (g *guard) push(d string) {
 	if g.first.IsZero() {
 		g.first = g.now()
 		close(g.started)
+	}
+	select {
+	case g.tokens <- struct{}{}:
+	default:
 	}
 	g.acc.WriteString(d)
 	g.runes += utf8.RuneCountInString(d)

@@ -138,6 +138,7 @@ func TestLLMFallbacks(t *testing.T) {
 		{"400 is not retried", answer.Config{}, []openaitest.Reply{{Status: 400}}, nil, answer.ModeFallback, answer.FallbackError, 1, false},
 		{"breaks halfway", answer.Config{}, []openaitest.Reply{{Chunks: []string{"同学，", "先别急，", "慢慢来", "。"}, BreakAfter: 2}}, nil, answer.ModeFallback, answer.FallbackError, 1, false},
 		{"slow first token", answer.Config{FirstTokenTimeout: 100 * time.Millisecond}, []openaitest.Reply{{Chunks: []string{"好"}, FirstDelay: 3 * time.Second}}, nil, answer.ModeFallback, answer.FallbackTimeout, 1, false},
+		{"slow after the first token (a stall)", answer.Config{StallTimeout: 100 * time.Millisecond}, []openaitest.Reply{{Chunks: []string{"嗯，我想想", "……"}, Delay: time.Minute}}, nil, answer.ModeFallback, answer.FallbackStall, 1, false},
 		{"slow overall", answer.Config{Timeout: 200 * time.Millisecond}, []openaitest.Reply{{Chunks: []string{"好", "的", "。"}, Delay: 150 * time.Millisecond}}, nil, answer.ModeFallback, answer.FallbackTimeout, 1, false},
 		{"phone number", answer.Config{}, []openaitest.Reply{{Chunks: []string{"你可以", "拨打138", "0013", "8000", "。"}}}, nil, answer.ModeFallback, "check_failed:phone", 1, true},
 		{"spaced full-width phone", answer.Config{}, []openaitest.Reply{{Chunks: []string{"电话是", "０２０ ", "8681 ", "2121", "。"}}}, nil, answer.ModeFallback, "check_failed:phone", 1, true},

@@ -147,7 +147,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 			return nil, fmt.Errorf("chat model: %w", err)
 		}
 		check := answer.NewChecker(answer.CheckConfig{Risk: riskChecker{a.Rules.Live()}})
-		answerer = answer.NewLLM(client, extractive, cards, check, answer.Config{Model: cfg.ChatModel, Logger: log, Now: now})
+		answerer = answer.NewLLM(client, extractive, cards, check, answer.Config{Model: cfg.ChatModel, StallTimeout: cfg.LLMStall, Logger: log, Now: now})
 		a.AnswerMode = "llm"
 		summarizer = briefWriter{client}
 		if cfg.RiskOpinion == "llm" {

@@ -125,3 +125,32 @@ func TestExemplarOpinionIsWired(t *testing.T) {
 	c.Message(t, "x1", "明天考试，我紧张得睡不着怎么办")
 	c.Wait(t, wait, isAssistant)
 }
+
+// TestStalledStreamFallsBack: a model that sends one token and then nothing
+// does not keep the student waiting for the whole answer timeout; after the
+// configured stall timeout the student gets the extractive answer.
+func TestStalledStreamFallsBack(t *testing.T) {
+	llm := openaitest.NewServer(t)
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) {
+				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
+				c.LLMStall = 200 * time.Millisecond
+			})
+			c := s.DialStudent(t, s.NewSession(t, "").Token)
+			llm.Enqueue(openaitest.Reply{Chunks: []string{"嗯，让我想想", "……"}, Delay: time.Hour})
+			c.Message(t, "s1", "明天考试，我紧张得睡不着怎么办")
+			ans, skipped := c.Wait(t, wait, isAssistant)
+			streamed := false
+			for _, f := range skipped {
+				streamed = streamed || (f.Type == "delta" && f.ReplyTo == "s1")
+			}
+			if !streamed {
+				t.Fatalf("the first token was never streamed; got %s", describe(skipped))
+			}
+			if !ans.AIGenerated || len(ans.Sources) == 0 || strings.Contains(ans.Text, "让我想想") {
+				t.Fatalf("got %s, want the extractive answer with its sources", ans.Raw)
+			}
+		})
+	}
+}

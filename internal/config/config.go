@@ -24,6 +24,7 @@ type Config struct {
 	OpenAIBaseURL  string        // OPENAI_BASE_URL, -openai-base-url
 	OpenAIAPIKey   string        // OPENAI_API_KEY, -openai-api-key
 	ChatModel      string        // XINQIAO_CHAT_MODEL, -chat-model (unset: extractive answers)
+	LLMStall       time.Duration // XINQIAO_LLM_STALL_TIMEOUT, -llm-stall-timeout: a streamed answer quiet this long falls back to the extractive one
 	EmbedModel     string        // XINQIAO_EMBED_MODEL, -embed-model (unset: local embedder)
 	EmbedDim       int           // XINQIAO_EMBED_DIM, -embed-dim (the remote model's dimension)
 	AdminPassword  string        // XINQIAO_ADMIN_PASSWORD, -admin-password (first start only)
@@ -54,6 +55,7 @@ func Default() Config {
 		ShutdownGrace: 10 * time.Second,
 		MaxMessageLen: 2000,
 		RetentionDays: 180,
+		LLMStall:      8 * time.Second,
 	}
 }
 
@@ -72,6 +74,7 @@ func (c *Config) fields() []field {
 		bind("OPENAI_BASE_URL", "openai-base-url", "OpenAI-compatible API base URL, e.g. http://llm:8000/v1", false, &c.OpenAIBaseURL),
 		bind("OPENAI_API_KEY", "openai-api-key", "API key for the OpenAI-compatible API", true, &c.OpenAIAPIKey),
 		bind("XINQIAO_CHAT_MODEL", "chat-model", "chat model name (unset: extractive answers)", false, &c.ChatModel),
+		bind("XINQIAO_LLM_STALL_TIMEOUT", "llm-stall-timeout", "longest wait for the next token of a streamed answer before the extractive answer is sent instead", false, &c.LLMStall),
 		bind("XINQIAO_EMBED_MODEL", "embed-model", "embedding model name (unset: local embedder)", false, &c.EmbedModel),
 		bind("XINQIAO_EMBED_DIM", "embed-dim", "dimension of the embedding model's vectors", false, &c.EmbedDim),
 		bind("XINQIAO_ADMIN_PASSWORD", "admin-password", "first admin's password (first start only)", true, &c.AdminPassword),
@@ -237,6 +240,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownGrace <= 0 || c.ShutdownGrace > 5*time.Minute {
 		bad("XINQIAO_SHUTDOWN_GRACE", "%v: want between 1s and 5m", c.ShutdownGrace)
+	}
+	if c.LLMStall < 100*time.Millisecond || c.LLMStall > time.Minute {
+		bad("XINQIAO_LLM_STALL_TIMEOUT", "%v: want between 100ms and 1m", c.LLMStall)
 	}
 	if c.MaxMessageLen < 10 || c.MaxMessageLen > 20000 {
 		bad("XINQIAO_MAX_MESSAGE_LEN", "%d: want between 10 and 20000", c.MaxMessageLen)
