@@ -48,22 +48,7 @@ func TestServeEndToEnd(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var stdout, stderr syncBuffer
-			done := make(chan error, 1)
-			go func() { done <- run(ctx, nil, strings.NewReader(""), &stdout, &stderr, envFrom(env)) }()
-			var base string
-			for deadline := time.Now().Add(60 * time.Second); base == ""; {
-				if m := urlRe.FindStringSubmatch(stdout.String()); m != nil {
-					base = m[1]
-				} else if time.Now().After(deadline) {
-					t.Fatalf("no URL printed; stdout %q stderr %q", stdout.String(), stderr.String())
-				}
-				select {
-				case err := <-done:
-					t.Fatalf("server exited: %v; stderr %s", err, stderr.String())
-				case <-time.After(20 * time.Millisecond):
-				}
-			}
+			base, stdout, stderr, done := startServe(ctx, t, env)
 			if !strings.Contains(stdout.String(), "First admin account: admin / ") {
 				t.Fatalf("the one-time admin password was not printed: %q", stdout.String())
 			}
@@ -129,6 +114,58 @@ func TestServeEndToEnd(t *testing.T) {
 				t.Fatal("no graceful stop within 15s")
 			}
 		})
+	}
+}
+
+// startServe runs the serve entry point with env until it prints its URL,
+// and returns that URL, its console and log, and the channel its exit comes
+// on; ctx stops it.
+func startServe(ctx context.Context, t *testing.T, env map[string]string) (base string, stdout, stderr *syncBuffer, done chan error) {
+	t.Helper()
+	stdout, stderr, done = new(syncBuffer), new(syncBuffer), make(chan error, 1)
+	go func() { done <- run(ctx, nil, strings.NewReader(""), stdout, stderr, envFrom(env)) }()
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if m := urlRe.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1], stdout, stderr, done
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no URL printed; stdout %q stderr %q", stdout.String(), stderr.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("server exited: %v; stderr %s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestBannerNamesEveryPageAndTheAdmin starts twice on one data folder: the
+// first start with XINQIAO_ADMIN_PASSWORD, the second with nothing new. Each
+// banner lists every page and says the admin's user name is admin.
+func TestBannerNamesEveryPageAndTheAdmin(t *testing.T) {
+	dir := t.TempDir()
+	for i, want := range []string{
+		"First admin account: admin, with the password in XINQIAO_ADMIN_PASSWORD",
+		"the first admin account is admin",
+	} {
+		env := map[string]string{"XINQIAO_DATA_DIR": dir, "XINQIAO_ADDR": "127.0.0.1:0", "XINQIAO_ADMIN_PASSWORD": "correct horse battery staple"}
+		ctx, cancel := context.WithCancel(context.Background())
+		base, stdout, _, done := startServe(ctx, t, env)
+		out := stdout.String()
+		for _, page := range []string{"/counselor", "/curator", "/rules", "/reports", "/admin"} {
+			if !strings.Contains(out, base+page+"\n") {
+				t.Errorf("start %d: the banner does not name %s: %q", i+1, page, out)
+			}
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("start %d: got banner %q, want it to say %q", i+1, out, want)
+		}
+		if strings.Contains(out, "correct horse") {
+			t.Errorf("start %d: the configured password was printed", i+1)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("start %d: stop: %v", i+1, err)
+		}
 	}
 }
 

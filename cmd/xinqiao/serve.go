@@ -57,25 +57,62 @@ func migrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	return nil
 }
 
+// adminStart says how the first admin account stood at this start, so that
+// the banner can tell the operator how to sign in every time.
+type adminStart int
+
+const (
+	adminExisted    adminStart = iota // staff existed before this start
+	adminConfigured                   // created now with XINQIAO_ADMIN_PASSWORD
+	adminGenerated                    // created now with a printed one-time password
+)
+
 // ensureAdmin creates the first admin account on a store with no staff. The
 // password is XINQIAO_ADMIN_PASSWORD, or a random one returned so that it
 // is printed once to the console and never logged.
-func ensureAdmin(ctx context.Context, store xinqiao.Store, password string) (generated string, err error) {
+func ensureAdmin(ctx context.Context, store xinqiao.Store, password string) (adminStart, string, error) {
 	n, err := store.CountStaff(ctx)
 	if err != nil || n > 0 {
-		return "", err
+		return adminExisted, "", err
 	}
+	how, generated := adminConfigured, ""
 	if password == "" {
 		password = auth.GeneratePassword()
-		generated = password
+		how, generated = adminGenerated, password
 	}
 	if _, err := web.CreateStaff(ctx, store, "admin", password, xinqiao.RoleAdmin, "管理员", ""); err != nil {
 		if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT { // another node made it first
-			return "", nil
+			return adminExisted, "", nil
 		}
-		return "", fmt.Errorf("create the first admin account: %w", err)
+		return adminExisted, "", fmt.Errorf("create the first admin account: %w", err)
 	}
-	return generated, nil
+	return how, generated, nil
+}
+
+// banner is what a start prints to the console: every page, and how to sign
+// in as the first admin (its one-time password only when it was made now).
+func banner(url string, how adminStart, generated string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "心桥 xinqiao is running.\n")
+	for _, p := range [][2]string{
+		{"Students:", "/"},
+		{"Counselors:", "/counselor"},
+		{"Curators:", "/curator"},
+		{"Rules:", "/rules"},
+		{"Reports:", "/reports"},
+		{"Admin:", "/admin"},
+	} {
+		fmt.Fprintf(&b, "  %-12s%s%s\n", p[0], url, p[1])
+	}
+	switch how {
+	case adminGenerated:
+		fmt.Fprintf(&b, "  First admin account: admin / %s  (shown once; change it after logging in)\n", generated)
+	case adminConfigured:
+		fmt.Fprintf(&b, "  First admin account: admin, with the password in XINQIAO_ADMIN_PASSWORD (change it after logging in)\n")
+	default:
+		fmt.Fprintf(&b, "  Staff sign in on these pages; the first admin account is admin (its password was set at the first start; another admin can reset it on %s/admin)\n", url)
+	}
+	return b.String()
 }
 
 func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -106,7 +143,7 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	generated, err := ensureAdmin(ctx, store, cfg.AdminPassword)
+	how, generated, err := ensureAdmin(ctx, store, cfg.AdminPassword)
 	if err != nil {
 		return err
 	}
@@ -124,11 +161,8 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	log.Info("xinqiao is serving", "url", url, "store", store.Engine(), "answers", a.AnswerMode,
 		"knowledge", strings.TrimSpace(a.Knowledge.String()),
 		"startup_ms", time.Since(start).Milliseconds(), "config", cfg.String())
-	fmt.Fprintf(stdout, "心桥 xinqiao is running.\n  Students:   %s/\n  Counselors: %s/counselor\n  Curators:   %s/curator\n", url, url, url)
-	if generated != "" {
-		// Printed once to the console, never to the log.
-		fmt.Fprintf(stdout, "  First admin account: admin / %s  (shown once; change it after logging in)\n", generated)
-	}
+	// Printed to the console, never to the log: it may carry the one-time password.
+	fmt.Fprint(stdout, banner(url, how, generated))
 
 	select {
 	case err := <-errc:
