@@ -15,7 +15,7 @@ import (
 const handoffSelect = `SELECT h.id, h.conversation_id, COALESCE(h.case_id, ''), h.state, h.level, h.categories, h.reason,
 		h.message_seq, COALESCE(h.counselor, ''), COALESCE(s.display_name, ''), COALESCE(c.terminal, ''),
 		COALESCE(t.school, ''), COALESCE(t.place, ''), h.opened_at, h.claimed_at, h.closed_at, h.closed_by,
-		h.outcome, h.note, h.escalated, h.updated_at
+		h.outcome, h.note, h.escalated, h.updated_at, h.kind
 	FROM handoffs h
 	JOIN conversations c ON c.id = h.conversation_id
 	LEFT JOIN terminals t ON t.code = c.terminal
@@ -26,7 +26,7 @@ func scanHandoff(row pgx.Row) (xinqiao.Handoff, error) {
 	var cats, reason []byte
 	err := row.Scan(&h.ID, &h.ConversationID, &h.CaseID, &h.State, &h.Level, &cats, &reason, &h.MessageSeq,
 		&h.Counselor, &h.CounselorName, &h.Terminal, &h.School, &h.Place, &h.OpenedAt, &h.ClaimedAt, &h.ClosedAt,
-		&h.ClosedBy, &h.Outcome, &h.Note, &h.Escalated, &h.UpdatedAt)
+		&h.ClosedBy, &h.Outcome, &h.Note, &h.Escalated, &h.UpdatedAt, &h.Kind)
 	if err != nil {
 		return h, err
 	}
@@ -106,36 +106,47 @@ func insertLadder(ctx context.Context, tx pgx.Tx, handoffID string, base, at tim
 func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.Handoff, bool, bool, error) {
 	var id string
 	created, raised := false, false
+	if nh.Kind == "" {
+		nh.Kind = xinqiao.KindUrgent
+	}
+	if xinqiao.KindRank(nh.Kind) < 0 {
+		return xinqiao.Handoff{}, false, false, xinqiao.Errorf(xinqiao.EINVALID, "unknown handoff kind %q", nh.Kind)
+	}
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		const qc = `UPDATE conversations SET mode = 'handoff', updated_at = $2 WHERE id = $1
+		const qc = `UPDATE conversations SET mode = CASE WHEN $3 THEN 'handoff' ELSE mode END, updated_at = $2 WHERE id = $1
 			RETURNING COALESCE(terminal, ''), COALESCE((SELECT school FROM terminals WHERE code = conversations.terminal), '')`
 		var terminal, school string
-		err := tx.QueryRow(ctx, qc, nh.ConversationID, nh.At).Scan(&terminal, &school)
+		err := tx.QueryRow(ctx, qc, nh.ConversationID, nh.At, nh.Kind == xinqiao.KindUrgent).Scan(&terminal, &school)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
 		} else if err != nil {
 			return fmt.Errorf("lock conversation: %w", err)
 		}
 		rank := xinqiao.LevelRank(nh.Level)
-		const qo = `SELECT id, state, level, categories, reason, queued_at, COALESCE(case_id, '') FROM handoffs
+		const qo = `SELECT id, state, level, kind, categories, reason, queued_at, COALESCE(case_id, '') FROM handoffs
 			WHERE conversation_id = $1 AND state <> 'closed' FOR UPDATE`
-		var state, level, caseID string
+		var state, level, kind, caseID string
 		var cats, reason []byte
 		var queued time.Time
-		err = tx.QueryRow(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &cats, &reason, &queued, &caseID)
+		err = tx.QueryRow(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &kind, &cats, &reason, &queued, &caseID)
 		switch {
 		case err == nil:
 			var oc, or []string
 			_ = json.Unmarshal(cats, &oc)
 			_ = json.Unmarshal(reason, &or)
-			raised = rank > xinqiao.LevelRank(level)
-			if !raised {
+			levelUp := rank > xinqiao.LevelRank(level)
+			kindUp := xinqiao.KindRank(nh.Kind) > xinqiao.KindRank(kind)
+			raised = levelUp || kindUp
+			if !levelUp {
 				nh.Level, rank = level, xinqiao.LevelRank(level)
 			}
-			const qu = `UPDATE handoffs SET level = $2, level_rank = $3, categories = $4, reason = $5,
+			if !kindUp {
+				nh.Kind = kind
+			}
+			const qu = `UPDATE handoffs SET level = $2, level_rank = $3, kind = $8, kind_rank = $9, categories = $4, reason = $5,
 				message_seq = GREATEST(message_seq, $6), updated_at = $7 WHERE id = $1`
 			if _, err := tx.Exec(ctx, qu, id, nh.Level, rank, hoList(hoUnion(oc, nh.Categories)),
-				hoList(hoUnion(or, nh.Rules)), nh.MessageSeq, nh.At); err != nil {
+				hoList(hoUnion(or, nh.Rules)), nh.MessageSeq, nh.At, nh.Kind, xinqiao.KindRank(nh.Kind)); err != nil {
 				return fmt.Errorf("raise handoff: %w", err)
 			}
 			if raised && state == xinqiao.HandoffWaiting {
@@ -143,7 +154,11 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				if _, err := tx.Exec(ctx, qd, id); err != nil {
 					return fmt.Errorf("reschedule ladder: %w", err)
 				}
-				if err := insertLadder(ctx, tx, id, queued, nh.At, nh.Ladder); err != nil {
+				base := queued
+				if kindUp { // a new kind runs its own clocks from now
+					base = nh.At
+				}
+				if err := insertLadder(ctx, tx, id, base, nh.At, nh.Ladder); err != nil {
 					return err
 				}
 			}
@@ -168,9 +183,10 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			}
 			id = xinqiao.NewID()
 			const qi = `INSERT INTO handoffs (id, conversation_id, case_id, state, level, level_rank, categories, reason,
-				message_seq, opened_at, queued_at, updated_at) VALUES ($1, $2, $3, 'waiting', $4, $5, $6, $7, $8, $9, $9, $9)`
+				message_seq, opened_at, queued_at, updated_at, kind, kind_rank)
+				VALUES ($1, $2, $3, 'waiting', $4, $5, $6, $7, $8, $9, $9, $9, $10, $11)`
 			if _, err := tx.Exec(ctx, qi, id, nh.ConversationID, caseID, nh.Level, rank, hoList(nh.Categories),
-				hoList(nh.Rules), nh.MessageSeq, nh.At); err != nil {
+				hoList(nh.Rules), nh.MessageSeq, nh.At, nh.Kind, xinqiao.KindRank(nh.Kind)); err != nil {
 				return fmt.Errorf("insert handoff: %w", err)
 			}
 			if err := insertLadder(ctx, tx, id, nh.At, nh.At, nh.Ladder); err != nil {
@@ -215,7 +231,8 @@ func (db *DB) LatestHandoff(ctx context.Context, conversationID string) (xinqiao
 func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.Handoff, error) {
 	const q = handoffSelect + ` WHERE (cardinality($1::text[]) = 0 OR h.state = ANY($1))
 		AND ($2 = '' OR h.conversation_id = $2) AND ($3 = '' OR h.case_id = $3) AND ($4 = '' OR h.counselor = $4)
-		ORDER BY h.level_rank DESC, h.opened_at, h.id LIMIT $5`
+		AND ($6 = '' OR h.kind = $6)
+		ORDER BY h.kind_rank DESC, h.level_rank DESC, h.opened_at, h.id LIMIT $5`
 	if f.Limit <= 0 {
 		f.Limit = 200
 	}
@@ -223,7 +240,7 @@ func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.
 	if states == nil {
 		states = []string{}
 	}
-	rows, err := db.pool.Query(ctx, q, states, f.ConversationID, f.CaseID, f.Counselor, f.Limit)
+	rows, err := db.pool.Query(ctx, q, states, f.ConversationID, f.CaseID, f.Counselor, f.Limit, f.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("list handoffs: %w", err)
 	}
@@ -269,6 +286,12 @@ func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time
 	const q = `UPDATE handoffs SET state = 'active', counselor = $2, claimed_at = $3, updated_at = $3
 		WHERE id = $1 AND state = 'waiting' RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffWaiting, "", q, []any{id, staffID, at}, func(tx pgx.Tx) error {
+		// A student who asked for a teacher now has one: the AI steps back.
+		const qm = `UPDATE conversations SET mode = 'handoff', updated_at = $2
+			WHERE id = (SELECT conversation_id FROM handoffs WHERE id = $1 AND kind = 'requested') AND mode = 'ai'`
+		if _, err := tx.Exec(ctx, qm, id, at); err != nil {
+			return fmt.Errorf("set mode: %w", err)
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM handoff_timers WHERE handoff_id = $1 AND fired_at IS NULL`, id)
 		return err
 	})

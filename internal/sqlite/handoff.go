@@ -14,7 +14,7 @@ import (
 const handoffSelect = `SELECT h.id, h.conversation_id, COALESCE(h.case_id, ''), h.state, h.level, h.categories, h.reason,
 		h.message_seq, COALESCE(h.counselor, ''), COALESCE(s.display_name, ''), COALESCE(c.terminal, ''),
 		COALESCE(t.school, ''), COALESCE(t.place, ''), h.opened_at, h.claimed_at, h.closed_at, h.closed_by,
-		h.outcome, h.note, h.escalated, h.updated_at
+		h.outcome, h.note, h.escalated, h.updated_at, h.kind
 	FROM handoffs h
 	JOIN conversations c ON c.id = h.conversation_id
 	LEFT JOIN terminals t ON t.code = c.terminal
@@ -37,7 +37,7 @@ func scanHandoff(row hoScanner) (xinqiao.Handoff, error) {
 	var claimed, closed sql.NullInt64
 	err := row.Scan(&h.ID, &h.ConversationID, &h.CaseID, &h.State, &h.Level, &cats, &reason, &h.MessageSeq,
 		&h.Counselor, &h.CounselorName, &h.Terminal, &h.School, &h.Place, &opened, &claimed, &closed,
-		&h.ClosedBy, &h.Outcome, &h.Note, &h.Escalated, &updated)
+		&h.ClosedBy, &h.Outcome, &h.Note, &h.Escalated, &updated, &h.Kind)
 	if err != nil {
 		return h, err
 	}
@@ -110,34 +110,45 @@ func insertLadder(ctx context.Context, tx *sql.Tx, handoffID string, base, at ti
 func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.Handoff, bool, bool, error) {
 	var id string
 	created, raised := false, false
+	if nh.Kind == "" {
+		nh.Kind = xinqiao.KindUrgent
+	}
+	if xinqiao.KindRank(nh.Kind) < 0 {
+		return xinqiao.Handoff{}, false, false, xinqiao.Errorf(xinqiao.EINVALID, "unknown handoff kind %q", nh.Kind)
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		const qc = `UPDATE conversations SET mode = 'handoff', updated_at = ? WHERE id = ?
+		const qc = `UPDATE conversations SET mode = CASE WHEN ? THEN 'handoff' ELSE mode END, updated_at = ? WHERE id = ?
 			RETURNING COALESCE(terminal, ''), COALESCE((SELECT school FROM terminals WHERE code = conversations.terminal), '')`
 		var terminal, school string
-		err := tx.QueryRowContext(ctx, qc, ms2(nh.At), nh.ConversationID).Scan(&terminal, &school)
+		err := tx.QueryRowContext(ctx, qc, boolInt(nh.Kind == xinqiao.KindUrgent), ms2(nh.At), nh.ConversationID).Scan(&terminal, &school)
 		if errors.Is(err, sql.ErrNoRows) {
 			return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
 		} else if err != nil {
 			return fmt.Errorf("lock conversation: %w", err)
 		}
 		rank := xinqiao.LevelRank(nh.Level)
-		const qo = `SELECT id, state, level, categories, reason, queued_at, COALESCE(case_id, '') FROM handoffs
+		const qo = `SELECT id, state, level, kind, categories, reason, queued_at, COALESCE(case_id, '') FROM handoffs
 			WHERE conversation_id = ? AND state <> 'closed'`
-		var state, level, caseID, cats, reason string
+		var state, level, kind, caseID, cats, reason string
 		var queued int64
-		err = tx.QueryRowContext(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &cats, &reason, &queued, &caseID)
+		err = tx.QueryRowContext(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &kind, &cats, &reason, &queued, &caseID)
 		switch {
 		case err == nil:
 			var oc, or []string
 			_ = json.Unmarshal([]byte(cats), &oc)
 			_ = json.Unmarshal([]byte(reason), &or)
-			raised = rank > xinqiao.LevelRank(level)
-			if !raised {
+			levelUp := rank > xinqiao.LevelRank(level)
+			kindUp := xinqiao.KindRank(nh.Kind) > xinqiao.KindRank(kind)
+			raised = levelUp || kindUp
+			if !levelUp {
 				nh.Level, rank = level, xinqiao.LevelRank(level)
 			}
-			const qu = `UPDATE handoffs SET level = ?, level_rank = ?, categories = ?, reason = ?,
+			if !kindUp {
+				nh.Kind = kind
+			}
+			const qu = `UPDATE handoffs SET level = ?, level_rank = ?, kind = ?, kind_rank = ?, categories = ?, reason = ?,
 				message_seq = MAX(message_seq, ?), updated_at = ? WHERE id = ?`
-			if _, err := tx.ExecContext(ctx, qu, nh.Level, rank, hoList(hoUnion(oc, nh.Categories)),
+			if _, err := tx.ExecContext(ctx, qu, nh.Level, rank, nh.Kind, xinqiao.KindRank(nh.Kind), hoList(hoUnion(oc, nh.Categories)),
 				hoList(hoUnion(or, nh.Rules)), nh.MessageSeq, ms2(nh.At), id); err != nil {
 				return fmt.Errorf("raise handoff: %w", err)
 			}
@@ -146,7 +157,11 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				if _, err := tx.ExecContext(ctx, qd, id); err != nil {
 					return fmt.Errorf("reschedule ladder: %w", err)
 				}
-				if err := insertLadder(ctx, tx, id, fromMS(queued), nh.At, nh.Ladder); err != nil {
+				base := fromMS(queued)
+				if kindUp { // a new kind runs its own clocks from now
+					base = nh.At
+				}
+				if err := insertLadder(ctx, tx, id, base, nh.At, nh.Ladder); err != nil {
 					return err
 				}
 			}
@@ -171,11 +186,11 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				}
 			}
 			id = xinqiao.NewID()
-			const qi = `INSERT INTO handoffs (id, conversation_id, case_id, state, level, level_rank, categories, reason,
-				message_seq, opened_at, queued_at, updated_at) VALUES (?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?, ?)`
+			const qi = `INSERT INTO handoffs (id, conversation_id, case_id, state, level, level_rank, kind, kind_rank, categories, reason,
+				message_seq, opened_at, queued_at, updated_at) VALUES (?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 			at := ms2(nh.At)
-			if _, err := tx.ExecContext(ctx, qi, id, nh.ConversationID, caseID, nh.Level, rank, hoList(nh.Categories),
-				hoList(nh.Rules), nh.MessageSeq, at, at, at); err != nil {
+			if _, err := tx.ExecContext(ctx, qi, id, nh.ConversationID, caseID, nh.Level, rank, nh.Kind, xinqiao.KindRank(nh.Kind),
+				hoList(nh.Categories), hoList(nh.Rules), nh.MessageSeq, at, at, at); err != nil {
 				return fmt.Errorf("insert handoff: %w", err)
 			}
 			if err := insertLadder(ctx, tx, id, nh.At, nh.At, nh.Ladder); err != nil {
@@ -220,7 +235,8 @@ func (db *DB) LatestHandoff(ctx context.Context, conversationID string) (xinqiao
 func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.Handoff, error) {
 	const q = handoffSelect + ` WHERE (? = '' OR instr(?, ',' || h.state || ',') > 0)
 		AND (? = '' OR h.conversation_id = ?) AND (? = '' OR h.case_id = ?) AND (? = '' OR h.counselor = ?)
-		ORDER BY h.level_rank DESC, h.opened_at, h.id LIMIT ?`
+		AND (? = '' OR h.kind = ?)
+		ORDER BY h.kind_rank DESC, h.level_rank DESC, h.opened_at, h.id LIMIT ?`
 	if f.Limit <= 0 {
 		f.Limit = 200
 	}
@@ -232,7 +248,7 @@ func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.
 		}
 	}
 	rows, err := db.r.QueryContext(ctx, q, states, states, f.ConversationID, f.ConversationID, f.CaseID, f.CaseID,
-		f.Counselor, f.Counselor, f.Limit)
+		f.Counselor, f.Counselor, f.Kind, f.Kind, f.Limit)
 	return collect(rows, err, "list handoffs", scanHandoff)
 }
 
@@ -271,6 +287,12 @@ func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time
 	const q = `UPDATE handoffs SET state = 'active', counselor = ?, claimed_at = ?, updated_at = ?
 		WHERE id = ? AND state = 'waiting' RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffWaiting, "", q, []any{staffID, ms2(at), ms2(at), id}, func(tx *sql.Tx) error {
+		// A student who asked for a teacher now has one: the AI steps back.
+		const qm = `UPDATE conversations SET mode = 'handoff', updated_at = ?
+			WHERE id = (SELECT conversation_id FROM handoffs WHERE id = ? AND kind = 'requested') AND mode = 'ai'`
+		if _, err := tx.ExecContext(ctx, qm, ms2(at), id); err != nil {
+			return fmt.Errorf("set mode: %w", err)
+		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM handoff_timers WHERE handoff_id = ? AND fired_at IS NULL`, id)
 		return err
 	})

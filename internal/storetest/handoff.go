@@ -24,6 +24,7 @@ func init() {
 			{"TimersFireOnce", testHandoffTimers},
 			{"AlertsAndPresence", testHandoffAlerts},
 			{"Cases", testHandoffCases},
+			{"Kinds", testHandoffKinds},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -459,4 +460,104 @@ func testHandoffCases(t *testing.T, s xinqiao.Store) {
 	if len(byCase) != 2 {
 		t.Fatalf("got %d handoffs in the case, want 2", len(byCase))
 	}
+}
+
+// testHandoffKinds: a review or a requested handoff leaves the AI on when it
+// opens; the queue puts urgent first, then requested, then review; a kind
+// only rises, on the same handoff, with its ladder rescheduled from the
+// moment it rose; claiming a requested handoff gives the chat to the
+// counselor, claiming a review does not.
+func testHandoffKinds(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	open := func(convID, kind, level string, at time.Time, ladder []xinqiao.LadderStep) (xinqiao.Handoff, bool, bool) {
+		t.Helper()
+		h, created, raised, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: convID, Kind: kind, Level: level,
+			Categories: []string{"suicide"}, Rules: []string{"r." + kind}, MessageSeq: 1, At: at, Ladder: ladder})
+		if err != nil {
+			t.Fatalf("OpenHandoff %s: %v", kind, err)
+		}
+		return h, created, raised
+	}
+	mode := func(convID string) string {
+		t.Helper()
+		c, err := s.Conversation(ctx, convID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Mode
+	}
+	review, _ := NewConversation(t, s, "")
+	rv, created, _ := open(review.ID, xinqiao.KindReview, xinqiao.LevelMedium, hoT0, []xinqiao.LadderStep{{After: time.Hour, Action: "duty"}})
+	if !created || rv.Kind != xinqiao.KindReview || rv.Level != xinqiao.LevelMedium || mode(review.ID) != xinqiao.ModeAI {
+		t.Fatalf("review: got %+v created=%v mode %s, want a new review with the AI still on", rv, created, mode(review.ID))
+	}
+	asked, _ := NewConversation(t, s, "")
+	rq, _, _ := open(asked.ID, xinqiao.KindRequested, xinqiao.LevelLow, hoT0.Add(time.Second), nil)
+	if rq.Kind != xinqiao.KindRequested || mode(asked.ID) != xinqiao.ModeAI {
+		t.Fatalf("requested: got %+v mode %s", rq, mode(asked.ID))
+	}
+	urgentConv, _ := NewConversation(t, s, "")
+	ur, _, _ := open(urgentConv.ID, "", xinqiao.LevelHigh, hoT0.Add(2*time.Second), hoLadder)
+	if ur.Kind != xinqiao.KindUrgent || mode(urgentConv.ID) != xinqiao.ModeHandoff {
+		t.Fatalf("urgent: got %+v mode %s, want kind urgent by default and handoff mode", ur, mode(urgentConv.ID))
+	}
+	medReview, _ := NewConversation(t, s, "")
+	rv2, _, _ := open(medReview.ID, xinqiao.KindReview, xinqiao.LevelMedium, hoT0.Add(-time.Minute), nil)
+	got, err := s.Handoffs(ctx, xinqiao.HandoffFilter{States: []string{xinqiao.HandoffWaiting}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{ur.ID, rq.ID, rv2.ID, rv.ID}
+	for i := range want {
+		if i >= len(got) || got[i].ID != want[i] {
+			t.Fatalf("queue position %d: got %v, want urgent, requested, then the reviews oldest first", i, kinds(got))
+		}
+	}
+	reviews, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{Kind: xinqiao.KindReview})
+	if len(reviews) != 2 {
+		t.Fatalf("kind filter: got %v, want the two reviews", kinds(reviews))
+	}
+
+	// A lower kind changes nothing; a higher one raises the same handoff.
+	same, created, raised := open(asked.ID, xinqiao.KindReview, xinqiao.LevelMedium, hoT0.Add(3*time.Second), nil)
+	if created || same.ID != rq.ID || same.Kind != xinqiao.KindRequested || same.Level != xinqiao.LevelMedium || !raised {
+		t.Fatalf("review onto requested: got %+v created=%v raised=%v, want requested at medium", same, created, raised)
+	}
+	upAt := hoT0.Add(10 * time.Minute)
+	up, created, raised := open(review.ID, xinqiao.KindUrgent, xinqiao.LevelHigh, upAt, hoLadder)
+	if created || !raised || up.ID != rv.ID || up.Kind != xinqiao.KindUrgent || up.Level != xinqiao.LevelHigh || mode(review.ID) != xinqiao.ModeHandoff {
+		t.Fatalf("upgrade: got %+v created=%v raised=%v mode %s, want the review become urgent", up, created, raised, mode(review.ID))
+	}
+	ts, err := s.Timers(ctx, rv.ID)
+	if err != nil || len(ts) != 2 || !ts[0].Due.Equal(upAt.Add(60*time.Second)) {
+		t.Fatalf("upgrade ladder: got %+v, %v; want the urgent ladder from the upgrade", ts, err)
+	}
+	back, _, raised := open(review.ID, xinqiao.KindReview, xinqiao.LevelMedium, upAt.Add(time.Second), nil)
+	if raised || back.Kind != xinqiao.KindUrgent || back.Level != xinqiao.LevelHigh {
+		t.Fatalf("got %+v raised=%v; a kind never falls", back, raised)
+	}
+
+	st := NewStaff(t, s, "kind", xinqiao.RoleCounselor)
+	if _, err := s.ClaimHandoff(ctx, rv2.ID, st.ID, hoT0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(medReview.ID); m != xinqiao.ModeAI {
+		t.Fatalf("claimed review: got mode %s, want ai (a review is read, not taken over)", m)
+	}
+	if _, err := s.ClaimHandoff(ctx, rq.ID, st.ID, hoT0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(asked.ID); m != xinqiao.ModeHandoff {
+		t.Fatalf("claimed request: got mode %s, want handoff", m)
+	}
+	_, _, _, err = s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: asked.ID, Kind: "bogus", Level: xinqiao.LevelHigh, At: hoT0})
+	wantCode(t, err, xinqiao.EINVALID)
+}
+
+func kinds(hs []xinqiao.Handoff) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.Kind + "/" + h.Level + "/" + h.ID
+	}
+	return out
 }

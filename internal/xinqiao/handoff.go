@@ -40,6 +40,35 @@ func LevelRank(level string) int {
 	return -1
 }
 
+// Handoff kinds: why a conversation is in the queue. One queue serves all
+// three; the kind sets the order (urgent first, then requested, then
+// review), the ladder's clocks and the wording.
+const (
+	// KindUrgent is high or imminent risk: crisis card, the AI silent, a
+	// counselor takes the chat over.
+	KindUrgent = "urgent"
+	// KindRequested is a student who asked for a teacher (ask_counselor).
+	// The AI keeps answering until a counselor claims it.
+	KindRequested = "requested"
+	// KindReview is medium risk in a risk category: a counselor reads the
+	// conversation; the student is not interrupted and the AI keeps answering.
+	KindReview = "review"
+)
+
+// KindRank orders handoff kinds: review 0, requested 1, urgent 2; an
+// unknown kind is -1. A handoff's kind only rises.
+func KindRank(kind string) int {
+	switch kind {
+	case KindReview:
+		return 0
+	case KindRequested:
+		return 1
+	case KindUrgent:
+		return 2
+	}
+	return -1
+}
+
 // Close outcomes a counselor records when a handoff ends.
 const (
 	OutcomeResolved   = "resolved"    // talked through; the student is safe for now
@@ -48,12 +77,19 @@ const (
 	OutcomeFalseAlarm = "false_alarm" // the flag was wrong; back to the AI
 	OutcomeNoReply    = "no_reply"    // the student left or stopped answering
 	OutcomeOther      = "other"
+	// OutcomeReviewed closes a review as read with no follow-up needed
+	// (看过，无需跟进); it needs a reason in the note.
+	OutcomeReviewed = "reviewed"
+	// OutcomeFollowUp closes a review by filing a follow-up on the case for
+	// the next school day (转为个案跟进).
+	OutcomeFollowUp = "follow_up"
 )
 
 // ValidOutcome reports whether o is one of the close outcomes.
 func ValidOutcome(o string) bool {
 	switch o {
-	case OutcomeResolved, OutcomeReferred, OutcomeEmergency, OutcomeFalseAlarm, OutcomeNoReply, OutcomeOther:
+	case OutcomeResolved, OutcomeReferred, OutcomeEmergency, OutcomeFalseAlarm, OutcomeNoReply, OutcomeOther,
+		OutcomeReviewed, OutcomeFollowUp:
 		return true
 	}
 	return false
@@ -65,6 +101,7 @@ type Handoff struct {
 	ID             string     `json:"id"`
 	ConversationID string     `json:"conversation_id"`
 	CaseID         string     `json:"case_id,omitempty"`
+	Kind           string     `json:"kind"` // KindUrgent, KindRequested or KindReview
 	State          string     `json:"state"`
 	Level          string     `json:"level"`
 	Categories     []string   `json:"categories"`
@@ -136,9 +173,14 @@ type Timer struct {
 
 // NewHandoff asks to open a handoff for a conversation, or to raise the open
 // one. Ladder is scheduled from the handoff's opening time when it is created,
-// and again when its level rises while it waits.
+// again from the opening time when its level rises while it waits, and from
+// At when its kind rises while it waits.
 type NewHandoff struct {
 	ConversationID string
+	// Kind is KindUrgent (also when empty), KindRequested or KindReview.
+	// Only an urgent handoff puts the conversation in handoff mode (the AI
+	// lock) when it opens; a requested one does when it is claimed.
+	Kind           string
 	Level          string
 	Categories     []string
 	Rules          []string
@@ -160,6 +202,7 @@ type CloseHandoff struct {
 // HandoffFilter selects handoffs. Empty fields select everything.
 type HandoffFilter struct {
 	States         []string
+	Kind           string // one kind, or "" for every kind
 	ConversationID string
 	CaseID         string
 	Counselor      string
@@ -268,11 +311,12 @@ type FollowUp struct {
 // presence and case records. Every state change is one conditional statement
 // or one transaction, so concurrent nodes never read-then-write a decision.
 type HandoffStore interface {
-	// OpenHandoff, in one transaction, sets the conversation's mode to handoff,
-	// then either opens a waiting handoff (created) filed under the
-	// conversation's case, or merges into the conversation's open one, raising
-	// its level when the new level is higher (raised). A conversation has at
-	// most one open handoff. A missing conversation is ENOTFOUND.
+	// OpenHandoff, in one transaction, sets the conversation's mode to handoff
+	// (urgent kind only), then either opens a waiting handoff (created) filed
+	// under the conversation's case, or merges into the conversation's open
+	// one, raising its level or its kind when the new one is higher (raised);
+	// neither ever falls. A conversation has at most one open handoff. A
+	// missing conversation is ENOTFOUND.
 	OpenHandoff(ctx context.Context, nh NewHandoff) (h Handoff, created, raised bool, err error)
 	// MarkOpenedNoDuty records that nobody was on duty when the handoff
 	// opened; a missing handoff is ENOTFOUND.
@@ -282,11 +326,13 @@ type HandoffStore interface {
 	// LatestHandoff returns a conversation's open handoff, else its most
 	// recent one, or ENOTFOUND.
 	LatestHandoff(ctx context.Context, conversationID string) (Handoff, error)
-	// Handoffs lists handoffs, highest level first, then oldest.
+	// Handoffs lists handoffs: urgent first, then requested, then review;
+	// within a kind highest level first, then oldest.
 	Handoffs(ctx context.Context, f HandoffFilter) ([]Handoff, error)
 	// ClaimHandoff makes a waiting handoff active and staffID's, atomically: of
 	// concurrent claims exactly one succeeds and the rest get ECONFLICT.
-	// Unfired ladder timers are cancelled.
+	// Unfired ladder timers are cancelled. Claiming a requested handoff puts
+	// the conversation in handoff mode; claiming a review leaves the AI on.
 	ClaimHandoff(ctx context.Context, id, staffID string, at time.Time) (Handoff, error)
 	// ReleaseHandoff returns an active handoff held by staffID ("" for any
 	// holder) to the queue, scheduling ladder from at.
