@@ -180,13 +180,13 @@ type NewHandoff struct {
 	// Kind is KindUrgent (also when empty), KindRequested or KindReview.
 	// Only an urgent handoff puts the conversation in handoff mode (the AI
 	// lock) when it opens; a requested one does when it is claimed.
-	Kind           string
-	Level          string
-	Categories     []string
-	Rules          []string
-	MessageSeq     int64
-	At             time.Time
-	Ladder         []LadderStep
+	Kind       string
+	Level      string
+	Categories []string
+	Rules      []string
+	MessageSeq int64
+	At         time.Time
+	Ladder     []LadderStep
 }
 
 // CloseHandoff asks to close a handoff.
