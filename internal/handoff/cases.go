@@ -308,6 +308,9 @@ func (s *Service) AddNote(ctx context.Context, st xinqiao.Staff, caseID, handoff
 	if _, err := s.caseFor(ctx, st, caseID); err != nil {
 		return xinqiao.CaseNote{}, err
 	}
+	if err := s.handoffOfCase(ctx, caseID, handoffID); err != nil {
+		return xinqiao.CaseNote{}, err
+	}
 	n, err := s.store.AddCaseNote(ctx, xinqiao.CaseNote{CaseID: caseID, HandoffID: handoffID, Author: st.ID, Text: text, At: s.now()})
 	n.AuthorName = st.DisplayName
 	return n, err
@@ -325,6 +328,9 @@ func (s *Service) AddReferral(ctx context.Context, st xinqiao.Staff, caseID, han
 	if _, err := s.caseFor(ctx, st, caseID); err != nil {
 		return xinqiao.Referral{}, err
 	}
+	if err := s.handoffOfCase(ctx, caseID, handoffID); err != nil {
+		return xinqiao.Referral{}, err
+	}
 	return s.store.AddReferral(ctx, xinqiao.Referral{CaseID: caseID, HandoffID: handoffID, Kind: kind, Detail: detail, By: st.ID, At: s.now()})
 }
 
@@ -337,18 +343,98 @@ func (s *Service) AddFollowUp(ctx context.Context, st xinqiao.Staff, caseID, tas
 	if due.IsZero() {
 		return xinqiao.FollowUp{}, xinqiao.Errorf(xinqiao.EINVALID, "due is required (RFC 3339)")
 	}
-	if _, err := s.caseFor(ctx, st, caseID); err != nil {
+	c, err := s.caseFor(ctx, st, caseID)
+	if err != nil {
 		return xinqiao.FollowUp{}, err
 	}
 	if assignee == "" {
 		assignee = st.ID
+	} else if len(assignee) > 64 {
+		return xinqiao.FollowUp{}, xinqiao.Errorf(xinqiao.EINVALID, "assignee must be a staff id")
+	} else {
+		to, err := s.store.StaffByID(ctx, assignee)
+		if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
+			return xinqiao.FollowUp{}, xinqiao.Errorf(xinqiao.EINVALID, "no staff account %q", assignee)
+		} else if err != nil {
+			return xinqiao.FollowUp{}, err
+		}
+		if !CanSee(to, xinqiao.Handoff{School: c.School}) || !sameSchool(st, to) {
+			return xinqiao.FollowUp{}, xinqiao.Errorf(xinqiao.EINVALID, "no counselor %q of this case's school", assignee)
+		}
 	}
 	return s.store.AddFollowUp(ctx, xinqiao.FollowUp{CaseID: caseID, Task: task, Due: due, Assignee: assignee, CreatedBy: st.ID, CreatedAt: s.now()})
 }
 
-// CompleteFollowUp marks a follow-up done.
+// sameSchool reports whether two staff members may share work: both of one
+// school, or either one district staff (no school).
+func sameSchool(a, b xinqiao.Staff) bool {
+	return a.School == "" || b.School == "" || a.School == b.School
+}
+
+// handoffOfCase checks that a note or referral's handoff, when given, is
+// one filed under the case: a handoff of another case (or school) is
+// EINVALID, without saying anything about it.
+func (s *Service) handoffOfCase(ctx context.Context, caseID, handoffID string) error {
+	if handoffID == "" {
+		return nil
+	}
+	h, err := s.store.Handoff(ctx, handoffID)
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND || (err == nil && h.CaseID != caseID) {
+		return xinqiao.Errorf(xinqiao.EINVALID, "handoff_id is not a handoff of this case")
+	}
+	return err
+}
+
+// followUpFor returns a follow-up whose case the staff member may see;
+// another school's is ENOTFOUND, as its case is.
+func (s *Service) followUpFor(ctx context.Context, st xinqiao.Staff, id int64) (xinqiao.FollowUp, error) {
+	f, err := s.store.FollowUp(ctx, id)
+	if err != nil {
+		return f, err
+	}
+	if _, err := s.caseFor(ctx, st, f.CaseID); err != nil {
+		return xinqiao.FollowUp{}, xinqiao.Errorf(xinqiao.ENOTFOUND, "follow-up not found")
+	}
+	return f, nil
+}
+
+// CompleteFollowUp marks a follow-up done, if its case is one the staff
+// member may see.
 func (s *Service) CompleteFollowUp(ctx context.Context, st xinqiao.Staff, id int64) (xinqiao.FollowUp, error) {
+	if _, err := s.followUpFor(ctx, st, id); err != nil {
+		return xinqiao.FollowUp{}, err
+	}
 	return s.store.CompleteFollowUp(ctx, id, st.ID, s.now())
+}
+
+// OpenFollowUps lists the open follow-ups a staff member works on: a
+// supervisor's are every one of the cases they may see, a counselor's those
+// assigned to or created by them (and still in a case they may see).
+func (s *Service) OpenFollowUps(ctx context.Context, st xinqiao.Staff) ([]xinqiao.FollowUp, error) {
+	all, err := s.store.FollowUps(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	visible := map[string]bool{}
+	out := []xinqiao.FollowUp{}
+	for _, f := range all {
+		if !st.Can(xinqiao.RoleSupervisor) && f.Assignee != st.ID && f.CreatedBy != st.ID {
+			continue
+		}
+		ok, seen := visible[f.CaseID]
+		if !seen {
+			_, err := s.caseFor(ctx, st, f.CaseID)
+			if err != nil && xinqiao.ErrorCode(err) != xinqiao.ENOTFOUND {
+				return nil, err
+			}
+			ok = err == nil
+			visible[f.CaseID] = ok
+		}
+		if ok {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 // UpdateCase renames a case (e.g. to a pseudonym the school uses) or opens

@@ -289,7 +289,7 @@ func (s *Service) Relay(ctx context.Context, st xinqiao.Staff, id, clientID, tex
 	if text == "" || utf8.RuneCountInString(text) > MaxTextLen {
 		return xinqiao.Message{}, xinqiao.Errorf(xinqiao.EINVALID, "text must be 1 to %d characters", MaxTextLen)
 	}
-	h, err := s.store.Handoff(ctx, id)
+	h, err := s.Get(ctx, st, id)
 	if err != nil {
 		return xinqiao.Message{}, err
 	}
@@ -476,7 +476,7 @@ func (s *Service) system(ctx context.Context, conversationID, text string) {
 // Typing tells the student (through the student hub, Event Kind "typing")
 // that the handoff's counselor is typing.
 func (s *Service) Typing(ctx context.Context, st xinqiao.Staff, id string) error {
-	h, err := s.store.Handoff(ctx, id)
+	h, err := s.Get(ctx, st, id)
 	if err != nil {
 		return err
 	}

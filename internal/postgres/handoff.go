@@ -626,6 +626,18 @@ func (db *DB) FollowUps(ctx context.Context, caseID string) ([]xinqiao.FollowUp,
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (xinqiao.FollowUp, error) { return scanFollowUp(r) })
 }
 
+// FollowUp implements xinqiao.HandoffStore.
+func (db *DB) FollowUp(ctx context.Context, id int64) (xinqiao.FollowUp, error) {
+	const q = `SELECT ` + followUpColumns + ` FROM follow_ups WHERE id = $1`
+	f, err := scanFollowUp(db.pool.QueryRow(ctx, q, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, xinqiao.Errorf(xinqiao.ENOTFOUND, "follow-up not found")
+	} else if err != nil {
+		return f, fmt.Errorf("load follow-up: %w", err)
+	}
+	return f, nil
+}
+
 // CompleteFollowUp implements xinqiao.HandoffStore.
 func (db *DB) CompleteFollowUp(ctx context.Context, id int64, by string, at time.Time) (xinqiao.FollowUp, error) {
 	const q = `UPDATE follow_ups SET done_at = $2, done_by = $3 WHERE id = $1 AND done_at IS NULL RETURNING ` + followUpColumns

@@ -666,6 +666,18 @@ func (db *DB) FollowUps(ctx context.Context, caseID string) ([]xinqiao.FollowUp,
 	return collect(rows, err, "list follow-ups", scanFollowUp)
 }
 
+// FollowUp implements xinqiao.HandoffStore.
+func (db *DB) FollowUp(ctx context.Context, id int64) (xinqiao.FollowUp, error) {
+	const q = `SELECT ` + followUpColumns + ` FROM follow_ups WHERE id = ?`
+	f, err := scanFollowUp(db.r.QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, xinqiao.Errorf(xinqiao.ENOTFOUND, "follow-up not found")
+	} else if err != nil {
+		return f, fmt.Errorf("load follow-up: %w", err)
+	}
+	return f, nil
+}
+
 // CompleteFollowUp implements xinqiao.HandoffStore.
 func (db *DB) CompleteFollowUp(ctx context.Context, id int64, by string, at time.Time) (xinqiao.FollowUp, error) {
 	const q = `UPDATE follow_ups SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL RETURNING ` + followUpColumns

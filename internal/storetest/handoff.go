@@ -427,6 +427,11 @@ func testHandoffCases(t *testing.T, s xinqiao.Store) {
 	if len(open) != 1 || open[0].Task != "一周后回访" {
 		t.Fatalf("got %+v", open)
 	}
+	if got, err := s.FollowUp(ctx, fu.ID); err != nil || got.CaseID != h1.CaseID || got.Task != "一周后回访" || got.DoneAt != nil {
+		t.Fatalf("FollowUp: got %+v, %v", got, err)
+	}
+	_, err = s.FollowUp(ctx, 999999)
+	wantCode(t, err, xinqiao.ENOTFOUND)
 	done, err := s.CompleteFollowUp(ctx, fu.ID, st.ID, hoT0.Add(time.Hour))
 	if err != nil || done.DoneAt == nil || done.DoneBy != st.ID {
 		t.Fatalf("got %+v, %v", done, err)

@@ -317,18 +317,8 @@ func (h *handoffAPI) followUp(w http.ResponseWriter, r *http.Request, st xinqiao
 }
 
 func (h *handoffAPI) followUps(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
-	all, err := h.s.Store.FollowUps(r.Context(), "")
-	if err != nil {
-		h.s.Error(w, r, err)
-		return
-	}
-	out := []xinqiao.FollowUp{}
-	for _, f := range all {
-		if st.Can(xinqiao.RoleSupervisor) || f.Assignee == st.ID || f.CreatedBy == st.ID {
-			out = append(out, f)
-		}
-	}
-	h.s.JSON(w, http.StatusOK, map[string]any{"follow_ups": out})
+	out, err := h.svc.OpenFollowUps(r.Context(), st)
+	h.reply(w, r, http.StatusOK, map[string]any{"follow_ups": out}, err)
 }
 
 func (h *handoffAPI) followUpDone(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {

@@ -388,6 +388,8 @@ type HandoffStore interface {
 	AddFollowUp(ctx context.Context, f FollowUp) (FollowUp, error)
 	// FollowUps returns a case's follow-ups ("" for every case's open ones), by due date.
 	FollowUps(ctx context.Context, caseID string) ([]FollowUp, error)
+	// FollowUp returns one follow-up or ENOTFOUND.
+	FollowUp(ctx context.Context, id int64) (FollowUp, error)
 	// CompleteFollowUp marks a follow-up done; done twice is ECONFLICT.
 	CompleteFollowUp(ctx context.Context, id int64, by string, at time.Time) (FollowUp, error)
 }
