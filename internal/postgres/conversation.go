@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"time"
 
 	"xinqiao/internal/xinqiao"
 
@@ -153,19 +155,32 @@ func jsonb(v any, isNil bool) (any, error) {
 // errDuplicate rolls back a seq bump when the client id was seen before.
 var errDuplicate = errors.New("duplicate client id")
 
-// AppendMessage implements xinqiao.ConversationStore. The seq bump comes
-// first: it locks the conversation row, so the client_id check after it
-// cannot race with a concurrent resend.
+// AppendMessage implements xinqiao.ConversationStore.
 func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao.Message, bool, error) {
+	m, _, created, err := db.appendMessage(ctx, nm, xinqiao.NewTurn{})
+	return m, created, err
+}
+
+// AppendStudentMessage implements xinqiao.ConversationStore.
+func (db *DB) AppendStudentMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
+	return db.appendMessage(ctx, nm, t)
+}
+
+// appendMessage stores a message, its pending turn and the conversation's
+// risk in one transaction. The seq bump comes first: it locks the
+// conversation row, so the client_id check after it cannot race with a
+// concurrent resend.
+func (db *DB) appendMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
 	risk, err := jsonb(nm.Risk, nm.Risk == nil)
 	if err != nil {
-		return xinqiao.Message{}, false, err
+		return xinqiao.Message{}, nil, false, err
 	}
 	sources, err := jsonb(nm.Sources, len(nm.Sources) == 0)
 	if err != nil {
-		return xinqiao.Message{}, false, err
+		return xinqiao.Message{}, nil, false, err
 	}
 	var msg xinqiao.Message
+	var turn *xinqiao.PendingTurn
 	created := false
 	err = db.tx(ctx, func(tx pgx.Tx) error {
 		now := db.now()
@@ -183,6 +198,13 @@ func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao
 			m, err := scanMessage(tx.QueryRow(ctx, dup, nm.ConversationID, nm.ClientID))
 			if err == nil {
 				msg = m
+				const qt = `SELECT ` + turnColumns + ` FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
+				pt, err := scanTurn(tx.QueryRow(ctx, qt, nm.ConversationID, m.Seq))
+				if err == nil {
+					turn = &pt
+				} else if !errors.Is(err, pgx.ErrNoRows) {
+					return fmt.Errorf("check pending turn: %w", err)
+				}
 				return errDuplicate
 			} else if !errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("check client id: %w", err)
@@ -191,6 +213,16 @@ func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao
 		if nm.RequireMode != "" && mode != nm.RequireMode {
 			return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
 		}
+		if nm.Completes > 0 {
+			const qc = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
+			tag, err := tx.Exec(ctx, qc, nm.ConversationID, nm.Completes)
+			if err != nil {
+				return fmt.Errorf("complete turn: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
+			}
+		}
 		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ` + messageColumns
 		m, err := scanMessage(tx.QueryRow(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
@@ -198,13 +230,112 @@ func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
+		if nm.ConversationRisk != "" {
+			var st any
+			if len(nm.ConversationRiskState) > 0 {
+				st = string(nm.ConversationRiskState)
+			}
+			const qr = `UPDATE conversations SET risk_level = $2, risk_state = $3 WHERE id = $1`
+			if _, err := tx.Exec(ctx, qr, nm.ConversationID, nm.ConversationRisk, st); err != nil {
+				return fmt.Errorf("record risk: %w", err)
+			}
+		}
+		if t.Kind != "" {
+			pt := xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
+				Level: t.Level, Categories: orEmpty(t.Categories), Rules: orEmpty(t.Rules), Attempts: 1,
+				CreatedAt: now.UTC().Truncate(time.Microsecond), LeaseUntil: t.LeaseUntil.UTC().Truncate(time.Microsecond)}
+			cats, _ := json.Marshal(pt.Categories)
+			rules, _ := json.Marshal(pt.Rules)
+			const qt = `INSERT INTO pending_turns (conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)`
+			if _, err := tx.Exec(ctx, qt, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level, string(cats), string(rules),
+				now, t.LeaseUntil); err != nil {
+				return fmt.Errorf("record pending turn: %w", err)
+			}
+			turn = &pt
+		}
 		msg, created = m, true
 		return nil
 	})
 	if errors.Is(err, errDuplicate) {
-		return msg, false, nil
+		return msg, turn, false, nil
 	}
-	return msg, created, err
+	if err != nil {
+		return xinqiao.Message{}, nil, false, err
+	}
+	return msg, turn, created, nil
+}
+
+const turnColumns = `conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until`
+
+func scanTurn(row pgx.Row) (xinqiao.PendingTurn, error) {
+	var t xinqiao.PendingTurn
+	var cats, rules []byte
+	if err := row.Scan(&t.ConversationID, &t.Seq, &t.ClientID, &t.Kind, &t.Level, &cats, &rules, &t.Attempts, &t.CreatedAt, &t.LeaseUntil); err != nil {
+		return t, err
+	}
+	if err := json.Unmarshal(cats, &t.Categories); err != nil {
+		return t, fmt.Errorf("decode categories of turn %d: %w", t.Seq, err)
+	}
+	if err := json.Unmarshal(rules, &t.Rules); err != nil {
+		return t, fmt.Errorf("decode rules of turn %d: %w", t.Seq, err)
+	}
+	t.Categories, t.Rules = orEmpty(t.Categories), orEmpty(t.Rules)
+	t.CreatedAt, t.LeaseUntil = t.CreatedAt.UTC(), t.LeaseUntil.UTC()
+	return t, nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ClaimStaleTurns implements xinqiao.ConversationStore: SKIP LOCKED lets
+// every node sweep at once, and each turn is leased to exactly one of them.
+func (db *DB) ClaimStaleTurns(ctx context.Context, now, leaseUntil time.Time, limit int) ([]xinqiao.PendingTurn, error) {
+	const q = `WITH stale AS (
+			SELECT conversation_id, seq FROM pending_turns WHERE lease_until <= $1
+			ORDER BY created_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+		UPDATE pending_turns p SET lease_until = $2, attempts = p.attempts + 1
+		FROM stale WHERE p.conversation_id = stale.conversation_id AND p.seq = stale.seq
+		RETURNING p.conversation_id, p.seq, p.client_id, p.kind, p.level, p.categories, p.rules, p.attempts, p.created_at, p.lease_until`
+	rows, err := db.pool.Query(ctx, q, now, leaseUntil, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim stale turns: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (xinqiao.PendingTurn, error) { return scanTurn(r) })
+	if err != nil {
+		return nil, fmt.Errorf("scan turns: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].CreatedAt.Before(out[j].CreatedAt) || (out[i].CreatedAt.Equal(out[j].CreatedAt) && out[i].Seq < out[j].Seq)
+	})
+	return out, nil
+}
+
+// ClaimTurn implements xinqiao.ConversationStore.
+func (db *DB) ClaimTurn(ctx context.Context, conversationID string, seq int64, now, leaseUntil time.Time) (xinqiao.PendingTurn, bool, error) {
+	const q = `UPDATE pending_turns SET lease_until = $4, attempts = attempts + 1
+		WHERE conversation_id = $1 AND seq = $2 AND lease_until <= $3 RETURNING ` + turnColumns
+	t, err := scanTurn(db.pool.QueryRow(ctx, q, conversationID, seq, now, leaseUntil))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, false, nil
+	} else if err != nil {
+		return t, false, fmt.Errorf("claim turn: %w", err)
+	}
+	return t, true, nil
+}
+
+// CompleteTurn implements xinqiao.ConversationStore.
+func (db *DB) CompleteTurn(ctx context.Context, conversationID string, seq int64) (bool, error) {
+	const q = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
+	tag, err := db.pool.Exec(ctx, q, conversationID, seq)
+	if err != nil {
+		return false, fmt.Errorf("complete turn: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // Messages implements xinqiao.ConversationStore.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"time"
 
 	"xinqiao/internal/xinqiao"
 )
@@ -155,19 +157,31 @@ func jsonText(v any, isNil bool) (sql.NullString, error) {
 	return sql.NullString{String: string(b), Valid: true}, err
 }
 
-// AppendMessage implements xinqiao.ConversationStore. The seq bump comes
-// first: it takes the write lock, so the client_id check after it cannot race
-// with a concurrent resend.
+// AppendMessage implements xinqiao.ConversationStore.
 func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao.Message, bool, error) {
+	m, _, created, err := db.appendMessage(ctx, nm, xinqiao.NewTurn{})
+	return m, created, err
+}
+
+// AppendStudentMessage implements xinqiao.ConversationStore.
+func (db *DB) AppendStudentMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
+	return db.appendMessage(ctx, nm, t)
+}
+
+// appendMessage stores a message, its pending turn and the conversation's
+// risk in one transaction. The seq bump comes first: it takes the write
+// lock, so the client_id check after it cannot race with a concurrent resend.
+func (db *DB) appendMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
 	risk, err := jsonText(nm.Risk, nm.Risk == nil)
 	if err != nil {
-		return xinqiao.Message{}, false, err
+		return xinqiao.Message{}, nil, false, err
 	}
 	sources, err := jsonText(nm.Sources, len(nm.Sources) == 0)
 	if err != nil {
-		return xinqiao.Message{}, false, err
+		return xinqiao.Message{}, nil, false, err
 	}
 	var msg xinqiao.Message
+	var turn *xinqiao.PendingTurn
 	created := false
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		now := db.now()
@@ -185,6 +199,13 @@ func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao
 			m, err := scanMessage(tx.QueryRowContext(ctx, dup, nm.ConversationID, nm.ClientID))
 			if err == nil {
 				msg = m
+				const qt = `SELECT ` + turnColumns + ` FROM pending_turns WHERE conversation_id = ? AND seq = ?`
+				pt, err := scanTurn(tx.QueryRowContext(ctx, qt, nm.ConversationID, m.Seq))
+				if err == nil {
+					turn = &pt
+				} else if !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("check pending turn: %w", err)
+				}
 				return errDuplicate
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("check client id: %w", err)
@@ -193,6 +214,16 @@ func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao
 		if nm.RequireMode != "" && mode != nm.RequireMode {
 			return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
 		}
+		if nm.Completes > 0 {
+			const qc = `DELETE FROM pending_turns WHERE conversation_id = ? AND seq = ?`
+			res, err := tx.ExecContext(ctx, qc, nm.ConversationID, nm.Completes)
+			if err != nil {
+				return fmt.Errorf("complete turn: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
+			}
+		}
 		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ` + messageColumns
 		m, err := scanMessage(tx.QueryRowContext(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
@@ -200,13 +231,105 @@ func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
+		if nm.ConversationRisk != "" {
+			const qr = `UPDATE conversations SET risk_level = ?, risk_state = ? WHERE id = ?`
+			if _, err := tx.ExecContext(ctx, qr, nm.ConversationRisk, nullString(string(nm.ConversationRiskState)), nm.ConversationID); err != nil {
+				return fmt.Errorf("record risk: %w", err)
+			}
+		}
+		if t.Kind != "" {
+			pt := xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
+				Level: t.Level, Categories: orEmpty(t.Categories), Rules: orEmpty(t.Rules), Attempts: 1,
+				CreatedAt: fromMS(ms2(now)), LeaseUntil: fromMS(ms2(t.LeaseUntil))}
+			cats, _ := json.Marshal(pt.Categories)
+			rules, _ := json.Marshal(pt.Rules)
+			const qt = `INSERT INTO pending_turns (conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
+			if _, err := tx.ExecContext(ctx, qt, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level, string(cats), string(rules),
+				ms2(now), ms2(t.LeaseUntil)); err != nil {
+				return fmt.Errorf("record pending turn: %w", err)
+			}
+			turn = &pt
+		}
 		msg, created = m, true
 		return nil
 	})
 	if errors.Is(err, errDuplicate) {
-		return msg, false, nil
+		return msg, turn, false, nil
 	}
-	return msg, created, err
+	if err != nil {
+		return xinqiao.Message{}, nil, false, err
+	}
+	return msg, turn, created, nil
+}
+
+const turnColumns = `conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until`
+
+func scanTurn(row interface{ Scan(...any) error }) (xinqiao.PendingTurn, error) {
+	var t xinqiao.PendingTurn
+	var cats, rules string
+	var created, lease int64
+	if err := row.Scan(&t.ConversationID, &t.Seq, &t.ClientID, &t.Kind, &t.Level, &cats, &rules, &t.Attempts, &created, &lease); err != nil {
+		return t, err
+	}
+	if err := json.Unmarshal([]byte(cats), &t.Categories); err != nil {
+		return t, fmt.Errorf("decode categories of turn %d: %w", t.Seq, err)
+	}
+	if err := json.Unmarshal([]byte(rules), &t.Rules); err != nil {
+		return t, fmt.Errorf("decode rules of turn %d: %w", t.Seq, err)
+	}
+	t.Categories, t.Rules = orEmpty(t.Categories), orEmpty(t.Rules)
+	t.CreatedAt, t.LeaseUntil = fromMS(created), fromMS(lease)
+	return t, nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ClaimStaleTurns implements xinqiao.ConversationStore: the write
+// transaction moves the lease before any other caller can see it ended.
+func (db *DB) ClaimStaleTurns(ctx context.Context, now, leaseUntil time.Time, limit int) ([]xinqiao.PendingTurn, error) {
+	const q = `UPDATE pending_turns SET lease_until = ?, attempts = attempts + 1
+		WHERE (conversation_id, seq) IN (
+			SELECT conversation_id, seq FROM pending_turns WHERE lease_until <= ? ORDER BY created_at, seq LIMIT ?)
+		RETURNING ` + turnColumns
+	rows, err := db.w.QueryContext(ctx, q, ms2(leaseUntil), ms2(now), limit)
+	out, err := collect(rows, err, "claim stale turns", scanTurn)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].CreatedAt.Before(out[j].CreatedAt) || (out[i].CreatedAt.Equal(out[j].CreatedAt) && out[i].Seq < out[j].Seq)
+	})
+	return out, nil
+}
+
+// ClaimTurn implements xinqiao.ConversationStore.
+func (db *DB) ClaimTurn(ctx context.Context, conversationID string, seq int64, now, leaseUntil time.Time) (xinqiao.PendingTurn, bool, error) {
+	const q = `UPDATE pending_turns SET lease_until = ?, attempts = attempts + 1
+		WHERE conversation_id = ? AND seq = ? AND lease_until <= ? RETURNING ` + turnColumns
+	t, err := scanTurn(db.w.QueryRowContext(ctx, q, ms2(leaseUntil), conversationID, seq, ms2(now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, false, nil
+	} else if err != nil {
+		return t, false, fmt.Errorf("claim turn: %w", err)
+	}
+	return t, true, nil
+}
+
+// CompleteTurn implements xinqiao.ConversationStore.
+func (db *DB) CompleteTurn(ctx context.Context, conversationID string, seq int64) (bool, error) {
+	const q = `DELETE FROM pending_turns WHERE conversation_id = ? AND seq = ?`
+	res, err := db.w.ExecContext(ctx, q, conversationID, seq)
+	if err != nil {
+		return false, fmt.Errorf("complete turn: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // errDuplicate rolls back a seq bump when the client id was seen before.

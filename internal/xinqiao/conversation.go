@@ -116,6 +116,54 @@ type NewMessage struct {
 	// RequireMode, when set, makes the append fail with ECONFLICT unless the
 	// conversation is in that mode in the same transaction: the AI lock.
 	RequireMode string
+	// Completes, when > 0, names the student message (by seq) whose pending
+	// turn this message completes, in the same transaction; the append fails
+	// with ECONFLICT when that turn is no longer pending, so an answer that
+	// another node has already given is discarded, not stored twice.
+	Completes int64
+	// ConversationRisk, when set, records the conversation's new risk level
+	// and ConversationRiskState its classifier state in the same transaction
+	// (as SetRisk would), so a message and the level it raised commit together.
+	ConversationRisk      string
+	ConversationRiskState json.RawMessage
+}
+
+// Turn kinds: what an acknowledged student message still owes the student.
+const (
+	TurnAnswer   = "answer"   // an AI answer
+	TurnEscalate = "escalate" // the crisis card and a handoff to a human
+)
+
+// NewTurn is the turn AppendStudentMessage records as pending with the
+// message. A zero Kind records none (a counselor has the conversation and
+// reads the message live).
+type NewTurn struct {
+	Kind       string // TurnAnswer or TurnEscalate
+	Level      string // the risk level the message reached
+	Categories []string
+	Rules      []string
+	// LeaseUntil is how long the appending node keeps the turn to itself:
+	// no other node takes it before then.
+	LeaseUntil time.Time
+}
+
+// PendingTurn is the work an acknowledged student message promises: its
+// answer, or its escalation to a human. It is stored in the transaction that
+// stores the message, so an ack promises the whole turn, and it stays until
+// the turn is done (CompleteTurn, or an answer stored with
+// NewMessage.Completes). A node that dies after the ack leaves the row; once
+// its lease has ended any node takes it (ClaimStaleTurns) and finishes it.
+type PendingTurn struct {
+	ConversationID string    `json:"conversation_id"`
+	Seq            int64     `json:"seq"` // the student message's seq
+	ClientID       string    `json:"client_id,omitempty"`
+	Kind           string    `json:"kind"`
+	Level          string    `json:"level"`
+	Categories     []string  `json:"categories"`
+	Rules          []string  `json:"rules"`
+	Attempts       int       `json:"attempts"` // leases taken so far, the first included
+	CreatedAt      time.Time `json:"created_at"`
+	LeaseUntil     time.Time `json:"lease_until"`
 }
 
 // ConversationStore persists conversations, their sessions and messages.
@@ -137,6 +185,23 @@ type ConversationStore interface {
 	// in the same transaction. A ClientID seen before in the conversation returns
 	// the stored message and created=false, storing nothing.
 	AppendMessage(ctx context.Context, m NewMessage) (msg Message, created bool, err error)
+	// AppendStudentMessage is AppendMessage for a student message: in the same
+	// transaction it records the message's turn as pending (unless t.Kind is
+	// ""). A ClientID seen before stores nothing and returns the stored
+	// message, created=false, and its turn while that is still pending (nil
+	// once done): a resend of a message whose turn was never finished is not
+	// mistaken for one fully handled.
+	AppendStudentMessage(ctx context.Context, m NewMessage, t NewTurn) (msg Message, turn *PendingTurn, created bool, err error)
+	// ClaimStaleTurns leases up to limit pending turns whose lease ended at or
+	// before now to the caller until leaseUntil, counting an attempt on each,
+	// oldest first. Each turn goes to one caller: FOR UPDATE SKIP LOCKED on
+	// PostgreSQL, the single writer on SQLite.
+	ClaimStaleTurns(ctx context.Context, now, leaseUntil time.Time, limit int) ([]PendingTurn, error)
+	// ClaimTurn leases one pending turn as ClaimStaleTurns would; ok=false
+	// when it is done or another lease still holds it.
+	ClaimTurn(ctx context.Context, conversationID string, seq int64, now, leaseUntil time.Time) (t PendingTurn, ok bool, err error)
+	// CompleteTurn marks a pending turn done; done=false when it already was.
+	CompleteTurn(ctx context.Context, conversationID string, seq int64) (done bool, err error)
 	// Messages returns up to limit messages with seq > afterSeq, in seq order.
 	Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
 	// SetRisk raises or records a conversation's level and classifier state.
