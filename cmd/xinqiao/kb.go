@@ -57,6 +57,7 @@ func kbCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 		if err := store.EnsureVectorIndex(ctx, emb.Dim()); err != nil {
 			return err
 		}
+		kb.Publish(ctx, store, "", nil)
 		fmt.Fprintf(stdout, "re-embedded %d chunks with %s\n", n, emb.Name())
 		return nil
 	}
@@ -71,6 +72,11 @@ func kbCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 		return err
 	}
 	fmt.Fprintln(stdout, rep.String())
+	if len(rep.Added)+len(rep.Updated) > 0 {
+		// Running servers reload their knowledge index (PostgreSQL; a
+		// SQLite server reloads within minutes).
+		kb.Publish(ctx, store, "", nil)
+	}
 	if len(rep.Failed) > 0 {
 		return fmt.Errorf("%d documents were not imported (see above)", len(rep.Failed))
 	}

@@ -131,7 +131,21 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 			log.Warn("knowledge document not imported", "file", f.File, "reason", f.Reason)
 		}
 	}
-	a.Searcher = kb.NewSearcher(store, a.Embedder, kb.Options{Log: log, Now: now})
+	// Every node searches an in-process copy of the knowledge, reloaded when
+	// any node publishes a change; the store answers until it is loaded.
+	if rep := a.Knowledge; len(rep.Added)+len(rep.Updated) > 0 {
+		kb.Publish(ctx, store, "", log)
+	}
+	index := kb.NewIndex(store, store, log)
+	if err := index.Load(ctx); err != nil {
+		log.Error("knowledge index not loaded: searching the store until it is", "err", err)
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		index.Run(actx)
+	}()
+	a.Searcher = kb.NewSearcher(store, a.Embedder, kb.Options{Log: log, Now: now, Index: index})
 
 	// Answering: the LLM when configured, with the extractive answerer as
 	// its fallback; the extractive answerer alone otherwise.

@@ -216,6 +216,54 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
+// BenchmarkIndexSearch measures the searches every server runs: through
+// the in-process index, loaded from a SQLite store of synthetic chunks
+// (the index reads no database, so the engine it loaded from does not
+// matter). Run:
+//
+//	KB_BENCH_SIZES=10000,100000 go test ./internal/kb/ -run '^$' -bench IndexSearch -benchtime 2000x
+func BenchmarkIndexSearch(b *testing.B) {
+	emb, err := kb.NewLocalEmbedder(knowledge.FS, ".")
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := benchQueries(b)
+	for _, n := range benchSizes() {
+		st := storetest.MustOpenSQLite(b)
+		loadSynthetic(b, st, emb, n)
+		index := kb.NewIndex(st, nil, nil)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		t0 := time.Now()
+		if err := index.Load(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		loadTime := time.Since(t0)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.Logf("index of %d chunks: loaded in %v, %.0f MiB of heap", n, loadTime.Round(time.Millisecond),
+			float64(after.HeapAlloc-before.HeapAlloc)/(1<<20))
+		s := kb.NewSearcher(st, emb, kb.Options{Index: index})
+		for _, mode := range []kb.Mode{kb.Hybrid, kb.Vector, kb.Keyword} {
+			b.Run(fmt.Sprintf("index/%dk/%s", n/1000, mode), func(b *testing.B) {
+				lat := make([]time.Duration, 0, b.N)
+				i := 0
+				for b.Loop() {
+					q := queries[i%len(queries)]
+					i++
+					t0 := time.Now()
+					if _, err := s.Search(context.Background(), q.Q, kb.Filter{Lang: q.Lang, Band: q.Band, K: 5, Mode: mode}); err != nil {
+						b.Fatal(err)
+					}
+					lat = append(lat, time.Since(t0))
+				}
+				reportPercentiles(b, lat)
+			})
+		}
+	}
+}
+
 func reportPercentiles(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {
 		return

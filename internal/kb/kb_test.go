@@ -256,7 +256,14 @@ func TestWorkflowService(t *testing.T) {
 			st := e.Open(t)
 			emb := embed.NewLocal(nil)
 			svc := kb.NewService(st, emb, nil)
-			s := kb.NewSearcher(st, emb, kb.Options{})
+			// Searches go through the in-process index, which the workflow
+			// reloads on every approval and retirement.
+			index := kb.NewIndex(st, st, nil)
+			if err := index.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			svc.UpdateIndex(index)
+			s := kb.NewSearcher(st, emb, kb.Options{Index: index})
 			v, err := svc.CreateDraft(ctx, "alice", kb.Draft{Markdown: sleepDoc})
 			if err != nil || v.State != xinqiao.StateDraft || v.Reviewer != "" {
 				t.Fatalf("got %+v, %v; want a draft without the file's reviewer", v, err)

@@ -95,6 +95,10 @@ type Options struct {
 	MinCoverage float64 // ... or covering this share of the query's tokens; default 0.6
 	Log         *slog.Logger
 	Now         func() time.Time
+
+	// Index, when set and loaded, answers searches and cards from memory
+	// instead of the store.
+	Index *Index
 }
 
 // DefaultMinCosine is the confidence threshold on the cosine similarity of
@@ -143,6 +147,24 @@ func NewSearcher(st Store, emb xinqiao.Embedder, opts Options) *Searcher {
 	return &Searcher{st: st, emb: emb, opts: opts}
 }
 
+// retriever is what a search reads: the store, or the index's snapshot.
+type retriever interface {
+	SearchVector(ctx context.Context, vec []float32, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error)
+	SearchKeyword(ctx context.Context, tokens []string, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error)
+	CurrentCards(ctx context.Context, lang string) ([]xinqiao.DocumentVersion, error)
+}
+
+// source returns the index's snapshot when there is one, else the store.
+func (s *Searcher) source() retriever {
+	if snap := s.opts.Index.source(); snap != nil {
+		return snap
+	}
+	return s.st
+}
+
+// Index returns the searcher's in-process index, or nil.
+func (s *Searcher) Index() *Index { return s.opts.Index }
+
 // Search retrieves the chunks that best answer query: vector and keyword
 // candidates fused with reciprocal rank fusion (score Σ 1/(k + rank)),
 // approved current articles only (cards never), filtered by language and
@@ -157,12 +179,13 @@ func (s *Searcher) Search(ctx context.Context, query string, f Filter) (Results,
 	}
 	cf := xinqiao.ChunkFilter{Lang: f.Lang, Band: f.Band, Kind: xinqiao.KindArticle, K: s.opts.Candidates}
 	qTokens := seg.Tokens(query)
+	src := s.source()
 	var res Results
 	var vec, kw []xinqiao.ScoredChunk
 	if f.Mode != Keyword {
 		vs, err := embedChecked(ctx, s.emb, []string{query})
 		if err == nil {
-			vec, err = s.st.SearchVector(ctx, vs[0], cf)
+			vec, err = src.SearchVector(ctx, vs[0], cf)
 		}
 		if err != nil {
 			if f.Mode == Vector || ctx.Err() != nil {
@@ -174,11 +197,11 @@ func (s *Searcher) Search(ctx context.Context, query string, f Filter) (Results,
 	}
 	if f.Mode != Vector {
 		var err error
-		if kw, err = s.st.SearchKeyword(ctx, qTokens, cf); err != nil {
+		if kw, err = src.SearchKeyword(ctx, qTokens, cf); err != nil {
 			return res, err
 		}
 	}
-	res.Hits = s.fuse(vec, kw, qTokens, f.K)
+	res.Hits = s.fuse(src, vec, kw, qTokens, f.K)
 	res.Topic = "other"
 	if len(res.Hits) > 0 {
 		best := res.Hits[0]
@@ -203,7 +226,10 @@ func (s *Searcher) Search(ctx context.Context, query string, f Filter) (Results,
 	return res, nil
 }
 
-func (s *Searcher) fuse(vec, kw []xinqiao.ScoredChunk, qTokens []string, k int) []Hit {
+func (s *Searcher) fuse(src retriever, vec, kw []xinqiao.ScoredChunk, qTokens []string, k int) []Hit {
+	cov, _ := src.(interface {
+		Coverage(qTokens []string, id int64) (float64, bool)
+	})
 	byID := map[int64]*Hit{}
 	var order []*Hit
 	get := func(c xinqiao.ScoredChunk) *Hit {
@@ -234,7 +260,13 @@ func (s *Searcher) fuse(vec, kw []xinqiao.ScoredChunk, qTokens []string, k int) 
 			continue
 		}
 		perDoc[h.DocID]++
-		h.Coverage = coverage(qTokens, h)
+		ok := false
+		if cov != nil {
+			h.Coverage, ok = cov.Coverage(qTokens, h.ChunkID)
+		}
+		if !ok {
+			h.Coverage = coverage(qTokens, h)
+		}
 		out = append(out, *h)
 		if len(out) == k {
 			break
@@ -250,7 +282,7 @@ func coverage(qTokens []string, h *Hit) float64 {
 		return 0
 	}
 	have := map[string]bool{}
-	for _, t := range seg.Tokens(h.Title + "\n" + h.Heading + "\n" + Plain(h.Text)) {
+	for _, t := range coverTokens(h.Title, h.Heading, h.Text) {
 		have[t] = true
 	}
 	distinct := map[string]bool{}
@@ -267,6 +299,11 @@ func coverage(qTokens []string, h *Hit) float64 {
 	return float64(found) / float64(len(distinct))
 }
 
+// coverTokens are the tokens of a hit that coverage looks for the query's in.
+func coverTokens(title, heading, text string) []string {
+	return seg.Tokens(title + "\n" + heading + "\n" + Plain(text))
+}
+
 // Card returns the current approved card pinned for situation (e.g.
 // "medium_risk", "self_harm", "abuse", "eating", "sexuality_young",
 // "bullying_now", "crisis") in lang for band: the whole card as one hit.
@@ -274,7 +311,7 @@ func coverage(qTokens []string, h *Hit) float64 {
 // language, then the Chinese one. ok is false when there is none or the
 // store failed (logged): the caller then shows the hotlines alone.
 func (s *Searcher) Card(ctx context.Context, situation, lang, band string) (Hit, bool) {
-	cards, err := s.st.CurrentCards(ctx, "")
+	cards, err := s.source().CurrentCards(ctx, "")
 	if err != nil {
 		s.opts.Log.Error("load cards", "err", err)
 		return Hit{}, false

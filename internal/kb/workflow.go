@@ -13,10 +13,15 @@ import (
 // enforces the rules in its transactions; the service builds the chunks an
 // approval publishes.
 type Service struct {
-	st  Store
-	emb xinqiao.Embedder
-	now func() time.Time
+	st    Store
+	emb   xinqiao.Embedder
+	now   func() time.Time
+	index *Index
 }
+
+// UpdateIndex makes approvals and retirements reload x at once and tell the
+// other nodes (x may be nil).
+func (s *Service) UpdateIndex(x *Index) { s.index = x }
 
 // NewService returns the workflow service. now may be nil (time.Now).
 func NewService(st Store, emb xinqiao.Embedder, now func() time.Time) *Service {
@@ -91,12 +96,20 @@ func (s *Service) Approve(ctx context.Context, actor, docID string, version int)
 	if err != nil {
 		return v, err
 	}
-	return s.st.ApproveVersion(ctx, xinqiao.Transition{DocID: docID, Version: version, Actor: actor, At: s.now()}, chunks)
+	out, err := s.st.ApproveVersion(ctx, xinqiao.Transition{DocID: docID, Version: version, Actor: actor, At: s.now()}, chunks)
+	if err == nil {
+		s.index.Changed(ctx)
+	}
+	return out, err
 }
 
 // Retire takes a document out of retrieval.
 func (s *Service) Retire(ctx context.Context, actor, docID string) error {
-	return s.st.RetireDocument(ctx, xinqiao.Transition{DocID: docID, Actor: actor, At: s.now()})
+	if err := s.st.RetireDocument(ctx, xinqiao.Transition{DocID: docID, Actor: actor, At: s.now()}); err != nil {
+		return err
+	}
+	s.index.Changed(ctx)
+	return nil
 }
 
 // Diff returns a line diff of the bodies (with the title line) of two

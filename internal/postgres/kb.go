@@ -665,7 +665,7 @@ func (db *DB) SearchVectorExact(ctx context.Context, vec []float32, f xinqiao.Ch
 
 // Chunks implements xinqiao.KnowledgeStore.
 func (db *DB) Chunks(ctx context.Context, afterID int64, limit int) ([]xinqiao.Chunk, error) {
-	const q = `SELECT ` + chunkColumns + `, c.context, c.tokens FROM kb_chunks c WHERE c.id > $1 ORDER BY c.id LIMIT $2`
+	const q = `SELECT ` + chunkColumns + `, c.context, c.tokens, c.embedding FROM kb_chunks c WHERE c.id > $1 ORDER BY c.id LIMIT $2`
 	rows, err := db.pool.Query(ctx, q, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list chunks: %w", err)
@@ -673,8 +673,12 @@ func (db *DB) Chunks(ctx context.Context, afterID int64, limit int) ([]xinqiao.C
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (xinqiao.Chunk, error) {
 		var tokens string
 		var ctxText string
-		c, err := scanChunk(r, &ctxText, &tokens)
+		var emb *pgvector.Vector
+		c, err := scanChunk(r, &ctxText, &tokens, &emb)
 		c.Context, c.Tokens = ctxText, strings.Fields(tokens)
+		if emb != nil {
+			c.Embedding = emb.Slice()
+		}
 		return c, err
 	})
 	if err != nil {

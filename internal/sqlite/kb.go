@@ -839,7 +839,7 @@ func normalized(v []float32) []float32 {
 
 // Chunks implements xinqiao.KnowledgeStore.
 func (db *DB) Chunks(ctx context.Context, afterID int64, limit int) ([]xinqiao.Chunk, error) {
-	const q = `SELECT ` + chunkColumns + `, c.context, c.tokens FROM kb_chunks c WHERE c.id > ? ORDER BY c.id LIMIT ?`
+	const q = `SELECT ` + chunkColumns + `, c.context, c.tokens, c.embedding FROM kb_chunks c WHERE c.id > ? ORDER BY c.id LIMIT ?`
 	rows, err := db.r.QueryContext(ctx, q, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list chunks: %w", err)
@@ -849,11 +849,15 @@ func (db *DB) Chunks(ctx context.Context, afterID int64, limit int) ([]xinqiao.C
 	for rows.Next() {
 		var tokens string
 		var ctxText string
-		c, err := scanChunk(rows, &ctxText, &tokens)
+		var blob []byte
+		c, err := scanChunk(rows, &ctxText, &tokens, &blob)
 		if err != nil {
 			return nil, fmt.Errorf("list chunks: %w", err)
 		}
 		c.Context, c.Tokens = ctxText, strings.Fields(tokens)
+		if blob != nil {
+			c.Embedding = blobVec(blob)
+		}
 		out = append(out, c)
 	}
 	return out, rows.Err()

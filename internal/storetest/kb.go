@@ -340,8 +340,8 @@ func testKBReembed(t *testing.T, s xinqiao.Store) {
 		all = append(all, page...)
 		after = page[len(page)-1].ID
 	}
-	if len(all) != 3 || all[0].Context == "" || len(all[0].Tokens) == 0 {
-		t.Fatalf("got %+v, want 3 chunks with context and tokens", all)
+	if len(all) != 3 || all[0].Context == "" || len(all[0].Tokens) == 0 || len(all[0].Embedding) != 8 {
+		t.Fatalf("got %+v, want 3 chunks with context, tokens and vector", all)
 	}
 	if err := s.EnsureVectorIndex(ctx, 4); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 func KnowledgeModule(searcher *kb.Searcher, emb xinqiao.Embedder) Module {
 	return func(s *Server) {
 		h := &kbHandlers{s: s, search: searcher, svc: kb.NewService(s.Store, emb, func() time.Time { return s.Now() })}
+		h.svc.UpdateIndex(searcher.Index())
 		cur := func(fn func(w http.ResponseWriter, r *http.Request, st xinqiao.Staff)) http.Handler {
 			return s.Staff(xinqiao.RoleCurator, fn)
 		}

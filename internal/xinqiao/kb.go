@@ -194,7 +194,8 @@ type KnowledgeStore interface {
 	// SearchKeyword returns the chunks best matching any of tokens (from the
 	// kb segmenter), ranked by the engine (BM25 or ts_rank).
 	SearchKeyword(ctx context.Context, tokens []string, f ChunkFilter) ([]ScoredChunk, error)
-	// Chunks pages through every stored chunk in id order, for re-embedding.
+	// Chunks pages through every stored chunk in id order, with its context,
+	// tokens and vector: for re-embedding and the in-process search index.
 	Chunks(ctx context.Context, afterID int64, limit int) ([]Chunk, error)
 	// SetEmbeddings replaces the vectors of the given chunks (same order),
 	// recording the embedder's name and dimension.

@@ -1,0 +1,493 @@
+package kb
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"xinqiao/internal/xinqiao"
+)
+
+var indexChunks = promauto.NewGauge(prometheus.GaugeOpts{
+	Name: "xinqiao_kb_index_chunks",
+	Help: "Chunks in this node's in-process knowledge index.",
+})
+
+// EventKind is the event published after the retrievable knowledge changed
+// (a version approved, imported or retired, vectors replaced): every node's
+// Index reloads when it receives it.
+const EventKind = "kb"
+
+// Index is an in-process copy of the retrievable knowledge: every stored
+// chunk with its keyword postings and document frequencies, its vector, and
+// the current cards. Searches through it read no database. The store stays
+// the source of truth: Load builds a new snapshot from it and swaps it in
+// atomically, so a search sees either the old or the new knowledge, never a
+// mix. Run reloads on every publish event from any node, after the event
+// listener reconnects, and every few minutes as a safety net.
+//
+// The ranking is the hybrid search's on the embedded store: BM25 (k1 1.2,
+// b 0.75, FTS5's formula) over the rarest query tokens within the same
+// budget (keywordBudget, keywordMaxTerms), exact cosine similarity over
+// vectors of the query's dimension, with the same filters.
+type Index struct {
+	st     Store
+	b      xinqiao.Broker
+	log    *slog.Logger
+	origin string // marks this index's own events, which it has already applied
+	every  time.Duration
+
+	mu     sync.Mutex // serialises loads so the newest read is swapped in last
+	snap   atomic.Pointer[snapshot]
+	reload chan struct{}
+}
+
+// NewIndex returns an index over st that tells the other nodes through b
+// (nil: none). It holds nothing until Load.
+func NewIndex(st Store, b xinqiao.Broker, log *slog.Logger) *Index {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Index{st: st, b: b, log: log, origin: "kb-" + xinqiao.NewID()[:12], every: 5 * time.Minute,
+		reload: make(chan struct{}, 1)}
+}
+
+// Load reads every stored chunk and the current cards and swaps the new
+// snapshot in.
+func (x *Index) Load(ctx context.Context) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	start := time.Now()
+	var chunks []xinqiao.Chunk
+	const page = 1000
+	for after := int64(0); ; {
+		p, err := x.st.Chunks(ctx, after, page)
+		if err != nil {
+			return fmt.Errorf("load knowledge index: %w", err)
+		}
+		chunks = append(chunks, p...)
+		if len(p) < page {
+			break
+		}
+		after = p[len(p)-1].ID
+	}
+	cards, err := x.st.CurrentCards(ctx, "")
+	if err != nil {
+		return fmt.Errorf("load knowledge index: %w", err)
+	}
+	s := buildSnapshot(chunks, cards)
+	x.snap.Store(s)
+	indexChunks.Set(float64(len(s.chunks)))
+	x.log.Debug("knowledge index loaded", "chunks", len(s.chunks), "cards", len(cards), "took", time.Since(start))
+	return nil
+}
+
+// Loaded reports whether a snapshot is in place.
+func (x *Index) Loaded() bool { return x != nil && x.snap.Load() != nil }
+
+// Changed reloads this node's index at once and tells the other nodes to
+// reload theirs: what a change of the knowledge through this node calls
+// after its commit.
+func (x *Index) Changed(ctx context.Context) {
+	if x == nil {
+		return
+	}
+	if err := x.Load(ctx); err != nil {
+		x.log.Error("knowledge index not reloaded after a change; the previous one stays until the next event", "err", err)
+	}
+	Publish(ctx, x.b, x.origin, x.log)
+}
+
+// Publish tells every node that the knowledge changed. origin names the
+// publisher ("" from outside a server, such as `xinqiao kb sync`).
+func Publish(ctx context.Context, b xinqiao.Broker, origin string, log *slog.Logger) {
+	if b == nil {
+		return
+	}
+	if err := b.Publish(ctx, xinqiao.Event{Kind: EventKind, Origin: origin}); err != nil && log != nil {
+		log.Warn("knowledge changed but the other nodes were not told; they reload within minutes", "err", err)
+	}
+}
+
+// Run keeps the index current until ctx ends: it reloads on every
+// knowledge event from another node, after the event listener reconnects,
+// and every few minutes.
+func (x *Index) Run(ctx context.Context) {
+	if x.b != nil {
+		x.b.Subscribe(ctx, func(e xinqiao.Event) {
+			if (e.Kind == EventKind && e.Origin != x.origin) || e.Kind == "resync" {
+				select {
+				case x.reload <- struct{}{}:
+				default: // a reload is already due
+				}
+			}
+		})
+	}
+	tick := time.NewTicker(x.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.reload:
+		case <-tick.C:
+		}
+		lctx, cancel := context.WithTimeout(ctx, time.Minute)
+		if err := x.Load(lctx); err != nil && ctx.Err() == nil {
+			x.log.Error("knowledge index not reloaded; the previous one stays", "err", err)
+		}
+		cancel()
+	}
+}
+
+// source returns the snapshot, or nil before the first Load.
+func (x *Index) source() *snapshot {
+	if x == nil {
+		return nil
+	}
+	return x.snap.Load()
+}
+
+// snapshot is one immutable generation of the index.
+type snapshot struct {
+	chunks   []xinqiao.Chunk // without Context, Tokens and Embedding
+	byID     map[int64]int32
+	vocab    map[string]int32 // every token of the chunks' texts
+	covers   [][]int32        // per chunk, the sorted vocab ids of what coverage reads
+	postings map[string][]posting
+	length   []float64 // tokens per chunk
+	avgLen   float64
+	vectors  map[int]*vectorGroup // by dimension
+	cards    []xinqiao.DocumentVersion
+}
+
+// posting is one chunk holding a token, and how often.
+type posting struct {
+	chunk int32
+	tf    int32
+}
+
+// vectorGroup holds the unit vectors of one dimension column by column:
+// the score of every row for a query is a sum over the query's non-zero
+// components of one contiguous column each, so a sparse query (the local
+// embedder's) costs its non-zeros times the rows, not the dimension.
+type vectorGroup struct {
+	dim  int
+	rows []int32   // chunk index of each row
+	cols []float32 // cols[d*len(rows)+r]
+}
+
+func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *snapshot {
+	s := &snapshot{chunks: make([]xinqiao.Chunk, len(chunks)), postings: map[string][]posting{},
+		length: make([]float64, len(chunks)), vectors: map[int]*vectorGroup{}, cards: cards,
+		byID: make(map[int64]int32, len(chunks)), vocab: map[string]int32{}, covers: make([][]int32, len(chunks))}
+	total := 0.0
+	byDim := map[int][]int32{}
+	for i, c := range chunks {
+		tf := map[string]int32{}
+		for _, t := range c.Tokens {
+			tf[t]++
+		}
+		// Postings in chunk order, so the scoring order is stable.
+		for _, t := range sortedKeys(tf) {
+			s.postings[t] = append(s.postings[t], posting{int32(i), tf[t]})
+		}
+		s.length[i] = float64(len(c.Tokens))
+		total += s.length[i]
+		if len(c.Embedding) > 0 {
+			byDim[len(c.Embedding)] = append(byDim[len(c.Embedding)], int32(i))
+		}
+		s.covers[i] = s.tokenIDs(coverTokens(c.Title, c.Heading, c.Text))
+		s.byID[c.ID] = int32(i)
+		c.Context, c.Tokens = "", nil
+		s.chunks[i] = c
+	}
+	if len(chunks) > 0 {
+		s.avgLen = total / float64(len(chunks))
+	}
+	for dim, rows := range byDim {
+		g := &vectorGroup{dim: dim, rows: rows, cols: make([]float32, dim*len(rows))}
+		for r, ci := range rows {
+			v := normalized(chunks[ci].Embedding)
+			for d, f := range v {
+				g.cols[d*len(rows)+r] = f
+			}
+		}
+		s.vectors[dim] = g
+	}
+	for i := range s.chunks {
+		s.chunks[i].Embedding = nil
+	}
+	return s
+}
+
+// tokenIDs returns the distinct vocab ids of tokens, sorted, adding new
+// tokens to the vocabulary.
+func (s *snapshot) tokenIDs(tokens []string) []int32 {
+	ids := make([]int32, 0, len(tokens))
+	for _, t := range tokens {
+		id, ok := s.vocab[t]
+		if !ok {
+			id = int32(len(s.vocab))
+			s.vocab[t] = id
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return slices.Clip(slices.Compact(ids))
+}
+
+// Coverage is coverage() of the chunk with id, from the tokens read at
+// load; ok is false for a chunk the snapshot does not hold.
+func (s *snapshot) Coverage(qTokens []string, id int64) (float64, bool) {
+	i, ok := s.byID[id]
+	if !ok {
+		return 0, false
+	}
+	if len(qTokens) == 0 {
+		return 0, true
+	}
+	have := s.covers[i]
+	distinct := make(map[string]bool, len(qTokens))
+	found := 0
+	for _, t := range qTokens {
+		if distinct[t] {
+			continue
+		}
+		distinct[t] = true
+		if v, ok := s.vocab[t]; ok {
+			if _, in := slices.BinarySearch(have, v); in {
+				found++
+			}
+		}
+	}
+	return float64(found) / float64(len(distinct)), true
+}
+
+func sortedKeys(m map[string]int32) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// keep reports whether chunk i passes the filter.
+func (s *snapshot) keep(i int32, kind string, f xinqiao.ChunkFilter) bool {
+	c := &s.chunks[i]
+	return c.Kind == kind && (f.Lang == "" || c.Lang == f.Lang) && (f.Band == "" || slices.Contains(c.Audience, f.Band))
+}
+
+func filterKind(f xinqiao.ChunkFilter) string {
+	if f.Kind == "" {
+		return xinqiao.KindArticle
+	}
+	return f.Kind
+}
+
+// Keyword search bounds its work by the rarity of the query's tokens, as the
+// stores do: tokens are kept rarest first while their chunk counts add up
+// to keywordBudget, at most keywordMaxTerms of them, always the rarest one.
+const (
+	keywordBudget   = 2000
+	keywordMaxTerms = 16
+	bm25K1          = 1.2
+	bm25B           = 0.75
+)
+
+// SearchKeyword ranks the chunks holding any of the rarer query tokens by
+// BM25, best first; equal scores in id order.
+func (s *snapshot) SearchKeyword(_ context.Context, tokens []string, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
+	if f.K <= 0 || len(s.chunks) == 0 {
+		return nil, nil
+	}
+	var cands []string
+	seen := map[string]bool{}
+	for _, t := range tokens {
+		if t != "" && !seen[t] && len(s.postings[t]) > 0 {
+			seen[t] = true
+			cands = append(cands, t)
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return len(s.postings[cands[i]]) < len(s.postings[cands[j]]) })
+	kind := filterKind(f)
+	n := float64(len(s.chunks))
+	scores := map[int32]float64{}
+	sum := 0
+	for j, t := range cands {
+		ps := s.postings[t]
+		if j > 0 && (sum+len(ps) > keywordBudget || j == keywordMaxTerms) {
+			break
+		}
+		sum += len(ps)
+		idf := math.Log((n - float64(len(ps)) + 0.5) / (float64(len(ps)) + 0.5))
+		if idf <= 0 {
+			idf = 1e-6
+		}
+		for _, p := range ps {
+			if !s.keep(p.chunk, kind, f) {
+				continue
+			}
+			tf := float64(p.tf)
+			scores[p.chunk] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*s.length[p.chunk]/s.avgLen))
+		}
+	}
+	type hit struct {
+		chunk int32
+		score float64
+	}
+	better := func(a, b hit) bool { return a.score > b.score || a.score == b.score && a.chunk < b.chunk }
+	top := make([]hit, 0, f.K+1)
+	for i, sc := range scores {
+		h := hit{i, sc}
+		if len(top) == f.K && !better(h, top[len(top)-1]) {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return better(h, top[j]) })
+		top = append(top, hit{})
+		copy(top[j+1:], top[j:])
+		top[j] = h
+		if len(top) > f.K {
+			top = top[:f.K]
+		}
+	}
+	out := make([]xinqiao.ScoredChunk, 0, len(top))
+	for _, h := range top {
+		out = append(out, xinqiao.ScoredChunk{Chunk: s.chunks[h.chunk], Score: h.score})
+	}
+	return out, nil
+}
+
+// vectorHit is one scored chunk.
+type vectorHit struct {
+	chunk int32
+	score float32
+}
+
+// parallelRows is the number of rows from which the vector scan is split
+// across the CPUs: below it one goroutine is faster than starting several.
+const parallelRows = 20000
+
+// SearchVector returns the chunks of the query's dimension nearest to vec
+// by cosine similarity, best first; equal scores in id order.
+func (s *snapshot) SearchVector(_ context.Context, vec []float32, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
+	g := s.vectors[len(vec)]
+	if f.K <= 0 || g == nil {
+		return nil, nil
+	}
+	q := normalized(vec)
+	var nz []int
+	for d, v := range q {
+		if v != 0 {
+			nz = append(nz, d)
+		}
+	}
+	kind := filterKind(f)
+	n := len(g.rows)
+	parts := 1
+	if n >= parallelRows {
+		parts = max(1, min(runtime.GOMAXPROCS(0), n/(parallelRows/2)))
+	}
+	results := make([][]vectorHit, parts)
+	step := (n + parts - 1) / parts
+	scan := func(p int) {
+		lo, hi := p*step, min(n, (p+1)*step)
+		if lo >= hi {
+			return
+		}
+		scores := make([]float32, hi-lo)
+		for _, d := range nz {
+			qd := q[d]
+			col := g.cols[d*n+lo : d*n+hi]
+			col = col[:len(scores)]
+			for r, v := range col {
+				scores[r] += qd * v
+			}
+		}
+		top := make([]vectorHit, 0, f.K+1)
+		for r, sc := range scores {
+			if len(top) == f.K && sc <= top[len(top)-1].score {
+				continue
+			}
+			ci := g.rows[lo+r]
+			if !s.keep(ci, kind, f) {
+				continue
+			}
+			j := sort.Search(len(top), func(j int) bool { return top[j].score < sc })
+			top = append(top, vectorHit{})
+			copy(top[j+1:], top[j:])
+			top[j] = vectorHit{ci, sc}
+			if len(top) > f.K {
+				top = top[:f.K]
+			}
+		}
+		results[p] = top
+	}
+	if parts == 1 {
+		scan(0)
+	} else {
+		var wg sync.WaitGroup
+		for p := range parts {
+			wg.Go(func() { scan(p) })
+		}
+		wg.Wait()
+	}
+	var all []vectorHit
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].score != all[j].score {
+			return all[i].score > all[j].score
+		}
+		return all[i].chunk < all[j].chunk
+	})
+	out := make([]xinqiao.ScoredChunk, 0, min(f.K, len(all)))
+	for _, h := range all[:min(f.K, len(all))] {
+		out = append(out, xinqiao.ScoredChunk{Chunk: s.chunks[h.chunk], Score: float64(h.score)})
+	}
+	return out, nil
+}
+
+// CurrentCards returns the current cards of lang ("" for all).
+func (s *snapshot) CurrentCards(_ context.Context, lang string) ([]xinqiao.DocumentVersion, error) {
+	if lang == "" {
+		return s.cards, nil
+	}
+	var out []xinqiao.DocumentVersion
+	for _, c := range s.cards {
+		if strings.EqualFold(c.Lang, lang) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// normalized returns v scaled to unit length (v itself when zero).
+func normalized(v []float32) []float32 {
+	var n float64
+	for _, f := range v {
+		n += float64(f) * float64(f)
+	}
+	if n == 0 {
+		return v
+	}
+	inv := float32(1 / math.Sqrt(n))
+	out := make([]float32, len(v))
+	for i, f := range v {
+		out[i] = f * inv
+	}
+	return out
+}
