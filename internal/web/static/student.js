@@ -3,33 +3,47 @@
 // leaves nothing behind on a shared terminal.
 const T = {
   zh: {
-    subtitle: "和我聊聊", clear: "清屏", hotlineTitle: "需要马上和人说话？", send: "发送", placeholder: "在这里输入……",
-    intro: "你好，我是心桥的 AI 助手。你可以和我说说学习、朋友、家里或者心情的事。我的回答来自学校心理老师审核过的资料；需要的时候，我会请心理老师来帮你。",
-    footer: "AI 生成的内容仅供参考，不能代替老师和医生。清屏后，这台电脑上不会留下你的对话。",
+    subtitle: "和我聊聊", clear: "清屏", hotlineTitle: "需要马上和人说话？", send: "发送", placeholder: "在这里输入……", inputLabel: "输入消息",
+    intro: "你好，我是心桥的 AI 助手。你可以和我说说学习、朋友、家里或者心情的事。我的回答来自学校心理老师审核过的资料，可能由 AI 写成。如果对话看起来有危险，或者你请老师来，学校的心理老师会读到这段对话。",
+    footer: "AI 生成的内容仅供参考，不能代替老师和医生。清屏后，这台电脑上不会留下你的对话。", about: "关于心桥",
     ai: "AI 生成", counselor: "心理老师", you: "我", system: "提示", sources: "参考资料：", version: "版",
     connecting: "正在连接……", reconnecting: "连接断了，正在重新连接……", offline: "暂时连不上，消息会在连上后自动发送。",
-    waiting: "已经请心理老师来，请稍等。", waitingNone: "现在没有值班老师在线，请先拨打上面的热线。",
+    waiting: "已经请心理老师来，请稍等。", waitingNone: "现在没有值班老师在线，请先拨打热线。",
     joined: (n) => `${n || "心理老师"}来了，现在是老师在和你聊。`, ended: "老师已经离开对话。",
     bandAny: "年级", bandPrimary: "小学", bandJunior: "初中", bandSenior: "高中",
-    retry: "重发", typing: "老师正在输入……", closedNow: "现在不在服务时间", other: "English",
+    retry: "重发", retrying: "没发出去，正在重试……", typing: "老师正在输入……", other: "English",
+    ask: "找老师聊聊", asked: "已经请老师了",
+    endedText: "这次对话已经结束了。想继续聊，可以开始一段新的对话。", restart: "开始新的对话",
+    closedLines: (n) => `现在不在服务时间的热线（${n}）`,
+    fbWrong: "不对", fbUpsetting: "让我难受", fbHelpful: "有帮助", fbLabel: "这条回答怎么样？",
+    fbThanks: "谢谢你告诉我们。", fbUpsetNote: "谢谢你告诉我们，对不起让你难受了。想和真人聊聊，可以点“找老师聊聊”，或者找身边信任的大人。",
+    rest: "我们已经聊了一段时间了。休息一下吧：站起来走走，喝点水，也可以和身边的同学、老师或家里人说说话。",
   },
   en: {
-    subtitle: "Talk with me", clear: "Clear screen", hotlineTitle: "Need to talk to someone now?", send: "Send", placeholder: "Type here…",
-    intro: "Hi, I'm Xinqiao's AI helper. You can talk to me about school, friends, family or how you feel. My answers come from material checked by school psychology teachers, and when it matters I will ask a teacher to help you.",
-    footer: "AI-generated content is for reference only and does not replace teachers or doctors. After 'Clear screen', nothing of your chat stays on this computer.",
+    subtitle: "Talk with me", clear: "Clear screen", hotlineTitle: "Need to talk to someone now?", send: "Send", placeholder: "Type here…", inputLabel: "Your message",
+    intro: "Hi, I'm Xinqiao's AI helper. You can talk to me about school, friends, family or how you feel. My answers come from material checked by school psychology teachers and may be written by AI. If the chat looks risky, or if you ask for a teacher, the school's psychology teacher will read it.",
+    footer: "AI-generated content is for reference only and does not replace teachers or doctors. After 'Clear screen', nothing of your chat stays on this computer.", about: "About Xinqiao",
     ai: "AI-generated", counselor: "Psychology teacher", you: "Me", system: "Notice", sources: "Sources: ", version: "v",
     connecting: "Connecting…", reconnecting: "Connection lost, reconnecting…", offline: "Can't connect right now; your messages will be sent once connected.",
-    waiting: "A psychology teacher has been asked to join. Please wait.", waitingNone: "No teacher is on duty right now. Please call a hotline above first.",
+    waiting: "A psychology teacher has been asked to join. Please wait.", waitingNone: "No teacher is on duty right now. Please call a hotline first.",
     joined: (n) => `${n || "A psychology teacher"} has joined and is talking with you now.`, ended: "The teacher has left the chat.",
     bandAny: "Grade", bandPrimary: "Primary", bandJunior: "Junior high", bandSenior: "Senior high",
-    retry: "Resend", typing: "The teacher is typing…", closedNow: "Closed now", other: "中文",
+    retry: "Resend", retrying: "Not sent yet, trying again…", typing: "The teacher is typing…", other: "中文",
+    ask: "Talk to a teacher", asked: "A teacher has been asked",
+    endedText: "This conversation has ended. To keep talking, start a new one.", restart: "Start a new conversation",
+    closedLines: (n) => `Lines closed right now (${n})`,
+    fbWrong: "Wrong", fbUpsetting: "Upsetting", fbHelpful: "Helpful", fbLabel: "How was this answer?",
+    fbThanks: "Thank you for telling us.", fbUpsetNote: "Thank you for telling us, and sorry it upset you. To talk with a person, tap “Talk to a teacher”, or find an adult you trust nearby.",
+    rest: "We've been talking for a while. Take a break: stand up, walk a little, drink some water, and maybe talk with a classmate, a teacher or someone at home.",
   },
 };
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-let lang = params.get("lang") === "en" ? "en" : "zh";
-let s = null; // the session: {token, conv, lastSeq, pending, streams, ws, tries, closedByUs}
+// The terminal's own language (a link may set ?lang=en); 清屏 returns to it.
+const homeLang = params.get("lang") === "en" ? "en" : "zh";
+let lang = homeLang;
+let s = null; // the session: see start()
 
 function t(key, ...a) { const v = T[lang][key]; return typeof v === "function" ? v(...a) : v; }
 
@@ -37,22 +51,33 @@ function applyLang() {
   document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
   document.querySelectorAll("[data-i18n]").forEach((e) => { e.textContent = t(e.dataset.i18n); });
   document.querySelectorAll("[data-i18n-placeholder]").forEach((e) => { e.placeholder = t(e.dataset.i18nPlaceholder); });
+  document.querySelectorAll("[data-i18n-aria]").forEach((e) => { e.setAttribute("aria-label", t(e.dataset.i18nAria)); });
   $("lang").textContent = t("other");
+  $("about").href = `/about?lang=${lang}`;
+  if (s) updateAsk();
   loadHotlines();
 }
 
+// dial is the tel: link of a number as shown ("020-86812121").
+function dial(number) {
+  const a = document.createElement("a");
+  a.className = "num";
+  a.href = "tel:" + number.replace(/[^0-9+]/g, "");
+  a.textContent = number;
+  return a;
+}
+
 async function loadHotlines() {
+  const want = lang;
   try {
-    const r = await fetch(`/api/hotlines?lang=${lang}`);
+    const r = await fetch(`/api/hotlines?lang=${want}`);
     const { hotlines } = await r.json();
+    if (want !== lang) return; // switched again meanwhile: a later call fills the strip
     const list = $("hotline-list");
     list.replaceChildren(...hotlines.map((h) => {
       const span = document.createElement("span");
       span.className = "line" + (h.open ? "" : " closed") + (h.emergency ? " emergency" : "");
-      const num = document.createElement("span");
-      num.className = "num";
-      num.textContent = h.number;
-      span.append(`${h.name} `, num, ` (${h.hours})`);
+      span.append(`${h.name} `, dial(h.number), ` (${h.hours})`);
       return span;
     }));
   } catch { /* the strip keeps what it had */ }
@@ -91,13 +116,55 @@ function bubble(m) {
   return div;
 }
 
+// feedbackBar adds the 反馈 buttons under an assistant answer: each kind is
+// sent once; the server keeps one of each kind per answer.
+function feedbackBar(seq) {
+  const bar = document.createElement("div");
+  bar.className = "feedback";
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", t("fbLabel"));
+  const note = document.createElement("p");
+  note.className = "fb-note muted hidden";
+  note.setAttribute("role", "status");
+  for (const [kind, key] of [["wrong", "fbWrong"], ["upsetting", "fbUpsetting"], ["helpful", "fbHelpful"]]) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.dataset.kind = kind;
+    b.textContent = t(key);
+    b.setAttribute("aria-pressed", "false");
+    b.addEventListener("click", async () => {
+      if (b.getAttribute("aria-pressed") === "true") return;
+      b.setAttribute("aria-pressed", "true");
+      b.disabled = true;
+      const session = s;
+      try {
+        const r = await fetch("/api/student/feedback", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${session.token}` },
+          body: JSON.stringify({ seq, kind }),
+        });
+        if (!r.ok) throw new Error(String(r.status));
+        note.textContent = kind === "upsetting" ? t("fbUpsetNote") : t("fbThanks");
+        note.classList.remove("hidden");
+      } catch {
+        b.setAttribute("aria-pressed", "false");
+        b.disabled = false;
+      }
+    });
+    bar.append(b);
+  }
+  bar.append(note);
+  return bar;
+}
+
 function showMessage(f) {
   if (f.seq <= s.lastSeq) return; // already shown (a replay or a second socket)
   s.lastSeq = f.seq;
+  noteActivity();
   if (f.role === "student" && f.client_id && s.mine.has(f.client_id)) {
     // Our own message, already on screen since it was typed.
-    s.mine.get(f.client_id).classList.remove("pending", "failed");
-    s.pending.delete(f.client_id);
+    settle(f.client_id);
+    s.mine.get(f.client_id).dataset.seq = f.seq;
     return;
   }
   if (f.role === "assistant") {
@@ -105,7 +172,16 @@ function showMessage(f) {
     for (const el of s.streams.values()) el.remove();
     s.streams.clear();
   }
-  $("log").append(bubble(f));
+  if (f.role === "system") {
+    // One notice per handoff: the same words again (another risky message
+    // while the teacher is on the way or in the chat) add nothing.
+    if (s.notices.has(f.text)) return;
+    s.notices.add(f.text);
+  }
+  const el = bubble(f);
+  el.dataset.seq = f.seq;
+  if (f.role === "assistant") el.append(feedbackBar(f.seq));
+  $("log").append(el);
   scroll();
 }
 
@@ -121,27 +197,71 @@ function showDelta(f) {
   scroll();
 }
 
+// showCrisis puts the card's advice first, then the lines open now (each
+// a tel: link), and folds the lines closed now away, so that on a phone
+// the advice is seen without scrolling inside the card.
 function showCrisis(f) {
-  $("crisis-text").textContent = f.text;
-  $("crisis-lines").replaceChildren(...f.hotlines.map((h) => {
-    const li = document.createElement("li");
-    const num = document.createElement("span");
-    num.className = "num";
-    num.textContent = h.number;
-    li.append(`${h.name}：`, num, ` ${h.hours}`);
-    return li;
+  const text = $("crisis-text");
+  text.replaceChildren(...f.text.split(/\n\s*\n/).map((para) => {
+    const p = document.createElement("p");
+    p.textContent = para.trim();
+    return p;
   }));
+  const line = (h) => {
+    const li = document.createElement("li");
+    li.className = h.emergency ? "emergency" : "";
+    li.append(`${h.name}：`, dial(h.number), ` ${h.hours}`);
+    return li;
+  };
+  const open = f.hotlines.filter((h) => h.open !== false);
+  const closed = f.hotlines.filter((h) => h.open === false);
+  $("crisis-lines").replaceChildren(...open.map(line));
+  const fold = $("crisis-closed");
+  fold.querySelector("summary").textContent = t("closedLines", closed.length);
+  fold.querySelector("ul").replaceChildren(...closed.map(line));
+  fold.classList.toggle("hidden", closed.length === 0);
   $("crisis").classList.remove("hidden");
+  document.body.classList.add("in-crisis");
   $("hotlines").classList.add("hidden"); // the card lists the same lines, first
   $("crisis").scrollTop = 0;
 }
 
+// showHandoff shows one banner per state: a frame that repeats the state
+// the page already shows changes nothing, and a "waiting" sent while a
+// teacher is in the chat (another risky message) does not replace it.
 function showHandoff(f) {
-  const el = $("handoff");
   if (typeof f.on_duty === "boolean") s.onDuty = f.on_duty; // later frames may leave it out
-  const text = f.state === "joined" ? t("joined", f.counselor) : f.state === "ended" ? t("ended") : s.onDuty === false ? t("waitingNone") : t("waiting");
-  el.textContent = text;
+  if (f.state === "waiting" && s.handoff === "joined" && typeof f.on_duty === "boolean") return;
+  const text = f.text || (f.state === "joined" ? t("joined", f.counselor) : f.state === "ended" ? t("ended") : s.onDuty === false ? t("waitingNone") : t("waiting"));
+  if (f.state === "ended") s.notices.clear(); // a later handoff tells its own story
+  s.handoff = f.state;
+  s.asking = false;
+  if (f.conversation === "ended" || f.mode === "ended") showEnded();
+  const el = $("handoff");
+  if (el.textContent !== text) el.textContent = text;
   el.classList.remove("hidden");
+  updateAsk();
+}
+
+// showEnded replaces the composer with an offer to start over; a message
+// the server refused is put back in the box so nothing typed is lost.
+function showEnded() {
+  s.ended = true;
+  $("composer").classList.add("hidden");
+  $("ended").classList.remove("hidden");
+  updateAsk();
+  $("restart").focus();
+}
+
+// updateAsk shows 找老师聊聊 while no teacher is asked for, and says so
+// once the server confirms a handoff is open.
+function updateAsk() {
+  const b = $("ask");
+  const open = s.handoff === "waiting" || s.handoff === "joined";
+  b.disabled = open || s.asking || s.ended;
+  b.textContent = open ? t("asked") : t("ask");
+  // While a teacher is asked for or in the chat, the banner says so.
+  b.parentElement.classList.toggle("hidden", open || s.ended);
 }
 
 let typingTimer = 0;
@@ -153,37 +273,75 @@ function showTyping() {
   typingTimer = setTimeout(() => el.classList.add("hidden"), 4000);
 }
 
+// settle marks a message as stored: no longer pending, no retry left.
+function settle(id) {
+  const p = s.pending.get(id);
+  if (p) { clearTimeout(p.timer); s.pending.delete(id); }
+  const el = s.mine.get(id);
+  if (el) {
+    el.classList.remove("pending", "failed", "retrying");
+    const r = el.querySelector(".retry");
+    if (r) r.remove();
+    el.querySelector(".label").textContent = t("you");
+  }
+}
+
+// Errors about a message the server could not store (the database is
+// down) or could not take yet are retried by themselves, with backoff and
+// the same client_id, until acked; other errors can't be fixed by sending
+// again and keep a 重发 button for the student.
+const autoRetry = new Set(["not_stored", "rate_limited", "unavailable"]);
+
 function showError(f) {
-  if (f.client_id && s.pending.has(f.client_id)) {
-    const p = s.pending.get(f.client_id);
-    p.el.classList.add("failed");
-    p.failed = true;
-    if (!p.el.querySelector(".retry")) {
-      const b = document.createElement("button");
-      b.className = "retry";
-      b.type = "button";
-      b.textContent = t("retry");
-      b.addEventListener("click", () => { p.failed = false; p.el.classList.remove("failed"); b.remove(); transmit(f.client_id); });
-      p.el.append(b);
-    }
-    const note = p.el.querySelector(".label");
-    note.textContent = `${t("you")} · ${f.message}`;
-  } else {
+  const p = f.client_id && s.pending.get(f.client_id);
+  if (!f.client_id && s.asking) {
+    // The request for a teacher was refused (too often, say): let the
+    // student try again, and say why.
+    s.asking = false;
+    updateAsk();
+  }
+  if (!p) {
     status(f.message);
     setTimeout(() => status(""), 5000);
+    return;
   }
+  const label = p.el.querySelector(".label");
+  if (f.code === "ended" || f.code === "conflict") {
+    // The conversation was closed: this message can never be sent here.
+    s.pending.delete(f.client_id);
+    p.el.classList.remove("pending");
+    p.el.classList.add("failed");
+    s.carry.push(p.text);
+    showEnded();
+    return;
+  }
+  if (autoRetry.has(f.code)) {
+    p.tries = (p.tries || 0) + 1;
+    p.el.classList.add("retrying");
+    label.textContent = `${t("you")} · ${t("retrying")}`;
+    clearTimeout(p.timer);
+    const wait = Math.min(15000, 1000 * 2 ** (p.tries - 1)) * (0.75 + Math.random() / 2);
+    p.timer = setTimeout(() => { if (s.pending.get(f.client_id) === p) transmit(f.client_id); }, wait);
+    return;
+  }
+  p.el.classList.add("failed");
+  p.failed = true;
+  if (!p.el.querySelector(".retry")) {
+    const b = document.createElement("button");
+    b.className = "retry";
+    b.type = "button";
+    b.textContent = t("retry");
+    b.addEventListener("click", () => { p.failed = false; p.el.classList.remove("failed"); b.remove(); transmit(f.client_id); });
+    p.el.append(b);
+  }
+  label.textContent = `${t("you")} · ${f.message}`;
 }
 
 function onFrame(ev) {
   let f;
   try { f = JSON.parse(ev.data); } catch { return; }
   switch (f.type) {
-    case "ack": {
-      const p = s.pending.get(f.client_id);
-      if (p) { p.el.classList.remove("pending", "failed"); s.pending.delete(f.client_id); }
-      else if (s.mine.has(f.client_id)) s.mine.get(f.client_id).classList.remove("pending", "failed");
-      break;
-    }
+    case "ack": settle(f.client_id); break;
     case "message": showMessage(f); break;
     case "delta": showDelta(f); break;
     case "crisis": showCrisis(f); break;
@@ -193,11 +351,11 @@ function onFrame(ev) {
   }
 }
 
+function open() { return s.ws && s.ws.readyState === WebSocket.OPEN; }
+
 function transmit(id) {
   const p = s.pending.get(id);
-  if (p && s.ws && s.ws.readyState === WebSocket.OPEN) {
-    s.ws.send(JSON.stringify({ type: "message", client_id: id, text: p.text }));
-  }
+  if (p && open()) s.ws.send(JSON.stringify({ type: "message", client_id: id, text: p.text }));
 }
 
 function connect() {
@@ -210,6 +368,7 @@ function connect() {
     session.tries = 0;
     status("");
     ws.send(JSON.stringify({ type: "resume", after_seq: session.lastSeq }));
+    if (session.askQueued) { session.askQueued = false; ws.send(JSON.stringify({ type: "ask_counselor" })); }
     for (const [id, p] of session.pending) if (!p.failed) transmit(id);
   };
   ws.onmessage = onFrame;
@@ -224,8 +383,15 @@ function connect() {
 
 async function start() {
   // pending: typed, not yet acknowledged; mine: every message typed here, by
-  // client_id, so the server's copy of it is not shown twice.
-  s = { token: "", lastSeq: 0, pending: new Map(), mine: new Map(), streams: new Map(), ws: null, tries: 0, closedByUs: false };
+  // client_id, so the server's copy of it is not shown twice; notices: the
+  // system lines shown since the last handoff ended; carry: text a
+  // closed conversation refused, for the next one.
+  s = {
+    token: "", lastSeq: 0, pending: new Map(), mine: new Map(), streams: new Map(), notices: new Set(), carry: [],
+    ws: null, tries: 0, closedByUs: false, handoff: "", asking: false, askQueued: false, ended: false,
+    started: Date.now(), rested: false,
+  };
+  updateAsk();
   const session = s;
   for (let attempt = 0; session === s; attempt++) {
     try {
@@ -255,12 +421,39 @@ function send(text) {
   scroll();
   s.pending.set(id, { text, el, failed: false });
   s.mine.set(id, el);
+  noteActivity();
   transmit(id);
 }
 
-function clearScreen() {
+function askTeacher() {
+  if (s.asking || s.ended) return;
+  s.asking = true;
+  updateAsk();
+  if (open()) s.ws.send(JSON.stringify({ type: "ask_counselor" }));
+  else s.askQueued = true;
+}
+
+// noteActivity shows, once per conversation, a gentle reminder to rest
+// after a long session.
+function noteActivity() {
+  const minutes = Number(document.querySelector('meta[name="xinqiao-rest-minutes"]').content);
+  if (s.rested || !(minutes >= 0) || Date.now() - s.started < minutes * 60000) return;
+  s.rested = true;
+  const p = document.createElement("p");
+  p.className = "rest";
+  p.setAttribute("role", "status");
+  p.textContent = t("rest");
+  $("log").append(p);
+  scroll();
+}
+setInterval(() => { if (s && s.lastSeq > 0) noteActivity(); }, 60000);
+
+// restart starts a new conversation on a clean screen, in the current
+// language and band.
+function restart() {
   if (s) {
     s.closedByUs = true;
+    for (const p of s.pending.values()) clearTimeout(p.timer);
     if (s.ws) s.ws.close(1000, "cleared");
   }
   $("log").replaceChildren();
@@ -270,12 +463,27 @@ function clearScreen() {
   intro.textContent = t("intro");
   $("log").append(intro);
   $("crisis").classList.add("hidden");
+  document.body.classList.remove("in-crisis");
   $("hotlines").classList.remove("hidden");
   $("handoff").classList.add("hidden");
+  $("handoff").textContent = "";
+  $("ended").classList.add("hidden");
+  $("composer").classList.remove("hidden");
   $("input").value = "";
   $("band").disabled = false;
   updateCount();
   start();
+}
+
+// clearScreen is 清屏: the next student finds the page as it first was,
+// in the terminal's own language and with no grade chosen.
+function clearScreen() {
+  $("band").value = "";
+  if (lang !== homeLang) {
+    lang = homeLang;
+    applyLang();
+  }
+  restart();
 }
 
 function updateCount() { $("count").textContent = `${[...$("input").value].length}/2000`; }
@@ -283,7 +491,7 @@ function updateCount() { $("count").textContent = `${[...$("input").value].lengt
 $("composer").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const text = $("input").value.trim();
-  if (!text) return;
+  if (!text || s.ended) return;
   $("input").value = "";
   updateCount();
   send(text);
@@ -296,24 +504,32 @@ $("input").addEventListener("input", () => {
   updateCount();
   // While a teacher is in the chat, let them see that the student is typing.
   const now = Date.now();
-  if (s && s.ws && s.ws.readyState === WebSocket.OPEN && !$("handoff").classList.contains("hidden") && now - lastTyping > 2000) {
+  if (s && open() && (s.handoff === "waiting" || s.handoff === "joined") && now - lastTyping > 2000) {
     lastTyping = now;
     s.ws.send(JSON.stringify({ type: "typing" }));
   }
 });
 $("clear").addEventListener("click", clearScreen);
+$("ask").addEventListener("click", askTeacher);
+$("restart").addEventListener("click", () => {
+  const carry = s.carry.join("\n");
+  restart();
+  $("input").value = carry;
+  updateCount();
+  $("input").focus();
+});
 // The grade band picks material written for the student's age. Chosen before
 // the first message it starts the conversation over in that band; a
 // registered terminal's band applies when none is chosen.
 $("band").addEventListener("change", () => {
-  if (s && s.lastSeq === 0 && s.pending.size === 0) clearScreen();
+  if (s && s.lastSeq === 0 && s.pending.size === 0) restart();
 });
 $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
   applyLang();
   // Before the first message, the conversation itself switches language;
   // after it, answers follow the language of each message.
-  if (s && s.lastSeq === 0 && s.pending.size === 0) clearScreen();
+  if (s && s.lastSeq === 0 && s.pending.size === 0) restart();
 });
 
 applyLang();

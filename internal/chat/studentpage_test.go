@@ -1,0 +1,216 @@
+package chat_test
+
+import (
+	"strings"
+	"testing"
+
+	"xinqiao/internal/app"
+	"xinqiao/internal/apptest"
+	"xinqiao/internal/storetest"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/chromedp/chromedp"
+)
+
+// viewports are the screens the student page is tested on: a school
+// terminal and a cheap phone.
+var viewports = []struct {
+	name string
+	w, h int64
+}{{"1280px", 1280, 800}, {"390px", 390, 700}}
+
+// eachScreen runs fn on every store engine and viewport, in one browser,
+// with the student page open on a fresh server built from the store open
+// returns (wrap it to inject faults).
+func eachScreen(t *testing.T, open func(tb testing.TB, e storetest.Engine) xinqiao.Store, fn func(t *testing.T, p *apptest.Page, s *apptest.Server)) {
+	p := apptest.Browser(t)
+	if open == nil {
+		open = func(tb testing.TB, e storetest.Engine) xinqiao.Store { return e.Open(tb) }
+	}
+	for _, e := range storetest.Engines(t) {
+		for _, v := range viewports {
+			t.Run(e.Name+"/"+v.name, func(t *testing.T) {
+				s := apptest.Start(t, open(t, e), app.Options{})
+				p.Do(t, chromedp.EmulateViewport(v.w, v.h), chromedp.Navigate(s.URL+"/"),
+					chromedp.WaitVisible(chromedp.CSS("#hotline-list .line")))
+				fn(t, p, s)
+			})
+		}
+	}
+}
+
+// typeMessage types a message into the page and sends it.
+func typeMessage(t *testing.T, p *apptest.Page, text string) {
+	t.Helper()
+	p.Do(t, chromedp.SetValue(chromedp.CSS("#input"), text), chromedp.Click(chromedp.CSS("#send")))
+}
+
+// telLinks checks that every number inside the element css is a tel: link
+// dialling the digits shown, and returns "ok" or what is wrong.
+const telLinks = `((css) => {
+  const box = document.querySelector(css);
+  const nums = [...box.querySelectorAll(".num")];
+  if (!nums.length) return "no numbers in " + css;
+  for (const n of nums) {
+    if (n.tagName !== "A") return "number " + n.textContent + " is not a link";
+    const href = n.getAttribute("href") || "";
+    if (href !== "tel:" + n.textContent.replace(/[^0-9+]/g, "")) return "number " + n.textContent + " dials " + href;
+  }
+  return "ok";
+})`
+
+// adviceVisible returns "ok" when the crisis card's paragraph containing
+// want is inside the card's visible box (no scrolling inside the card) and
+// inside the window, else the geometry.
+const adviceVisible = `((want) => {
+  const card = document.getElementById("crisis");
+  const p = [...card.querySelectorAll("p")].find((e) => e.textContent.includes(want));
+  if (!p) return "no paragraph with " + want;
+  const c = card.getBoundingClientRect(), r = p.getBoundingClientRect();
+  const shownTop = c.top + card.clientTop, shownBottom = shownTop + card.clientHeight;
+  if (card.scrollTop === 0 && r.top >= shownTop && r.bottom <= shownBottom && r.bottom <= innerHeight) return "ok";
+  return JSON.stringify({scrollTop: card.scrollTop, cardTop: c.top, shownBottom, adviceTop: r.top, adviceBottom: r.bottom, window: innerHeight});
+})`
+
+// TestStudentPageCrisisAndHandoff follows a risky conversation on the
+// page at 1280 and 390 px: every hotline number is a tel: link; the
+// crisis card's advice to find an adult is visible without scrolling
+// inside the card; once the teacher has joined, another risky message adds
+// no second notice and leaves the banner on the teacher; when the teacher
+// ends the conversation, the next message offers 开始新的对话 in Chinese,
+// which starts a new conversation with the refused text back in the box.
+func TestStudentPageCrisisAndHandoff(t *testing.T) {
+	eachScreen(t, nil, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+		if got := p.Eval(t, telLinks+`("#hotline-list")`); got != "ok" {
+			t.Fatalf("hotline strip: %s", got)
+		}
+		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+		wang := s.Login(t, "wang")
+		if code := wang.Do(t, "POST", "/api/staff/duty", map[string]bool{"on": true}, nil); code != 200 {
+			t.Fatalf("duty: got %d", code)
+		}
+
+		typeMessage(t, p, "我不想活了，药已经攒好了，今晚就吃")
+		p.Do(t, chromedp.WaitVisible(chromedp.CSS("#crisis")), chromedp.WaitVisible(chromedp.CSS("#handoff")))
+		if got := p.Eval(t, adviceVisible+`("身边")`); got != "ok" {
+			t.Fatalf("the advice to find an adult is not visible without scrolling in the card: %s", got)
+		}
+		if got := p.Eval(t, `(() => { const r = document.getElementById("send").getBoundingClientRect(); return r.height > 0 && r.bottom <= innerHeight; })()`); got != "true" {
+			t.Fatal("with the crisis card shown, the send button is off the screen")
+		}
+		if got := p.Eval(t, telLinks+`("#crisis")`); got != "ok" {
+			t.Fatalf("crisis card: %s", got)
+		}
+		if crisis := p.Text(t, "#crisis"); !strings.Contains(crisis, "110") || !strings.Contains(crisis, "120") {
+			t.Fatalf("crisis card %q lacks 110/120", crisis)
+		}
+
+		var queue struct {
+			Handoffs []xinqiao.Handoff `json:"handoffs"`
+		}
+		if code := wang.Do(t, "GET", "/api/handoffs?status=waiting", nil, &queue); code != 200 || len(queue.Handoffs) != 1 {
+			t.Fatalf("queue: got %d %+v", code, queue)
+		}
+		id := queue.Handoffs[0].ID
+		if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/claim", nil, nil); code != 200 {
+			t.Fatalf("claim: got %d", code)
+		}
+		p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("王老师")`))
+
+		// Another risky message, then a plain one: the page has seen
+		// everything the server did for the first when the second is shown
+		// with its seq (frames of a conversation arrive in order).
+		typeMessage(t, p, "我还是想死，药就在我手边")
+		p.WaitCount(t, ".msg.student[data-seq]", 2)
+		typeMessage(t, p, "老师你还在吗")
+		p.WaitCount(t, ".msg.student[data-seq]", 3)
+		notices := p.Eval(t, `[...document.querySelectorAll(".msg.system")].map((e) => e.querySelector(".body").textContent).join("\n")`)
+		seen := map[string]bool{}
+		for _, n := range strings.Split(notices, "\n") {
+			if seen[n] {
+				t.Fatalf("notice %q shown twice; notices:\n%s", n, notices)
+			}
+			seen[n] = true
+		}
+		if banner := p.Text(t, "#handoff"); !strings.Contains(banner, "王老师") {
+			t.Fatalf("banner %q, want 王老师 still in the chat", banner)
+		}
+
+		if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/close", map[string]string{"outcome": "resolved", "mode": "ended"}, nil); code != 200 {
+			t.Fatalf("close: got %d", code)
+		}
+		p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("离开")`))
+		typeMessage(t, p, "谢谢老师")
+		p.Do(t, chromedp.WaitVisible(chromedp.CSS("#restart")), chromedp.WaitNotVisible(chromedp.CSS("#composer")))
+		if got := p.Text(t, "#ended"); !strings.Contains(got, "开始新的对话") {
+			t.Fatalf("ended panel %q, want 开始新的对话", got)
+		}
+		if n := p.Count(t, ".msg .retry"); n != 0 {
+			t.Fatalf("%d resend buttons on a conversation that has ended", n)
+		}
+		p.Do(t, chromedp.Click(chromedp.CSS("#restart")), chromedp.WaitVisible(chromedp.CSS("#composer")))
+		if n := p.Count(t, ".msg"); n != 0 {
+			t.Fatalf("%d messages on screen in the new conversation", n)
+		}
+		if got := p.Eval(t, `document.getElementById("input").value`); got != "谢谢老师" {
+			t.Fatalf("input %q, want the refused message back", got)
+		}
+		typeMessage(t, p, "谢谢老师")
+		p.WaitCount(t, ".msg.assistant", 1)
+	})
+}
+
+// TestStudentPageEndedInEnglish: an ended conversation on an English page
+// offers to start again in English.
+func TestStudentPageEndedInEnglish(t *testing.T) {
+	p := apptest.Browser(t)
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	wang := s.Login(t, "wang")
+	p.Do(t, chromedp.Navigate(s.URL+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#hotline-list .line")))
+	typeMessage(t, p, "I want to kill myself tonight, I have the pills ready")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#crisis")))
+	var queue struct {
+		Handoffs []xinqiao.Handoff `json:"handoffs"`
+	}
+	if code := wang.Do(t, "GET", "/api/handoffs?status=waiting", nil, &queue); code != 200 || len(queue.Handoffs) != 1 {
+		t.Fatalf("queue: got %d %+v", code, queue)
+	}
+	id := queue.Handoffs[0].ID
+	wang.Do(t, "POST", "/api/handoffs/"+id+"/claim", nil, nil)
+	if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/close", map[string]string{"outcome": "resolved", "mode": "ended"}, nil); code != 200 {
+		t.Fatalf("close: got %d", code)
+	}
+	p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("left")`))
+	typeMessage(t, p, "thank you")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#restart")))
+	if got := p.Text(t, "#restart"); got != "Start a new conversation" {
+		t.Fatalf("got %q, want Start a new conversation", got)
+	}
+}
+
+// TestStudentPageClearReturnsToChinese: after 清屏 the next student finds
+// the page in Chinese, with no grade chosen, even when the last one
+// switched to English and chatted.
+func TestStudentPageClearReturnsToChinese(t *testing.T) {
+	p := apptest.Browser(t)
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
+	p.Do(t, chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#hotline-list .line")),
+		chromedp.Click(chromedp.CSS("#lang")))
+	if ph := p.Eval(t, `document.getElementById("input").placeholder`); !strings.Contains(ph, "Type") {
+		t.Fatalf("got placeholder %q after switching to English", ph)
+	}
+	typeMessage(t, p, "I feel stressed about exams")
+	p.WaitCount(t, ".msg.assistant", 1)
+	p.Do(t, chromedp.Click(chromedp.CSS("#clear")))
+	p.Do(t, chromedp.Poll[chromedp.Void](`document.querySelectorAll(".msg").length === 0 && document.getElementById("hotline-list").textContent.includes("热线")`))
+	got := p.Eval(t, `[document.documentElement.lang, document.getElementById("input").placeholder, document.getElementById("clear").textContent, document.getElementById("band").value].join("|")`)
+	if got != "zh-CN|在这里输入……|清屏|" {
+		t.Fatalf("after 清屏 got %q, want the page in Chinese with no grade", got)
+	}
+	typeMessage(t, p, "考试前一晚总是睡不着，怎么办")
+	p.WaitCount(t, ".msg.assistant", 1)
+	if label := p.Text(t, ".msg.assistant .label"); !strings.Contains(label, "AI 生成") {
+		t.Fatalf("got label %q, want the Chinese AI label", label)
+	}
+}
