@@ -1,8 +1,12 @@
 package chat_test
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
@@ -213,4 +217,52 @@ func TestStudentPageClearReturnsToChinese(t *testing.T) {
 	if label := p.Text(t, ".msg.assistant .label"); !strings.Contains(label, "AI 生成") {
 		t.Fatalf("got label %q, want the Chinese AI label", label)
 	}
+}
+
+// downStore is a store whose writes of student messages fail while down
+// is set, as when the database is unreachable, counting the attempts.
+type downStore struct {
+	xinqiao.Store
+	down     atomic.Bool
+	attempts atomic.Int32
+}
+
+func (d *downStore) AppendMessage(ctx context.Context, m xinqiao.NewMessage) (xinqiao.Message, bool, error) {
+	if m.Role == xinqiao.RoleStudent && d.down.Load() {
+		d.attempts.Add(1)
+		return xinqiao.Message{}, false, errors.New("database is unreachable")
+	}
+	return d.Store.AppendMessage(ctx, m)
+}
+
+// TestStudentPageResendsByItself: a message the server could not store
+// is sent again by the page, with the same client_id, saying that it is
+// retrying, until the store is back and the message is acked, stored once
+// and answered.
+func TestStudentPageResendsByItself(t *testing.T) {
+	var ds *downStore
+	open := func(tb testing.TB, e storetest.Engine) xinqiao.Store {
+		ds = &downStore{Store: e.Open(tb)}
+		return ds
+	}
+	eachScreen(t, open, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+		ds.down.Store(true)
+		typeMessage(t, p, "我和好朋友吵架了")
+		p.Do(t, chromedp.Poll[chromedp.Void](`document.querySelector(".msg.student .label").textContent.includes("正在重试")`))
+		deadline := time.Now().Add(15 * time.Second)
+		for ds.attempts.Load() < 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the page sent the message %d times while the store was down, want it sent again by itself", ds.attempts.Load())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ds.down.Store(false)
+		p.WaitCount(t, ".msg.assistant", 1)
+		if n, label := p.Count(t, ".msg.student.pending, .msg.student.retrying, .msg .retry"), p.Text(t, ".msg.student .label"); n != 0 || label != "我" {
+			t.Fatalf("after the ack: %d pending, retrying or resend marks, label %q", n, label)
+		}
+		if seq := p.Eval(t, `document.querySelector(".msg.student").dataset.seq`); seq != "1" {
+			t.Fatalf("the student message has seq %s, want 1 (stored once, first)", seq)
+		}
+	})
 }
