@@ -31,7 +31,7 @@ type room struct {
 	aiMu     sync.Mutex
 	aiLocked bool               // a handoff is open: no AI frame may go out
 	cancelAI context.CancelFunc // cancels the answer being written, if any
-	turns    chan turn          // AI turns waiting, in order
+	turns    chan turn          // AI turns waiting, in order; made by the first
 	working  bool
 }
 
@@ -51,7 +51,7 @@ func (h *hub) join(convID string, s *socket) *room {
 	defer h.mu.Unlock()
 	r := h.rooms[convID]
 	if r == nil {
-		r = &room{id: convID, socks: map[*socket]struct{}{}, turns: make(chan turn, maxQueuedTurns)}
+		r = &room{id: convID, socks: map[*socket]struct{}{}}
 		h.rooms[convID] = r
 	}
 	r.mu.Lock()

@@ -323,6 +323,9 @@ func (s *Service) runTurns(r *room) {
 func (s *Service) enqueue(r *room, t turn) bool {
 	r.aiMu.Lock()
 	defer r.aiMu.Unlock()
+	if r.turns == nil {
+		r.turns = make(chan turn, maxQueuedTurns)
+	}
 	select {
 	case r.turns <- t:
 	default:

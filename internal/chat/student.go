@@ -213,9 +213,7 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 	}
 	sock := &socket{conn: c, cursor: conv.LastSeq}
 	rm := s.hub.join(conv.ID, sock)
-	defer s.hub.leave(rm, sock)
-	log := s.d.Log.With("conversation", conv.ID)
-	log.Debug("student socket open")
+	s.d.Log.Debug("student socket open", "conversation", conv.ID)
 
 	// A student who reconnects during a crisis or handoff sees it again.
 	if lvl, err := risk.ParseLevel(conv.RiskLevel); err == nil && lvl >= risk.High {
@@ -228,13 +226,23 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 		}
 	}
 
+	// The socket is served by a goroutine of its own and the handler
+	// returns, so net/http frees what it held for the request (its buffered
+	// reader and writer, the request) while the socket stays open.
+	go s.serveSocket(c, sock, rm, conv.ID)
+}
+
+// serveSocket reads a student socket until it ends, then takes it out of
+// its room.
+func (s *Service) serveSocket(c *ws.Conn, sock *socket, rm *room, convID string) {
+	defer s.hub.leave(rm, sock)
 	st := &sockState{id: xinqiao.NewID()}
 	c.Run(s.ctx, func(data []byte, err error) {
 		if err != nil {
 			s.reject(c, st, "invalid_frame", "只接受文字消息 (text frames only)", "")
 			return
 		}
-		s.onFrame(c, st, rm, conv.ID, data)
+		s.onFrame(c, st, rm, convID, data)
 	})
 	if c.PeerClosed() {
 		// The page closed the socket on purpose (清屏, the tab closed): if no
@@ -247,7 +255,7 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 			rm.stopAI()
 		}
 	}
-	log.Debug("student socket closed")
+	s.d.Log.Debug("student socket closed", "conversation", convID)
 }
 
 // sockState is a socket's identity for its rate limiter and its count of

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,82 @@ func TestFramesAndClose(t *testing.T) {
 	_, _, err = websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"http://evil.example"}})
 	if err == nil {
 		t.Fatal("a foreign Origin was upgraded")
+	}
+}
+
+// TestIdleConnectionHasOneGoroutine opens idle connections and counts the
+// goroutines they add on the server: the reader only (here the handler's
+// goroutine); a writer runs only while something is sent.
+func TestIdleConnectionHasOneGoroutine(t *testing.T) {
+	const n = 40
+	got := make(chan *ws.Conn, n)
+	url := serve(t, ws.DefaultOptions(), got, nil)
+	dial(t, url)
+	<-got // the test server's own goroutines are running now
+	before := runtime.NumGoroutine()
+	conns := make([]*ws.Conn, 0, n)
+	for range n {
+		dial(t, url) // never reads: no client goroutine either
+		conns = append(conns, <-got)
+	}
+	// Let writers started by anything still settle, then count.
+	var after int
+	for range 50 {
+		if after = runtime.NumGoroutine(); after-before <= n+2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after-before > n+2 {
+		t.Fatalf("%d idle connections added %d goroutines, want about one each", n, after-before)
+	}
+	// A frame starts a writer that delivers it and stops.
+	cl := dial(t, url)
+	c := <-got
+	if !c.Send(map[string]string{"hello": "x"}) {
+		t.Fatal("Send failed")
+	}
+	var m map[string]string
+	if err := cl.ReadJSON(&m); err != nil || m["hello"] != "x" {
+		t.Fatalf("got %v, %v", m, err)
+	}
+	_ = conns
+}
+
+// TestIdleClientThatAnswersPingsIsKept holds a reading (so ponging) but
+// otherwise silent client well past the pong wait: pings go out although
+// no writer goroutine waits for them.
+func TestIdleClientThatAnswersPingsIsKept(t *testing.T) {
+	opts := ws.DefaultOptions()
+	opts.PongWait = time.Second
+	got := make(chan *ws.Conn, 1)
+	url := serve(t, opts, got, nil)
+	cl := dial(t, url)
+	pings := make(chan struct{}, 100)
+	cl.SetPingHandler(func(data string) error {
+		pings <- struct{}{}
+		return cl.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	go func() {
+		for {
+			if _, _, err := cl.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	c := <-got
+	for range 3 { // three pings: nearly three pong waits
+		select {
+		case <-pings:
+		case <-c.Done():
+			t.Fatal("a client answering pings was dropped")
+		case <-time.After(5 * time.Second):
+			t.Fatal("no ping came")
+		}
+	}
+	select {
+	case <-c.Done():
+		t.Fatal("a client answering pings was dropped")
+	default:
 	}
 }
