@@ -59,6 +59,8 @@ type Options struct {
 	Handoff *handoff.Config
 	// Node names this node in events (default: random).
 	Node string
+	// AfterAck is the chat pipeline's crash hook for fault tests (chat.Deps.AfterAck).
+	AfterAck func(conversationID string, seq int64) (crash bool)
 }
 
 // Context is the node's lifetime: it ends when Close is called.
@@ -216,8 +218,15 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		Store: store, Risk: a.Rules.Live(), Search: searchAdapter{a.Searcher}, Answer: answerer,
 		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis,
 		SecondOpinion: second, Log: log, Now: now, Node: opts.Node,
-		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL,
+		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL, AfterAck: opts.AfterAck,
 	})
+	// Turns acked by a node that stopped are finished here: now, then
+	// periodically.
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.Chat.Run(actx)
+	}()
 	a.Web = web.New(cfg, store, log,
 		a.Chat.Module(),
 		web.KnowledgeModule(a.Searcher, a.Embedder),

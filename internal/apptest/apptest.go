@@ -14,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ type Server struct {
 	App   *app.App
 	Store xinqiao.Store
 	HTTP  *httptest.Server
+
+	stop func()
 }
 
 // Start builds the service on store with the default configuration
@@ -52,14 +55,20 @@ func Start(tb testing.TB, store xinqiao.Store, opts app.Options, cfgFn ...func(*
 		tb.Fatalf("build app: %v", err)
 	}
 	hs := httptest.NewServer(a.Web)
-	tb.Cleanup(func() {
+	s := &Server{URL: hs.URL, App: a, Store: store, HTTP: hs}
+	s.stop = sync.OnceFunc(func() {
 		a.Web.Shutdown()
 		hs.CloseClientConnections()
 		hs.Close()
 		a.Close()
 	})
-	return &Server{URL: hs.URL, App: a, Store: store, HTTP: hs}
+	tb.Cleanup(s.Stop)
+	return s
 }
+
+// Stop stops the node before the test ends (its sockets close, its
+// background work ends), leaving the store open for another node.
+func (s *Server) Stop() { s.stop() }
 
 type tbWriter struct{ tb testing.TB }
 

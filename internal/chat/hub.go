@@ -60,12 +60,32 @@ func (h *hub) join(convID string, s *socket) *room {
 	return r
 }
 
+// open returns the conversation's room, creating an empty one: a node
+// finishing a turn another node left pending works in a room with no socket.
+func (h *hub) open(convID string) *room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := h.rooms[convID]
+	if r == nil {
+		r = &room{id: convID, socks: map[*socket]struct{}{}, turns: make(chan turn, maxQueuedTurns)}
+		h.rooms[convID] = r
+	}
+	return r
+}
+
 // leave removes a socket; an empty room with no AI work is dropped.
 func (h *hub) leave(r *room, s *socket) {
+	r.mu.Lock()
+	delete(r.socks, s)
+	r.mu.Unlock()
+	h.dropIfIdle(r)
+}
+
+// dropIfIdle drops a room with no socket and no AI work.
+func (h *hub) dropIfIdle(r *room) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r.mu.Lock()
-	delete(r.socks, s)
 	empty := len(r.socks) == 0
 	r.mu.Unlock()
 	r.aiMu.Lock()
@@ -150,18 +170,21 @@ func (r *room) lockAI(locked bool) {
 }
 
 // stopAI cancels the answer being written and drops the queued turns,
-// without locking the room: a later message is answered as usual.
-func (r *room) stopAI() {
+// which it returns, without locking the room: a later message is answered
+// as usual.
+func (r *room) stopAI() []turn {
 	r.aiMu.Lock()
 	defer r.aiMu.Unlock()
 	if r.cancelAI != nil {
 		r.cancelAI()
 	}
+	var dropped []turn
 	for {
 		select {
-		case <-r.turns:
+		case t := <-r.turns:
+			dropped = append(dropped, t)
 		default:
-			return
+			return dropped
 		}
 	}
 }

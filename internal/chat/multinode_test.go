@@ -37,3 +37,47 @@ func TestTwoNodesShareAConversation(t *testing.T) {
 		t.Fatalf("node b got %s, want waiting", f.Raw)
 	}
 }
+
+// TestTurnsOfACrashedNodeAreFinishedOnce: a node acks a risky message and a
+// question and dies; two nodes start on the same PostgreSQL database and
+// sweep at once. The handoff opens once and the question is answered once.
+func TestTurnsOfACrashedNodeAreFinishedOnce(t *testing.T) {
+	nodes := storetest.PostgresNodes(t, 3) // skips without TEST_DATABASE_URL; CI always sets it
+	clk := apptest.NewClock(time.Now())
+	a := apptest.Start(t, nodes[0], app.Options{Now: clk.Now, Node: "a", AfterAck: crash})
+	risky, plain := a.NewSession(t, ""), a.NewSession(t, "")
+	rc, pc := a.DialStudent(t, risky.Token), a.DialStudent(t, plain.Token)
+	rc.Message(t, "k1", riskyText)
+	rc.WaitType(t, wait, "ack")
+	pc.Message(t, "k2", "明天考试，我紧张得睡不着怎么办")
+	pc.WaitType(t, wait, "ack")
+	a.Stop()
+
+	clk.Add(afterLeases)
+	b := apptest.Start(t, nodes[1], app.Options{Now: clk.Now, Node: "b"})
+	c := apptest.Start(t, nodes[2], app.Options{Now: clk.Now, Node: "c"})
+	onC := c.DialStudent(t, plain.Token)
+	onC.Send(t, map[string]any{"type": "resume", "after_seq": 0})
+	onC.Wait(t, wait, isAssistant)
+	onB := b.DialStudent(t, risky.Token)
+	onB.WaitType(t, wait, "handoff")
+	time.Sleep(500 * time.Millisecond) // a second answer or handoff would land now
+
+	if hs := handoffsOf(t, nodes[1], risky.ConversationID); len(hs) != 1 {
+		t.Fatalf("got %d handoffs, want 1", len(hs))
+	}
+	ms, err := nodes[1].Messages(t.Context(), plain.ConversationID, 0, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := 0
+	for _, m := range ms {
+		if m.Role == "assistant" {
+			answers++
+		}
+	}
+	if answers != 1 {
+		t.Fatalf("got %d answers, want 1", answers)
+	}
+	noTurnsLeft(t, nodes[1], clk.Now())
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 	"unicode"
 
@@ -65,6 +66,11 @@ type Deps struct {
 	// conversation (token buckets).
 	MessageRate  float64
 	MessageBurst int
+
+	// AfterAck is a test hook: when it returns true for a newly stored
+	// message, the pipeline stops right after the ack, as a node killed
+	// there would, and leaves the message's turn pending. Nil in production.
+	AfterAck func(conversationID string, seq int64) (crash bool)
 }
 
 // Service is the student side of one node.
@@ -74,6 +80,9 @@ type Service struct {
 	ctx     context.Context // the node's lifetime: AI turns run in it
 	perConv *auth.Limiters
 	perSock *auth.Limiters
+
+	heldMu sync.Mutex
+	held   map[turnKey]struct{} // pending turns this node is working on
 }
 
 var (
@@ -120,6 +129,7 @@ func New(ctx context.Context, d Deps) *Service {
 		d: d, hub: newHub(d.Store, d.Log), ctx: ctx,
 		perConv: auth.NewLimiters(d.MessageRate, d.MessageBurst, 10*time.Minute),
 		perSock: auth.NewLimiters(d.MessageRate*1.5, d.MessageBurst, 10*time.Minute),
+		held:    map[turnKey]struct{}{},
 	}
 	d.Store.Subscribe(ctx, s.onEvent)
 	return s
@@ -240,19 +250,22 @@ func mark(r risk.Result) *xinqiao.RiskMark {
 // errEnded refuses messages to a conversation that was closed.
 var errEnded = xinqiao.Errorf(xinqiao.ECONFLICT, "this conversation has ended; tap 清屏 to start a new one")
 
-// turn is one AI answer to write.
+// turn is one AI answer to write: the pending turn of the student message
+// at seq.
 type turn struct {
-	clientID string
-	seq      int64
-	text     string
-	result   risk.Result
-	conv     xinqiao.Conversation
+	clientID  string
+	seq       int64
+	text      string
+	result    risk.Result
+	conv      xinqiao.Conversation
+	recovered bool // left pending by a node that stopped: no one may be waiting on a socket
 }
 
-// escalate shows the crisis card now, then opens the handoff. The card
-// never waits on the store or the network; the handoff is best effort and
-// its failure is logged and counted, never silent toward the student.
-func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level, res risk.Result, seq int64) {
+// escalate shows the crisis card now, then opens the handoff, and reports
+// whether the handoff opened. The card never waits on the store or the
+// network; a handoff that fails to open is logged and counted, never silent
+// toward the student, and its turn stays pending for the next sweep.
+func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level, res risk.Result, seq int64) bool {
 	r.lockAI(true)
 	r.broadcast(s.crisis(level, conv.Lang))
 	s.publish(xinqiao.Event{Kind: "crisis", ConversationID: conv.ID})
@@ -268,7 +281,7 @@ func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level,
 		s.d.Log.Error("open handoff failed; the student has the crisis card and hotlines", "conversation", conv.ID, "err", err)
 		off := false
 		r.broadcast(handoffFrame{Type: "handoff", State: "waiting", OnDuty: &off})
-		return
+		return false
 	}
 	on := onDuty > 0
 	r.broadcast(handoffFrame{Type: "handoff", State: "waiting", OnDuty: &on})
@@ -278,6 +291,7 @@ func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level,
 	if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: text}); err == nil && created {
 		s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
 	}
+	return true
 }
 
 func noticeText(lang string, onDuty bool) string {
@@ -302,16 +316,20 @@ func (s *Service) runTurns(r *room) {
 		default:
 			r.working = false
 			r.aiMu.Unlock()
+			s.hub.dropIfIdle(r)
 			return
 		}
 		if r.aiLocked {
 			r.aiMu.Unlock()
+			s.complete(s.ctx, t.conv.ID, t.seq) // a counselor has the conversation
+			s.release(t.conv.ID, t.seq)
 			continue
 		}
 		ctx, cancel := context.WithCancel(s.ctx)
 		r.cancelAI = cancel
 		r.aiMu.Unlock()
 		s.answerTurn(ctx, r, t)
+		s.release(t.conv.ID, t.seq)
 		cancel()
 		r.aiMu.Lock()
 		r.cancelAI = nil
@@ -353,7 +371,9 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 		if combined.Level > t.result.Level {
 			s.raise(ctx, t.conv, combined)
 			if combined.Level >= risk.High {
-				s.escalate(r, t.conv, combined.Level, combined, t.seq)
+				if s.escalate(r, t.conv, combined.Level, combined, t.seq) {
+					s.complete(s.ctx, t.conv.ID, t.seq)
+				}
 				return
 			}
 			t.result = combined
@@ -376,17 +396,27 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 			r.broadcast(deltaFrame{Type: "delta", ReplyTo: t.clientID, Text: delta})
 		}
 	})
-	if err != nil || ctx.Err() != nil {
-		if ctx.Err() == nil {
-			log.Error("answer failed", "err", err)
-			r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID})
-		}
+	switch {
+	case s.ctx.Err() != nil:
+		return // the node is stopping: the turn stays pending for the next node
+	case ctx.Err() != nil:
+		s.complete(s.ctx, t.conv.ID, t.seq) // a counselor took over, or the student left on purpose
+		return
+	case err != nil && t.recovered:
+		log.Error("answer failed", "err", err)
+		s.apologize(s.ctx, r, t.conv, t.seq)
+		return
+	case err != nil:
+		log.Error("answer failed", "err", err)
+		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID})
+		s.complete(s.ctx, t.conv.ID, t.seq)
 		return
 	}
 	m, _, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: t.conv.ID, Role: xinqiao.RoleAssistant,
-		Text: ans.Text, Sources: ans.Sources, AIGenerated: true, RequireMode: xinqiao.ModeAI})
+		Text: ans.Text, Sources: ans.Sources, AIGenerated: true, RequireMode: xinqiao.ModeAI, Completes: t.seq})
 	if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT {
 		aiDiscarded.Inc()
+		s.complete(s.ctx, t.conv.ID, t.seq) // a counselor has the conversation, or another node answered
 		return
 	} else if err != nil {
 		storeFailures.WithLabelValues("answer").Inc()

@@ -252,7 +252,7 @@ func (s *Service) serveSocket(c *ws.Conn, sock *socket, rm *room, convID string)
 		others := len(rm.socks) > 1
 		rm.mu.Unlock()
 		if !others {
-			rm.stopAI()
+			s.stopAI(rm)
 		}
 	}
 	s.d.Log.Debug("student socket closed", "conversation", convID)
@@ -379,9 +379,22 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		conv = xinqiao.Conversation{ID: convID, Lang: "zh", Mode: xinqiao.ModeAI}
 	}
 
-	// 2. Persist, then ack.
-	m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: convID, ClientID: f.ClientID,
-		Role: xinqiao.RoleStudent, Text: text, Risk: mark(res)})
+	// 2. Persist the message with its pending turn and the conversation's
+	// risk, in one transaction; then ack. The ack promises the whole turn.
+	nm := xinqiao.NewMessage{ConversationID: convID, ClientID: f.ClientID, Role: xinqiao.RoleStudent, Text: text, Risk: mark(res)}
+	if (convErr == nil && (state.Level != prev.Level || len(res.Signals) > 0)) || (convErr != nil && level >= risk.High) {
+		if b, err := json.Marshal(state); err == nil {
+			nm.ConversationRisk, nm.ConversationRiskState = state.Level.String(), b
+		}
+	}
+	nt := xinqiao.NewTurn{Level: level.String(), Categories: mark(res).Categories, Rules: res.Rules}
+	switch {
+	case level >= risk.High:
+		nt.Kind, nt.LeaseUntil = xinqiao.TurnEscalate, s.d.Now().Add(escalateLease)
+	case conv.Mode != xinqiao.ModeHandoff:
+		nt.Kind, nt.LeaseUntil = xinqiao.TurnAnswer, s.d.Now().Add(answerLease)
+	}
+	m, pending, created, err := s.d.Store.AppendStudentMessage(ctx, nm, nt)
 	if err != nil {
 		storeFailures.WithLabelValues("append").Inc()
 		s.d.Log.Error("store student message failed", "conversation", convID, "err", err)
@@ -394,30 +407,67 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	c.Send(ackFrame{Type: "ack", ClientID: f.ClientID, Seq: m.Seq})
 	ackLatency.Observe(time.Since(start).Seconds())
 	if !created {
-		return // a resend: stored and handled the first time
+		// A resend. Handled in full the first time unless its turn is still
+		// pending: then the node that acked it may have stopped, and the
+		// student must not be left with an ack and nothing else.
+		if pending != nil {
+			s.resumeTurn(rm, conv, *pending, m.Text)
+		}
+		return
+	}
+	if s.d.AfterAck != nil && s.d.AfterAck(convID, m.Seq) {
+		return // test hook: the node "dies" here, its turn left pending
 	}
 	turnsTotal.WithLabelValues(level.String()).Inc()
 	s.hub.catchUp(ctx, rm)
 	s.publish(xinqiao.Event{Kind: "message", ConversationID: convID, Seq: m.Seq})
-	if state.Level != prev.Level || len(res.Signals) > 0 {
-		if b, err := json.Marshal(state); err == nil {
-			if err := s.d.Store.SetRisk(ctx, convID, state.Level.String(), b); err != nil {
-				storeFailures.WithLabelValues("risk").Inc()
-			}
-		}
-	}
 
 	// 3. High and above: crisis card and a human; the AI stays silent.
-	if level >= risk.High {
-		s.escalate(rm, conv, level, res, m.Seq)
+	kind := ""
+	if pending != nil {
+		kind = pending.Kind
+	}
+	switch kind {
+	case xinqiao.TurnEscalate:
+		s.escalateTurn(rm, conv, level, res, m.Seq)
+	case xinqiao.TurnAnswer:
+		// 4. Below: an AI answer, in order, off the reader goroutine.
+		s.hold(convID, m.Seq)
+		if !s.enqueue(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv}) {
+			s.release(convID, m.Seq)
+			s.complete(ctx, convID, m.Seq) // refused: the student is told and sends it again later
+			c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "还在回答上一条消息，请稍等 (still answering)", ClientID: f.ClientID})
+		}
+	}
+	// No turn: a counselor has the conversation and sees the message live.
+}
+
+// resumeTurn finishes the pending turn of a resent message, unless this
+// node is on it: an escalation opens now (opening twice opens one handoff);
+// an answer is taken once the lease of the node that acked it has ended.
+func (s *Service) resumeTurn(rm *room, conv xinqiao.Conversation, pt xinqiao.PendingTurn, text string) {
+	if s.holds(pt.ConversationID, pt.Seq) {
 		return
 	}
-	if conv.Mode == xinqiao.ModeHandoff {
-		return // a counselor has the conversation; they see the message live
+	level, err := risk.ParseLevel(pt.Level)
+	if err != nil {
+		level = risk.None
 	}
-	// 4. Below: an AI answer, in order, off the reader goroutine.
-	if !s.enqueue(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv}) {
-		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "还在回答上一条消息，请稍等 (still answering)", ClientID: f.ClientID})
+	res := risk.Result{Level: level, Rules: pt.Rules}
+	for _, c := range pt.Categories {
+		res.Categories = append(res.Categories, risk.Category(c))
+	}
+	switch pt.Kind {
+	case xinqiao.TurnEscalate:
+		s.escalateTurn(rm, conv, max(level, risk.High), res, pt.Seq)
+	case xinqiao.TurnAnswer:
+		now := s.d.Now()
+		if _, ok, err := s.d.Store.ClaimTurn(s.ctx, pt.ConversationID, pt.Seq, now, now.Add(answerLease)); err != nil || !ok {
+			return // another node holds it, or it is done
+		}
+		if s.hold(pt.ConversationID, pt.Seq) && !s.enqueue(rm, turn{clientID: pt.ClientID, seq: pt.Seq, text: text, result: res, conv: conv}) {
+			s.release(pt.ConversationID, pt.Seq)
+		}
 	}
 }
 

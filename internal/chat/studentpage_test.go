@@ -227,12 +227,12 @@ type downStore struct {
 	attempts atomic.Int32
 }
 
-func (d *downStore) AppendMessage(ctx context.Context, m xinqiao.NewMessage) (xinqiao.Message, bool, error) {
-	if m.Role == xinqiao.RoleStudent && d.down.Load() {
+func (d *downStore) AppendStudentMessage(ctx context.Context, m xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
+	if d.down.Load() {
 		d.attempts.Add(1)
-		return xinqiao.Message{}, false, errors.New("database is unreachable")
+		return xinqiao.Message{}, nil, false, errors.New("database is unreachable")
 	}
-	return d.Store.AppendMessage(ctx, m)
+	return d.Store.AppendStudentMessage(ctx, m, t)
 }
 
 // TestStudentPageResendsByItself: a message the server could not store

@@ -1,0 +1,193 @@
+package chat_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"xinqiao/internal/app"
+	"xinqiao/internal/apptest"
+	"xinqiao/internal/storetest"
+	"xinqiao/internal/xinqiao"
+)
+
+// afterLeases is past every lease a node holds on a turn it acked.
+const afterLeases = 3 * time.Minute
+
+const riskyText = "我不想活了，今晚就从楼顶跳下去"
+
+// crash is the test hook that stops the pipeline right after every ack, as
+// a node killed there would.
+func crash(string, int64) bool { return true }
+
+// handoffsOf returns the handoffs of a conversation.
+func handoffsOf(t *testing.T, s xinqiao.Store, convID string) []xinqiao.Handoff {
+	t.Helper()
+	hs, err := s.Handoffs(context.Background(), xinqiao.HandoffFilter{ConversationID: convID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hs
+}
+
+// noTurnsLeft fails the test if any turn is still pending.
+func noTurnsLeft(t *testing.T, s xinqiao.Store, now time.Time) {
+	t.Helper()
+	ts, err := s.ClaimStaleTurns(context.Background(), now.Add(time.Hour), now.Add(2*time.Hour), 10)
+	if err != nil || len(ts) != 0 {
+		t.Fatalf("got pending turns %+v, %v; want every turn done", ts, err)
+	}
+}
+
+// TestCrashAfterAckIsFinishedOnRestart: a node acks a risky message and a
+// plain question and dies before doing anything else. A new node on the
+// same store opens the handoff and sends the answer.
+func TestCrashAfterAckIsFinishedOnRestart(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			store := e.Open(t)
+			clk := apptest.NewClock(time.Now())
+			a := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "a", AfterAck: crash})
+			risky, plain := a.NewSession(t, ""), a.NewSession(t, `{"lang":"en"}`)
+			rc, pc := a.DialStudent(t, risky.Token), a.DialStudent(t, plain.Token)
+			rc.Message(t, "k1", riskyText)
+			rc.WaitType(t, wait, "ack")
+			pc.Message(t, "k2", "I can't sleep the night before a test, what can I do?")
+			pc.WaitType(t, wait, "ack")
+			pc.Quiet(t, 300*time.Millisecond, isAssistant)
+			a.Stop()
+			if hs := handoffsOf(t, store, risky.ConversationID); len(hs) != 0 {
+				t.Fatalf("the crashed node opened %d handoffs; the hook did not stop it", len(hs))
+			}
+
+			clk.Add(afterLeases)
+			b := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "b"})
+			rc = b.DialStudent(t, risky.Token)
+			rc.WaitType(t, wait, "crisis")
+			if f := rc.WaitType(t, wait, "handoff"); f.State != "waiting" {
+				t.Fatalf("got %s, want the handoff waiting", f.Raw)
+			}
+			hs := handoffsOf(t, store, risky.ConversationID)
+			if len(hs) != 1 || hs[0].State != xinqiao.HandoffWaiting || hs[0].MessageSeq != 1 {
+				t.Fatalf("got handoffs %+v, want one waiting for message 1", hs)
+			}
+
+			pc = b.DialStudent(t, plain.Token)
+			pc.Send(t, map[string]any{"type": "resume", "after_seq": 0})
+			ans, _ := pc.Wait(t, wait, isAssistant)
+			if ans.Seq != 2 || !ans.AIGenerated || len(ans.Sources) == 0 {
+				t.Fatalf("got %s, want the answer at seq 2 with sources", ans.Raw)
+			}
+			noTurnsLeft(t, store, clk.Now())
+		})
+	}
+}
+
+// TestResendOfAnAckedMessageFinishesItsTurn: a resend of a message whose
+// turn is still pending is not treated as handled: a risky one opens its
+// handoff at once; a plain one is answered once the lease of the node that
+// acked it has run out.
+func TestResendOfAnAckedMessageFinishesItsTurn(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			clk := apptest.NewClock(time.Now())
+			s := apptest.Start(t, e.Open(t), app.Options{Now: clk.Now, AfterAck: crash})
+			sess := s.NewSession(t, "")
+			c := s.DialStudent(t, sess.Token)
+			c.Message(t, "r1", riskyText)
+			first := c.WaitType(t, wait, "ack")
+			c.Quiet(t, 300*time.Millisecond, func(f apptest.Frame) bool { return f.Type == "handoff" })
+			c.Message(t, "r1", riskyText)
+			if again := c.WaitType(t, wait, "ack"); again.Seq != first.Seq {
+				t.Fatalf("got seq %d for the resend, want %d", again.Seq, first.Seq)
+			}
+			c.WaitType(t, wait, "crisis")
+			c.WaitType(t, wait, "handoff")
+			if hs := handoffsOf(t, s.Store, sess.ConversationID); len(hs) != 1 {
+				t.Fatalf("got %d handoffs, want 1", len(hs))
+			}
+
+			other := s.NewSession(t, "")
+			d := s.DialStudent(t, other.Token)
+			d.Message(t, "p1", "明天考试，我紧张得睡不着怎么办")
+			d.WaitType(t, wait, "ack")
+			d.Message(t, "p1", "明天考试，我紧张得睡不着怎么办")
+			d.WaitType(t, wait, "ack")
+			d.Quiet(t, 300*time.Millisecond, isAssistant) // the lease of the node that acked it still runs
+			clk.Add(afterLeases)
+			d.Message(t, "p1", "明天考试，我紧张得睡不着怎么办")
+			d.WaitType(t, wait, "ack")
+			if ans, _ := d.Wait(t, wait, isAssistant); ans.Seq != 2 || len(ans.Sources) == 0 {
+				t.Fatalf("got %s, want the answer at seq 2", ans.Raw)
+			}
+			noTurnsLeft(t, s.Store, clk.Now())
+		})
+	}
+}
+
+// TestRiskyMessageDuringOutageOpensHandoffOnResend: a risky message sent
+// while the database is away is not stored, yet the crisis card goes out;
+// the page's resend (same client_id) once the database is back stores it
+// and opens the handoff, exactly once however often it is resent.
+func TestRiskyMessageDuringOutageOpensHandoffOnResend(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			db := storetest.NewOutage(e.Open(t))
+			s := apptest.Start(t, db, app.Options{})
+			sess := s.NewSession(t, "")
+			c := s.DialStudent(t, sess.Token)
+			c.Message(t, "w", "你好")
+			c.Wait(t, wait, isAssistant)
+
+			db.Down()
+			c.Message(t, "d1", riskyText)
+			var gotCrisis, gotNotStored bool
+			for !(gotCrisis && gotNotStored) {
+				f := c.Next(t, wait)
+				switch {
+				case f.Type == "crisis":
+					gotCrisis = len(f.Hotlines) > 0
+				case f.Type == "error" && f.Code == "not_stored" && f.ClientID == "d1":
+					gotNotStored = true
+				case f.Type == "ack" && f.ClientID == "d1":
+					t.Fatal("acknowledged a message the store could not keep")
+				}
+			}
+
+			db.Up()
+			handoff := false
+			for range 3 { // the page's resends, one after another
+				c.Message(t, "d1", riskyText)
+				f, skipped := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "ack" })
+				if f.ClientID != "d1" {
+					t.Fatalf("got %s, want the ack of d1", f.Raw)
+				}
+				for _, f := range skipped {
+					handoff = handoff || f.Type == "handoff"
+				}
+			}
+			if !handoff {
+				c.WaitType(t, wait, "handoff")
+			}
+			time.Sleep(300 * time.Millisecond) // a late second opening would show now
+			hs := handoffsOf(t, s.Store, sess.ConversationID)
+			if len(hs) != 1 || hs[0].State != xinqiao.HandoffWaiting {
+				t.Fatalf("got handoffs %+v, want exactly one waiting", hs)
+			}
+			ms, err := s.Store.Messages(context.Background(), sess.ConversationID, 0, 20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored := 0
+			for _, m := range ms {
+				if m.ClientID == "d1" {
+					stored++
+				}
+			}
+			if stored != 1 {
+				t.Fatalf("the risky message was stored %d times, want once", stored)
+			}
+			noTurnsLeft(t, s.Store, time.Now())
+		})
+	}
+}

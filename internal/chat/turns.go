@@ -1,0 +1,223 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"xinqiao/internal/risk"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// An ack promises the whole turn. The student's message and its pending
+// turn (escalate or answer) commit in one transaction; the node that
+// appended the message holds the turn under a lease and marks it done when
+// the handoff is open or the answer is stored. A node that dies in between
+// leaves the row, and any node's sweep (at start, then every turnSweep)
+// takes it once the lease has ended and finishes it.
+const (
+	escalateLease = 20 * time.Second // opening a handoff takes at most a few seconds
+	answerLease   = 2 * time.Minute  // an answer may queue behind others and stream for up to 45 s
+	turnSweep     = 10 * time.Second
+	// A turn taken this many times, or left pending this long, gets an
+	// apology instead of a late answer out of its context.
+	maxTurnAttempts = 3
+	lateTurn        = 30 * time.Minute
+	sweepBatch      = 50
+)
+
+var turnsRecovered = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "xinqiao_chat_turns_recovered_total", Help: "Pending turns a node finished after the node that acked them stopped, by kind and outcome.",
+}, []string{"kind", "outcome"})
+
+// turnKey names a pending turn on this node.
+type turnKey struct {
+	conv string
+	seq  int64
+}
+
+// hold records that this node is working on a turn, so its own sweep
+// leaves it alone (and only renews its lease). It reports false when the
+// turn was held already.
+func (s *Service) hold(conv string, seq int64) bool {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	k := turnKey{conv, seq}
+	if _, ok := s.held[k]; ok {
+		return false
+	}
+	s.held[k] = struct{}{}
+	return true
+}
+
+func (s *Service) release(conv string, seq int64) {
+	s.heldMu.Lock()
+	delete(s.held, turnKey{conv, seq})
+	s.heldMu.Unlock()
+}
+
+func (s *Service) holds(conv string, seq int64) bool {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	_, ok := s.held[turnKey{conv, seq}]
+	return ok
+}
+
+// complete marks a turn done. A failure is logged: the turn stays pending
+// and a later sweep finishes it again (opening a handoff twice opens one).
+func (s *Service) complete(ctx context.Context, conv string, seq int64) {
+	if _, err := s.d.Store.CompleteTurn(ctx, conv, seq); err != nil {
+		storeFailures.WithLabelValues("turn").Inc()
+		s.d.Log.Warn("mark turn done failed; it will be finished again", "conversation", conv, "seq", seq, "err", err)
+	}
+}
+
+// escalateTurn shows the crisis card, opens the handoff and marks the
+// message's turn done once the handoff is open; a handoff that could not
+// open leaves the turn pending for the next sweep.
+func (s *Service) escalateTurn(r *room, conv xinqiao.Conversation, level risk.Level, res risk.Result, seq int64) {
+	if !s.hold(conv.ID, seq) {
+		return // this node is opening it already
+	}
+	defer s.release(conv.ID, seq)
+	if s.escalate(r, conv, level, res, seq) {
+		s.complete(s.ctx, conv.ID, seq)
+	}
+}
+
+// Run finishes the turns other nodes (or this node before a restart) left
+// pending: once at start, then every turnSweep, until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	sweep := func() {
+		if _, err := s.RecoverTurns(ctx); err != nil && ctx.Err() == nil {
+			s.d.Log.Warn("finish pending turns", "err", err)
+		}
+	}
+	sweep()
+	t := time.NewTicker(turnSweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			sweep()
+		}
+	}
+}
+
+// RecoverTurns takes every pending turn whose lease has ended by the
+// service's clock and finishes it: the handoff opens, or the answer (or an
+// apology) is stored and sent. It returns how many turns it took. Run calls
+// it; tests call it after moving their clock.
+func (s *Service) RecoverTurns(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		now := s.d.Now()
+		ts, err := s.d.Store.ClaimStaleTurns(ctx, now, now.Add(answerLease), sweepBatch)
+		if err != nil {
+			return n, err
+		}
+		for _, t := range ts {
+			s.recoverTurn(ctx, t)
+		}
+		n += len(ts)
+		if len(ts) < sweepBatch {
+			return n, nil
+		}
+	}
+}
+
+// recoverTurn finishes one pending turn this node has just leased.
+func (s *Service) recoverTurn(ctx context.Context, pt xinqiao.PendingTurn) {
+	if s.holds(pt.ConversationID, pt.Seq) {
+		return // this node is still on it; the claim only renewed its lease
+	}
+	log := s.d.Log.With("conversation", pt.ConversationID, "seq", pt.Seq, "kind", pt.Kind, "attempts", pt.Attempts)
+	conv, err := s.d.Store.Conversation(ctx, pt.ConversationID)
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
+		s.complete(ctx, pt.ConversationID, pt.Seq)
+		return
+	} else if err != nil {
+		log.Warn("finish pending turn: store unavailable; it stays pending", "err", err)
+		return
+	}
+	level, err := risk.ParseLevel(pt.Level)
+	if err != nil {
+		level = risk.None
+	}
+	res := risk.Result{Level: level, Rules: pt.Rules}
+	for _, c := range pt.Categories {
+		res.Categories = append(res.Categories, risk.Category(c))
+	}
+	r := s.hub.open(conv.ID)
+	defer s.hub.dropIfIdle(r)
+	switch pt.Kind {
+	case xinqiao.TurnEscalate:
+		log.Warn("opening the handoff of a risky message acked by a node that stopped")
+		turnsRecovered.WithLabelValues(pt.Kind, "escalated").Inc()
+		s.escalateTurn(r, conv, max(level, risk.High), res, pt.Seq)
+	case xinqiao.TurnAnswer:
+		if conv.Mode != xinqiao.ModeAI {
+			turnsRecovered.WithLabelValues(pt.Kind, "counselor").Inc()
+			s.complete(ctx, conv.ID, pt.Seq) // a counselor has the conversation
+			return
+		}
+		ms, err := s.d.Store.Messages(ctx, conv.ID, pt.Seq-1, 1)
+		if err != nil {
+			log.Warn("finish pending turn: store unavailable; it stays pending", "err", err)
+			return
+		}
+		if len(ms) == 0 || ms[0].Seq != pt.Seq {
+			s.complete(ctx, conv.ID, pt.Seq)
+			return
+		}
+		if pt.Attempts > maxTurnAttempts || s.d.Now().Sub(pt.CreatedAt) > lateTurn {
+			turnsRecovered.WithLabelValues(pt.Kind, "apology").Inc()
+			s.apologize(ctx, r, conv, pt.Seq)
+			return
+		}
+		log.Info("answering a message acked by a node that stopped")
+		turnsRecovered.WithLabelValues(pt.Kind, "answered").Inc()
+		if s.hold(conv.ID, pt.Seq) && !s.enqueue(r, turn{clientID: pt.ClientID, seq: pt.Seq, text: ms[0].Text,
+			result: res, conv: conv, recovered: true}) {
+			s.release(conv.ID, pt.Seq) // the room is full: its lease runs out and a later sweep tries again
+		}
+	default:
+		log.Warn("pending turn of an unknown kind left for a node that knows it")
+	}
+}
+
+// apologize stores and sends, in the conversation's language, an honest
+// word that a message could not be answered, and marks its turn done.
+func (s *Service) apologize(ctx context.Context, r *room, conv xinqiao.Conversation, seq int64) {
+	m, _, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem,
+		Text: apologyText(conv.Lang), Completes: seq})
+	if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT {
+		return // another node finished it
+	} else if err != nil {
+		storeFailures.WithLabelValues("answer").Inc()
+		s.d.Log.Warn("store apology failed; the turn stays pending", "conversation", conv.ID, "seq", seq, "err", err)
+		return
+	}
+	s.hub.catchUp(ctx, r)
+	s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
+}
+
+func apologyText(lang string) string {
+	if lang == "en" {
+		return "Sorry, the service was interrupted and your message above was not answered. If you still need help, please send it again, or talk to your school psychology teacher."
+	}
+	return "抱歉，刚才服务中断了，上面这条消息没能得到回答。如果你还需要帮助，可以再发一次，或者去找学校的心理老师聊聊。"
+}
+
+// stopAI stops a room's AI work because the student left on purpose: the
+// turns it drops are done, with nothing more to send.
+func (s *Service) stopAI(r *room) {
+	for _, t := range r.stopAI() {
+		s.complete(s.ctx, t.conv.ID, t.seq)
+		s.release(t.conv.ID, t.seq)
+	}
+}
