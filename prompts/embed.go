@@ -5,8 +5,9 @@
 //     safety rules, injection resistance, the grade band's reading level);
 //   - context.{zh,en}.tmpl: the last user message of a turn, with the numbered
 //     passages and the student's message fenced and labelled as data;
-//   - replies.{zh,en}.tmpl: the extractive lead-in and tail, the no-material reply
-//     and the reply used when a pinned card is missing;
+//   - replies.{zh,en}.tmpl: the extractive lead-in and tail, the no-material reply,
+//     the reply used when a pinned card is missing, the standard safety question
+//     and the notice that a teacher will read the conversation (review);
 //   - risk_second_opinion.md: the risk engineer's prompt for a second opinion,
 //     rendered by RiskSecondOpinion.
 //
@@ -51,6 +52,14 @@ const (
 	ReplyExtractiveTail = "extractive_tail"
 	ReplyNoMaterial     = "no_material"
 	ReplyPinnedMissing  = "pinned_missing"
+	// ReplySafetyQuestion is the standard safety question the assistant asks
+	// once per conversation when a message opens a review. It is worded so
+	// that a short yes is read as high risk by the dialogue reading
+	// (risk.Classifier.Answered): keep a near time word in it.
+	ReplySafetyQuestion = "safety_question"
+	// ReplyReviewNotice tells the student, once, that the school's
+	// psychology teacher will read the conversation.
+	ReplyReviewNotice = "review_notice"
 )
 
 var funcs = template.FuncMap{"data": Data}

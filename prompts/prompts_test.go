@@ -120,7 +120,8 @@ func TestSystemRules(t *testing.T) {
 
 func TestReplies(t *testing.T) {
 	for _, lang := range []string{"zh", "en"} {
-		for _, name := range []string{prompts.ReplyExtractiveLead, prompts.ReplyExtractiveTail, prompts.ReplyNoMaterial, prompts.ReplyPinnedMissing} {
+		for _, name := range []string{prompts.ReplyExtractiveLead, prompts.ReplyExtractiveTail, prompts.ReplyNoMaterial, prompts.ReplyPinnedMissing,
+			prompts.ReplySafetyQuestion, prompts.ReplyReviewNotice} {
 			got, err := prompts.Reply(lang, name)
 			if err != nil {
 				t.Fatalf("Reply(%q, %q): %v", lang, name, err)

@@ -119,6 +119,7 @@ type Frame struct {
 		Open                bool
 	} `json:"hotlines"`
 	State     string `json:"state"`
+	Kind      string `json:"kind"`
 	Counselor string `json:"counselor"`
 	OnDuty    *bool  `json:"on_duty"`
 	Code      string `json:"code"`

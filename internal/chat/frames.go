@@ -49,7 +49,10 @@ type handoffFrame struct {
 	Type      string `json:"type"` // "handoff"
 	State     string `json:"state"`
 	Counselor string `json:"counselor,omitempty"`
+	Kind      string `json:"kind,omitempty"` // urgent or requested (a review is not shown)
 	OnDuty    *bool  `json:"on_duty,omitempty"`
+	// Text says plainly who will come and when, and which lines answer now.
+	Text string `json:"text,omitempty"`
 }
 
 // typingFrame tells the page that the counselor is typing.

@@ -27,6 +27,9 @@ type room struct {
 
 	mu    sync.Mutex // serialises delivery, so each socket sees seqs in order
 	socks map[*socket]struct{}
+	// told is the handoff state (state|counselor|kind) the room's pages were
+	// last told, so that a state is announced once, not on every event.
+	told string
 
 	aiMu     sync.Mutex
 	aiLocked bool               // a handoff is open: no AI frame may go out
@@ -110,6 +113,18 @@ func (h *hub) allRooms() []*room {
 		out = append(out, r)
 	}
 	return out
+}
+
+// tell marks a handoff state as told, reporting whether it is news.
+func (r *room) tell(state, counselor, kind string) bool {
+	key := state + "|" + counselor + "|" + kind
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.told == key {
+		return false
+	}
+	r.told = key
+	return true
 }
 
 // broadcast sends a frame to every socket of a room now.

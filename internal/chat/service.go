@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 	"unicode"
@@ -35,12 +36,17 @@ type Searcher interface {
 
 // Handoffs opens handoffs and tells the student's page their state.
 type Handoffs interface {
-	// Open opens (or raises) the conversation's handoff and reports how many
-	// counselors are on duty now.
-	Open(ctx context.Context, conversationID, level string, categories, rules []string, seq int64) (onDuty int, err error)
-	// StudentState returns "waiting", "joined" or "ended" and the counselor's
-	// display name, or ok=false when the conversation has no handoff.
-	StudentState(ctx context.Context, conversationID string) (state, counselor string, ok bool, err error)
+	// Open opens (or raises) the conversation's handoff of a kind
+	// (xinqiao.KindUrgent, KindReview, KindRequested), reporting how many
+	// counselors are on duty now and whether a new handoff was created.
+	Open(ctx context.Context, kind, conversationID, level string, categories, rules []string, seq int64) (onDuty int, created bool, err error)
+	// StudentState returns "waiting", "joined" or "ended", the counselor's
+	// display name and the kind of the conversation's latest handoff, or
+	// ok=false when the conversation has had none.
+	StudentState(ctx context.Context, conversationID string) (state, counselor, kind string, ok bool, err error)
+	// OnDuty counts the counselors on duty now who would see the
+	// conversation, and reports whether it is within duty hours.
+	OnDuty(ctx context.Context, conversationID string) (n int, inHours bool, err error)
 }
 
 // Deps are the parts the pipeline stands on.
@@ -83,6 +89,8 @@ type Service struct {
 
 	heldMu sync.Mutex
 	held   map[turnKey]struct{} // pending turns this node is working on
+	// askLimit bounds ask_counselor frames per conversation.
+	askLimit *auth.Limiters
 }
 
 var (
@@ -127,9 +135,10 @@ func New(ctx context.Context, d Deps) *Service {
 	}
 	s := &Service{
 		d: d, hub: newHub(d.Store, d.Log), ctx: ctx,
-		perConv: auth.NewLimiters(d.MessageRate, d.MessageBurst, 10*time.Minute),
-		perSock: auth.NewLimiters(d.MessageRate*1.5, d.MessageBurst, 10*time.Minute),
-		held:    map[turnKey]struct{}{},
+		perConv:  auth.NewLimiters(d.MessageRate, d.MessageBurst, 10*time.Minute),
+		perSock:  auth.NewLimiters(d.MessageRate*1.5, d.MessageBurst, 10*time.Minute),
+		askLimit: auth.NewLimiters(askRate, askBurst, 10*time.Minute),
+		held:     map[turnKey]struct{}{},
 	}
 	d.Store.Subscribe(ctx, s.onEvent)
 	return s
@@ -214,13 +223,19 @@ func (s *Service) sendCrisisFromStore(r *room) {
 	}
 }
 
+// sendHandoffState tells a room's page the handoff's state after it
+// changed. A review is not the student's business (they were told once that
+// a teacher reads the conversation); a requested handoff keeps the AI on
+// until a counselor joins.
 func (s *Service) sendHandoffState(r *room) {
-	state, counselor, ok, err := s.d.Handoffs.StudentState(s.ctx, r.id)
-	if err != nil || !ok {
+	state, counselor, kind, ok, err := s.d.Handoffs.StudentState(s.ctx, r.id)
+	if err != nil || !ok || kind == xinqiao.KindReview {
 		return
 	}
-	r.lockAI(state != "ended")
-	r.broadcast(handoffFrame{Type: "handoff", State: state, Counselor: counselor})
+	r.lockAI(state == "joined" || (state == "waiting" && kind == xinqiao.KindUrgent))
+	if r.tell(state, counselor, kind) {
+		r.broadcast(handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind})
+	}
 }
 
 // state reads the conversation's accumulated risk state; a store failure
@@ -247,8 +262,18 @@ func mark(r risk.Result) *xinqiao.RiskMark {
 	return m
 }
 
-// errEnded refuses messages to a conversation that was closed.
-var errEnded = xinqiao.Errorf(xinqiao.ECONFLICT, "this conversation has ended; tap 清屏 to start a new one")
+// EndedCode is the error frame code for a message or a request sent to a
+// conversation a counselor ended: the page offers 开始新的对话.
+const EndedCode = "ended"
+
+// endedText says, in the conversation's language, that it has ended and
+// how to start again.
+func endedText(lang string) string {
+	if lang == "en" {
+		return "This conversation has ended. Tap “Start a new conversation” to talk again; the hotlines on this page still work."
+	}
+	return "这次对话已经结束了。点「开始新的对话」就可以重新开始聊；页面上的热线仍然可以拨打。"
+}
 
 // turn is one AI answer to write: the pending turn of the student message
 // at seq.
@@ -258,7 +283,8 @@ type turn struct {
 	text      string
 	result    risk.Result
 	conv      xinqiao.Conversation
-	recovered bool // left pending by a node that stopped: no one may be waiting on a socket
+	recovered bool   // left pending by a node that stopped: no one may be waiting on a socket
+	ask       string // the standard safety question, asked after the answer when set
 }
 
 // escalate shows the crisis card now, then opens the handoff, and reports
@@ -275,35 +301,80 @@ func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level,
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
 	defer cancel()
-	onDuty, err := s.d.Handoffs.Open(ctx, conv.ID, level.String(), cats, res.Rules, seq)
+	// What the student was told before: a notice is sent once per change
+	// the student can see (a new urgent handoff, or a review or request
+	// turned urgent), never again while it waits or a counselor is here.
+	before, _, beforeKind, had, _ := s.d.Handoffs.StudentState(ctx, conv.ID)
+	if !had || before == "ended" || (before == "waiting" && beforeKind != xinqiao.KindUrgent) {
+		r.tell("waiting", "", xinqiao.KindUrgent) // this node tells it below, with the words
+	}
+	onDuty, _, err := s.d.Handoffs.Open(ctx, xinqiao.KindUrgent, conv.ID, level.String(), cats, res.Rules, seq)
 	if err != nil {
 		storeFailures.WithLabelValues("handoff").Inc()
 		s.d.Log.Error("open handoff failed; the student has the crisis card and hotlines", "conversation", conv.ID, "err", err)
 		off := false
-		r.broadcast(handoffFrame{Type: "handoff", State: "waiting", OnDuty: &off})
+		r.broadcast(handoffFrame{Type: "handoff", State: "waiting", Kind: xinqiao.KindUrgent, OnDuty: &off, Text: s.noticeText(conv.Lang, xinqiao.KindUrgent, false)})
 		return false
 	}
-	on := onDuty > 0
-	r.broadcast(handoffFrame{Type: "handoff", State: "waiting", OnDuty: &on})
-	// The page says plainly whether a teacher is coming; the same words are
-	// stored so a counselor reading later sees what the student was told.
-	text := noticeText(conv.Lang, on)
-	if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: text}); err == nil && created {
-		s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
+	if had && before != "ended" && beforeKind == xinqiao.KindUrgent {
+		return true // already waiting or joined: the page knows, the counselor sees the message
 	}
+	if had && before == "joined" {
+		return true // a counselor who claimed a request or a review is already here
+	}
+	s.tellHandoff(ctx, r, conv, xinqiao.KindUrgent, onDuty > 0)
 	return true
 }
 
-func noticeText(lang string, onDuty bool) string {
-	switch {
-	case lang == "en" && onDuty:
-		return "A school psychology teacher has been told and will join this chat as soon as they can. While you wait, the hotlines above can talk with you now."
-	case lang == "en":
-		return "No teacher is on duty right now, so nobody from school can join this chat at the moment. Please call one of the hotlines above now; if you are in danger, call 110 or 120. A teacher will see this message on the next school day."
-	case onDuty:
-		return "已经通知学校心理老师，老师会尽快来到这里和你聊。等待的时候，上面的热线现在就可以接听你的电话。"
+// tellHandoff sends the page a waiting handoff frame with the plain
+// sentence of what happens next, and stores the same sentence as a system
+// line, so a counselor reading later sees what the student was told.
+func (s *Service) tellHandoff(ctx context.Context, r *room, conv xinqiao.Conversation, kind string, on bool) {
+	text := s.noticeText(conv.Lang, kind, on)
+	r.tell("waiting", "", kind)
+	r.broadcast(handoffFrame{Type: "handoff", State: "waiting", Kind: kind, OnDuty: &on, Text: text})
+	if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: text}); err == nil && created {
+		s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
 	}
-	return "现在没有值班的老师在线，学校的老师暂时无法进入这个对话。请现在就拨打上面的热线；如果你有危险，请拨打 110 或 120。下一个上学日，老师会看到这条消息。"
+}
+
+// noticeText says honestly who will come and when, and which lines answer
+// now: a helpline is named only while it is open; 110 and 120 always are.
+func (s *Service) noticeText(lang, kind string, onDuty bool) string {
+	var open []string
+	for _, l := range s.d.Hotlines.ForCrisis(s.d.Now(), false, lang) {
+		if l.Open && !l.Emergency {
+			open = append(open, l.Name+" "+l.Number)
+		}
+	}
+	if lang == "en" {
+		lines := "If you are in danger, call 110 (police) or 120 (ambulance) now."
+		if len(open) > 0 {
+			lines = "You can also call " + strings.Join(open, " or ") + ", which is answering now. " + lines
+		}
+		switch {
+		case onDuty && kind == xinqiao.KindRequested:
+			return "Your school's psychology teacher has been told you would like to talk, and will join this chat as soon as they can. You can keep talking with me while you wait. " + lines
+		case onDuty:
+			return "A school psychology teacher has been told and will join this chat as soon as they can. " + lines
+		case kind == xinqiao.KindRequested:
+			return "No teacher is on duty right now, so nobody from school can join this chat at the moment. A psychology teacher will read your request during school duty hours and get in touch with you. " + lines
+		}
+		return "No teacher is on duty right now, so nobody from school can join this chat at the moment; a psychology teacher will read this conversation during school duty hours. " + lines
+	}
+	lines := "如果你有危险，请马上拨打 110（报警）或 120（急救）。"
+	if len(open) > 0 {
+		lines = "你也可以拨打" + strings.Join(open, "或") + "，现在有人接听。" + lines
+	}
+	switch {
+	case onDuty && kind == xinqiao.KindRequested:
+		return "已经告诉学校的心理老师你想和老师聊聊，老师会尽快来到这里。等老师的时候，你可以继续和我说话。" + lines
+	case onDuty:
+		return "已经通知学校心理老师，老师会尽快来到这里和你聊。" + lines
+	case kind == xinqiao.KindRequested:
+		return "现在没有值班的老师在线，学校的老师暂时无法进入这个对话。心理老师会在上学日的值班时间看到你的请求，并来找你。" + lines
+	}
+	return "现在没有值班的老师在线，学校的老师暂时无法进入这个对话；心理老师会在上学日的值班时间看到这段对话。" + lines
 }
 
 // runTurns writes the room's AI answers one after another.
@@ -426,6 +497,22 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 	}
 	s.hub.catchUp(ctx, r)
 	s.publish(xinqiao.Event{Kind: "message", ConversationID: t.conv.ID, Seq: m.Seq})
+	if t.ask != "" {
+		s.askSafety(ctx, r, t.conv.ID, t.ask)
+	}
+}
+
+// askSafety stores the standard safety question as the assistant's last
+// word, so that the student's short answer is read against it (the dialogue
+// reading, lastQuestion).
+func (s *Service) askSafety(ctx context.Context, r *room, convID, question string) {
+	m, _, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: convID, Role: xinqiao.RoleAssistant,
+		Text: question, RequireMode: xinqiao.ModeAI})
+	if err != nil {
+		return // a counselor took over meanwhile, or the store failed: they ask in person
+	}
+	s.hub.catchUp(ctx, r)
+	s.publish(xinqiao.Event{Kind: "message", ConversationID: convID, Seq: m.Seq})
 }
 
 // messageLang is the language to answer a message in: English for a

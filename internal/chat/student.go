@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"xinqiao/internal/web"
 	"xinqiao/internal/ws"
 	"xinqiao/internal/xinqiao"
+	"xinqiao/prompts"
 
 	"github.com/gorilla/websocket"
 )
@@ -221,8 +223,11 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 	}
 	if conv.Mode == xinqiao.ModeHandoff {
 		rm.lockAI(true)
-		if state, counselor, ok, err := s.d.Handoffs.StudentState(r.Context(), conv.ID); err == nil && ok {
-			c.Send(handoffFrame{Type: "handoff", State: state, Counselor: counselor})
+	}
+	if conv.Mode != xinqiao.ModeAI || conv.RiskLevel != xinqiao.LevelNone {
+		// A handoff (or a request for a teacher) the student can see.
+		if state, counselor, kind, ok, err := s.d.Handoffs.StudentState(r.Context(), conv.ID); err == nil && ok && kind != xinqiao.KindReview {
+			c.Send(handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind})
 		}
 	}
 
@@ -298,6 +303,8 @@ func (s *Service) onFrame(c *ws.Conn, st *sockState, rm *room, convID string, da
 		s.onMessage(c, st, rm, convID, f)
 	case "resume":
 		s.onResume(c, st, rm, convID, f)
+	case "ask_counselor":
+		s.onAskCounselor(c, st, rm, convID)
 	case "ping":
 		c.Send(map[string]string{"type": "pong"})
 	case "typing":
@@ -362,7 +369,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	defer cancel()
 	conv, convErr := s.d.Store.Conversation(ctx, convID)
 	if convErr == nil && conv.Mode == xinqiao.ModeEnded {
-		c.Send(errorFrame{Type: "error", Code: xinqiao.ECONFLICT, Message: xinqiao.ErrorMessage(errEnded), ClientID: f.ClientID})
+		c.Send(errorFrame{Type: "error", Code: EndedCode, Message: endedText(conv.Lang), ClientID: f.ClientID})
 		return
 	}
 	// Layer 2, the dialogue: a short yes takes the risk of the question it
@@ -431,9 +438,15 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	case xinqiao.TurnEscalate:
 		s.escalateTurn(rm, conv, level, res, m.Seq)
 	case xinqiao.TurnAnswer:
+		// 3b. Medium in a risk category: a teacher reads the conversation
+		// (a review), without interrupting the student; the AI answers.
+		ask := ""
+		if level == risk.Medium {
+			ask = s.review(ctx, conv, text, res, state, m.Seq)
+		}
 		// 4. Below: an AI answer, in order, off the reader goroutine.
 		s.hold(convID, m.Seq)
-		if !s.enqueue(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv}) {
+		if !s.enqueue(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv, ask: ask}) {
 			s.release(convID, m.Seq)
 			s.complete(ctx, convID, m.Seq) // refused: the student is told and sends it again later
 			c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "还在回答上一条消息，请稍等 (still answering)", ClientID: f.ClientID})
@@ -465,7 +478,11 @@ func (s *Service) resumeTurn(rm *room, conv xinqiao.Conversation, pt xinqiao.Pen
 		if _, ok, err := s.d.Store.ClaimTurn(s.ctx, pt.ConversationID, pt.Seq, now, now.Add(answerLease)); err != nil || !ok {
 			return // another node holds it, or it is done
 		}
-		if s.hold(pt.ConversationID, pt.Seq) && !s.enqueue(rm, turn{clientID: pt.ClientID, seq: pt.Seq, text: text, result: res, conv: conv}) {
+		ask := ""
+		if level == risk.Medium { // its review may not have opened before the node stopped
+			ask = s.review(s.ctx, conv, text, res, decodeState(conv.RiskState), pt.Seq)
+		}
+		if s.hold(pt.ConversationID, pt.Seq) && !s.enqueue(rm, turn{clientID: pt.ClientID, seq: pt.Seq, text: text, result: res, conv: conv, ask: ask}) {
 			s.release(pt.ConversationID, pt.Seq)
 		}
 	}
@@ -489,4 +506,116 @@ func (s *Service) lastQuestion(ctx context.Context, conv xinqiao.Conversation) s
 		return ""
 	}
 	return ""
+}
+
+// reviewCategories are the categories whose medium risk a teacher reads.
+var reviewCategories = []risk.Category{risk.Suicide, risk.SelfHarm, risk.Abuse, risk.Violence, risk.Bullying}
+
+// review opens (or merges into) the conversation's review when the message,
+// or the conversation, is medium in a risk category. The first time the
+// conversation reaches a counselor this way, the student is told plainly,
+// once, that the school's psychology teacher will read it, and the standard
+// safety question is returned for the assistant to ask after its answer
+// ("" otherwise). A failure is logged and counted; the answer still comes.
+func (s *Service) review(ctx context.Context, conv xinqiao.Conversation, text string, res risk.Result, state risk.ConversationState, seq int64) string {
+	cats := res.Categories
+	if res.Level < risk.Medium {
+		cats = state.Categories
+	}
+	var names []string
+	reviewable := false
+	for _, c := range cats {
+		names = append(names, string(c))
+		reviewable = reviewable || slices.Contains(reviewCategories, c)
+	}
+	if !reviewable {
+		return ""
+	}
+	_, _, _, had, err := s.d.Handoffs.StudentState(ctx, conv.ID)
+	if err == nil {
+		_, created, oerr := s.d.Handoffs.Open(ctx, xinqiao.KindReview, conv.ID, xinqiao.LevelMedium, names, res.Rules, seq)
+		err = oerr
+		if err == nil && (!created || had) {
+			return "" // already read, or told before
+		}
+	}
+	if err != nil {
+		storeFailures.WithLabelValues("review").Inc()
+		s.d.Log.Error("open review failed", "conversation", conv.ID, "err", err)
+		return ""
+	}
+	lang := messageLang(text, conv.Lang)
+	if notice, err := prompts.Reply(lang, prompts.ReplyReviewNotice); err == nil {
+		if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: notice}); err == nil && created {
+			if r := s.hub.room(conv.ID); r != nil {
+				s.hub.catchUp(ctx, r)
+			}
+			s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
+		}
+	}
+	q, err := prompts.Reply(lang, prompts.ReplySafetyQuestion)
+	if err != nil {
+		return ""
+	}
+	return q
+}
+
+// askLimit bounds ask_counselor frames per conversation: three at once,
+// then one every 10 seconds.
+const (
+	askRate  = 0.1
+	askBurst = 3
+)
+
+// onAskCounselor queues the conversation for a counselor (a requested
+// handoff at the conversation's level) and tells the page, honestly, who
+// will come and when. While a handoff the student can see is open it only
+// sends its state again; a flood is refused with rate_limited.
+func (s *Service) onAskCounselor(c *ws.Conn, st *sockState, rm *room, convID string) {
+	if !s.askLimit.Allow(convID) {
+		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "已经收到你找老师的请求了，请稍等一下 (request already received)"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	conv, err := s.d.Store.Conversation(ctx, convID)
+	if err != nil {
+		storeFailures.WithLabelValues("ask").Inc()
+		c.Send(errorFrame{Type: "error", Code: xinqiao.EUNAVAILABLE, Message: "暂时没能联系老师，请稍后再试；如果你有危险，请马上拨打 110 或 120。(could not reach a teacher just now; if you are in danger call 110 or 120)"})
+		return
+	}
+	if conv.Mode == xinqiao.ModeEnded {
+		c.Send(errorFrame{Type: "error", Code: EndedCode, Message: endedText(conv.Lang)})
+		return
+	}
+	onDuty, _, _ := s.d.Handoffs.OnDuty(ctx, convID)
+	state, counselor, kind, ok, err := s.d.Handoffs.StudentState(ctx, convID)
+	if err == nil && ok && state != "ended" && kind != xinqiao.KindReview {
+		// Already asked, or already here: say so again, open nothing.
+		on := onDuty > 0
+		f := handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind, OnDuty: &on}
+		if state == "waiting" {
+			f.Text = s.noticeText(conv.Lang, kind, on)
+		}
+		c.Send(f)
+		return
+	}
+	level := conv.RiskLevel
+	if xinqiao.LevelRank(level) < 0 {
+		level = xinqiao.LevelNone
+	}
+	prev := decodeState(conv.RiskState)
+	cats := make([]string, 0, len(prev.Categories))
+	for _, k := range prev.Categories {
+		cats = append(cats, string(k))
+	}
+	rm.tell("waiting", "", xinqiao.KindRequested) // told below, with the words
+	onDuty, _, err = s.d.Handoffs.Open(ctx, xinqiao.KindRequested, convID, level, cats, []string{"student.ask_counselor"}, conv.LastSeq)
+	if err != nil {
+		storeFailures.WithLabelValues("ask").Inc()
+		s.d.Log.Error("open requested handoff failed", "conversation", convID, "err", err)
+		c.Send(errorFrame{Type: "error", Code: xinqiao.EUNAVAILABLE, Message: "暂时没能联系老师，请稍后再试；如果你有危险，请马上拨打 110 或 120。(could not reach a teacher just now; if you are in danger call 110 or 120)"})
+		return
+	}
+	s.tellHandoff(ctx, rm, conv, xinqiao.KindRequested, onDuty > 0)
 }

@@ -174,6 +174,10 @@ func (s *Service) recoverTurn(ctx context.Context, pt xinqiao.PendingTurn) {
 			s.complete(ctx, conv.ID, pt.Seq)
 			return
 		}
+		ask := ""
+		if level == risk.Medium { // its review may not have opened before the node stopped
+			ask = s.review(ctx, conv, ms[0].Text, res, decodeState(conv.RiskState), pt.Seq)
+		}
 		if pt.Attempts > maxTurnAttempts || s.d.Now().Sub(pt.CreatedAt) > lateTurn {
 			turnsRecovered.WithLabelValues(pt.Kind, "apology").Inc()
 			s.apologize(ctx, r, conv, pt.Seq)
@@ -182,7 +186,7 @@ func (s *Service) recoverTurn(ctx context.Context, pt xinqiao.PendingTurn) {
 		log.Info("answering a message acked by a node that stopped")
 		turnsRecovered.WithLabelValues(pt.Kind, "answered").Inc()
 		if s.hold(conv.ID, pt.Seq) && !s.enqueue(r, turn{clientID: pt.ClientID, seq: pt.Seq, text: ms[0].Text,
-			result: res, conv: conv, recovered: true}) {
+			result: res, conv: conv, recovered: true, ask: ask}) {
 			s.release(conv.ID, pt.Seq) // the room is full: its lease runs out and a later sweep tries again
 		}
 	default:

@@ -33,6 +33,7 @@ type Alert struct {
 	Event          string    `json:"event"`
 	Audience       string    `json:"audience"`
 	HandoffID      string    `json:"handoff_id"`
+	Kind           string    `json:"kind"` // urgent, requested or review
 	ConversationID string    `json:"conversation_id"`
 	Level          string    `json:"level"`
 	Categories     []string  `json:"categories"`
@@ -46,7 +47,8 @@ type Alert struct {
 	At             time.Time `json:"at"`
 }
 
-var levelZH = map[string]string{xinqiao.LevelImminent: "紧急", xinqiao.LevelHigh: "高风险"}
+var levelZH = map[string]string{xinqiao.LevelImminent: "紧急", xinqiao.LevelHigh: "高风险", xinqiao.LevelMedium: "中风险",
+	xinqiao.LevelLow: "低风险", xinqiao.LevelNone: "无风险"}
 
 var categoryZH = map[string]string{
 	"suicide": "自杀", "self_harm": "自伤", "abuse": "受虐", "violence": "暴力", "bullying": "欺凌", "crisis": "危机",
@@ -57,18 +59,29 @@ func (a Alert) text(onCall string) string {
 	var b strings.Builder
 	b.WriteString("【心桥】")
 	b.WriteString(levelZH[a.Level])
-	b.WriteString("求助")
-	switch a.Event {
-	case EventOpened:
+	switch a.Kind {
+	case xinqiao.KindReview:
+		b.WriteString("待阅")
+	case xinqiao.KindRequested:
+		b.WriteString("找老师")
+	default:
+		b.WriteString("求助")
+	}
+	switch {
+	case a.Event == EventOpened && a.Kind == xinqiao.KindRequested:
+		b.WriteString("：有学生请求和老师聊聊，请尽快接手。")
+	case a.Event == EventOpened:
 		b.WriteString("：有学生需要老师，请尽快接手。")
-	case EventEscalation:
+	case a.Event == EventEscalation && a.Kind == xinqiao.KindReview:
+		b.WriteString("：一段中风险对话还没有老师看过，请今天内阅读并决定是否跟进。")
+	case a.Event == EventEscalation:
 		fmt.Fprintf(&b, "已等待 %d 秒仍无人接手（第 %d 级升级）。", a.WaitedSeconds, a.Step)
 		if a.Audience == ActionOnCall && onCall != "" {
 			fmt.Fprintf(&b, "请区值班联系人（%s）立即处理。", onCall)
 		}
-	case EventNoDuty:
+	case a.Event == EventNoDuty:
 		b.WriteString("：现在没有老师在值班。学生已看到热线电话；请值班负责人安排，或下一个上学日第一时间跟进。")
-	case EventReleased:
+	case a.Event == EventReleased:
 		b.WriteString("：接手的老师已断线超过宽限时间，对话已回到队列，请其他老师接手。")
 	}
 	where := strings.TrimSpace(strings.Join([]string{a.School, a.Place}, " · "))

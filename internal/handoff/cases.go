@@ -470,13 +470,24 @@ type ChatPort struct{ s *Service }
 // ForChat returns the adapter the chat pipeline takes.
 func (s *Service) ForChat() ChatPort { return ChatPort{s} }
 
-// Open opens or raises the conversation's handoff; see Service.Open.
-func (p ChatPort) Open(ctx context.Context, conversationID, level string, categories, rules []string, seq int64) (int, error) {
-	r, err := p.s.Open(ctx, OpenRequest{ConversationID: conversationID, Level: level, Categories: categories, Rules: rules, MessageSeq: seq})
-	return r.OnDuty, err
+// Open opens or raises the conversation's handoff of a kind; see Service.Open.
+func (p ChatPort) Open(ctx context.Context, kind, conversationID, level string, categories, rules []string, seq int64) (onDuty int, created bool, err error) {
+	r, err := p.s.Open(ctx, OpenRequest{ConversationID: conversationID, Kind: kind, Level: level, Categories: categories, Rules: rules, MessageSeq: seq})
+	return r.OnDuty, r.Created, err
 }
 
 // StudentState is Service.StudentState.
-func (p ChatPort) StudentState(ctx context.Context, conversationID string) (string, string, bool, error) {
+func (p ChatPort) StudentState(ctx context.Context, conversationID string) (state, counselor, kind string, ok bool, err error) {
 	return p.s.StudentState(ctx, conversationID)
+}
+
+// OnDuty counts the counselors on duty now who would see the
+// conversation, and reports whether it is within duty hours.
+func (p ChatPort) OnDuty(ctx context.Context, conversationID string) (n int, inHours bool, err error) {
+	conv, err := p.s.store.Conversation(ctx, conversationID)
+	if err != nil {
+		return 0, false, err
+	}
+	n, err = p.s.OnDuty(ctx, conv.School)
+	return n, p.s.InDutyHours(p.s.now()), err
 }

@@ -63,6 +63,56 @@ type Config struct {
 	// Summarizer, when set (an LLM is configured), adds a written brief to
 	// the extractive one; its failure leaves the extractive brief alone.
 	Summarizer Summarizer
+	// DutyHours are the school's working hours. Within them a counselor
+	// with a console open is on duty; the explicit duty switch counts at any
+	// hour. Reviews run on their clock.
+	DutyHours DutyHours
+	// ReviewWithin is how long a review may wait unread within duty hours
+	// before the on-duty counselors are reminded: a review opened after
+	// hours is due this long after the next duty period starts.
+	ReviewWithin time.Duration
+	// RequestedLadder is the ladder of a handoff the student asked for
+	// (ask_counselor), whatever its level.
+	RequestedLadder []xinqiao.LadderStep
+}
+
+// DutyHours is a daily span of working hours, Monday to Friday, in the
+// district's time zone (Guangzhou), as offsets from local midnight.
+// Public holidays are not known here.
+type DutyHours struct {
+	From time.Duration `json:"from"`
+	To   time.Duration `json:"to"`
+}
+
+// DefaultDutyHours are 08:00 to 18:00.
+func DefaultDutyHours() DutyHours { return DutyHours{From: 8 * time.Hour, To: 18 * time.Hour} }
+
+// In reports whether t falls within duty hours.
+func (d DutyHours) In(t time.Time) bool {
+	l := t.In(schoolZone)
+	if wd := l.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return false
+	}
+	since := l.Sub(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schoolZone))
+	return since >= d.From && since < d.To
+}
+
+// Next returns t when it falls within duty hours, else the start of the
+// next duty period after it.
+func (d DutyHours) Next(t time.Time) time.Time {
+	if d.In(t) {
+		return t
+	}
+	l := t.In(schoolZone)
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schoolZone)
+	for i := 0; i < 8; i++ {
+		start := day.Add(d.From)
+		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday && start.After(t) {
+			return start.UTC()
+		}
+		day = day.AddDate(0, 0, 1)
+	}
+	return t // unreachable with a valid span
 }
 
 // DefaultLadders are the escalation ladders of issue 6: imminent unclaimed
@@ -86,6 +136,12 @@ func DefaultConfig() Config {
 		Backoff:       time.Second,
 		MaxBackoff:    30 * time.Second,
 		HTTPTimeout:   5 * time.Second,
+		DutyHours:     DefaultDutyHours(),
+		ReviewWithin:  time.Hour,
+		// A student waiting for a teacher they asked for: the on-duty
+		// counselors are reminded after 3 minutes, as a high handoff is
+		// after 2; nobody is paged at night for it.
+		RequestedLadder: []xinqiao.LadderStep{{After: 3 * time.Minute, Action: ActionDuty}},
 	}
 }
 
@@ -118,6 +174,15 @@ func (c Config) withDefaults() Config {
 	if c.Client == nil {
 		c.Client = &http.Client{Timeout: c.HTTPTimeout}
 	}
+	if c.DutyHours == (DutyHours{}) {
+		c.DutyHours = d.DutyHours
+	}
+	if c.ReviewWithin <= 0 {
+		c.ReviewWithin = d.ReviewWithin
+	}
+	if c.RequestedLadder == nil {
+		c.RequestedLadder = d.RequestedLadder
+	}
 	return c
 }
 
@@ -134,6 +199,14 @@ func (c Config) Validate() error {
 			if st.Action != ActionDuty && st.Action != ActionOnCall {
 				return fmt.Errorf("handoff ladder %s: step %d has action %q (want duty or oncall)", level, i+1, st.Action)
 			}
+		}
+	}
+	if c.DutyHours != (DutyHours{}) && (c.DutyHours.From < 0 || c.DutyHours.To > 24*time.Hour || c.DutyHours.From >= c.DutyHours.To) {
+		return fmt.Errorf("handoff: duty hours %v–%v must be a span within one day", c.DutyHours.From, c.DutyHours.To)
+	}
+	for i, st := range c.RequestedLadder {
+		if st.After < 0 || (i > 0 && st.After < c.RequestedLadder[i-1].After) || (st.Action != ActionDuty && st.Action != ActionOnCall) {
+			return fmt.Errorf("handoff: requested ladder step %d must come at or after the one before, with action duty or oncall", i+1)
 		}
 	}
 	if c.PresenceEvery > 0 && c.Grace > 0 && c.PresenceEvery*3 > c.Grace {

@@ -159,11 +159,11 @@ func TestOpen(t *testing.T) {
 		if again.Created || again.Handoff.ID != r.Handoff.ID || again.Handoff.Level != xinqiao.LevelImminent || again.OnDuty != 1 {
 			t.Fatalf("got %+v, want the same handoff raised, one on duty", again)
 		}
-		state, name, ok, err := f.svc.StudentState(ctx, c.ID)
-		if err != nil || !ok || state != "waiting" || name != "" {
+		state, name, kind, ok, err := f.svc.StudentState(ctx, c.ID)
+		if err != nil || !ok || state != "waiting" || name != "" || kind != xinqiao.KindUrgent {
 			t.Fatalf("got %q %q %v %v, want waiting", state, name, ok, err)
 		}
-		if _, _, ok, _ := f.svc.StudentState(ctx, "nope"); ok {
+		if _, _, _, ok, _ := f.svc.StudentState(ctx, "nope"); ok {
 			t.Fatal("got ok for a conversation without a handoff")
 		}
 		_, err = f.svc.Open(ctx, handoff.OpenRequest{ConversationID: c.ID, Level: xinqiao.LevelMedium})
@@ -334,7 +334,7 @@ func TestRelayAndAILock(t *testing.T) {
 		if _, err := f.svc.Claim(ctx, a, h.ID); err != nil {
 			t.Fatal(err)
 		}
-		if s, name, _, _ := f.svc.StudentState(ctx, c.ID); s != "joined" || name != "a老师" {
+		if s, name, _, _, _ := f.svc.StudentState(ctx, c.ID); s != "joined" || name != "a老师" {
 			t.Fatalf("got %q %q, want joined by a老师", s, name)
 		}
 		m, err := f.svc.Relay(ctx, a, h.ID, "k1", "我是心理老师，我在这里。")
@@ -371,7 +371,7 @@ func TestRelayAndAILock(t *testing.T) {
 				t.Fatalf("%s: got code %q (%v), want %q", tt.name, got, err, tt.code)
 			}
 		}
-		if s, _, _, _ := f.svc.StudentState(ctx, c.ID); s != "ended" {
+		if s, _, _, _, _ := f.svc.StudentState(ctx, c.ID); s != "ended" {
 			t.Fatalf("got %q, want ended", s)
 		}
 		if _, _, err := f.store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: c.ID, Role: xinqiao.RoleAssistant, Text: "AI", AIGenerated: true, RequireMode: xinqiao.ModeAI}); err != nil {

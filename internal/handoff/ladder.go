@@ -75,13 +75,15 @@ func (s *Service) fire(ctx context.Context, t xinqiao.Timer) {
 		if s.present(ctx, t.StaffID) {
 			return // back on a console, on this node or another
 		}
-		rel, err := s.store.ReleaseHandoff(ctx, h.ID, t.StaffID, s.now(), s.cfg.Ladders[h.Level])
+		rel, err := s.store.ReleaseHandoff(ctx, h.ID, t.StaffID, s.now(), s.ladder(h.Kind, h.Level, s.now()))
 		if err != nil {
 			s.log.Info("grace release did not apply", "handoff", h.ID, "err", err)
 			return
 		}
 		s.log.Warn("counselor away past the grace period: handoff back in the queue", "handoff", h.ID, "staff", t.StaffID)
-		s.system(ctx, rel.ConversationID, "老师的网络断开了，正在为你联系另一位老师。你也可以拨打上面的热线电话。")
+		if rel.Kind != xinqiao.KindReview {
+			s.system(ctx, rel.ConversationID, "老师的网络断开了，正在为你联系另一位老师。你也可以拨打页面热线栏里现在能接通的电话。")
+		}
 		s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: rel.ConversationID, HandoffID: rel.ID})
 		onDuty, _ := s.OnDuty(ctx, rel.School)
 		s.alert(s.alertFor(rel, EventReleased, AudienceReleased, 0, onDuty))

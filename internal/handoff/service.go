@@ -88,9 +88,12 @@ func New(store xinqiao.Store, cfg Config, log *slog.Logger, now func() time.Time
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
 
-// OpenRequest is a student message that reached high or imminent.
+// OpenRequest asks for a handoff: a student message that reached high or
+// imminent (urgent), medium in a risk category (review), or a student who
+// asked for a teacher (requested, at the conversation's level).
 type OpenRequest struct {
 	ConversationID string
+	Kind           string // xinqiao.KindUrgent (also when empty), KindReview or KindRequested
 	Level          string
 	Categories     []string
 	Rules          []string // rule ids; never message text
@@ -101,7 +104,8 @@ type OpenRequest struct {
 type OpenResult struct {
 	Handoff xinqiao.Handoff
 	Created bool
-	OnDuty  int // counselors on duty now who can see this conversation
+	Raised  bool // the open handoff's level or kind rose
+	OnDuty  int  // counselors on duty now who can see this conversation
 }
 
 // Open is called when a student message is high or imminent. In one store
@@ -111,12 +115,23 @@ type OpenResult struct {
 // event and queues alerts, which are sent in the background: Open never
 // waits on the network.
 func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
-	if xinqiao.LevelRank(r.Level) < xinqiao.LevelRank(xinqiao.LevelHigh) {
-		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "a handoff opens at level high or imminent, not %q", r.Level)
+	if r.Kind == "" {
+		r.Kind = xinqiao.KindUrgent
+	}
+	rank := xinqiao.LevelRank(r.Level)
+	switch {
+	case r.Kind == xinqiao.KindUrgent && rank < xinqiao.LevelRank(xinqiao.LevelHigh):
+		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "an urgent handoff opens at level high or imminent, not %q", r.Level)
+	case r.Kind == xinqiao.KindReview && r.Level != xinqiao.LevelMedium:
+		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "a review opens at level medium, not %q", r.Level)
+	case r.Kind == xinqiao.KindRequested && rank < 0:
+		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "unknown level %q", r.Level)
+	case xinqiao.KindRank(r.Kind) < 0:
+		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "kind must be urgent, requested or review")
 	}
 	now := s.now()
-	h, created, raised, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: r.ConversationID, Level: r.Level,
-		Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, At: now, Ladder: s.cfg.Ladders[r.Level]})
+	h, created, raised, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: r.ConversationID, Kind: r.Kind,
+		Level: r.Level, Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, At: now, Ladder: s.ladder(r.Kind, r.Level, now)})
 	if err != nil {
 		return OpenResult{}, fmt.Errorf("open handoff: %w", err)
 	}
@@ -125,6 +140,15 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 		s.log.Warn("count on-duty counselors failed", "err", err)
 	}
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	if h.Kind == xinqiao.KindReview {
+		// Quieter: the review shows in the consoles' queue at once; alerts
+		// wait for its ladder (the next working hour), never at night.
+		if created {
+			handoffsOpened.WithLabelValues(h.Level).Inc()
+			s.log.Info("review opened", "handoff", h.ID, "conversation", h.ConversationID, "on_duty", onDuty)
+		}
+		return OpenResult{Handoff: h, Created: created, Raised: raised, OnDuty: onDuty}, nil
+	}
 	if created || raised {
 		if created {
 			handoffsOpened.WithLabelValues(h.Level).Inc()
@@ -150,8 +174,26 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 			}
 		}
 	}
-	return OpenResult{Handoff: h, Created: created, OnDuty: onDuty}, nil
+	return OpenResult{Handoff: h, Created: created, Raised: raised, OnDuty: onDuty}, nil
 }
+
+// ladder returns the escalation ladder of a handoff of kind at level opened
+// at now: the level's ladder for an urgent one, RequestedLadder for a
+// student's request, and for a review one reminder ReviewWithin into duty
+// hours (now, or the next duty period).
+func (s *Service) ladder(kind, level string, now time.Time) []xinqiao.LadderStep {
+	switch kind {
+	case xinqiao.KindReview:
+		due := s.cfg.DutyHours.Next(now).Add(s.cfg.ReviewWithin)
+		return []xinqiao.LadderStep{{After: due.Sub(now), Action: ActionDuty}}
+	case xinqiao.KindRequested:
+		return s.cfg.RequestedLadder
+	}
+	return s.cfg.Ladders[level]
+}
+
+// InDutyHours reports whether t falls within the configured duty hours.
+func (s *Service) InDutyHours(t time.Time) bool { return s.cfg.DutyHours.In(t) }
 
 // schoolZone is the district's time zone (Guangzhou).
 var schoolZone = time.FixedZone("CST", 8*3600)
@@ -171,41 +213,48 @@ func NextSchoolDay(t time.Time) time.Time {
 }
 
 func (s *Service) alertFor(h xinqiao.Handoff, event, audience string, step, onDuty int) Alert {
-	return Alert{Event: event, Audience: audience, HandoffID: h.ID, ConversationID: h.ConversationID, Level: h.Level,
+	return Alert{Event: event, Audience: audience, HandoffID: h.ID, Kind: h.Kind, ConversationID: h.ConversationID, Level: h.Level,
 		Categories: h.Categories, School: h.School, Place: h.Place, Step: step, OnDuty: onDuty,
 		WaitedSeconds: int(s.now().Sub(h.OpenedAt).Seconds()), At: s.now()}
 }
 
 // StudentState returns the student-facing state of a conversation's latest
 // handoff for the `handoff` frame: "waiting", "joined" (with the counselor's
-// display name) or "ended"; ok is false when there has been none.
-func (s *Service) StudentState(ctx context.Context, conversationID string) (state, counselorName string, ok bool, err error) {
+// display name) or "ended", and its kind; ok is false when there has been
+// none.
+func (s *Service) StudentState(ctx context.Context, conversationID string) (state, counselorName, kind string, ok bool, err error) {
 	h, err := s.store.LatestHandoff(ctx, conversationID)
 	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
-		return "", "", false, nil
+		return "", "", "", false, nil
 	} else if err != nil {
-		return "", "", false, err
+		return "", "", "", false, err
 	}
 	switch h.State {
 	case xinqiao.HandoffWaiting:
-		return "waiting", "", true, nil
+		return "waiting", "", h.Kind, true, nil
 	case xinqiao.HandoffActive:
-		return "joined", h.CounselorName, true, nil
+		return "joined", h.CounselorName, h.Kind, true, nil
 	}
-	return "ended", "", true, nil
+	return "ended", "", h.Kind, true, nil
 }
 
-// OnDuty counts the on-duty staff who would see a handoff from school
+// OnDuty counts the staff on duty now who would see a handoff from school
 // ("" for a conversation from no registered terminal, which every
-// counselor sees).
+// counselor sees). A counselor is on duty when they switched duty on, or,
+// within duty hours, while they have a console open on any node (presence
+// recorded in the store, fresh within two presence intervals).
 func (s *Service) OnDuty(ctx context.Context, school string) (int, error) {
 	all, err := s.store.ListStaff(ctx)
 	if err != nil {
 		return 0, err
 	}
+	inHours := s.cfg.DutyHours.In(s.now())
 	n := 0
 	for _, st := range all {
-		if st.OnDuty && st.Can(xinqiao.RoleCounselor) && (st.School == "" || school == "" || st.School == school) {
+		if st.Disabled || !st.Can(xinqiao.RoleCounselor) || (st.School != "" && school != "" && st.School != school) {
+			continue
+		}
+		if st.OnDuty || (inHours && s.present(ctx, st.ID)) {
 			n++
 		}
 	}
@@ -275,8 +324,10 @@ func (s *Service) Claim(ctx context.Context, st xinqiao.Staff, id string) (xinqi
 		return h, err
 	}
 	claimWait.WithLabelValues(h.Level).Observe(now.Sub(h.OpenedAt).Seconds())
-	s.log.Info("handoff claimed", "handoff", h.ID, "staff", st.ID)
-	s.system(ctx, h.ConversationID, fmt.Sprintf("%s 老师加入了对话。", st.DisplayName))
+	s.log.Info("handoff claimed", "handoff", h.ID, "staff", st.ID, "kind", h.Kind)
+	if h.Kind != xinqiao.KindReview { // a review is read, not joined: the student is not interrupted
+		s.system(ctx, h.ConversationID, fmt.Sprintf("%s 老师加入了对话。", st.DisplayName))
+	}
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
 	return h, nil
 }
@@ -321,12 +372,14 @@ func (s *Service) Release(ctx context.Context, st xinqiao.Staff, id string) (xin
 	if err != nil {
 		return cur, err
 	}
-	h, err := s.store.ReleaseHandoff(ctx, id, holder, s.now(), s.cfg.Ladders[cur.Level])
+	h, err := s.store.ReleaseHandoff(ctx, id, holder, s.now(), s.ladder(cur.Kind, cur.Level, s.now()))
 	if err != nil {
 		return h, err
 	}
 	s.log.Info("handoff released", "handoff", h.ID, "staff", st.ID)
-	s.system(ctx, h.ConversationID, "老师暂时离开了，正在为你联系另一位老师。")
+	if h.Kind != xinqiao.KindReview {
+		s.system(ctx, h.ConversationID, "老师暂时离开了，正在为你联系另一位老师。")
+	}
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
 	return h, nil
 }
@@ -381,7 +434,11 @@ type CloseRequest struct {
 // Closing twice is ECONFLICT and changes nothing.
 func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r CloseRequest) (xinqiao.Handoff, error) {
 	if !xinqiao.ValidOutcome(r.Outcome) {
-		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "outcome must be one of resolved, referred, emergency, false_alarm, no_reply, other")
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "outcome must be one of resolved, referred, emergency, false_alarm, no_reply, other, reviewed, follow_up")
+	}
+	r.Note = strings.TrimSpace(r.Note)
+	if r.Outcome == xinqiao.OutcomeReviewed && r.Note == "" {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "看过，无需跟进 needs a reason in the note")
 	}
 	if r.Mode == "" {
 		r.Mode = xinqiao.ModeAI
@@ -407,6 +464,9 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 	if err != nil {
 		return cur, err
 	}
+	if (r.Outcome == xinqiao.OutcomeReviewed || r.Outcome == xinqiao.OutcomeFollowUp) && cur.Kind != xinqiao.KindReview {
+		return xinqiao.Handoff{}, xinqiao.Errorf(xinqiao.EINVALID, "outcomes reviewed and follow_up close a review; this handoff is %s", cur.Kind)
+	}
 	anyHolder := st.Can(xinqiao.RoleSupervisor)
 	if cur.State == xinqiao.HandoffClosed || (!anyHolder && (cur.State != xinqiao.HandoffActive || cur.Counselor != st.ID)) {
 		return xinqiao.Handoff{}, cur.WhyNot(xinqiao.HandoffActive, st.ID)
@@ -421,9 +481,21 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 		return h, err
 	}
 	s.log.Info("handoff closed", "handoff", h.ID, "staff", st.ID, "outcome", h.Outcome, "mode", r.Mode)
-	if r.Mode == xinqiao.ModeAI {
+	if r.Outcome == xinqiao.OutcomeFollowUp && h.CaseID != "" {
+		task := "中风险对话已阅，转为个案跟进：请联系学生并评估"
+		if r.Note != "" {
+			task += "（" + r.Note + "）"
+		}
+		if _, err := s.AddFollowUp(ctx, st, h.CaseID, task, NextSchoolDay(s.now()), st.ID); err != nil {
+			s.log.Warn("file review follow-up", "handoff", h.ID, "err", err)
+		}
+	}
+	switch {
+	case h.Kind == xinqiao.KindReview && r.Mode == xinqiao.ModeAI:
+		// A review was read, not joined: nothing to tell the student.
+	case r.Mode == xinqiao.ModeAI:
 		s.system(ctx, h.ConversationID, "老师离开了对话。心桥会继续陪你聊；需要时随时可以再找老师。")
-	} else {
+	default:
 		s.system(ctx, h.ConversationID, "这次对话已结束。谢谢你愿意说出来；需要时随时可以再来。")
 	}
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,7 +134,15 @@ func (h *handoffAPI) list(w http.ResponseWriter, r *http.Request, st xinqiao.Sta
 			return
 		}
 	}
+	kind := r.URL.Query().Get("kind")
+	if kind != "" && xinqiao.KindRank(kind) < 0 {
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "kind must be urgent, requested or review"))
+		return
+	}
 	hs, err := h.svc.Queue(r.Context(), st, states...)
+	if kind != "" {
+		hs = slices.DeleteFunc(hs, func(ho xinqiao.Handoff) bool { return ho.Kind != kind })
+	}
 	h.reply(w, r, http.StatusOK, map[string]any{"handoffs": hs}, err)
 }
 
