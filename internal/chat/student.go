@@ -52,6 +52,7 @@ func (s *Service) Module() web.Module {
 			}
 			srv.JSON(w, http.StatusOK, map[string]any{"terminals": ts})
 		}))
+		s.trustRoutes(srv)
 		up := ws.Upgrader(srv.SameOrigin)
 		srv.HandleFunc("GET /ws/student", func(w http.ResponseWriter, r *http.Request) { s.handleSocket(srv, up, w, r) })
 		srv.OnShutdown(func() {

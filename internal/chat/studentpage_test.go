@@ -266,3 +266,67 @@ func TestStudentPageResendsByItself(t *testing.T) {
 		}
 	})
 }
+
+// TestStudentPageFeedbackAndTrust: the welcome text says, before the
+// first message, that the psychology teacher may read the conversation;
+// each answer has 不对 / 让我难受 / 有帮助, and what a student presses is what
+// a curator sees beside the cited document version on /curator; after a
+// long session the page suggests a rest, once; the 关于 page, opened from
+// the chat, says who reads conversations and the real retention.
+func TestStudentPageFeedbackAndTrust(t *testing.T) {
+	eachScreen(t, nil, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+		if intro := p.Text(t, "#log .intro"); !strings.Contains(intro, "心理老师会读到") || !strings.Contains(intro, "请老师来") {
+			t.Fatalf("welcome %q does not say when the psychology teacher reads the conversation", intro)
+		}
+		typeMessage(t, p, "考试前一晚总是睡不着，怎么办")
+		p.WaitCount(t, ".msg.assistant .feedback button", 3)
+		if got := p.Text(t, ".msg.assistant .feedback"); !strings.Contains(got, "不对") || !strings.Contains(got, "让我难受") || !strings.Contains(got, "有帮助") {
+			t.Fatalf("feedback bar %q", got)
+		}
+		source := p.Eval(t, `document.querySelector(".msg.assistant .sources").textContent`)
+		p.Do(t, chromedp.Click(chromedp.CSS(`.msg.assistant .feedback button[data-kind="upsetting"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".msg.assistant .fb-note")))
+		if note := p.Text(t, ".msg.assistant .fb-note"); !strings.Contains(note, "找老师聊聊") {
+			t.Fatalf("after 让我难受 the page says %q, want a way to a teacher", note)
+		}
+		if pressed := p.Eval(t, `document.querySelector('.msg.assistant .feedback button[data-kind="upsetting"]').getAttribute("aria-pressed")`); pressed != "true" {
+			t.Fatalf("aria-pressed %s after the press", pressed)
+		}
+
+		// A long session: the page suggests a rest once (the threshold is
+		// the page's own setting, brought down to now).
+		p.Do(t, chromedp.Evaluate[chromedp.Void](`document.querySelector('meta[name="xinqiao-rest-minutes"]').content = "0"`))
+		typeMessage(t, p, "我和好朋友吵架了")
+		p.WaitCount(t, ".msg.assistant", 2)
+		typeMessage(t, p, "还是很难过")
+		p.WaitCount(t, ".msg.assistant", 3)
+		if n, text := p.Count(t, "#log .rest"), p.Text(t, "#log .rest"); n != 1 || !strings.Contains(text, "休息") {
+			t.Fatalf("got %d rest reminders (%q), want one", n, text)
+		}
+
+		if href, target := p.Eval(t, `document.getElementById("about").getAttribute("href")`), p.Eval(t, `document.getElementById("about").target`); href != "/about?lang=zh" || target != "_blank" {
+			t.Fatalf("about link %s target %s, want /about?lang=zh in a new tab (the chat lives only in its tab)", href, target)
+		}
+		p.Do(t, chromedp.Navigate(s.URL+"/about?lang=zh"), chromedp.WaitVisible(chromedp.CSS("#zh .keep-days")))
+		about := p.Text(t, "#zh")
+		for _, want := range []string{"AI", "审核", "心理老师会读", "找老师聊聊", "180 天后自动删除", "投诉"} {
+			if !strings.Contains(about, want) {
+				t.Fatalf("about page lacks %q:\n%s", want, about)
+			}
+		}
+		p.Do(t, chromedp.Navigate(s.URL+"/about?lang=en"), chromedp.WaitVisible(chromedp.CSS("#en .keep-days")))
+		if about := p.Text(t, "#en"); !strings.Contains(about, "deleted 180 days after") || !strings.Contains(about, "Talk to a teacher") {
+			t.Fatalf("English about page:\n%s", about)
+		}
+
+		s.AddStaff(t, "li", xinqiao.RoleCurator, "李老师")
+		p.Login(t, s.URL+"/curator", "li", "#tabs")
+		p.Do(t, chromedp.Click(chromedp.CSS(`.tab[data-tab="feedback"]`)))
+		p.WaitCount(t, "#feedback tbody tr[data-doc]", 1)
+		row := p.Text(t, "#feedback tbody tr[data-doc]")
+		title := p.Eval(t, `document.querySelector("#feedback tbody tr[data-doc] td").firstChild.textContent`)
+		if !strings.Contains(source, title) || p.Text(t, "#feedback tbody tr[data-doc] td.upsetting") != "1" || p.Text(t, "#feedback tbody tr[data-doc] td.wrong") != "0" {
+			t.Fatalf("curator row %q (title %q), want the answer's first source from %q with one 让我难受", row, title, source)
+		}
+	})
+}

@@ -31,6 +31,7 @@ func KnowledgeModule(searcher *kb.Searcher, emb xinqiao.Embedder) Module {
 		s.Handle("POST /api/kb/preview", cur(h.preview))
 		s.Handle("POST /api/kb/search", cur(h.hitTest))
 		s.Handle("GET /api/kb/gaps", cur(h.gaps))
+		s.Handle("GET /api/kb/feedback", cur(h.feedback))
 	}
 }
 
@@ -232,15 +233,24 @@ func (h *kbHandlers) hitTest(w http.ResponseWriter, r *http.Request, _ xinqiao.S
 	h.s.JSON(w, http.StatusOK, res)
 }
 
+// periodDays reads the ?days= of a report: 30 by default, 1 to 366.
+func periodDays(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("days")
+	if v == "" {
+		return 30, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 366 {
+		return 0, xinqiao.Errorf(xinqiao.EINVALID, "days must be between 1 and 366")
+	}
+	return n, nil
+}
+
 func (h *kbHandlers) gaps(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
-	days := 30
-	if v := r.URL.Query().Get("days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 366 {
-			h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "days must be between 1 and 366"))
-			return
-		}
-		days = n
+	days, err := periodDays(r)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
 	}
 	now := h.s.Now().UTC()
 	gaps, err := h.s.Store.Gaps(r.Context(), now.AddDate(0, 0, -days+1), now)
@@ -271,4 +281,52 @@ func (h *kbHandlers) gaps(w http.ResponseWriter, r *http.Request, _ xinqiao.Staf
 		gaps = []xinqiao.GapTopic{}
 	}
 	h.s.JSON(w, http.StatusOK, map[string]any{"days": days, "topics": tl, "by_day": gaps})
+}
+
+// feedbackRow is one cited document version with the students' feedback
+// on the answers that cited it (doc_id "" for answers citing nothing).
+type feedbackRow struct {
+	DocID     string `json:"doc_id"`
+	Version   int    `json:"version"`
+	Title     string `json:"title"`
+	Wrong     int    `json:"wrong"`
+	Upsetting int    `json:"upsetting"`
+	Helpful   int    `json:"helpful"`
+}
+
+// feedback reports the students' 不对 / 让我难受 / 有帮助 of the last days
+// per cited document version, the most complained-about first.
+func (h *kbHandlers) feedback(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	days, err := periodDays(r)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	now := h.s.Now().UTC()
+	counts, err := h.s.Store.FeedbackCounts(r.Context(), now.AddDate(0, 0, -days), now.Add(time.Second))
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	rows := []*feedbackRow{}
+	byVersion := map[string]*feedbackRow{}
+	for _, c := range counts {
+		key := c.DocID + "\x00" + strconv.Itoa(c.Version)
+		row := byVersion[key]
+		if row == nil {
+			row = &feedbackRow{DocID: c.DocID, Version: c.Version, Title: c.Title}
+			byVersion[key] = row
+			rows = append(rows, row)
+		}
+		switch c.Kind {
+		case xinqiao.FeedbackWrong:
+			row.Wrong += c.Count
+		case xinqiao.FeedbackUpsetting:
+			row.Upsetting += c.Count
+		case xinqiao.FeedbackHelpful:
+			row.Helpful += c.Count
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b *feedbackRow) int { return (b.Wrong + b.Upsetting) - (a.Wrong + a.Upsetting) })
+	h.s.JSON(w, http.StatusOK, map[string]any{"days": days, "versions": rows})
 }

@@ -13,6 +13,7 @@ type Store interface {
 	HandoffStore
 	RetentionStore
 	RiskRuleStore
+	FeedbackStore
 	Broker
 
 	// Engine names the engine: "sqlite" or "postgres".

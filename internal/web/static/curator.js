@@ -10,6 +10,7 @@ function showTab(name) {
   for (const b of document.querySelectorAll(".tab")) b.classList.toggle("active", b.dataset.tab === name);
   if (name === "list") loadList();
   if (name === "gaps") loadGaps();
+  if (name === "feedback") loadFeedback();
 }
 
 // problem says in Chinese first what went wrong, then the server's detail.
@@ -170,6 +171,18 @@ async function loadGaps() {
   } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, problem(e)))); }
 }
 
+async function loadFeedback() {
+  const tbody = $("#feedback tbody");
+  tbody.replaceChildren();
+  try {
+    const r = await api("GET", "/api/kb/feedback?days=" + encodeURIComponent($("#fb-days").value));
+    for (const v of r.versions) tbody.append(el("tr", { "data-doc": v.doc_id, "data-version": v.version },
+      el("td", {}, ...(v.doc_id ? [v.title, el("br"), el("span", { class: "muted" }, `${v.doc_id} v${v.version}`)] : [el("span", { class: "muted" }, "未引用资料的回答 answers citing nothing")])),
+      el("td", { class: "wrong" }, v.wrong), el("td", { class: "upsetting" }, v.upsetting), el("td", { class: "helpful" }, v.helpful)));
+    if (!r.versions.length) tbody.append(el("tr", {}, el("td", { class: "muted" }, "暂无 none")));
+  } catch (e) { tbody.append(el("tr", {}, el("td", { class: "error" }, problem(e)))); }
+}
+
 async function main() {
   const st = await requireLogin($("#root").appendChild(el("div")));
   $("#who").textContent = st.display_name || st.username;
@@ -182,6 +195,7 @@ async function main() {
   $("#do-save").addEventListener("click", save);
   $("#hit-form").addEventListener("submit", hitTest);
   $("#gap-go").addEventListener("click", loadGaps);
+  $("#fb-go").addEventListener("click", loadFeedback);
   $("#md").value = "---\nid: \ntitle: \nlang: zh\nkind: article\naudience: [junior, senior]\ntopics: []\nversion: 1\nreview_due: \n---\n\n## 小标题\n\n正文……\n";
   showTab("list");
 }
