@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
 
 	"xinqiao/internal/config"
 	"xinqiao/internal/risk"
@@ -14,14 +20,18 @@ func init() {
 	commands["risk"] = riskCmd
 	extraUsage = append(extraUsage,
 		"  xinqiao risk classify            JSONL {\"text\": ...} on stdin → each line plus {\"risk\": {level, categories, rules}} on stdout",
-		"  xinqiao risk eval FILE           labeled JSONL {\"text\",\"label\":\"risk\"|\"none\"} → precision, recall, F1, confusion")
+		"  xinqiao risk eval FILE           labeled JSONL {\"text\",\"label\":\"risk\"|\"none\"} → precision, recall, F1, confusion",
+		"  xinqiao risk train [--out DIR]   rebuild the learned model (model.bin) and its card (MODEL.md) from the repository's data")
 }
 
 // riskCmd runs the classifier offline, with the same rules the server
 // loads (XINQIAO_RISK_RULES_DIR included).
 func riskCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "train" {
+		return riskTrain(args[1:], stdout, stderr, getenv)
+	}
 	if len(args) == 0 || (args[0] != "classify" && args[0] != "eval") {
-		fmt.Fprintln(stderr, "usage: xinqiao risk classify < in.jsonl > out.jsonl\n       xinqiao risk eval FILE")
+		fmt.Fprintln(stderr, "usage: xinqiao risk classify < in.jsonl > out.jsonl\n       xinqiao risk eval FILE\n       xinqiao risk train [--out DIR]")
 		return errUsage
 	}
 	sub, rest := args[0], args[1:]
@@ -54,4 +64,93 @@ func riskCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	return rep.WriteText(stdout)
+}
+
+// riskTrain rebuilds the learned model from the repository's data and writes
+// model.bin and MODEL.md into --out.
+func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("xinqiao risk train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	shared := getenv("XINQIAO_RISK_DATA")
+	if shared == "" {
+		shared = filepath.Join("..", "shared", "data", "risk", "psysuicide-dev.jsonl")
+	} else if st, err := os.Stat(shared); err == nil && st.IsDir() {
+		shared = filepath.Join(shared, "psysuicide-dev.jsonl")
+	}
+	out := fs.String("out", filepath.Join("internal", "risk", "model"), "folder to write model.bin and MODEL.md into")
+	data := fs.String("data", shared, "the shared split (tuning half trained on, held-out half measured); env XINQIAO_RISK_DATA")
+	corpus := fs.String("corpus", filepath.Join("internal", "risk", "corpus"), "folder of our corpus (*.jsonl)")
+	seed := fs.Uint64("seed", 14, "seed of every shuffle (same data and seed, same bytes)")
+	folds := fs.Int("folds", 5, "k of the cross-validation that picks the thresholds")
+	epochs := fs.Int("epochs", 0, "training epochs (0: the default)")
+	bits := fs.Uint("bits", 18, "hash buckets: 2^bits")
+	charMax := fs.Uint("chars", 3, "character n-grams of 1..chars runes")
+	lr := fs.Float64("lr", 0, "learning rate (0: the default)")
+	l2 := fs.Float64("l2", 0, "L2 penalty (0: the default)")
+	minP := fs.Float64("min-precision", 0, "cross-validated precision the flags the model adds must reach (0: the default)")
+	highP := fs.Float64("high-precision", 0, "cross-validated share of risky messages among those the model adds as high (0: the default)")
+	noLatency := fs.Bool("no-latency", false, "leave the latency out of the card")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: xinqiao risk train [--out DIR] [--data FILE] [--corpus DIR] [--seed N]")
+		return errUsage
+	}
+	if _, err := os.Stat(*data); err != nil {
+		fmt.Fprintf(stderr, "shared split not found (%v); training without it\n", err)
+		*data = ""
+	}
+	if _, err := os.Stat(*corpus); err != nil {
+		fmt.Fprintf(stderr, "corpus not found (%v); training without it\n", err)
+		*corpus = ""
+	}
+	t0 := time.Now()
+	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, Seed: *seed, Folds: *folds, Epochs: *epochs,
+		MinPrecision: *minP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Seed: 0x78713134}, Log: stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Millisecond))
+	latency := ""
+	if !*noLatency {
+		p50a, p99a, err := risk.Latency(res.Classifier, 200, 20000)
+		if err != nil {
+			return err
+		}
+		p50b, p99b, err := risk.Latency(res.Classifier, 600, 5000)
+		if err != nil {
+			return err
+		}
+		load := ""
+		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+			load = ", load average " + strings.Join(strings.Fields(string(b))[:3], " ")
+		}
+		latency = fmt.Sprintf("Rules + model, one call at a time, measured by the training command on %s (%s/%s, %d CPUs%s):\n"+
+			"200-rune messages p50 %v, p99 %v; 600-rune messages p50 %v, p99 %v. `go test -bench` figures are in BENCHMARKS.md.",
+			time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), load, p50a, p99a, p50b, p99b)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*out, "model.bin"), res.Weights, 0o644); err != nil {
+		return err
+	}
+	var card bytes.Buffer
+	if err := res.WriteCard(&card, latency); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(*out, "MODEL.md"), card.Bytes(), 0o644); err != nil {
+		return err
+	}
+	for _, n := range res.FailingCases {
+		fmt.Fprintf(stderr, "case broken by rules + model: %s\n", n)
+	}
+	f := res.Figures
+	fmt.Fprintf(stdout, "wrote %s (%d bytes) and MODEL.md; thresholds risk %.3f high %.3f\n", filepath.Join(*out, "model.bin"), len(res.Weights), f.ThreshRisk, f.ThreshHigh)
+	if h := f.HeldOut; h != nil {
+		fmt.Fprintf(stdout, "shared held-out half: precision %.3f (%d/%d) recall %.3f (%d/%d), high/imminent graded high+ %d/%d\n",
+			h.Precision(), h.TP, h.TP+h.FP, h.Recall(), h.TP, h.TP+h.FN, h.SevereHigh, h.Severe)
+	}
+	return nil
 }

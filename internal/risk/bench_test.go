@@ -6,11 +6,16 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"xinqiao/internal/risk"
 )
 
 // benchMessages are 200-rune messages, half benign and half risky, built from
 // our own sentences.
-func benchMessages() []string {
+func benchMessages() []string { return benchMessagesOf(200) }
+
+// benchMessagesOf builds the messages at n runes (600: a long forum post).
+func benchMessagesOf(n int) []string {
 	parts := []string{
 		"今天数学课讲了二次函数，老师布置了很多作业，我写到晚上十点才写完，累死了。",
 		"周末想和同学去图书馆复习，然后去吃火锅，妈妈说考完试再说。",
@@ -26,11 +31,11 @@ func benchMessages() []string {
 	var out []string
 	for i := range parts {
 		var b strings.Builder
-		for j := 0; utf8.RuneCountInString(b.String()) < 200; j++ {
+		for j := 0; utf8.RuneCountInString(b.String()) < n; j++ {
 			b.WriteString(parts[(i+j*3)%len(parts)])
 		}
 		rs := []rune(b.String())
-		out = append(out, string(rs[:200]))
+		out = append(out, string(rs[:n]))
 	}
 	return out
 }
@@ -48,11 +53,25 @@ func BenchmarkClassify(b *testing.B) {
 	}
 }
 
-// BenchmarkClassifyLatency records every call's duration and reports the
-// median and 99th percentile as p50-ns and p99-ns.
-func BenchmarkClassifyLatency(b *testing.B) {
-	c := mustLoad(b)
-	msgs := benchMessages()
+// BenchmarkClassifyLatency records every call's duration (rules and the
+// learned model, as the server runs them) and reports the median and 99th
+// percentile as p50-ns and p99-ns.
+//
+//	go test ./internal/risk -run '^$' -bench Latency -benchtime 20000x
+func BenchmarkClassifyLatency(b *testing.B) { benchLatency(b, mustLoad(b), benchMessages()) }
+
+// BenchmarkClassifyLatency600 is BenchmarkClassifyLatency on 600-rune posts.
+func BenchmarkClassifyLatency600(b *testing.B) {
+	benchLatency(b, mustLoad(b), benchMessagesOf(600))
+}
+
+// BenchmarkClassifyLatencyRules is BenchmarkClassifyLatency by the rules
+// alone, to show what the model costs.
+func BenchmarkClassifyLatencyRules(b *testing.B) {
+	benchLatency(b, mustLoad(b).WithModel(nil), benchMessages())
+}
+
+func benchLatency(b *testing.B, c *risk.Classifier, msgs []string) {
 	d := make([]time.Duration, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

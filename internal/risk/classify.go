@@ -33,6 +33,8 @@ type scratch struct {
 	// touched lists the sets with occurrences in this call
 	touched []int32
 
+	model modelScratch
+
 	// hits by start: byStart[startOff[p]:startOff[p+1]] are the indices of
 	// the hits that start at rune p.
 	byStart  []int32
@@ -105,13 +107,25 @@ func (c *Classifier) Classify(text string) (res Result) {
 	if testHookClassify != nil {
 		testHookClassify(text)
 	}
-	return c.classify(text)
+	return c.classify(text, c.model)
+}
+
+// classifyRules is Classify by the rules alone, for sentences the reply
+// reading writes itself (Restate).
+func (c *Classifier) classifyRules(text string) (res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			PanicsTotal.Inc()
+			res = Result{Level: High, Categories: []Category{Crisis}, Rules: []string{}, Failed: true}
+		}
+	}()
+	return c.classify(text, nil)
 }
 
 // testHookClassify lets tests force a panic inside Classify.
 var testHookClassify func(string)
 
-func (c *Classifier) classify(text string) Result {
+func (c *Classifier) classify(text string, model *Model) Result {
 	var sc *scratch
 	select {
 	case sc = <-c.free:
@@ -129,6 +143,17 @@ func (c *Classifier) classify(text string) Result {
 	}()
 	nt := &sc.nt
 	normalize(text, nt)
+	res := c.matchRules(sc, text)
+	if model != nil {
+		model.apply(&res, nt, &sc.model, text)
+		slices.SortFunc(res.Categories, func(a, b Category) int { return categoryRank(a) - categoryRank(b) })
+	}
+	return res
+}
+
+// matchRules runs the rules over the message normalised in sc.nt.
+func (c *Classifier) matchRules(sc *scratch, text string) Result {
+	nt := &sc.nt
 	rs := nt.runes
 	sc.hits = c.ac.scan(rs, sc.hits[:0])
 

@@ -226,14 +226,15 @@ var exemplarSettings = []struct {
 }
 
 // exemplarFloors are a little below the measured figures of layer 1 combined
-// with the default exemplar opinion.
+// with the default exemplar opinion (layer 1 carries the learned model since
+// issue 14; see floors in shared_data_test.go).
 var exemplarFloors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int
 }{
 	"tuning":   {0.93, 0.96, 0},
-	"held-out": {0.84, 0.82, 2},
-	"whole":    {0.89, 0.89, 2},
+	"held-out": {0.77, 0.85, 2},
+	"whole":    {0.85, 0.91, 2},
 }
 
 // TestExemplarSharedData measures layer 1 alone and layer 1 combined with the

@@ -122,6 +122,9 @@ type Result struct {
 	Matches    []Match    `json:"matches,omitempty"`
 	Signals    []string   `json:"signals,omitempty"`
 	Failed     bool       `json:"failed,omitempty"`
+	// Model is the learned scorer's reading when it graded the message
+	// medium or above (nil otherwise).
+	Model *ModelScore `json:"model,omitempty"`
 }
 
 // MarshalJSON writes Categories and Rules as [] rather than null when empty.

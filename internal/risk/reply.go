@@ -266,7 +266,7 @@ func (c *Classifier) Answered(question, reply string, r Result) Result {
 	default:
 		return r
 	}
-	q := c.Classify(st)
+	q := c.classifyRules(st) // our own sentence: read by the rules it was written for
 	if q.Failed || q.Level < Medium || q.Level <= r.Level && containsAll(r.Categories, q.Categories) {
 		return r
 	}

@@ -136,6 +136,9 @@ type Classifier struct {
 	// not emptied by every garbage collection, so a busy classifier does
 	// not regrow its buffers from nothing a hundred times a second.
 	free chan *scratch
+
+	// model is the learned scorer run after the rules (nil: rules alone).
+	model *Model
 }
 
 // RuleInfo describes one loaded rule, for a counselor page or a rule listing.
@@ -327,7 +330,10 @@ type Source struct {
 // extra sources are override files. In an override file a rule with an
 // existing embedded id replaces it, "set NAME += …" extends a set and
 // "disable ID" removes a rule. Any invalid file or source refuses to load
-// with a *RuleError naming it, the line and the reason.
+// with a *RuleError naming it, the line and the reason. The classifier
+// carries the built-in learned model (BuiltinModel), which can only raise a
+// level; if the model cannot be read, the rules run alone and BuiltinModel
+// says why.
 func Load(overrideDir string, extra ...Source) (*Classifier, error) {
 	p := &parsed{}
 	names, err := fs.Glob(embedded, "rules/*"+RuleExt)
@@ -356,7 +362,14 @@ func Load(overrideDir string, extra ...Source) (*Classifier, error) {
 			return nil, err
 		}
 	}
-	return compile(p, nEmbedded)
+	c, err := compile(p, nEmbedded)
+	if err != nil {
+		return nil, err
+	}
+	if m, err := builtinModel(); err == nil {
+		c.model = m
+	}
+	return c, nil
 }
 
 // ReadDir reads every *.rules file in dir ("" for none), in name order, as
@@ -386,7 +399,8 @@ func ReadDir(dir string) ([]Source, error) {
 }
 
 // LoadFiles compiles only the given rule sources (name → content), with no
-// embedded rules. It is for tests and for checking a file before deploying it.
+// embedded rules and no learned model. It is for tests and for checking a
+// file before deploying it.
 func LoadFiles(files map[string]string) (*Classifier, error) {
 	p := &parsed{}
 	names := make([]string, 0, len(files))

@@ -39,14 +39,18 @@ func tuningHalf(id string) bool {
 // The held-out precision floor was lowered once, from 0.86 to 0.84, by a
 // rule pass that took recall on our own probe sets written before the rules
 // from 0.76 to 0.87 and cost 3 more false alarms here (24 of 379) for one
-// more row found; the recall floors rose with it. See BENCHMARKS.md.
+// more row found; the recall floors rose with it. The learned model (issue
+// 14), which only raises, moved the held-out half from precision 0.854 and
+// recall 0.827 (rules alone) to the figures in model/MODEL.md: more found,
+// more false alarms; the held-out and whole floors follow it. See
+// BENCHMARKS.md.
 var floors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int // at most
 }{
 	"tuning":   {0.94, 0.96, 0},
-	"held-out": {0.84, 0.82, 2},
-	"whole":    {0.89, 0.89, 2},
+	"held-out": {0.77, 0.85, 2},
+	"whole":    {0.85, 0.91, 2},
 }
 
 // splitSharedData reads the shared data file and splits it into the tuning

@@ -1,0 +1,583 @@
+package risk
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// The learned scorer (layer 1, second half). A linear model over hashed
+// features of the normalised text (character 1–3-grams within a sentence,
+// with sentence and clause marks, and Latin word 1–2-grams) with heads for
+// risk (medium or above), severity (high or above) and the category. It is
+// trained in this repository (Train, "xinqiao risk train") and embedded in
+// the binary; Classify runs it after the rules and takes the higher level,
+// so the model only ever raises a message.
+
+// ModelFormat is the weights file format this binary reads and writes. A
+// file from a newer format is refused.
+const ModelFormat = 1
+
+// modelMagic opens every weights file.
+const modelMagic = "XQRM"
+
+// ModelRule is the rule id a model-raised flag carries in Result.Rules and
+// its matches; the text after it is the score.
+const ModelRule = "模型"
+
+// Heads of the model, in the order of each bucket's weights.
+const (
+	headRisk   = 0 // medium or above
+	headSevere = 1 // high or above
+	headCat    = 2 // first of the category heads
+	modelHeads = headCat + len(modelCategories)
+)
+
+// modelCategories are the categories the model's category head tells apart.
+var modelCategories = [...]Category{Suicide, SelfHarm, Abuse, Violence, Bullying, Crisis}
+
+// Marks written into the character sequence of a sentence: its start, its
+// end and a clause boundary inside it.
+const (
+	markStart  = 0x02
+	markEnd    = 0x03
+	markClause = ','
+)
+
+// FeatureConfig says how text becomes features; it is stored in the
+// weights file.
+type FeatureConfig struct {
+	Bits    uint8  // 1<<Bits hash buckets
+	CharMax uint8  // character n-grams of 1..CharMax runes
+	WordMax uint8  // Latin word n-grams of 1..WordMax words (0: none)
+	Seed    uint32 // hash seed
+}
+
+func (f FeatureConfig) valid() error {
+	if f.Bits < 8 || f.Bits > 24 {
+		return fmt.Errorf("hash bits %d out of range 8..24", f.Bits)
+	}
+	if f.CharMax < 1 || f.CharMax > 5 {
+		return fmt.Errorf("character n-gram length %d out of range 1..5", f.CharMax)
+	}
+	if f.WordMax > 3 {
+		return fmt.Errorf("word n-gram length %d out of range 0..3", f.WordMax)
+	}
+	return nil
+}
+
+// Model is a loaded learned scorer. It is read-only and safe for concurrent
+// use.
+type Model struct {
+	cfg   FeatureConfig
+	mask  uint32
+	w     []int16 // bucket*modelHeads + head
+	scale [modelHeads]float32
+	bias  [modelHeads]float32
+	// Thresholds on the probabilities: risk at or above tRisk is medium,
+	// severity at or above tHigh is high.
+	tRisk, tHigh float32
+}
+
+// Thresholds returns the calibrated thresholds: the risk probability from
+// which the model grades a message medium, and the severity probability
+// from which it grades it high.
+func (m *Model) Thresholds() (risk, high float64) { return float64(m.tRisk), float64(m.tHigh) }
+
+// Config returns the model's feature configuration.
+func (m *Model) Config() FeatureConfig { return m.cfg }
+
+// header layout (little endian): magic[4] format u16 heads u8 bits u8
+// charMax u8 wordMax u8 reserved u16 seed u32 tRisk f32 tHigh f32, then
+// bias and scale (heads float32 each), the int16 weights, and a CRC-32
+// (IEEE) of everything before it.
+const modelHeaderLen = 24
+
+// ErrModelFormat is wrapped by the error for a weights file written by a
+// newer binary.
+var ErrModelFormat = errors.New("risk model: format newer than this binary reads")
+
+// ParseModel reads a weights file. A truncated or corrupt file, or one from
+// a newer format, is refused with an error saying which.
+func ParseModel(b []byte) (*Model, error) {
+	if len(b) < modelHeaderLen+4 {
+		return nil, fmt.Errorf("risk model: truncated: %d bytes, shorter than the header", len(b))
+	}
+	if string(b[:4]) != modelMagic {
+		return nil, errors.New("risk model: not a risk model file (bad magic)")
+	}
+	le := binary.LittleEndian
+	format := le.Uint16(b[4:])
+	if format > ModelFormat {
+		return nil, fmt.Errorf("%w: the file is format %d, this binary reads format %d; the rules and the model in force stay", ErrModelFormat, format, ModelFormat)
+	}
+	if format < 1 {
+		return nil, fmt.Errorf("risk model: unknown format %d", format)
+	}
+	if int(b[6]) != modelHeads {
+		return nil, fmt.Errorf("risk model: %d heads, want %d", b[6], modelHeads)
+	}
+	cfg := FeatureConfig{Bits: b[7], CharMax: b[8], WordMax: b[9], Seed: le.Uint32(b[12:])}
+	if err := cfg.valid(); err != nil {
+		return nil, fmt.Errorf("risk model: %v", err)
+	}
+	buckets := 1 << cfg.Bits
+	want := modelHeaderLen + 2*4*modelHeads + 2*buckets*modelHeads + 4
+	if len(b) != want {
+		if len(b) < want {
+			return nil, fmt.Errorf("risk model: truncated: %d bytes, want %d", len(b), want)
+		}
+		return nil, fmt.Errorf("risk model: %d bytes, want %d (trailing data)", len(b), want)
+	}
+	if got, sum := crc32.ChecksumIEEE(b[:want-4]), le.Uint32(b[want-4:]); got != sum {
+		return nil, fmt.Errorf("risk model: checksum mismatch (corrupt file): stored %08x, computed %08x", sum, got)
+	}
+	m := &Model{cfg: cfg, mask: uint32(buckets - 1)}
+	m.tRisk = math.Float32frombits(le.Uint32(b[16:]))
+	m.tHigh = math.Float32frombits(le.Uint32(b[20:]))
+	if !(m.tRisk > 0 && m.tRisk < 1 && m.tHigh > 0 && m.tHigh < 1) {
+		return nil, fmt.Errorf("risk model: thresholds %v and %v outside (0, 1)", m.tRisk, m.tHigh)
+	}
+	p := modelHeaderLen
+	for k := range modelHeads {
+		m.bias[k] = math.Float32frombits(le.Uint32(b[p:]))
+		p += 4
+	}
+	for k := range modelHeads {
+		m.scale[k] = math.Float32frombits(le.Uint32(b[p:]))
+		p += 4
+	}
+	m.w = make([]int16, buckets*modelHeads)
+	for i := range m.w {
+		m.w[i] = int16(le.Uint16(b[p:]))
+		p += 2
+	}
+	return m, nil
+}
+
+// MarshalBinary writes the weights file.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	le := binary.LittleEndian
+	var buf bytes.Buffer
+	buf.Grow(modelHeaderLen + 2*4*modelHeads + 2*len(m.w) + 4)
+	buf.WriteString(modelMagic)
+	var h [modelHeaderLen - 4]byte
+	le.PutUint16(h[0:], ModelFormat)
+	h[2], h[3], h[4], h[5] = byte(modelHeads), m.cfg.Bits, m.cfg.CharMax, m.cfg.WordMax
+	le.PutUint32(h[8:], m.cfg.Seed)
+	le.PutUint32(h[12:], math.Float32bits(m.tRisk))
+	le.PutUint32(h[16:], math.Float32bits(m.tHigh))
+	buf.Write(h[:])
+	var f [4]byte
+	for _, v := range m.bias {
+		le.PutUint32(f[:], math.Float32bits(v))
+		buf.Write(f[:])
+	}
+	for _, v := range m.scale {
+		le.PutUint32(f[:], math.Float32bits(v))
+		buf.Write(f[:])
+	}
+	var s [2]byte
+	for _, v := range m.w {
+		le.PutUint16(s[:], uint16(v))
+		buf.Write(s[:])
+	}
+	le.PutUint32(f[:], crc32.ChecksumIEEE(buf.Bytes()))
+	buf.Write(f[:])
+	return buf.Bytes(), nil
+}
+
+//go:embed model/model.bin
+var builtinModelFile []byte
+
+var builtinModel = sync.OnceValues(func() (*Model, error) { return ParseModel(builtinModelFile) })
+
+// BuiltinModel returns the model shipped in the binary. If it cannot be
+// read, the error says why and Load's classifiers run on the rules alone.
+func BuiltinModel() (*Model, error) { return builtinModel() }
+
+// feat is one feature occurrence: its bucket, the normalised rune span it
+// covers and the sentence it belongs to.
+type feat struct {
+	b    uint32
+	s, e int32
+	unit int32
+}
+
+// modelScratch holds the model's per-call buffers (inside scratch).
+type modelScratch struct {
+	feats []feat
+	seq   []rune
+	pos   []int32
+	acc   []int32 // unit*modelHeads + head
+	cnt   []int32
+	size  []int32 // per unit: CJK and other runes, plus two per Latin word
+}
+
+// modelMinSize is the least a text or a sentence must say for the model to
+// read it alone: a rune counts one, a Latin word two. A fragment such as
+// 不知道 or "yes" carries too little for n-grams; the rules and the reply
+// reading (Answered) handle short messages.
+const modelMinSize = 8
+
+func mix(h uint32) uint32 {
+	h ^= h >> 16
+	h *= 0x7feb352d
+	h ^= h >> 15
+	h *= 0x846ca68b
+	h ^= h >> 16
+	return h
+}
+
+// features lists the features of nt into ms.feats and returns the number of
+// sentences (units).
+func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
+	ms.feats = ms.feats[:0]
+	ms.size = ms.size[:0]
+	mask := uint32(1)<<f.Bits - 1
+	rs := nt.runes
+	units := 0
+	for a := 0; a < len(rs); {
+		b := a + 1
+		for b < len(rs) && nt.sent[b] == nt.sent[a] {
+			b++
+		}
+		unit := int32(units)
+		units++
+		size := int32(0)
+		for i := a; i < b; i++ {
+			switch {
+			case !isLatinAlnum(rs[i]):
+				if rs[i] != ' ' {
+					size++
+				}
+			case i == a || !isLatinAlnum(rs[i-1]):
+				size += 2
+			}
+		}
+		ms.size = append(ms.size, size)
+		// the sentence as a sequence with marks
+		seq, pos := ms.seq[:0], ms.pos[:0]
+		seq, pos = append(seq, markStart), append(pos, -1)
+		for i := a; i < b; i++ {
+			if i > a && nt.brk[i] >= brkClause {
+				seq, pos = append(seq, markClause), append(pos, -1)
+			}
+			seq, pos = append(seq, rs[i]), append(pos, int32(i))
+		}
+		seq, pos = append(seq, markEnd), append(pos, -1)
+		ms.seq, ms.pos = seq, pos
+		for n := 1; n <= int(f.CharMax); n++ {
+			base := f.Seed ^ uint32(n)*0x9e3779b1
+			for j := 0; j+n <= len(seq); j++ {
+				if n == 1 && pos[j] < 0 {
+					continue
+				}
+				h := base
+				s, e := int32(-1), int32(-1)
+				for k := j; k < j+n; k++ {
+					h = (h ^ uint32(seq[k])) * 16777619
+					if pos[k] >= 0 {
+						if s < 0 {
+							s = pos[k]
+						}
+						e = pos[k] + 1
+					}
+				}
+				if s < 0 {
+					continue
+				}
+				ms.feats = append(ms.feats, feat{mix(h) & mask, s, e, unit})
+			}
+		}
+		if f.WordMax > 0 {
+			f.words(rs, a, b, unit, mask, ms)
+		}
+		a = b
+	}
+	return units
+}
+
+// words adds the Latin word n-grams of the sentence rs[a:b].
+func (f FeatureConfig) words(rs []rune, a, b int, unit int32, mask uint32, ms *modelScratch) {
+	var hs [3]uint32
+	var ss [3]int32
+	nw := 0
+	for i := a; i < b; {
+		if !isLatinAlnum(rs[i]) {
+			i++
+			continue
+		}
+		j := i
+		h := f.Seed ^ 0x5bd1e995
+		for j < b && isLatinAlnum(rs[j]) {
+			h = (h ^ uint32(rs[j])) * 16777619
+			j++
+		}
+		copy(hs[1:], hs[:2])
+		copy(ss[1:], ss[:2])
+		hs[0], ss[0] = mix(h), int32(i)
+		nw++
+		g := hs[0]
+		for n := 1; n <= int(f.WordMax) && n <= nw; n++ {
+			if n > 1 {
+				g = mix(g ^ hs[n-1]*0x27d4eb2f + uint32(n))
+			}
+			ms.feats = append(ms.feats, feat{(g ^ 0x68e31da4) & mask, ss[n-1], int32(j), unit})
+		}
+		i = j
+	}
+}
+
+// modelOut is the model's reading of one message.
+type modelOut struct {
+	risk, severe float32 // probabilities, the strongest sentence or the whole
+	riskUnit     int32   // the sentence that gave risk (-1: the whole text)
+	severeUnit   int32
+	cat          Category
+	units        int
+}
+
+func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+
+// score runs the model over nt (already normalised).
+func (m *Model) score(nt *normText, ms *modelScratch) modelOut {
+	units := m.cfg.features(nt, ms)
+	out := modelOut{riskUnit: -1, severeUnit: -1, cat: Suicide, units: units}
+	if units == 0 {
+		return out
+	}
+	if need := (units + 1) * modelHeads; cap(ms.acc) < need {
+		ms.acc, ms.cnt = make([]int32, need), make([]int32, units+1)
+	}
+	acc, cnt := ms.acc[:(units+1)*modelHeads], ms.cnt[:units+1]
+	clear(acc)
+	clear(cnt)
+	w := m.w
+	for _, f := range ms.feats {
+		o, u := int(f.b)*modelHeads, int(f.unit)*modelHeads
+		row := w[o : o+modelHeads : o+modelHeads]
+		a := acc[u : u+modelHeads : u+modelHeads]
+		for k := range a {
+			a[k] += int32(row[k])
+		}
+		cnt[f.unit]++
+	}
+	// the whole text is the last unit
+	whole := acc[units*modelHeads:]
+	for u := range units {
+		for k := range modelHeads {
+			whole[k] += acc[u*modelHeads+k]
+		}
+		cnt[units] += cnt[u]
+	}
+	logit := func(u, k int) float32 {
+		if cnt[u] == 0 {
+			return m.bias[k]
+		}
+		return m.bias[k] + m.scale[k]*float32(acc[u*modelHeads+k])/float32(math.Sqrt(float64(cnt[u])))
+	}
+	total := int32(0)
+	for _, z := range ms.size {
+		total += z
+	}
+	if total < modelMinSize {
+		return out
+	}
+	first := units // a one-sentence text is its whole
+	if units > 1 {
+		first = 0
+	}
+	bestR, bestS := float32(math.Inf(-1)), float32(math.Inf(-1))
+	ru, su := units, units
+	for u := first; u <= units; u++ {
+		if cnt[u] == 0 || u < units && ms.size[u] < modelMinSize {
+			continue
+		}
+		if l := logit(u, headRisk); l > bestR {
+			bestR, ru = l, u
+		}
+		if l := logit(u, headSevere); l > bestS {
+			bestS, su = l, u
+		}
+	}
+	out.risk, out.severe = sigmoid(bestR), sigmoid(bestS)
+	out.riskUnit, out.severeUnit = unitOrWhole(ru, units), unitOrWhole(su, units)
+	cu := ru
+	if out.severe >= m.tHigh {
+		cu = su
+	}
+	bc, bl := 0, float32(math.Inf(-1))
+	for i := range modelCategories {
+		if l := logit(cu, headCat+i); l > bl {
+			bc, bl = i, l
+		}
+	}
+	out.cat = modelCategories[bc]
+	return out
+}
+
+func unitOrWhole(u, units int) int32 {
+	if u == units {
+		return -1
+	}
+	return int32(u)
+}
+
+// level is the level the model gives a reading: medium from the risk
+// threshold, high when the severity threshold is reached as well.
+func (m *Model) level(o modelOut) Level {
+	switch {
+	case o.risk < m.tRisk:
+		return None
+	case o.severe >= m.tHigh:
+		return High
+	}
+	return Medium
+}
+
+// ModelScore is the model's reading of a message, attached to a Result
+// when the model grades it medium or above.
+type ModelScore struct {
+	Risk   float64 `json:"risk"`   // probability of medium or above
+	Severe float64 `json:"severe"` // probability of high or above
+	Level  Level   `json:"level"`  // what the model alone grades
+	// Raised is set when the model graded the message above the rules.
+	Raised bool `json:"raised,omitempty"`
+}
+
+// maxModelSpans bounds the spans that explain a model-raised flag.
+const maxModelSpans = 3
+
+// apply runs the model over the message in sc.nt and raises res when the
+// model grades it above the rules: the level, the model's category, a rule
+// entry with the score ("模型 0.87，无规则") and the spans that carried it.
+func (m *Model) apply(res *Result, nt *normText, ms *modelScratch, text string) {
+	o := m.score(nt, ms)
+	lvl := m.level(o)
+	if lvl == None {
+		return
+	}
+	other := slices.Contains(res.Categories, ConcernForOther)
+	for _, mt := range res.Matches {
+		other = other || mt.Category == ConcernForOther
+	}
+	if other && lvl > Medium {
+		// the rules read a risk in the message as someone else's: the
+		// model, which cannot tell whose it is, does not make it a handoff
+		lvl = Medium
+	}
+	res.Model = &ModelScore{Risk: round3(o.risk), Severe: round3(o.severe), Level: lvl}
+	if lvl <= res.Level {
+		return
+	}
+	res.Model.Raised = true
+	head, unit, p := headRisk, o.riskUnit, o.risk
+	if lvl >= High {
+		head, unit, p = headSevere, o.severeUnit, o.severe
+	}
+	id := ModelRule + " " + strconv.FormatFloat(float64(p), 'f', 2, 32)
+	if len(res.Rules) == 0 {
+		id += "，无规则"
+	}
+	cat := o.cat
+	if other {
+		cat = ConcernForOther
+	}
+	res.Level = lvl
+	res.Categories = addCategory(res.Categories, cat)
+	res.Rules = append(res.Rules, id)
+	for _, sp := range m.explain(nt, ms, head, unit) {
+		s, e, bs, be := nt.origSpan(int(sp.start), int(sp.end))
+		if len(res.Matches) < maxMatches && be > bs {
+			res.Matches = append(res.Matches, Match{Rule: id, Category: cat, Level: lvl, Start: s, End: e, Text: text[bs:be]})
+		}
+	}
+}
+
+func round3(x float32) float64 { return math.Round(float64(x)*1000) / 1000 }
+
+// explain returns the normalised spans of the features that carried head in
+// unit (-1: the whole text) most, merged where they overlap, in text order.
+func (m *Model) explain(nt *normText, ms *modelScratch, head int, unit int32) []occ {
+	type contrib struct {
+		w    int32
+		s, e int32
+	}
+	var top [maxModelSpans * 2]contrib
+	n := 0
+	for _, f := range ms.feats {
+		if unit >= 0 && f.unit != unit {
+			continue
+		}
+		w := int32(m.w[int(f.b)*modelHeads+head])
+		if w <= 0 {
+			continue
+		}
+		if n < len(top) {
+			top[n] = contrib{w, f.s, f.e}
+			n++
+		} else if w > top[len(top)-1].w {
+			top[len(top)-1] = contrib{w, f.s, f.e}
+		} else {
+			continue
+		}
+		for i := n - 1; i > 0 && top[i].w > top[i-1].w; i-- {
+			top[i], top[i-1] = top[i-1], top[i]
+		}
+	}
+	var spans []occ
+	for _, c := range top[:n] {
+		merged := false
+		for i := range spans {
+			if c.s <= spans[i].end && c.e >= spans[i].start {
+				spans[i].start, spans[i].end = min(spans[i].start, c.s), max(spans[i].end, c.e)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			if len(spans) == maxModelSpans {
+				continue
+			}
+			spans = append(spans, occ{c.s, c.e})
+		}
+	}
+	for i := 1; i < len(spans); i++ {
+		for j := i; j > 0 && spans[j].start < spans[j-1].start; j-- {
+			spans[j], spans[j-1] = spans[j-1], spans[j]
+		}
+	}
+	_ = nt
+	return spans
+}
+
+// WithModel returns a classifier with c's rules and the model m (nil: the
+// rules alone). c is not changed.
+func (c *Classifier) WithModel(m *Model) *Classifier {
+	d := *c
+	d.model = m
+	d.free = make(chan *scratch, cap(c.free))
+	return &d
+}
+
+// Model returns the classifier's learned scorer, nil when it runs on the
+// rules alone.
+func (c *Classifier) Model() *Model { return c.model }
+
+// ScoreText runs the model alone over text: the risk and severity
+// probabilities and the level it gives.
+func (m *Model) ScoreText(text string) (riskP, severeP float64, lvl Level) {
+	var nt normText
+	var ms modelScratch
+	normalize(text, &nt)
+	o := m.score(&nt, &ms)
+	return float64(o.risk), float64(o.severe), m.level(o)
+}

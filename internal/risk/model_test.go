@@ -1,0 +1,181 @@
+package risk_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"xinqiao/internal/risk"
+)
+
+// TestBuiltinModel: the shipped weights load, and the classifier Load
+// returns carries them.
+func TestBuiltinModel(t *testing.T) {
+	t0 := time.Now()
+	m, err := risk.BuiltinModel()
+	if err != nil {
+		t.Fatalf("BuiltinModel: %v", err)
+	}
+	t.Logf("built-in model read in %v", time.Since(t0))
+	if mustLoad(t).Model() != m {
+		t.Fatal("Load's classifier does not carry the built-in model")
+	}
+	if r, h := m.Thresholds(); r <= 0 || r >= 1 || h <= 0 || h >= 1 {
+		t.Fatalf("thresholds %v %v outside (0, 1)", r, h)
+	}
+}
+
+func shippedWeights(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("model", "model.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestParseModelRefuses: a truncated or corrupt weights file, one from a
+// newer format or no model file at all is refused with an error saying
+// which, and a classifier without a model still reads by its rules.
+func TestParseModelRefuses(t *testing.T) {
+	good := shippedWeights(t)
+	if _, err := risk.ParseModel(good); err != nil {
+		t.Fatalf("the shipped file: %v", err)
+	}
+	flip := bytes.Clone(good)
+	flip[len(flip)/2] ^= 0x40
+	newer := bytes.Clone(good)
+	newer[4] = byte(risk.ModelFormat + 1)
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"empty", nil, "truncated"},
+		{"header only", good[:20], "truncated"},
+		{"cut short", good[:len(good)-1000], "truncated"},
+		{"trailing bytes", append(bytes.Clone(good), 0), "trailing"},
+		{"flipped bit", flip, "checksum"},
+		{"not a model", append([]byte("PK\x03\x04"), good[4:]...), "magic"},
+		{"newer format", newer, "newer"},
+	} {
+		m, err := risk.ParseModel(tc.b)
+		if err == nil || m != nil {
+			t.Errorf("%s: got no error", tc.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %q, want it to say %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := risk.ParseModel(newer); !errors.Is(err, risk.ErrModelFormat) {
+		t.Errorf("newer format: got %v, want ErrModelFormat", err)
+	}
+	rulesOnly := mustLoad(t).WithModel(nil)
+	if r := rulesOnly.Classify("我今晚就吃安眠药，已经攒够了"); r.Level < risk.High || r.Model != nil {
+		t.Fatalf("rules alone: got %+v, want high from the rules and no model reading", r)
+	}
+}
+
+// TestModelRoundTrip: writing a parsed model gives the same bytes.
+func TestModelRoundTrip(t *testing.T) {
+	good := shippedWeights(t)
+	m, err := risk.ParseModel(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, good) {
+		t.Fatal("MarshalBinary(ParseModel(b)) != b")
+	}
+}
+
+// TestModelOnlyRaises: on every labelled case the rules and the model
+// together grade at least what the rules alone grade, with the rules'
+// categories and rules kept.
+func TestModelOnlyRaises(t *testing.T) {
+	c := mustLoad(t)
+	alone := c.WithModel(nil)
+	raised := 0
+	for _, tc := range loadCases(t) {
+		a, b := alone.Classify(tc.Text), c.Classify(tc.Text)
+		if b.Level < a.Level {
+			t.Errorf("%s %q: rules alone %s, with the model %s", tc.Name, tc.Text, a.Level, b.Level)
+		}
+		for _, k := range a.Categories {
+			if !hasCategory(b.Categories, k) {
+				t.Errorf("%s %q: category %s lost", tc.Name, tc.Text, k)
+			}
+		}
+		if len(b.Rules) < len(a.Rules) {
+			t.Errorf("%s %q: rules %v became %v", tc.Name, tc.Text, a.Rules, b.Rules)
+		}
+		if b.Model != nil && b.Model.Raised {
+			raised++
+		}
+	}
+	t.Logf("the model raised %d labelled cases above the rules", raised)
+}
+
+// TestModelExplains: a message only the model flags carries the score as
+// a rule entry ("模型 0.87，无规则") and the spans that carried it, in the
+// rules' span shape (rune offsets into the original text).
+func TestModelExplains(t *testing.T) {
+	c := mustLoad(t)
+	// the examples that no rule reads
+	for _, text := range []string{"想知道一次吃多少片才够", "每天醒来都觉得多活一天都是负担"} {
+		r := c.Classify(text)
+		if r.Level < risk.Medium || r.Model == nil || !r.Model.Raised {
+			t.Fatalf("%q: got %+v, want the model to raise it", text, r)
+		}
+		if len(r.Rules) != 1 || !strings.HasPrefix(r.Rules[0], risk.ModelRule+" 0.") || !strings.HasSuffix(r.Rules[0], "，无规则") {
+			t.Errorf("%q: rules %q, want one entry like \"模型 0.87，无规则\"", text, r.Rules)
+		}
+		if len(r.Matches) == 0 {
+			t.Fatalf("%q: no spans", text)
+		}
+		rs := []rune(text)
+		for _, m := range r.Matches {
+			if m.Rule != r.Rules[0] || m.Level != r.Level || m.Start < 0 || m.End > len(rs) || m.Start >= m.End || string(rs[m.Start:m.End]) != m.Text {
+				t.Errorf("%q: bad span %+v", text, m)
+			}
+		}
+		t.Logf("%q → %s %v %v", text, r.Level, r.Rules, r.Matches)
+	}
+	// a message the rules grade keeps its rules, and a raise adds the score
+	// without "无规则"
+	r := c.Classify("我好累")
+	for _, id := range r.Rules {
+		if strings.HasPrefix(id, risk.ModelRule) && strings.Contains(id, "无规则") && len(r.Rules) > 1 {
+			t.Errorf("%v: 无规则 beside rules", r.Rules)
+		}
+	}
+}
+
+// TestModelLongText: a long post is read sentence by sentence: one risky
+// sentence among many ordinary ones still counts.
+func TestModelLongText(t *testing.T) {
+	c := mustLoad(t)
+	filler := "今天上午有数学课和英语课，老师讲了很多题目。中午在食堂吃了面条，下午去操场跑步。晚上回家写作业，写完以后看了一会儿书。"
+	risky := "每天醒来都觉得多活一天都是负担。"
+	alone := c.Classify(risky)
+	long := strings.Repeat(filler, 3) + risky + strings.Repeat(filler, 2)
+	if utf8.RuneCountInString(long) < 300 {
+		t.Fatalf("long text is %d runes", utf8.RuneCountInString(long))
+	}
+	r := c.Classify(long)
+	if r.Level < alone.Level || r.Level < risk.Medium {
+		t.Fatalf("long text: got %s %v, want at least %s as the sentence alone", r.Level, r.Rules, alone.Level)
+	}
+	if benign := c.Classify(strings.Repeat(filler, 5)); benign.Level >= risk.Medium {
+		t.Fatalf("benign long text: got %s %v", benign.Level, benign.Rules)
+	}
+}

@@ -1,0 +1,1100 @@
+package risk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// TrainOptions configures Train. Zero fields take the defaults.
+type TrainOptions struct {
+	// SharedFile is the shared split (psysuicide-dev.jsonl): its tuning half
+	// (FNV-1a of the id even) is trained on; its held-out half is only
+	// measured, in aggregate, and kept out of training by deduplication.
+	// "" or a missing file: none.
+	SharedFile string
+	// CorpusDir holds our own corpus (*.jsonl, one message a line:
+	// text, level, category, genre, lang, batch). Rows whose FNV-1a of the
+	// text is below 2 mod 10 are its held-out slice, never trained on.
+	CorpusDir string
+	// NoCases leaves out our own labelled cases (exemplars/*.txt).
+	NoCases bool
+	// Seed fixes the shuffles; the same data and seed give the same bytes.
+	Seed uint64
+	// Folds is k of the k-fold cross-validation that picks the thresholds.
+	Folds int
+	// Epochs of training over the data.
+	Epochs int
+	// LearningRate and L2 of the AdaGrad training.
+	LearningRate, L2 float64
+	// Features: how text becomes features.
+	Features FeatureConfig
+	// MinPrecision: the risk threshold is the lowest at which the flags the
+	// model adds to the rules' are, cross-validated, this precise.
+	MinPrecision float64
+	// HighPrecision: the severity threshold is the lowest at which the
+	// messages the model adds as high are, cross-validated, at least this
+	// share labelled high or imminent (the rest are medium: a model high
+	// needs the risk threshold too).
+	HighPrecision float64
+	// Rules is the rule classifier the model is combined with (its own
+	// model is ignored); nil: the built-in rules.
+	Rules *Classifier
+	// Log receives progress lines; nil: none.
+	Log io.Writer
+}
+
+func (o TrainOptions) withDefaults() TrainOptions {
+	if o.Seed == 0 {
+		o.Seed = 14
+	}
+	if o.Folds < 2 {
+		o.Folds = 5
+	}
+	if o.Epochs <= 0 {
+		o.Epochs = 8
+	}
+	if o.LearningRate <= 0 {
+		o.LearningRate = 0.2
+	}
+	if o.L2 < 0 {
+		o.L2 = 0
+	} else if o.L2 == 0 {
+		o.L2 = 1e-6
+	}
+	if o.Features.Bits == 0 {
+		o.Features = FeatureConfig{Bits: 18, CharMax: 3, WordMax: 2, Seed: 0x78713134}
+	}
+	if o.MinPrecision <= 0 {
+		o.MinPrecision = 0.8
+	}
+	if o.HighPrecision <= 0 {
+		o.HighPrecision = 0.5
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	return o
+}
+
+// trainRow is one labelled message.
+type trainRow struct {
+	text   string
+	risk   int8 // 1 medium or above, 0 below, -1 unknown
+	severe int8 // 1 high or above, 0 below, -1 unknown
+	cat    int8 // index into modelCategories, -1 unknown
+	source string
+	genre  string
+	lang   string
+	weight float32
+	feats  []uint32
+	// maxLevel is the highest level the label allows (a case "<=low").
+	maxLevel Level
+}
+
+// Confusion counts one measurement of the combined classifier.
+type Confusion struct {
+	N  int `json:"n"`
+	TP int `json:"tp"`
+	FP int `json:"fp"`
+	TN int `json:"tn"`
+	FN int `json:"fn"`
+	// Severe rows are labelled high or imminent; SevereHigh of them were
+	// graded high or above.
+	Severe     int `json:"severe"`
+	SevereHigh int `json:"severe_high"`
+}
+
+func (c *Confusion) add(wantRisk, severe bool, got Level) {
+	c.N++
+	pos := got >= Medium
+	switch {
+	case wantRisk && pos:
+		c.TP++
+	case wantRisk:
+		c.FN++
+	case pos:
+		c.FP++
+	default:
+		c.TN++
+	}
+	if severe {
+		c.Severe++
+		if got >= High {
+			c.SevereHigh++
+		}
+	}
+}
+
+// Precision is TP/(TP+FP).
+func (c Confusion) Precision() float64 { return ratio(c.TP, c.TP+c.FP) }
+
+// Recall is TP/(TP+FN).
+func (c Confusion) Recall() float64 { return ratio(c.TP, c.TP+c.FN) }
+
+// Wilson is the 95 % Wilson score interval of k successes in n.
+func Wilson(k, n int) (lo, hi float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	const z = 1.959964
+	p := float64(k) / float64(n)
+	nn := float64(n)
+	d := 1 + z*z/nn
+	c := (p + z*z/(2*nn)) / d
+	h := z * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn)) / d
+	return math.Max(0, c-h), math.Min(1, c+h)
+}
+
+// CardFigures are the figures of a model card, also written into MODEL.md
+// as JSON so that a test can hold the shipped model to them.
+type CardFigures struct {
+	Format     int           `json:"format"`
+	Seed       uint64        `json:"seed"`
+	Features   FeatureConfig `json:"features"`
+	Epochs     int           `json:"epochs"`
+	Folds      int           `json:"folds"`
+	ThreshRisk float64       `json:"threshold_risk"`
+	ThreshHigh float64       `json:"threshold_high"`
+	// Train counts the training rows after deduplication, by source and
+	// genre ("shared/client_counselor", "corpus/post").
+	Train map[string]int `json:"train"`
+	// Removed counts rows dropped as near-duplicates, by source and reason.
+	Removed map[string]int `json:"removed"`
+	// CV is the cross-validated figure on the training rows (rules and the
+	// out-of-fold model) at the chosen thresholds.
+	CV Confusion `json:"cv"`
+	// HeldOut is the shared split's held-out half, rules and model;
+	// HeldOutRules the rules alone.
+	HeldOut      *Confusion `json:"held_out,omitempty"`
+	HeldOutRules *Confusion `json:"held_out_rules,omitempty"`
+	// Corpus is our corpus's held-out slice by genre, rules and model, and
+	// CorpusRules the rules alone.
+	Corpus      map[string]Confusion `json:"corpus,omitempty"`
+	CorpusRules map[string]Confusion `json:"corpus_rules,omitempty"`
+	// CasesFailing counts our labelled cases whose label the combined
+	// classifier breaks (the rules alone: CasesFailingRules).
+	Cases             int `json:"cases"`
+	CasesFailing      int `json:"cases_failing"`
+	CasesFailingRules int `json:"cases_failing_rules"`
+}
+
+// TrainResult is a trained model, its weights file and its card.
+type TrainResult struct {
+	Model   *Model
+	Weights []byte
+	Figures CardFigures
+	// Classifier is the rules with the new model.
+	Classifier *Classifier
+	// FailingCases lists the labelled cases the combined classifier breaks.
+	FailingCases []string
+}
+
+func fnv32a(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
+}
+
+// SharedTuningHalf reports whether a shared-split row (by id) is in the
+// tuning half: FNV-1a of the id, even.
+func SharedTuningHalf(id string) bool { return fnv32a(id)%2 == 0 }
+
+// CorpusHeldOut reports whether a corpus text is in the corpus's held-out
+// slice: FNV-1a of the text below 2 mod 10.
+func CorpusHeldOut(text string) bool { return fnv32a(text)%10 < 2 }
+
+func catIndex(c Category) int8 {
+	for i, k := range modelCategories {
+		if k == c {
+			return int8(i)
+		}
+	}
+	return -1
+}
+
+func b2i(b bool) int8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// readShared reads the shared split into the tuning rows and the held-out
+// rows (kept apart: only measured in aggregate and deduplicated against).
+func readShared(path string) (tune, held []trainRow, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for ln, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r struct {
+			Text       string   `json:"text"`
+			Label      string   `json:"label"`
+			Severity   string   `json:"severity"`
+			ID         string   `json:"id"`
+			Categories []string `json:"categories"`
+			Source     string   `json:"data_source"`
+		}
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %v", path, ln+1, err)
+		}
+		if r.Label != "risk" && r.Label != "none" {
+			return nil, nil, fmt.Errorf("%s:%d: label %q: want risk or none", path, ln+1, r.Label)
+		}
+		sev, err := ParseLevel(r.Severity)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %v", path, ln+1, err)
+		}
+		row := trainRow{text: r.Text, risk: b2i(r.Label == "risk"), severe: b2i(sev >= High), cat: -1,
+			source: "shared", genre: r.Source, lang: "zh-Hans", weight: 1, maxLevel: Imminent}
+		if row.risk == 1 {
+			for _, c := range r.Categories {
+				if k := catIndex(Category(c)); k >= 0 {
+					row.cat = k
+					break
+				}
+			}
+		}
+		if SharedTuningHalf(r.ID) {
+			tune = append(tune, row)
+		} else {
+			held = append(held, row)
+		}
+	}
+	return tune, held, nil
+}
+
+// corpusRow is one line of our corpus.
+type corpusRow struct {
+	Text     *string `json:"text"`
+	Level    string  `json:"level"`
+	Category string  `json:"category"`
+	Genre    string  `json:"genre"`
+	Lang     string  `json:"lang"`
+	Batch    string  `json:"batch"`
+}
+
+// ReadCorpus reads labelled JSONL in the corpus format (text, level,
+// category, genre, lang, batch); a bad row is an error naming its file and
+// line.
+func readCorpus(name string, r io.Reader) ([]trainRow, error) {
+	sc := newLineReader(r)
+	var out []trainRow
+	ln := 0
+	for sc.Scan() {
+		ln++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var c corpusRow
+		if err := json.Unmarshal(line, &c); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, ln, err)
+		}
+		if c.Text == nil || strings.TrimSpace(*c.Text) == "" {
+			return nil, fmt.Errorf("%s:%d: no text", name, ln)
+		}
+		lvl, err := ParseLevel(c.Level)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, ln, err)
+		}
+		cat := int8(-1)
+		if c.Category != "" && c.Category != "none" {
+			if !validCategory(Category(c.Category)) {
+				return nil, fmt.Errorf("%s:%d: unknown category %q", name, ln, c.Category)
+			}
+			if lvl >= Medium {
+				cat = catIndex(Category(c.Category))
+			}
+		}
+		genre := c.Genre
+		if genre == "" {
+			genre = "unknown"
+		}
+		out = append(out, trainRow{text: *c.Text, risk: b2i(lvl >= Medium), severe: b2i(lvl >= High), cat: cat,
+			source: "corpus", genre: genre, lang: c.Lang, weight: 1, maxLevel: Imminent})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %v", name, ln+1, err)
+	}
+	return out, nil
+}
+
+// readCorpusDir reads every *.jsonl in dir, in name order, and splits off
+// the held-out slice.
+func readCorpusDir(dir string) (train, held []trainRow, err error) {
+	if dir == "" {
+		return nil, nil, nil
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f, err := os.Open(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		rows, err := readCorpus(n, f)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range rows {
+			if CorpusHeldOut(r.text) {
+				held = append(held, r)
+			} else {
+				train = append(train, r)
+			}
+		}
+	}
+	return train, held, nil
+}
+
+// caseRows turns our labelled cases into training rows. A case whose range
+// straddles medium says nothing about risk; one that straddles high says
+// nothing about severity. Benign look-alikes weigh double.
+func caseRows(cases []Case) []trainRow {
+	var out []trainRow
+	for _, c := range cases {
+		r := trainRow{text: c.Text, risk: -1, severe: -1, cat: -1, source: "cases", genre: "case", lang: "zh", weight: 1, maxLevel: c.Max}
+		if strings.HasPrefix(c.Name, "en/") || strings.Contains(c.Name, "_en/") {
+			r.lang = "en"
+		}
+		switch {
+		case c.Min >= Medium:
+			r.risk = 1
+		case c.Max <= Low:
+			r.risk = 0
+			r.weight = 2
+		}
+		switch {
+		case c.Min >= High:
+			r.severe = 1
+		case c.Max <= Medium:
+			r.severe = 0
+		}
+		if r.risk == 1 {
+			for _, k := range c.Want {
+				if i := catIndex(k); i >= 0 {
+					r.cat = i
+					break
+				}
+			}
+		}
+		if r.risk >= 0 || r.severe >= 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Near-duplicate detection: MinHash over character 3-grams of the
+// normalised text, banded, then the exact Jaccard of the candidates.
+const (
+	dupThreshold = 0.8
+	minBands     = 12
+	minRows      = 4
+)
+
+type shingled struct {
+	grams []uint64 // sorted, unique
+	sig   [minBands * minRows]uint64
+}
+
+func shingle(text string, nt *normText) shingled {
+	normalize(text, nt)
+	rs := nt.runes
+	var gs []uint64
+	if len(rs) < 3 {
+		h := uint64(14695981039346656037)
+		for _, r := range rs {
+			h = (h ^ uint64(r)) * 1099511628211
+		}
+		gs = append(gs, h)
+	}
+	for i := 0; i+3 <= len(rs); i++ {
+		h := uint64(14695981039346656037)
+		for _, r := range rs[i : i+3] {
+			h = (h ^ uint64(r)) * 1099511628211
+		}
+		gs = append(gs, h)
+	}
+	slices.Sort(gs)
+	gs = slices.Compact(gs)
+	s := shingled{grams: gs}
+	for k := range s.sig {
+		s.sig[k] = math.MaxUint64
+		seed := uint64(k+1) * 0x9e3779b97f4a7c15
+		for _, g := range gs {
+			x := (g ^ seed) * 0xbf58476d1ce4e5b9
+			x ^= x >> 31
+			if x < s.sig[k] {
+				s.sig[k] = x
+			}
+		}
+	}
+	return s
+}
+
+func jaccard(a, b []uint64) float64 {
+	i, j, inter := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			inter++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	u := len(a) + len(b) - inter
+	if u == 0 {
+		return 1
+	}
+	return float64(inter) / float64(u)
+}
+
+// dedupIndex finds near-duplicates among the texts added to it.
+type dedupIndex struct {
+	items []shingled
+	held  []bool
+	bands [minBands]map[uint64][]int32
+}
+
+func newDedupIndex() *dedupIndex {
+	d := &dedupIndex{}
+	for i := range d.bands {
+		d.bands[i] = map[uint64][]int32{}
+	}
+	return d
+}
+
+func bandKey(s *shingled, b int) uint64 {
+	h := uint64(b) * 0x94d049bb133111eb
+	for _, v := range s.sig[b*minRows : (b+1)*minRows] {
+		h = (h ^ v) * 1099511628211
+	}
+	return h
+}
+
+// find returns the first indexed near-duplicate of s, or -1.
+func (d *dedupIndex) find(s *shingled) int {
+	best := -1
+	for b := range d.bands {
+		for _, i := range d.bands[b][bandKey(s, b)] {
+			if (best < 0 || int(i) < best) && jaccard(s.grams, d.items[i].grams) >= dupThreshold {
+				best = int(i)
+			}
+		}
+	}
+	return best
+}
+
+func (d *dedupIndex) add(s shingled, held bool) {
+	i := int32(len(d.items))
+	d.items = append(d.items, s)
+	d.held = append(d.held, held)
+	for b := range d.bands {
+		k := bandKey(&s, b)
+		d.bands[b][k] = append(d.bands[b][k], i)
+	}
+}
+
+// dedupe drops training rows that nearly duplicate a held-out row (any
+// source) or an earlier training row, and counts what it dropped.
+func dedupe(train []trainRow, held [][]trainRow, removed map[string]int, heldNear map[string]bool) []trainRow {
+	d := newDedupIndex()
+	var nt normText
+	for _, hs := range held {
+		for _, r := range hs {
+			d.add(shingle(r.text, &nt), true)
+		}
+	}
+	out := train[:0:0]
+	for _, r := range train {
+		s := shingle(r.text, &nt)
+		if i := d.find(&s); i >= 0 {
+			if d.held[i] {
+				removed[r.source+": near a held-out row"]++
+				heldNear[r.text] = true
+			} else {
+				removed[r.source+": near an earlier training row"]++
+			}
+			continue
+		}
+		d.add(s, false)
+		out = append(out, r)
+	}
+	return out
+}
+
+// featurize fills each row's feature buckets.
+func featurize(rows []trainRow, fc FeatureConfig) {
+	var nt normText
+	var ms modelScratch
+	for i := range rows {
+		normalize(rows[i].text, &nt)
+		fc.features(&nt, &ms)
+		fs := make([]uint32, len(ms.feats))
+		for k, f := range ms.feats {
+			fs[k] = f.b
+		}
+		rows[i].feats = fs
+	}
+}
+
+// fit trains the linear heads on rows[idx] (AdaGrad, L2 on touched
+// weights) and returns the quantised model, without thresholds.
+func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
+	const eps = 1e-8
+	lr, l2 := o.LearningRate, o.L2
+	H := modelHeads
+	buckets := 1 << o.Features.Bits
+	w := make([]float32, buckets*H)
+	g2 := make([]float32, buckets*H)
+	var bias, bg2 [modelHeads]float64
+	order := slices.Clone(idx)
+	rng := rand.New(rand.NewPCG(seed, 0x68313473))
+	var z, g [modelHeads]float64
+	for ep := 0; ep < o.Epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, ri := range order {
+			r := &rows[ri]
+			if len(r.feats) == 0 {
+				continue
+			}
+			x := 1 / math.Sqrt(float64(len(r.feats)))
+			for k := range H {
+				z[k] = 0
+			}
+			for _, b := range r.feats {
+				row := w[int(b)*H : int(b)*H+H]
+				for k := range H {
+					z[k] += float64(row[k])
+				}
+			}
+			for k := range H {
+				z[k] = bias[k] + x*z[k]
+				g[k] = 0
+			}
+			wt := float64(r.weight)
+			if r.risk >= 0 {
+				g[headRisk] = (sigmoid64(z[headRisk]) - float64(r.risk)) * wt
+			}
+			if r.severe >= 0 {
+				g[headSevere] = (sigmoid64(z[headSevere]) - float64(r.severe)) * wt
+			}
+			if r.cat >= 0 {
+				mx := math.Inf(-1)
+				for k := headCat; k < H; k++ {
+					mx = math.Max(mx, z[k])
+				}
+				var sum float64
+				for k := headCat; k < H; k++ {
+					sum += math.Exp(z[k] - mx)
+				}
+				for k := headCat; k < H; k++ {
+					p := math.Exp(z[k]-mx) / sum
+					if k-headCat == int(r.cat) {
+						p -= 1
+					}
+					g[k] = p * wt
+				}
+			}
+			for k := range H {
+				if g[k] == 0 {
+					continue
+				}
+				bg2[k] += g[k] * g[k]
+				bias[k] -= lr * g[k] / (math.Sqrt(bg2[k]) + eps)
+			}
+			for _, b := range r.feats {
+				off := int(b) * H
+				for k := range H {
+					if g[k] == 0 {
+						continue
+					}
+					gr := float32(g[k]*x) + float32(l2)*w[off+k]
+					g2[off+k] += gr * gr
+					w[off+k] -= float32(lr) * gr / (float32(math.Sqrt(float64(g2[off+k]))) + eps)
+				}
+			}
+		}
+	}
+	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), tRisk: 0.5, tHigh: 0.5}
+	for k := range H {
+		var mx float32
+		for b := 0; b < buckets; b++ {
+			mx = max(mx, float32(math.Abs(float64(w[b*H+k]))))
+		}
+		if mx == 0 {
+			mx = 1
+		}
+		m.scale[k] = mx / 32767
+		m.bias[k] = float32(bias[k])
+		for b := 0; b < buckets; b++ {
+			m.w[b*H+k] = int16(math.Round(float64(w[b*H+k] / m.scale[k])))
+		}
+	}
+	return m
+}
+
+func sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// oofScore is a model's reading of a row it was not trained on.
+type oofScore struct{ risk, severe float32 }
+
+// pickThresholds chooses the thresholds on the cross-validated scores of
+// the rows the rules leave below the level in question: the model's flags
+// that count are the ones it adds. The risk threshold is the lowest at
+// which the flags the model adds to the rules' are MinPrecision precise;
+// the severity threshold the lowest at which, of the messages it flags and
+// the rules leave below high, the ones it grades high are HighPrecision
+// labelled high or imminent. The rules were written
+// looking at some of the same rows, so they leave fewer real risks to the
+// model here than on unseen messages: the figures are, if anything,
+// pessimistic.
+func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptions) (tRisk, tHigh float32) {
+	// Calibrate on the rows written as real messages are written (the shared
+	// split, the corpus) when there are enough; our cases are short
+	// constructed probes.
+	calib := make([]bool, len(rows))
+	n := 0
+	for i, r := range rows {
+		if r.source != "cases" && r.risk >= 0 {
+			calib[i] = true
+			n++
+		}
+	}
+	if n < 100 {
+		for i, r := range rows {
+			calib[i] = r.risk >= 0
+		}
+	}
+	pick := func(get func(oofScore) float32, keep func(i int) bool, good func(r trainRow) bool, want float64) float32 {
+		type sc struct {
+			v    float32
+			risk bool
+		}
+		var vs []sc
+		for i, r := range rows {
+			if calib[i] && keep(i) {
+				vs = append(vs, sc{get(oof[i]), good(r)})
+			}
+		}
+		sort.Slice(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
+		best := float32(0.99)
+		tp, fp := 0, 0
+		for i, v := range vs {
+			if v.v < 0.05 {
+				break
+			}
+			if v.risk {
+				tp++
+			} else {
+				fp++
+			}
+			// only at the last row of a run of equal scores
+			if i+1 < len(vs) && vs[i+1].v == v.v {
+				continue
+			}
+			if tp+fp >= 5 && ratio(tp, tp+fp) >= want {
+				best = v.v
+			}
+		}
+		return best
+	}
+	tRisk = pick(func(s oofScore) float32 { return s.risk }, func(i int) bool { return rules[i] < Medium },
+		func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+	tHigh = pick(func(s oofScore) float32 { return s.severe }, func(i int) bool { return rules[i] < High && oof[i].risk >= tRisk },
+		func(r trainRow) bool { return r.severe == 1 }, o.HighPrecision)
+	return tRisk, tHigh
+}
+
+// Train builds a model from the shared split's tuning half, our cases and
+// our corpus: near-duplicates removed (also against every held-out row),
+// thresholds chosen by k-fold cross-validation on the training rows, then
+// the final model trained on all of them and measured on the held-out rows.
+func Train(o TrainOptions) (*TrainResult, error) {
+	o = o.withDefaults()
+	if err := o.Features.valid(); err != nil {
+		return nil, err
+	}
+	rules := o.Rules
+	if rules == nil {
+		var err error
+		if rules, err = Load(""); err != nil {
+			return nil, err
+		}
+	}
+	rules = rules.WithModel(nil)
+
+	var train []trainRow
+	if !o.NoCases {
+		cases, err := OwnCases()
+		if err != nil {
+			return nil, err
+		}
+		train = append(train, caseRows(cases)...)
+	}
+	tune, sharedHeld, err := readShared(o.SharedFile)
+	if err != nil {
+		return nil, err
+	}
+	train = append(train, tune...)
+	corpus, corpusHeld, err := readCorpusDir(o.CorpusDir)
+	if err != nil {
+		return nil, err
+	}
+	train = append(train, corpus...)
+	fig := CardFigures{Format: ModelFormat, Seed: o.Seed, Features: o.Features, Epochs: o.Epochs, Folds: o.Folds,
+		Train: map[string]int{}, Removed: map[string]int{}}
+	heldNear := map[string]bool{}
+	train = dedupe(train, [][]trainRow{sharedHeld, corpusHeld}, fig.Removed, heldNear)
+	if len(train) < 2*o.Folds {
+		return nil, fmt.Errorf("risk train: %d training rows, too few", len(train))
+	}
+	for _, r := range train {
+		fig.Train[r.source+"/"+r.genre]++
+	}
+	fmt.Fprintf(o.Log, "training rows %d (removed as near-duplicates: %v)\n", len(train), fig.Removed)
+	featurize(train, o.Features)
+
+	ruleLv := make([]Level, len(train))
+	for i, r := range train {
+		ruleLv[i] = rules.Classify(r.text).Level
+	}
+	// k-fold: out-of-fold scores for every training row
+	perm := rand.New(rand.NewPCG(o.Seed, 0x666f6c64)).Perm(len(train))
+	fold := make([]int, len(train))
+	for i, p := range perm {
+		fold[p] = i % o.Folds
+	}
+	oof := make([]oofScore, len(train))
+	var nt normText
+	var ms modelScratch
+	for k := 0; k < o.Folds; k++ {
+		var idx []int
+		for i := range train {
+			if fold[i] != k {
+				idx = append(idx, i)
+			}
+		}
+		m := fit(train, idx, o, o.Seed+uint64(k)+1)
+		for i, r := range train {
+			if fold[i] == k {
+				normalize(r.text, &nt)
+				s := m.score(&nt, &ms)
+				oof[i] = oofScore{s.risk, s.severe}
+			}
+		}
+		fmt.Fprintf(o.Log, "fold %d of %d done\n", k+1, o.Folds)
+	}
+	{
+		type sc struct {
+			v    float32
+			risk bool
+		}
+		var vs []sc
+		for i, r := range train {
+			if r.source != "cases" && r.risk >= 0 {
+				vs = append(vs, sc{oof[i].risk, r.risk == 1})
+			}
+		}
+		sort.Slice(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
+		pos := 0
+		for _, v := range vs {
+			if v.risk {
+				pos++
+			}
+		}
+		best := 0.0
+		tp, fp := 0, 0
+		for _, v := range vs {
+			if v.risk {
+				tp++
+			} else {
+				fp++
+			}
+			if ratio(tp, tp+fp) >= 0.85 {
+				best = math.Max(best, ratio(tp, pos))
+			}
+		}
+		fmt.Fprintf(o.Log, "model alone, cross-validated, shared and corpus: recall %.3f at precision >= 0.85\n", best)
+	}
+	for _, src := range []string{"shared", "corpus"} {
+		for _, t := range []float32{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
+			var c Confusion
+			for i, r := range train {
+				if r.source == src && r.risk >= 0 {
+					lv := None
+					if oof[i].risk >= t {
+						lv = Medium
+					}
+					c.add(r.risk == 1, false, lv)
+				}
+			}
+			if c.N > 0 {
+				fmt.Fprintf(o.Log, "  model alone, cross-validated, %s, risk >= %.1f: P %.3f R %.3f (TP %d FP %d FN %d)\n", src, t, c.Precision(), c.Recall(), c.TP, c.FP, c.FN)
+			}
+		}
+	}
+	tRisk, tHigh := pickThresholds(train, ruleLv, oof, o)
+	fig.ThreshRisk, fig.ThreshHigh = round3(tRisk), round3(tHigh)
+	for i, r := range train {
+		if r.risk < 0 {
+			continue
+		}
+		lv := ruleLv[i]
+		if oof[i].risk >= tRisk {
+			lv = max(lv, Medium)
+			if oof[i].severe >= tHigh {
+				lv = max(lv, High)
+			}
+		}
+		fig.CV.add(r.risk == 1, r.severe == 1, lv)
+	}
+	fmt.Fprintf(o.Log, "thresholds risk %.3f high %.3f; cross-validated P %.3f R %.3f\n", tRisk, tHigh, fig.CV.Precision(), fig.CV.Recall())
+	bySource := map[string]*Confusion{}
+	for i, r := range train {
+		if r.risk < 0 {
+			continue
+		}
+		c := bySource[r.source]
+		if c == nil {
+			c = &Confusion{}
+			bySource[r.source] = c
+		}
+		lv := ruleLv[i]
+		if oof[i].risk >= tRisk {
+			lv = max(lv, Medium)
+			if oof[i].severe >= tHigh {
+				lv = max(lv, High)
+			}
+		}
+		c.add(r.risk == 1, r.severe == 1, lv)
+	}
+	for _, k := range sortedKeys(bySource) {
+		c := bySource[k]
+		fmt.Fprintf(o.Log, "  cross-validated %s: P %.3f R %.3f (TP %d FP %d FN %d) severe high+ %d/%d\n", k, c.Precision(), c.Recall(), c.TP, c.FP, c.FN, c.SevereHigh, c.Severe)
+	}
+
+	all := make([]int, len(train))
+	for i := range all {
+		all[i] = i
+	}
+	// The final model. A labelled case the combined classifier breaks weighs
+	// four times more in the next round, or joins the training rows if
+	// deduplication had dropped it as a near-duplicate of another training
+	// row (at most three more rounds): the look-alikes are the cases a
+	// counselor relies on.
+	var cases []Case
+	if !o.NoCases {
+		if cases, err = OwnCases(); err != nil {
+			return nil, err
+		}
+	}
+	index := map[string]int{}
+	for i, r := range train {
+		if r.source == "cases" {
+			index[r.text] = i
+		}
+	}
+	var m *Model
+	for round := 0; ; round++ {
+		m = fit(train, all, o, o.Seed)
+		m.tRisk, m.tHigh = tRisk, tHigh
+		withModel := rules.WithModel(m)
+		broken := 0
+		for _, c := range cases {
+			if c.Fails(withModel.Classify(c.Text)) == "" {
+				continue
+			}
+			broken++
+			if i, ok := index[c.Text]; ok {
+				train[i].weight *= 4
+				continue
+			}
+			if heldNear[c.Text] {
+				continue // never trained on: it is close to a held-out row
+			}
+			for _, r := range caseRows([]Case{c}) {
+				r.weight *= 4
+				rs := []trainRow{r}
+				featurize(rs, o.Features)
+				index[c.Text] = len(train)
+				train = append(train, rs[0])
+				all = append(all, len(all))
+				fig.Train["cases/case"]++
+				fig.Removed["cases: near an earlier training row"]--
+			}
+		}
+		fmt.Fprintf(o.Log, "final model, round %d: %d labelled cases broken\n", round+1, broken)
+		if broken == 0 || round == 3 {
+			break
+		}
+	}
+	weights, err := m.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	// the model as it will be read back
+	if m, err = ParseModel(weights); err != nil {
+		return nil, err
+	}
+	res := &TrainResult{Model: m, Weights: weights, Classifier: rules.WithModel(m)}
+
+	if len(sharedHeld) > 0 {
+		var both, alone Confusion
+		for _, r := range sharedHeld {
+			both.add(r.risk == 1, r.severe == 1, res.Classifier.Classify(r.text).Level)
+			alone.add(r.risk == 1, r.severe == 1, rules.Classify(r.text).Level)
+		}
+		fig.HeldOut, fig.HeldOutRules = &both, &alone
+	}
+	if len(corpusHeld) > 0 {
+		fig.Corpus, fig.CorpusRules = map[string]Confusion{}, map[string]Confusion{}
+		for _, r := range corpusHeld {
+			c, a := fig.Corpus[r.genre], fig.CorpusRules[r.genre]
+			c.add(r.risk == 1, r.severe == 1, res.Classifier.Classify(r.text).Level)
+			a.add(r.risk == 1, r.severe == 1, rules.Classify(r.text).Level)
+			fig.Corpus[r.genre], fig.CorpusRules[r.genre] = c, a
+		}
+	}
+	if !o.NoCases {
+		cases, _ := OwnCases()
+		fig.Cases = len(cases)
+		for _, c := range cases {
+			if c.Fails(res.Classifier.Classify(c.Text)) != "" {
+				fig.CasesFailing++
+				res.FailingCases = append(res.FailingCases, c.Name)
+			}
+			if c.Fails(rules.Classify(c.Text)) != "" {
+				fig.CasesFailingRules++
+			}
+		}
+	}
+	res.Figures = fig
+	return res, nil
+}
+
+// WriteCard writes the model card (MODEL.md): data, thresholds, figures
+// with 95 % Wilson intervals, latency, and the figures as JSON.
+func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
+	f := r.Figures
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Risk model card\n\n")
+	fmt.Fprintf(&b, "The learned scorer shipped in the binary (`model.bin`, format %d). Rebuild it with\n`xinqiao risk train --out internal/risk/model` (same data and seed, same bytes). It is a linear\nmodel over hashed character 1–%d-grams of each sentence of the normalised text and Latin word\n1–%d-grams (2^%d buckets, int16 weights), with heads for risk (medium or above), severity (high\nor above) and the category. A message is scored whole and sentence by sentence; the strongest\ncounts. The classifier takes the higher of the rules and the model: the model only raises.\n\n",
+		f.Format, f.Features.CharMax, f.Features.WordMax, f.Features.Bits)
+	fmt.Fprintf(&b, "## Data\n\nTraining rows after near-duplicate removal (character 3-gram MinHash, Jaccard ≥ %.1f, against\nevery held-out row and every earlier training row):\n\n| source/genre | rows |\n|---|---|\n", dupThreshold)
+	for _, k := range sortedKeys(f.Train) {
+		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Train[k])
+	}
+	fmt.Fprintf(&b, "\nRemoved as near-duplicates:\n\n| source: reason | rows |\n|---|---|\n")
+	for _, k := range sortedKeys(f.Removed) {
+		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Removed[k])
+	}
+	fmt.Fprintf(&b, "\nSources: `shared` is the tuning half of the shared split (PsySUICIDE, Qiu, Ma, Lan, EMNLP 2024,\ngithub.com/qiuhuachuan/PsyGUARD, MIT; FNV-1a of the id even); its held-out half is never trained\non and only measured in aggregate. `cases` are our labelled cases (exemplars/*.txt). `corpus` is\nour own corpus (internal/risk/corpus), less its held-out slice (FNV-1a of the text mod 10 < 2).\n\n")
+	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium (the lowest threshold whose cross-validated precision, rules and model together, reaches\nthe target); severity ≥ %.3f grades high, which opens a handoff.\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshHigh)
+	fmt.Fprintf(&b, "## Figures (positive: medium or above; 95 %% Wilson intervals)\n\n| set | rows | precision | recall | high/imminent graded high+ |\n|---|---|---|---|---|\n")
+	row := func(name string, c Confusion) {
+		pl, ph := Wilson(c.TP, c.TP+c.FP)
+		rl, rh := Wilson(c.TP, c.TP+c.FN)
+		fmt.Fprintf(&b, "| %s | %d | %.3f [%.3f, %.3f] (%d/%d) | %.3f [%.3f, %.3f] (%d/%d) | %d/%d |\n", name, c.N,
+			c.Precision(), pl, ph, c.TP, c.TP+c.FP, c.Recall(), rl, rh, c.TP, c.TP+c.FN, c.SevereHigh, c.Severe)
+	}
+	row("cross-validated, training rows", f.CV)
+	if f.HeldOut != nil {
+		row("shared held-out half, rules + model", *f.HeldOut)
+		row("shared held-out half, rules alone", *f.HeldOutRules)
+	}
+	for _, g := range sortedKeys(f.Corpus) {
+		row("corpus held-out "+g+", rules + model", f.Corpus[g])
+		row("corpus held-out "+g+", rules alone", f.CorpusRules[g])
+	}
+	fmt.Fprintf(&b, "\nOur labelled cases (%d): %d broken by rules + model, %d by the rules alone.\n", f.Cases, f.CasesFailing, f.CasesFailingRules)
+	if latency != "" {
+		fmt.Fprintf(&b, "\n## Latency\n\n%s\n", latency)
+	}
+	js, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "\n## Figures as data\n\n```json\n%s\n```\n", js)
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// ParseCard reads the figures back from a model card.
+func ParseCard(card []byte) (CardFigures, error) {
+	var f CardFigures
+	_, rest, ok := bytes.Cut(card, []byte("```json\n"))
+	if !ok {
+		return f, errors.New("model card: no figures block")
+	}
+	js, _, ok := bytes.Cut(rest, []byte("\n```"))
+	if !ok {
+		return f, errors.New("model card: unterminated figures block")
+	}
+	err := json.Unmarshal(js, &f)
+	return f, err
+}
+
+// Latency measures the classifier on messages of about runes runes built
+// from our labelled cases, n calls, and returns the median and the 99th
+// percentile.
+func Latency(c *Classifier, runes, n int) (p50, p99 time.Duration, err error) {
+	cases, err := OwnCases()
+	if err != nil {
+		return 0, 0, err
+	}
+	var msgs []string
+	var cur []rune
+	for i := 0; len(msgs) < 50 && len(cases) > 0; i++ {
+		cur = append(cur, []rune(cases[(i*7919)%len(cases)].Text+"。")...)
+		if len(cur) >= runes {
+			msgs = append(msgs, string(cur[:runes]))
+			cur = cur[:0]
+		}
+	}
+	d := make([]time.Duration, n)
+	for i := range d {
+		t0 := time.Now()
+		c.Classify(msgs[i%len(msgs)])
+		d[i] = time.Since(t0)
+	}
+	slices.Sort(d)
+	return d[n/2], d[n*99/100], nil
+}

@@ -1,0 +1,140 @@
+package risk_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"xinqiao/internal/risk"
+)
+
+func fixtureOptions() risk.TrainOptions {
+	dir := filepath.Join("testdata", "train")
+	return risk.TrainOptions{
+		SharedFile: filepath.Join(dir, "shared.jsonl"),
+		CorpusDir:  filepath.Join(dir, "corpus"),
+		NoCases:    true,
+		Seed:       7,
+		Folds:      3,
+		Features:   risk.FeatureConfig{Bits: 12, CharMax: 3, WordMax: 2, Seed: 1},
+	}
+}
+
+// TestTrainFixture retrains on a small fixture: the same data and seed give
+// the same bytes, the weights read back, the card carries its figures, and
+// a different seed gives a different model.
+func TestTrainFixture(t *testing.T) {
+	a, err := risk.Train(fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := risk.Train(fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Weights, b.Weights) {
+		t.Fatal("two trainings on the same data and seed gave different bytes")
+	}
+	if _, err := risk.ParseModel(a.Weights); err != nil {
+		t.Fatalf("the trained weights do not read back: %v", err)
+	}
+	o := fixtureOptions()
+	o.Seed = 8
+	c, err := risk.Train(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a.Weights, c.Weights) {
+		t.Fatal("another seed gave the same bytes")
+	}
+	f := a.Figures
+	if f.Train["shared/fixture"] == 0 || f.HeldOut == nil || f.HeldOut.N == 0 || f.CV.N == 0 {
+		t.Fatalf("figures: %+v", f)
+	}
+	var card bytes.Buffer
+	if err := a.WriteCard(&card, "measured here"); err != nil {
+		t.Fatal(err)
+	}
+	back, err := risk.ParseCard(card.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.ThreshRisk != f.ThreshRisk || back.HeldOut.TP != f.HeldOut.TP || back.Train["shared/fixture"] != f.Train["shared/fixture"] {
+		t.Fatalf("card figures %+v, trained %+v", back, f)
+	}
+	for _, want := range []string{"shared/fixture", "Wilson", "measured here", "threshold"} {
+		if !strings.Contains(card.String(), want) {
+			t.Errorf("card lacks %q", want)
+		}
+	}
+	// the model raises a risky fixture message the rules alone may miss,
+	// through the combined classifier
+	r := a.Classifier.Classify("每天都不想起床，觉得活着是负担")
+	if r.Model == nil {
+		t.Fatal("the trained classifier gives no model reading")
+	}
+}
+
+// TestTrainBadRows: a training file with a bad row is refused, naming the
+// file and the line.
+func TestTrainBadRows(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{`{"text":"好","level":"none","category":"none","genre":"chat","lang":"zh-Hans","batch":"x"}` + "\n" + `{"text":"坏","level":"severe"}`, "x.jsonl:2"},
+		{`{"text":"好","level":"none"`, "x.jsonl:1"},
+		{`{"level":"none"}`, "x.jsonl:1: no text"},
+		{`{"text":"好","level":"medium","category":"sadness"}`, "unknown category"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "x.jsonl"), []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o := fixtureOptions()
+		o.CorpusDir = dir
+		_, err := risk.Train(o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error with %q", tc.body, err, tc.want)
+		}
+	}
+}
+
+// TestShippedModelCard holds the shipped model to its card: the figures on
+// the shared split's held-out half (aggregate only) match MODEL.md.
+func TestShippedModelCard(t *testing.T) {
+	_, hold, _ := splitSharedData(t)
+	card, err := os.ReadFile(filepath.Join("model", "MODEL.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := risk.ParseCard(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.HeldOut == nil {
+		t.Fatal("the card has no held-out figures")
+	}
+	m, _ := risk.BuiltinModel()
+	if r, h := m.Thresholds(); abs(r-f.ThreshRisk) > 0.0005 || abs(h-f.ThreshHigh) > 0.0005 {
+		t.Fatalf("shipped thresholds %.3f %.3f, card %.3f %.3f", r, h, f.ThreshRisk, f.ThreshHigh)
+	}
+	rep, err := risk.Eval(mustLoad(t), bytes.NewReader(hold))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := f.HeldOut
+	t.Logf("held-out half: TP %d FP %d TN %d FN %d (card: %d %d %d %d)", rep.TP, rep.FP, rep.TN, rep.FN, want.TP, want.FP, want.TN, want.FN)
+	// The rules may have moved since the card was written; a retrain
+	// ("xinqiao risk train") brings it up to date.
+	if abs(rep.Precision-want.Precision()) > 0.02 || abs(rep.Recall-want.Recall()) > 0.02 || rep.N != want.N {
+		t.Errorf("held-out precision %.3f recall %.3f of %d rows; the card says %.3f %.3f of %d: retrain with xinqiao risk train",
+			rep.Precision, rep.Recall, rep.N, want.Precision(), want.Recall(), want.N)
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
