@@ -69,11 +69,15 @@ func TestTrainFixture(t *testing.T) {
 			t.Errorf("card lacks %q", want)
 		}
 	}
-	// the model raises a risky fixture message the rules alone may miss,
-	// through the combined classifier
-	r := a.Classifier.Classify("每天都不想起床，觉得活着是负担")
-	if r.Model == nil {
-		t.Fatal("the trained classifier gives no model reading")
+	// the model learned something: a risky training message scores above
+	// an ordinary one
+	risky, _, _ := a.Model.ScoreText("好想睡一觉就再也不醒来")
+	plain, _, _ := a.Model.ScoreText("今天的篮球赛我们赢了哈哈")
+	if risky <= plain {
+		t.Fatalf("risk of a risky message %.3f, of an ordinary one %.3f", risky, plain)
+	}
+	if a.Classifier.Model() != a.Model {
+		t.Fatal("the trained classifier does not carry the trained model")
 	}
 }
 
