@@ -238,6 +238,22 @@ func TestReviewOutcomes(t *testing.T) {
 		if err != nil || len(fs) != 1 || !fs[0].Due.Equal(handoff.NextSchoolDay(mondayMorning)) || !strings.Contains(fs[0].Task, "想约谈") {
 			t.Fatalf("got follow-ups %+v, %v; want one due the next school day", fs, err)
 		}
+		// Reports count reviews and their time to a first look (the claim).
+		var rep struct {
+			Handoffs struct {
+				Kinds map[string]struct {
+					Opened, Claimed int
+					TimeToClaim     struct{ Count int } `json:"time_to_claim"`
+				} `json:"kinds"`
+			} `json:"handoffs"`
+		}
+		s.AddStaff(t, "li", xinqiao.RoleSupervisor, "李主任")
+		if code := s.Login(t, "li").Do(t, "GET", "/api/reports", nil, &rep); code != 200 {
+			t.Fatalf("reports: got %d", code)
+		}
+		if r := rep.Handoffs.Kinds[xinqiao.KindReview]; r.Opened != 2 || r.Claimed != 2 || r.TimeToClaim.Count != 2 {
+			t.Fatalf("reports: got reviews %+v, want 2 opened, 2 looked at, 2 times to a look", r)
+		}
 		// An urgent handoff cannot be closed as a review.
 		sess3 := s.NewSession(t, "")
 		c3 := s.DialStudent(t, sess3.Token)

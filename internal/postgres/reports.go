@@ -74,14 +74,14 @@ const reportNoDuty = `(h.opened_no_duty)`
 
 // HandoffGroups implements xinqiao.ReportStore.
 func (db *DB) HandoffGroups(ctx context.Context, f xinqiao.ReportFilter) ([]xinqiao.HandoffGroup, error) {
-	q := `SELECT ` + reportDay("h.opened_at") + ` AS day, h.level, h.state, h.outcome,
+	q := `SELECT ` + reportDay("h.opened_at") + ` AS day, h.kind, h.level, h.state, h.outcome,
 			h.claimed_at IS NOT NULL AS claimed, ` + reportNoDuty + ` AS no_duty, COUNT(*)
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.opened_at >= $2 AND h.opened_at < $3 AND ` + reportSchool(4) + `
-		GROUP BY day, h.level, h.state, h.outcome, claimed, no_duty ORDER BY day`
+		GROUP BY day, h.kind, h.level, h.state, h.outcome, claimed, no_duty ORDER BY day`
 	return reportRows(ctx, db, "handoffs", q, func(r pgx.CollectableRow) (xinqiao.HandoffGroup, error) {
 		var g xinqiao.HandoffGroup
-		err := r.Scan(&g.Day, &g.Level, &g.State, &g.Outcome, &g.Claimed, &g.NoDuty, &g.Count)
+		err := r.Scan(&g.Day, &g.Kind, &g.Level, &g.State, &g.Outcome, &g.Claimed, &g.NoDuty, &g.Count)
 		return g, err
 	}, offsetSeconds(f), f.From, f.To, f.School)
 }
@@ -91,12 +91,13 @@ func (db *DB) ClaimWaits(ctx context.Context, f xinqiao.ReportFilter) ([]time.Du
 	q := `SELECT (EXTRACT(EPOCH FROM h.claimed_at - h.opened_at) * 1000)::bigint AS wait
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.opened_at >= $1 AND h.opened_at < $2 AND h.claimed_at IS NOT NULL AND ` + reportSchool(3) + `
+			AND ($4 = '' OR h.kind = $4)
 		ORDER BY wait`
 	return reportRows(ctx, db, "claim waits", q, func(r pgx.CollectableRow) (time.Duration, error) {
 		var ms int64
 		err := r.Scan(&ms)
 		return time.Duration(ms) * time.Millisecond, err
-	}, f.From, f.To, f.School)
+	}, f.From, f.To, f.School, f.Kind)
 }
 
 // Escalations implements xinqiao.ReportStore.
@@ -115,13 +116,13 @@ func (db *DB) Escalations(ctx context.Context, f xinqiao.ReportFilter) ([]xinqia
 
 // WaitingHandoffs implements xinqiao.ReportStore.
 func (db *DB) WaitingHandoffs(ctx context.Context, f xinqiao.ReportFilter) ([]xinqiao.WaitingHandoff, error) {
-	q := `SELECT h.level, COALESCE(t.school, ''), h.opened_at, h.queued_at, h.escalated
+	q := `SELECT h.kind, h.level, COALESCE(t.school, ''), h.opened_at, h.queued_at, h.escalated
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.state = 'waiting' AND ` + reportSchool(1) + `
-		ORDER BY h.level_rank DESC, h.opened_at`
+		ORDER BY h.kind_rank DESC, h.level_rank DESC, h.opened_at`
 	return reportRows(ctx, db, "waiting", q, func(r pgx.CollectableRow) (xinqiao.WaitingHandoff, error) {
 		var w xinqiao.WaitingHandoff
-		err := r.Scan(&w.Level, &w.School, &w.OpenedAt, &w.QueuedAt, &w.Escalated)
+		err := r.Scan(&w.Kind, &w.Level, &w.School, &w.OpenedAt, &w.QueuedAt, &w.Escalated)
 		w.OpenedAt, w.QueuedAt = w.OpenedAt.UTC(), w.QueuedAt.UTC()
 		return w, err
 	}, f.School)

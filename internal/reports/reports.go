@@ -84,16 +84,33 @@ type Totals struct {
 // Handoffs describes the handoffs opened in the period (counts, claims,
 // outcomes), the escalations fired in it, and the queue now.
 type Handoffs struct {
-	Opened        int                 `json:"opened"`
-	OpenedByLevel map[string]int      `json:"opened_by_level"`
-	Claimed       int                 `json:"claimed"`
-	Closed        int                 `json:"closed"`
-	TimeToClaim   Durations           `json:"time_to_claim"`
-	Outcomes      map[string]int      `json:"outcomes"`
-	OpenedNoDuty  int                 `json:"opened_no_duty"`
-	Escalations   []xinqiao.StepCount `json:"escalations"`
-	Waiting       []Waiting           `json:"waiting"`
+	Opened        int            `json:"opened"`
+	OpenedByLevel map[string]int `json:"opened_by_level"`
+	Claimed       int            `json:"claimed"`
+	Closed        int            `json:"closed"`
+	// TimeToClaim covers every kind; Kinds has it for each kind.
+	TimeToClaim Durations `json:"time_to_claim"`
+	// Kinds breaks the figures down by kind: urgent, requested, review
+	// (issue 11). For a review the claim is a counselor's first look, so its
+	// TimeToClaim is the time to a look.
+	Kinds        map[string]*KindFigures `json:"kinds"`
+	Outcomes     map[string]int          `json:"outcomes"`
+	OpenedNoDuty int                     `json:"opened_no_duty"`
+	Escalations  []xinqiao.StepCount     `json:"escalations"`
+	Waiting      []Waiting               `json:"waiting"`
 }
+
+// KindFigures are the handoffs of one kind opened in the period.
+type KindFigures struct {
+	Opened      int            `json:"opened"`
+	Claimed     int            `json:"claimed"`
+	Closed      int            `json:"closed"`
+	Outcomes    map[string]int `json:"outcomes"`
+	TimeToClaim Durations      `json:"time_to_claim"`
+}
+
+// Kinds lists the handoff kinds, queue order.
+var Kinds = []string{xinqiao.KindUrgent, xinqiao.KindRequested, xinqiao.KindReview}
 
 // Durations summarises durations in seconds: nearest-rank percentiles.
 type Durations struct {
@@ -321,19 +338,31 @@ func (s *Service) series(ctx context.Context, f xinqiao.ReportFilter, from, to t
 // handoffs sums the handoff groups and adds claim times, escalations and
 // the queue now.
 func (s *Service) handoffs(ctx context.Context, f xinqiao.ReportFilter, groups []xinqiao.HandoffGroup) (*Handoffs, error) {
-	h := &Handoffs{OpenedByLevel: map[string]int{}, Outcomes: map[string]int{}}
+	h := &Handoffs{OpenedByLevel: map[string]int{}, Outcomes: map[string]int{}, Kinds: map[string]*KindFigures{}}
 	for _, l := range Levels[3:] {
 		h.OpenedByLevel[l] = 0
 	}
+	for _, k := range Kinds {
+		h.Kinds[k] = &KindFigures{Outcomes: map[string]int{}}
+	}
 	for _, g := range groups {
+		k := h.Kinds[cmp.Or(g.Kind, xinqiao.KindUrgent)]
+		if k == nil {
+			k = &KindFigures{Outcomes: map[string]int{}}
+			h.Kinds[g.Kind] = k
+		}
 		h.Opened += g.Count
+		k.Opened += g.Count
 		h.OpenedByLevel[g.Level] += g.Count
 		if g.Claimed {
 			h.Claimed += g.Count
+			k.Claimed += g.Count
 		}
 		if g.State == xinqiao.HandoffClosed {
 			h.Closed += g.Count
+			k.Closed += g.Count
 			h.Outcomes[cmp.Or(g.Outcome, xinqiao.OutcomeOther)] += g.Count
+			k.Outcomes[cmp.Or(g.Outcome, xinqiao.OutcomeOther)] += g.Count
 		}
 		if g.NoDuty {
 			h.OpenedNoDuty += g.Count
@@ -344,6 +373,14 @@ func (s *Service) handoffs(ctx context.Context, f xinqiao.ReportFilter, groups [
 		return nil, err
 	}
 	h.TimeToClaim = Summarise(waits)
+	for _, k := range Kinds {
+		kf := f
+		kf.Kind = k
+		if waits, err = s.report.ClaimWaits(ctx, kf); err != nil {
+			return nil, err
+		}
+		h.Kinds[k].TimeToClaim = Summarise(waits)
+	}
 	if h.Escalations, err = s.report.Escalations(ctx, f); err != nil {
 		return nil, err
 	}

@@ -78,15 +78,15 @@ const reportNoDuty = `(h.opened_no_duty = 1)`
 
 // HandoffGroups implements xinqiao.ReportStore.
 func (db *DB) HandoffGroups(ctx context.Context, f xinqiao.ReportFilter) ([]xinqiao.HandoffGroup, error) {
-	q := `SELECT ` + reportDay("h.opened_at") + ` AS day, h.level, h.state, h.outcome,
+	q := `SELECT ` + reportDay("h.opened_at") + ` AS day, h.kind, h.level, h.state, h.outcome,
 			h.claimed_at IS NOT NULL AS claimed, ` + reportNoDuty + ` AS no_duty, COUNT(*)
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.opened_at >= ? AND h.opened_at < ? AND ` + reportSchool + `
-		GROUP BY day, h.level, h.state, h.outcome, claimed, no_duty ORDER BY day`
+		GROUP BY day, h.kind, h.level, h.state, h.outcome, claimed, no_duty ORDER BY day`
 	out := []xinqiao.HandoffGroup{}
 	err := db.reportRows(ctx, "handoffs", q, func(r *sql.Rows) error {
 		var g xinqiao.HandoffGroup
-		err := r.Scan(&g.Day, &g.Level, &g.State, &g.Outcome, &g.Claimed, &g.NoDuty, &g.Count)
+		err := r.Scan(&g.Day, &g.Kind, &g.Level, &g.State, &g.Outcome, &g.Claimed, &g.NoDuty, &g.Count)
 		out = append(out, g)
 		return err
 	}, f.DayOffset.Milliseconds(), ms2(f.From), ms2(f.To), f.School, f.School)
@@ -98,6 +98,7 @@ func (db *DB) ClaimWaits(ctx context.Context, f xinqiao.ReportFilter) ([]time.Du
 	const q = `SELECT h.claimed_at - h.opened_at AS wait
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.opened_at >= ? AND h.opened_at < ? AND h.claimed_at IS NOT NULL AND ` + reportSchool + `
+			AND (? = '' OR h.kind = ?)
 		ORDER BY wait`
 	out := []time.Duration{}
 	err := db.reportRows(ctx, "claim waits", q, func(r *sql.Rows) error {
@@ -105,7 +106,7 @@ func (db *DB) ClaimWaits(ctx context.Context, f xinqiao.ReportFilter) ([]time.Du
 		err := r.Scan(&ms)
 		out = append(out, time.Duration(ms)*time.Millisecond)
 		return err
-	}, ms2(f.From), ms2(f.To), f.School, f.School)
+	}, ms2(f.From), ms2(f.To), f.School, f.School, f.Kind, f.Kind)
 	return out, err
 }
 
@@ -128,15 +129,15 @@ func (db *DB) Escalations(ctx context.Context, f xinqiao.ReportFilter) ([]xinqia
 
 // WaitingHandoffs implements xinqiao.ReportStore.
 func (db *DB) WaitingHandoffs(ctx context.Context, f xinqiao.ReportFilter) ([]xinqiao.WaitingHandoff, error) {
-	const q = `SELECT h.level, COALESCE(t.school, ''), h.opened_at, h.queued_at, h.escalated
+	const q = `SELECT h.kind, h.level, COALESCE(t.school, ''), h.opened_at, h.queued_at, h.escalated
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.state = 'waiting' AND ` + reportSchool + `
-		ORDER BY h.level_rank DESC, h.opened_at`
+		ORDER BY h.kind_rank DESC, h.level_rank DESC, h.opened_at`
 	out := []xinqiao.WaitingHandoff{}
 	err := db.reportRows(ctx, "waiting", q, func(r *sql.Rows) error {
 		var w xinqiao.WaitingHandoff
 		var opened, queued int64
-		err := r.Scan(&w.Level, &w.School, &opened, &queued, &w.Escalated)
+		err := r.Scan(&w.Kind, &w.Level, &w.School, &opened, &queued, &w.Escalated)
 		w.OpenedAt, w.QueuedAt = fromMS(opened), fromMS(queued)
 		out = append(out, w)
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,73 @@ func init() {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, rs) })
 		}
 	})
+	register("ReportKinds", testReportKinds)
+}
+
+// testReportKinds: the handoff groups carry their kind, claim waits can be
+// read for one kind (a review's claim is its first look), and the queue now
+// lists urgent before requested before review.
+func testReportKinds(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+	ctx := context.Background()
+	s := open(t)
+	rs := s.(xinqiao.ReportStore)
+	st := NewStaff(t, s, "rk", xinqiao.RoleCounselor)
+	at := rpC1
+	var ids []string
+	for i, k := range []struct{ kind, level string }{
+		{xinqiao.KindReview, xinqiao.LevelMedium}, {xinqiao.KindReview, xinqiao.LevelMedium},
+		{xinqiao.KindRequested, xinqiao.LevelLow}, {xinqiao.KindUrgent, xinqiao.LevelHigh},
+	} {
+		c, _ := NewConversation(t, s, "")
+		h, _, _, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Kind: k.kind, Level: k.level,
+			MessageSeq: 1, At: at.Add(time.Duration(i) * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, h.ID)
+	}
+	if _, err := s.ClaimHandoff(ctx, ids[0], st.ID, at.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CloseHandoff(ctx, ids[0], xinqiao.CloseHandoff{StaffID: st.ID, Outcome: xinqiao.OutcomeReviewed, Note: "看过",
+		Mode: xinqiao.ModeAI, At: at.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	groups, err := rs.HandoffGroups(ctx, rpFilter(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKind := map[string]int{}
+	for _, g := range groups {
+		byKind[g.Kind] += g.Count
+		if g.Kind == xinqiao.KindReview && g.State == xinqiao.HandoffClosed && (g.Outcome != xinqiao.OutcomeReviewed || !g.Claimed) {
+			t.Errorf("closed review group: got %+v", g)
+		}
+	}
+	if byKind[xinqiao.KindReview] != 2 || byKind[xinqiao.KindRequested] != 1 || byKind[xinqiao.KindUrgent] != 1 {
+		t.Errorf("groups by kind: got %v, want 2 reviews, 1 requested, 1 urgent", byKind)
+	}
+	f := rpFilter("")
+	f.Kind = xinqiao.KindReview
+	waits, err := rs.ClaimWaits(ctx, f)
+	if err != nil || !slices.Equal(waits, []time.Duration{2 * time.Hour}) {
+		t.Errorf("review claim waits: got %v, %v; want [2h]", waits, err)
+	}
+	f.Kind = xinqiao.KindUrgent
+	if waits, err := rs.ClaimWaits(ctx, f); err != nil || len(waits) != 0 {
+		t.Errorf("urgent claim waits: got %v, %v; want none", waits, err)
+	}
+	waiting, err := rs.WaitingHandoffs(ctx, rpFilter(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, w := range waiting {
+		order = append(order, w.Kind)
+	}
+	if strings.Join(order, ",") != "urgent,requested,review" {
+		t.Errorf("waiting: got %v, want urgent, requested, review", order)
+	}
 }
 
 // The report fixture: Guangzhou days (UTC+8); the period is the local days
@@ -193,13 +261,13 @@ func testReportHandoffs(t *testing.T, rs xinqiao.ReportStore) {
 		steps  []xinqiao.StepCount
 	}{
 		{"", []xinqiao.HandoffGroup{
-			{Day: "2026-03-02", Level: "high", State: "closed", Outcome: "resolved", Claimed: true, Count: 1},
-			{Day: "2026-03-03", Level: "high", State: "active", Claimed: true, Count: 1},
-			{Day: "2026-03-03", Level: "imminent", State: "waiting", NoDuty: true, Count: 1},
+			{Day: "2026-03-02", Kind: "urgent", Level: "high", State: "closed", Outcome: "resolved", Claimed: true, Count: 1},
+			{Day: "2026-03-03", Kind: "urgent", Level: "high", State: "active", Claimed: true, Count: 1},
+			{Day: "2026-03-03", Kind: "urgent", Level: "imminent", State: "waiting", NoDuty: true, Count: 1},
 		}, []time.Duration{30 * time.Second, 90 * time.Second},
 			[]xinqiao.StepCount{{Step: 1, Action: "duty", Count: 1}, {Step: 2, Action: "oncall", Count: 1}}},
 		{"二中", []xinqiao.HandoffGroup{
-			{Day: "2026-03-03", Level: "high", State: "active", Claimed: true, Count: 1},
+			{Day: "2026-03-03", Kind: "urgent", Level: "high", State: "active", Claimed: true, Count: 1},
 		}, []time.Duration{90 * time.Second}, []xinqiao.StepCount{}},
 	}
 	for _, tt := range tests {
@@ -248,7 +316,7 @@ func testReportNow(t *testing.T, rs xinqiao.ReportStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := xinqiao.WaitingHandoff{Level: "imminent", OpenedAt: rpC3.Add(2 * time.Minute), QueuedAt: rpC3.Add(2 * time.Minute), Escalated: 2}
+	want := xinqiao.WaitingHandoff{Kind: "urgent", Level: "imminent", OpenedAt: rpC3.Add(2 * time.Minute), QueuedAt: rpC3.Add(2 * time.Minute), Escalated: 2}
 	if len(waiting) != 1 || waiting[0] != want {
 		t.Errorf("waiting: got %+v, want [%+v]", waiting, want)
 	}

@@ -19,6 +19,9 @@ type ReportFilter struct {
 	// Now is the moment "now" figures (waiting handoffs, overdue follow-ups)
 	// are measured at.
 	Now time.Time
+	// Kind keeps only handoffs of one kind (KindUrgent, KindRequested,
+	// KindReview) where a query reads handoffs; "" keeps every kind.
+	Kind string
 }
 
 // DayCount is a count for one day (YYYY-MM-DD in the filter's zone).
@@ -40,6 +43,7 @@ type DayLevelCount struct {
 // while nobody was on duty. The report sums these groups as it needs.
 type HandoffGroup struct {
 	Day     string
+	Kind    string
 	Level   string
 	State   string
 	Outcome string // "" unless closed
@@ -57,6 +61,7 @@ type StepCount struct {
 
 // WaitingHandoff is a handoff waiting in the queue now, without its ids.
 type WaitingHandoff struct {
+	Kind      string    `json:"kind"`
 	Level     string    `json:"level"`
 	School    string    `json:"school,omitempty"`
 	OpenedAt  time.Time `json:"opened_at"`
@@ -80,13 +85,14 @@ type ReportStore interface {
 	StudentMessagesByDay(ctx context.Context, f ReportFilter) ([]DayLevelCount, error)
 	// HandoffGroups counts the handoffs opened in the period, grouped.
 	HandoffGroups(ctx context.Context, f ReportFilter) ([]HandoffGroup, error)
-	// ClaimWaits returns, for the handoffs opened in the period and claimed,
-	// the time from opening to the (latest) claim, smallest first.
+	// ClaimWaits returns, for the handoffs opened in the period and claimed
+	// (of f.Kind, when set), the time from opening to the (latest) claim,
+	// smallest first.
 	ClaimWaits(ctx context.Context, f ReportFilter) ([]time.Duration, error)
 	// Escalations counts the ladder steps fired in the period, by step.
 	Escalations(ctx context.Context, f ReportFilter) ([]StepCount, error)
-	// WaitingHandoffs lists the handoffs waiting now, highest level first,
-	// then oldest.
+	// WaitingHandoffs lists the handoffs waiting now in queue order: by
+	// kind (urgent, requested, review), then highest level, then oldest.
 	WaitingHandoffs(ctx context.Context, f ReportFilter) ([]WaitingHandoff, error)
 	// CountFollowUps counts follow-ups due in the period and overdue now, of the
 	// cases of f.School ("" for every case).
