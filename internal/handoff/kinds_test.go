@@ -1,0 +1,122 @@
+package handoff_test
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"xinqiao/internal/handoff"
+	"xinqiao/internal/xinqiao"
+)
+
+func TestDutyHours(t *testing.T) {
+	d := handoff.DefaultDutyHours() // 08:00–18:00 Guangzhou time, Monday to Friday
+	cst := time.FixedZone("CST", 8*3600)
+	tests := []struct {
+		at   time.Time
+		in   bool
+		next time.Time
+	}{
+		{time.Date(2026, 12, 7, 10, 0, 0, 0, cst), true, time.Date(2026, 12, 7, 10, 0, 0, 0, cst)},   // Monday morning
+		{time.Date(2026, 12, 7, 7, 59, 0, 0, cst), false, time.Date(2026, 12, 7, 8, 0, 0, 0, cst)},   // before school
+		{time.Date(2026, 12, 7, 18, 0, 0, 0, cst), false, time.Date(2026, 12, 8, 8, 0, 0, 0, cst)},   // the end is out
+		{time.Date(2026, 12, 11, 23, 0, 0, 0, cst), false, time.Date(2026, 12, 14, 8, 0, 0, 0, cst)}, // Friday night → Monday
+		{time.Date(2026, 12, 13, 10, 0, 0, 0, cst), false, time.Date(2026, 12, 14, 8, 0, 0, 0, cst)}, // Sunday
+	}
+	for _, tt := range tests {
+		if got := d.In(tt.at); got != tt.in {
+			t.Errorf("In(%v): got %v, want %v", tt.at, got, tt.in)
+		}
+		if got := d.Next(tt.at); !got.Equal(tt.next) {
+			t.Errorf("Next(%v): got %v, want %v", tt.at, got.In(cst), tt.next)
+		}
+	}
+	bad := handoff.DefaultConfig()
+	bad.DutyHours = handoff.DutyHours{From: 18 * time.Hour, To: 8 * time.Hour}
+	if err := bad.Validate(); err == nil {
+		t.Error("Validate: got nil for duty hours that end before they start")
+	}
+}
+
+// TestReviewIsQuiet: a review opened after hours alerts nobody when it
+// opens and files no follow-up; its one reminder is due an hour into the
+// next duty period and says what it is. Raised to urgent, the same handoff
+// alerts at once, as any urgent one does.
+func TestReviewIsQuiet(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		f := newFixture(t, open) // t0 is Monday 18:00 in Guangzhou: after hours
+		ctx := context.Background()
+		c := f.conversation(t, "")
+		r, err := f.svc.Open(ctx, handoff.OpenRequest{ConversationID: c.ID, Kind: xinqiao.KindReview, Level: xinqiao.LevelMedium,
+			Categories: []string{"suicide"}, Rules: []string{"zh.suicide.ideation.not_live"}, MessageSeq: 1})
+		if err != nil || !r.Created || r.Handoff.Kind != xinqiao.KindReview || r.OnDuty != 0 {
+			t.Fatalf("open review: got %+v, %v", r, err)
+		}
+		if _, err := f.svc.Open(ctx, handoff.OpenRequest{ConversationID: c.ID, Kind: xinqiao.KindReview, Level: xinqiao.LevelHigh}); xinqiao.ErrorCode(err) != xinqiao.EINVALID {
+			t.Fatalf("review at high: got %v, want invalid", err)
+		}
+		f.drain(t)
+		if got := f.hook.got(); len(got) != 0 {
+			t.Fatalf("opening a review sent %d alerts, want none", len(got))
+		}
+		if fs, _ := f.store.FollowUps(ctx, r.Handoff.CaseID); len(fs) != 0 {
+			t.Fatalf("a review filed follow-ups %+v, want none", fs)
+		}
+		due := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC) // Tuesday 09:00 in Guangzhou
+		for _, st := range []struct {
+			at   time.Time
+			want int
+		}{{due.Add(-time.Second), 0}, {due, 1}} {
+			f.clock.Set(st.at)
+			if n, err := f.svc.Tick(ctx); err != nil || n != st.want {
+				t.Fatalf("at %v: got %d fired, %v; want %d", st.at, n, err, st.want)
+			}
+		}
+		f.drain(t)
+		got := f.hook.got()
+		if len(got) != 1 || got[0]["event"] != handoff.EventEscalation || got[0]["kind"] != xinqiao.KindReview ||
+			!strings.Contains(got[0]["text"].(string), "中风险待阅") {
+			t.Fatalf("got %v, want one review reminder", got)
+		}
+		up, err := f.svc.Open(ctx, handoff.OpenRequest{ConversationID: c.ID, Kind: xinqiao.KindUrgent, Level: xinqiao.LevelHigh,
+			Categories: []string{"self_harm"}, Rules: []string{"context.affirmed_question"}, MessageSeq: 3})
+		if err != nil || up.Created || !up.Raised || up.Handoff.ID != r.Handoff.ID || up.Handoff.Kind != xinqiao.KindUrgent {
+			t.Fatalf("raise to urgent: got %+v, %v", up, err)
+		}
+		f.drain(t)
+		var evs []string
+		for _, b := range f.hook.got()[1:] {
+			evs = append(evs, b["event"].(string)+"/"+b["kind"].(string))
+		}
+		sort.Strings(evs)
+		if strings.Join(evs, ",") != "no_duty/urgent,opened/urgent" {
+			t.Fatalf("after the raise: got alerts %v, want opened and no_duty for the urgent handoff", evs)
+		}
+	})
+}
+
+// TestRequestedAlerts: a student's request alerts the counselors as a
+// request, whatever its level, and runs the requested ladder.
+func TestRequestedAlerts(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		f.staff(t, "on", xinqiao.RoleCounselor, true)
+		r, err := f.svc.Open(ctx, handoff.OpenRequest{ConversationID: f.conversation(t, "").ID, Kind: xinqiao.KindRequested,
+			Level: xinqiao.LevelNone, Rules: []string{"student.ask_counselor"}})
+		if err != nil || r.OnDuty != 1 {
+			t.Fatalf("open request: got %+v, %v", r, err)
+		}
+		ts, _ := f.store.Timers(ctx, r.Handoff.ID)
+		if len(ts) != 1 || !ts[0].Due.Equal(t0.Add(3*time.Minute)) {
+			t.Fatalf("got timers %+v, want the requested ladder (3 min)", ts)
+		}
+		f.drain(t)
+		got := f.hook.got()
+		if len(got) != 1 || got[0]["kind"] != xinqiao.KindRequested || !strings.Contains(got[0]["text"].(string), "请求和老师聊聊") {
+			t.Fatalf("got %v, want one request alert", got)
+		}
+	})
+}
