@@ -330,3 +330,66 @@ func TestStudentPageFeedbackAndTrust(t *testing.T) {
 		}
 	})
 }
+
+// TestStudentPageAskTeacher: 找老师聊聊 sends ask_counselor; the page shows
+// the server's sentence (a teacher on duty is coming, with the numbers as
+// tel: links), says a teacher has been asked instead of offering the button
+// again, and the counselor finds a requested handoff and joins.
+func TestStudentPageAskTeacher(t *testing.T) {
+	eachScreen(t, nil, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+		wang := s.Login(t, "wang")
+		if code := wang.Do(t, "POST", "/api/staff/duty", map[string]bool{"on": true}, nil); code != 200 {
+			t.Fatalf("duty: got %d", code)
+		}
+		if got := p.Text(t, "#ask"); got != "找老师聊聊" {
+			t.Fatalf("ask button %q", got)
+		}
+		p.Do(t, chromedp.Click(chromedp.CSS("#ask")), chromedp.WaitVisible(chromedp.CSS("#handoff")))
+		p.WaitCount(t, ".msg.system", 1)
+		if banner := p.Text(t, "#handoff"); !strings.Contains(banner, "老师会尽快来") {
+			t.Fatalf("banner %q, want a teacher coming", banner)
+		}
+		if notice := p.Text(t, ".msg.system"); !strings.Contains(notice, "你想和老师聊聊") || !strings.Contains(notice, "110") {
+			t.Fatalf("notice %q, want the server's sentence: a teacher is coming, and 110", notice)
+		}
+		if got := p.Eval(t, telLinks+`(".msg.system")`); got != "ok" {
+			t.Fatalf("notice: %s", got)
+		}
+		if visible := p.Eval(t, `document.getElementById("ask").offsetParent !== null && !document.getElementById("ask").disabled`); visible != "false" {
+			t.Fatal("找老师聊聊 is still offered after the teacher was asked")
+		}
+		var queue struct {
+			Handoffs []xinqiao.Handoff `json:"handoffs"`
+		}
+		if code := wang.Do(t, "GET", "/api/handoffs?status=waiting", nil, &queue); code != 200 || len(queue.Handoffs) != 1 || queue.Handoffs[0].Kind != xinqiao.KindRequested {
+			t.Fatalf("queue: got %d %+v, want one requested handoff", code, queue)
+		}
+		// The student keeps talking meanwhile, and is answered.
+		typeMessage(t, p, "考试前一晚总是睡不着，怎么办")
+		p.WaitCount(t, ".msg.assistant", 1)
+		if n := p.Count(t, ".msg.system"); n != 1 {
+			t.Fatalf("%d notices after one request for a teacher, want 1", n)
+		}
+		if code := wang.Do(t, "POST", "/api/handoffs/"+queue.Handoffs[0].ID+"/claim", nil, nil); code != 200 {
+			t.Fatalf("claim: got %d", code)
+		}
+		p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("王老师")`))
+	})
+}
+
+// TestStudentPageAskTeacherOffDuty: asked in English with nobody on duty,
+// the page says so in English, with the emergency numbers.
+func TestStudentPageAskTeacherOffDuty(t *testing.T) {
+	p := apptest.Browser(t)
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
+	p.Do(t, chromedp.Navigate(s.URL+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#hotline-list .line")))
+	if got := p.Text(t, "#ask"); got != "Talk to a teacher" {
+		t.Fatalf("ask button %q", got)
+	}
+	p.Do(t, chromedp.Click(chromedp.CSS("#ask")), chromedp.WaitVisible(chromedp.CSS("#handoff")))
+	p.WaitCount(t, ".msg.system", 1)
+	if banner, notice := p.Text(t, "#handoff"), p.Text(t, ".msg.system"); !strings.Contains(banner, "No teacher is on duty") || !strings.Contains(notice, "No teacher is on duty") || !strings.Contains(notice, "110") {
+		t.Fatalf("banner %q, notice %q, want nobody on duty and 110", banner, notice)
+	}
+}

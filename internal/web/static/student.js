@@ -9,6 +9,7 @@ const T = {
     ai: "AI 生成", counselor: "心理老师", you: "我", system: "提示", sources: "参考资料：", version: "版",
     connecting: "正在连接……", reconnecting: "连接断了，正在重新连接……", offline: "暂时连不上，消息会在连上后自动发送。",
     waiting: "已经请心理老师来，请稍等。", waitingNone: "现在没有值班老师在线，请先拨打热线。",
+    requested: "已经请心理老师来，老师会尽快来。", requestedNone: "现在没有值班老师在线，老师会在值班时间看到你的请求。",
     joined: (n) => `${n || "心理老师"}来了，现在是老师在和你聊。`, ended: "老师已经离开对话。",
     bandAny: "年级", bandPrimary: "小学", bandJunior: "初中", bandSenior: "高中",
     retry: "重发", retrying: "没发出去，正在重试……", typing: "老师正在输入……", other: "English",
@@ -26,6 +27,7 @@ const T = {
     ai: "AI-generated", counselor: "Psychology teacher", you: "Me", system: "Notice", sources: "Sources: ", version: "v",
     connecting: "Connecting…", reconnecting: "Connection lost, reconnecting…", offline: "Can't connect right now; your messages will be sent once connected.",
     waiting: "A psychology teacher has been asked to join. Please wait.", waitingNone: "No teacher is on duty right now. Please call a hotline first.",
+    requested: "A psychology teacher has been asked and will come soon.", requestedNone: "No teacher is on duty right now; a teacher will see your request in duty hours.",
     joined: (n) => `${n || "A psychology teacher"} has joined and is talking with you now.`, ended: "The teacher has left the chat.",
     bandAny: "Grade", bandPrimary: "Primary", bandJunior: "Junior high", bandSenior: "Senior high",
     retry: "Resend", retrying: "Not sent yet, trying again…", typing: "The teacher is typing…", other: "中文",
@@ -67,11 +69,26 @@ function dial(number) {
   return a;
 }
 
+// numbers matches the hotline numbers (from the registry, through the
+// strip) in a text, so that every one the page shows is a tel: link.
+let numbers = null;
+
+// withLinks fills el with text, every hotline number in it a tel: link.
+function withLinks(el, text) {
+  if (!numbers) { el.textContent = text; return el; }
+  const parts = text.split(numbers);
+  el.replaceChildren(...parts.map((part, i) => (i % 2 ? dial(part) : part)));
+  return el;
+}
+
 async function loadHotlines() {
   const want = lang;
   try {
     const r = await fetch(`/api/hotlines?lang=${want}`);
     const { hotlines } = await r.json();
+    const forms = new Set(hotlines.flatMap((h) => [h.number, h.number.split("-").pop()]));
+    const alts = [...forms].sort((a, b) => b.length - a.length).map((n) => n.replace(/[^0-9-]/g, ""));
+    numbers = new RegExp(`(?<![0-9])(${alts.join("|")})(?![0-9])`);
     if (want !== lang) return; // switched again meanwhile: a later call fills the strip
     const list = $("hotline-list");
     list.replaceChildren(...hotlines.map((h) => {
@@ -103,9 +120,8 @@ function bubble(m) {
   label.className = "label";
   label.textContent = m.role === "student" ? t("you") : m.role === "counselor" ? t("counselor") : m.role === "system" ? t("system") : "";
   if (m.ai_generated) label.textContent = `${t("ai")}`;
-  const body = document.createElement("div");
+  const body = withLinks(document.createElement("div"), m.text);
   body.className = "body";
-  body.textContent = m.text;
   div.append(label, body);
   if (m.sources && m.sources.length) {
     const src = document.createElement("div");
@@ -202,11 +218,7 @@ function showDelta(f) {
 // the advice is seen without scrolling inside the card.
 function showCrisis(f) {
   const text = $("crisis-text");
-  text.replaceChildren(...f.text.split(/\n\s*\n/).map((para) => {
-    const p = document.createElement("p");
-    p.textContent = para.trim();
-    return p;
-  }));
+  text.replaceChildren(...f.text.split(/\n\s*\n/).map((para) => withLinks(document.createElement("p"), para.trim())));
   const line = (h) => {
     const li = document.createElement("li");
     li.className = h.emergency ? "emergency" : "";
@@ -226,20 +238,28 @@ function showCrisis(f) {
   $("crisis").scrollTop = 0;
 }
 
-// showHandoff shows one banner per state: a frame that repeats the state
-// the page already shows changes nothing, and a "waiting" sent while a
-// teacher is in the chat (another risky message) does not replace it.
+// showHandoff keeps one short line per state in the banner (a phone has
+// no room for more beside the crisis card) and puts the server's full
+// sentence (who will come and when, the lines open now) in the chat, once:
+// a frame repeating what the page already shows changes nothing, and a
+// "waiting" sent while a teacher is in the chat does not replace them.
 function showHandoff(f) {
   if (typeof f.on_duty === "boolean") s.onDuty = f.on_duty; // later frames may leave it out
   if (f.state === "waiting" && s.handoff === "joined" && typeof f.on_duty === "boolean") return;
-  const text = f.text || (f.state === "joined" ? t("joined", f.counselor) : f.state === "ended" ? t("ended") : s.onDuty === false ? t("waitingNone") : t("waiting"));
+  const requested = f.kind === "requested";
+  const text = f.state === "joined" ? t("joined", f.counselor) : f.state === "ended" ? t("ended")
+    : s.onDuty === false ? t(requested ? "requestedNone" : "waitingNone") : t(requested ? "requested" : "waiting");
   if (f.state === "ended") s.notices.clear(); // a later handoff tells its own story
   s.handoff = f.state;
   s.asking = false;
-  if (f.conversation === "ended" || f.mode === "ended") showEnded();
   const el = $("handoff");
   if (el.textContent !== text) el.textContent = text;
   el.classList.remove("hidden");
+  if (f.text && !s.notices.has(f.text)) {
+    s.notices.add(f.text); // the same words stored as a notice are not shown again
+    $("log").append(bubble({ role: "system", text: f.text }));
+    scroll();
+  }
   updateAsk();
 }
 
@@ -294,6 +314,11 @@ const autoRetry = new Set(["not_stored", "rate_limited", "unavailable"]);
 
 function showError(f) {
   const p = f.client_id && s.pending.get(f.client_id);
+  if (f.code === "ended" && !p) { // asked for a teacher in a closed conversation
+    s.asking = false;
+    showEnded();
+    return;
+  }
   if (!f.client_id && s.asking) {
     // The request for a teacher was refused (too often, say): let the
     // student try again, and say why.
