@@ -370,16 +370,15 @@ func TestNoticeOncePerChange(t *testing.T) {
 		sess := s.NewSession(t, `{"lang":"zh"}`)
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "x1", "我不想活了，今晚就从楼顶跳下去")
-		f, _ := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" })
+		notice, _ := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == "system" })
 		for _, closed := range []string{"上面的热线", "12356", "12355", "86812121"} {
-			if strings.Contains(f.Text, closed) {
-				t.Fatalf("at 23:00 the notice %q sends the student to %q", f.Text, closed)
+			if strings.Contains(notice.Text, closed) {
+				t.Fatalf("at 23:00 the notice %q sends the student to %q", notice.Text, closed)
 			}
 		}
-		if !strings.Contains(f.Text, "110") || !strings.Contains(f.Text, "120") {
-			t.Fatalf("notice %q lacks 110 and 120", f.Text)
+		if !strings.Contains(notice.Text, "110") || !strings.Contains(notice.Text, "120") {
+			t.Fatalf("notice %q lacks 110 and 120", notice.Text)
 		}
-		notice, _ := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == "system" })
 		c.Message(t, "x2", "我真的不想活了，今晚就去")
 		c.WaitType(t, wait, "ack")
 		for _, g := range drain(c, time.Second) {
