@@ -36,10 +36,13 @@ function where(h) {
 }
 
 const rank = { imminent: 4, high: 3, medium: 2, low: 1, none: 0 };
+// KIND names why a conversation is in the queue; the queue sorts by kind first, as the server does.
+const KIND = { urgent: "", requested: "找老师 requested", review: "待阅 review" };
+const kindRank = { urgent: 2, requested: 1, review: 0 };
 function sorted(state) {
   return [...queue.values()]
     .filter((h) => h.state === state)
-    .sort((a, b) => (rank[b.level] - rank[a.level]) || (new Date(a.opened_at) - new Date(b.opened_at)));
+    .sort((a, b) => ((kindRank[b.kind] ?? 2) - (kindRank[a.kind] ?? 2)) || (rank[b.level] - rank[a.level]) || (new Date(a.opened_at) - new Date(b.opened_at)));
 }
 
 // shortRules shows the matched phrase rules, not the combinations derived
@@ -61,6 +64,7 @@ function renderQueue() {
       const cls = [h.level, current && current.handoff.id === h.id ? "sel" : "", h.escalated > 0 && h.state === "waiting" ? "esc" : ""].join(" ");
       const li = el("li", { class: cls, onclick: () => select(h.id) },
         el("span", { class: "badge " + h.level }, LEVEL[h.level] || h.level), " ",
+        KIND[h.kind] ? el("span", { class: "badge kind" }, KIND[h.kind]) : "", KIND[h.kind] ? " " : "",
         el("strong", {}, where(h)),
         el("div", { class: "meta" },
           h.state === "waiting" ? `已等待 ${ago(h.opened_at)}` : `${h.counselor_name || ""} 接手中`,
@@ -80,7 +84,7 @@ function renderHead() {
   $("c-level").textContent = LEVEL[h.level] || h.level;
   $("c-where").textContent = " " + where(h);
   const state = { waiting: "等待接手 waiting", active: `由 ${h.counselor_name} 接手 active`, closed: `已结束 closed (${h.outcome})` }[h.state];
-  $("c-state").textContent = " · " + state + " · 规则 rules: " + shortRules(h.reason);
+  $("c-state").textContent = " · " + (KIND[h.kind] ? KIND[h.kind] + " · " : "") + state + " · 规则 rules: " + shortRules(h.reason);
   const mine = h.state === "active" && h.counselor === me.id;
   const sup = me.role === "supervisor" || me.role === "admin";
   $("b-claim").disabled = h.state !== "waiting";
