@@ -119,7 +119,7 @@ func (db *DB) WaitingHandoffs(ctx context.Context, f xinqiao.ReportFilter) ([]xi
 	q := `SELECT h.kind, h.level, COALESCE(t.school, ''), h.opened_at, h.queued_at, h.escalated
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.state = 'waiting' AND ` + reportSchool(1) + `
-		ORDER BY h.kind_rank DESC, h.level_rank DESC, h.opened_at`
+		ORDER BY h.kind_rank = 2 DESC, h.level_rank DESC, h.kind_rank DESC, h.opened_at`
 	return reportRows(ctx, db, "waiting", q, func(r pgx.CollectableRow) (xinqiao.WaitingHandoff, error) {
 		var w xinqiao.WaitingHandoff
 		err := r.Scan(&w.Kind, &w.Level, &w.School, &w.OpenedAt, &w.QueuedAt, &w.Escalated)

@@ -236,7 +236,7 @@ func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.
 	const q = handoffSelect + ` WHERE (? = '' OR instr(?, ',' || h.state || ',') > 0)
 		AND (? = '' OR h.conversation_id = ?) AND (? = '' OR h.case_id = ?) AND (? = '' OR h.counselor = ?)
 		AND (? = '' OR h.kind = ?)
-		ORDER BY h.kind_rank DESC, h.level_rank DESC, h.opened_at, h.id LIMIT ?`
+		ORDER BY h.kind_rank = 2 DESC, h.level_rank DESC, h.kind_rank DESC, h.opened_at, h.id LIMIT ?`
 	if f.Limit <= 0 {
 		f.Limit = 200
 	}

@@ -132,7 +132,7 @@ func (db *DB) WaitingHandoffs(ctx context.Context, f xinqiao.ReportFilter) ([]xi
 	const q = `SELECT h.kind, h.level, COALESCE(t.school, ''), h.opened_at, h.queued_at, h.escalated
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN terminals t ON t.code = c.terminal
 		WHERE h.state = 'waiting' AND ` + reportSchool + `
-		ORDER BY h.kind_rank DESC, h.level_rank DESC, h.opened_at`
+		ORDER BY h.kind_rank = 2 DESC, h.level_rank DESC, h.kind_rank DESC, h.opened_at`
 	out := []xinqiao.WaitingHandoff{}
 	err := db.reportRows(ctx, "waiting", q, func(r *sql.Rows) error {
 		var w xinqiao.WaitingHandoff

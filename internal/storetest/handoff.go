@@ -468,7 +468,8 @@ func testHandoffCases(t *testing.T, s xinqiao.Store) {
 }
 
 // testHandoffKinds: a review or a requested handoff leaves the AI on when it
-// opens; the queue puts urgent first, then requested, then review; a kind
+// opens; the queue puts urgent first, then the highest level, a request
+// before a review at the same level, then the oldest; a kind
 // only rises, on the same handoff, with its ladder rescheduled from the
 // moment it rose; claiming a requested handoff gives the chat to the
 // counselor, claiming a review does not.
@@ -512,10 +513,10 @@ func testHandoffKinds(t *testing.T, s xinqiao.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{ur.ID, rq.ID, rv2.ID, rv.ID}
+	want := []string{ur.ID, rv2.ID, rv.ID, rq.ID}
 	for i := range want {
 		if i >= len(got) || got[i].ID != want[i] {
-			t.Fatalf("queue position %d: got %v, want urgent, requested, then the reviews oldest first", i, kinds(got))
+			t.Fatalf("queue position %d: got %v, want urgent, the medium reviews oldest first, then the low request", i, kinds(got))
 		}
 	}
 	reviews, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{Kind: xinqiao.KindReview})
@@ -527,6 +528,11 @@ func testHandoffKinds(t *testing.T, s xinqiao.Store) {
 	same, created, raised := open(asked.ID, xinqiao.KindReview, xinqiao.LevelMedium, hoT0.Add(3*time.Second), nil)
 	if created || same.ID != rq.ID || same.Kind != xinqiao.KindRequested || same.Level != xinqiao.LevelMedium || !raised {
 		t.Fatalf("review onto requested: got %+v created=%v raised=%v, want requested at medium", same, created, raised)
+	}
+	// At the same level a request comes before a review, even a newer one.
+	got, _ = s.Handoffs(ctx, xinqiao.HandoffFilter{States: []string{xinqiao.HandoffWaiting}})
+	if len(got) != 4 || got[1].ID != rq.ID {
+		t.Fatalf("queue after the raise: got %v, want the medium request second", kinds(got))
 	}
 	upAt := hoT0.Add(10 * time.Minute)
 	up, created, raised := open(review.ID, xinqiao.KindUrgent, xinqiao.LevelHigh, upAt, hoLadder)

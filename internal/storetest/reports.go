@@ -37,7 +37,7 @@ func init() {
 
 // testReportKinds: the handoff groups carry their kind, claim waits can be
 // read for one kind (a review's claim is its first look), and the queue now
-// lists urgent before requested before review.
+// lists urgent first, then by level.
 func testReportKinds(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
 	ctx := context.Background()
 	s := open(t)
@@ -96,8 +96,8 @@ func testReportKinds(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
 	for _, w := range waiting {
 		order = append(order, w.Kind)
 	}
-	if strings.Join(order, ",") != "urgent,requested,review" {
-		t.Errorf("waiting: got %v, want urgent, requested, review", order)
+	if strings.Join(order, ",") != "urgent,review,requested" {
+		t.Errorf("waiting: got %v, want urgent (high), review (medium), requested (low)", order)
 	}
 }
 

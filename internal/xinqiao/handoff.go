@@ -41,8 +41,9 @@ func LevelRank(level string) int {
 }
 
 // Handoff kinds: why a conversation is in the queue. One queue serves all
-// three; the kind sets the order (urgent first, then requested, then
-// review), the ladder's clocks and the wording.
+// three: urgent first, then by level (a request before a review at the same
+// level), then the longest wait. The kind also sets the ladder's clocks and
+// the wording.
 const (
 	// KindUrgent is high or imminent risk: crisis card, the AI silent, a
 	// counselor takes the chat over.
@@ -56,7 +57,8 @@ const (
 )
 
 // KindRank orders handoff kinds: review 0, requested 1, urgent 2; an
-// unknown kind is -1. A handoff's kind only rises.
+// unknown kind is -1. A handoff's kind only rises (a review the student
+// asks about becomes requested; either becomes urgent at high risk).
 func KindRank(kind string) int {
 	switch kind {
 	case KindReview:
@@ -326,8 +328,8 @@ type HandoffStore interface {
 	// LatestHandoff returns a conversation's open handoff, else its most
 	// recent one, or ENOTFOUND.
 	LatestHandoff(ctx context.Context, conversationID string) (Handoff, error)
-	// Handoffs lists handoffs: urgent first, then requested, then review;
-	// within a kind highest level first, then oldest.
+	// Handoffs lists handoffs in queue order: urgent first, then highest
+	// level, then requested before review, then oldest.
 	Handoffs(ctx context.Context, f HandoffFilter) ([]Handoff, error)
 	// ClaimHandoff makes a waiting handoff active and staffID's, atomically: of
 	// concurrent claims exactly one succeeds and the rest get ECONFLICT.

@@ -91,8 +91,8 @@ type ReportStore interface {
 	ClaimWaits(ctx context.Context, f ReportFilter) ([]time.Duration, error)
 	// Escalations counts the ladder steps fired in the period, by step.
 	Escalations(ctx context.Context, f ReportFilter) ([]StepCount, error)
-	// WaitingHandoffs lists the handoffs waiting now in queue order: by
-	// kind (urgent, requested, review), then highest level, then oldest.
+	// WaitingHandoffs lists the handoffs waiting now in queue order: urgent
+	// first, then highest level, then requested before review, then oldest.
 	WaitingHandoffs(ctx context.Context, f ReportFilter) ([]WaitingHandoff, error)
 	// CountFollowUps counts follow-ups due in the period and overdue now, of the
 	// cases of f.School ("" for every case).

@@ -36,13 +36,16 @@ function where(h) {
 }
 
 const rank = { imminent: 4, high: 3, medium: 2, low: 1, none: 0 };
-// KIND names why a conversation is in the queue; the queue sorts by kind first, as the server does.
+// KIND names why a conversation is in the queue. The queue sorts as the
+// server does: urgent first, then level, a request before a review, then wait.
 const KIND = { urgent: "", requested: "找老师 requested", review: "待阅 review" };
 const kindRank = { urgent: 2, requested: 1, review: 0 };
 function sorted(state) {
+  const urgent = (h) => ((h.kind || "urgent") === "urgent" ? 1 : 0);
   return [...queue.values()]
     .filter((h) => h.state === state)
-    .sort((a, b) => ((kindRank[b.kind] ?? 2) - (kindRank[a.kind] ?? 2)) || (rank[b.level] - rank[a.level]) || (new Date(a.opened_at) - new Date(b.opened_at)));
+    .sort((a, b) => (urgent(b) - urgent(a)) || (rank[b.level] - rank[a.level]) ||
+      ((kindRank[b.kind] ?? 2) - (kindRank[a.kind] ?? 2)) || (new Date(a.opened_at) - new Date(b.opened_at)));
 }
 
 // shortRules shows the matched phrase rules, not the combinations derived
