@@ -70,7 +70,7 @@ func (h *hub) open(convID string) *room {
 	defer h.mu.Unlock()
 	r := h.rooms[convID]
 	if r == nil {
-		r = &room{id: convID, socks: map[*socket]struct{}{}, turns: make(chan turn, maxQueuedTurns)}
+		r = &room{id: convID, socks: map[*socket]struct{}{}} // its answer queue is made on first use
 		h.rooms[convID] = r
 	}
 	return r
