@@ -270,9 +270,9 @@ const EndedCode = "ended"
 // how to start again.
 func endedText(lang string) string {
 	if lang == "en" {
-		return "This conversation has ended. Tap “Start a new conversation” to talk again; the hotlines on this page still work."
+		return "This conversation has ended. Tap “Start a new conversation” to talk again. If you are in danger, call 110 or 120 now."
 	}
-	return "这次对话已经结束了。点「开始新的对话」就可以重新开始聊；页面上的热线仍然可以拨打。"
+	return "这次对话已经结束了。点「开始新的对话」就可以重新开始聊。如果你有危险，请马上拨打 110 或 120。"
 }
 
 // turn is one AI answer to write: the pending turn of the student message
