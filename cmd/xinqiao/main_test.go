@@ -42,7 +42,7 @@ var urlRe = regexp.MustCompile(`Students:\s+(http://\S+)/`)
 func TestServeEndToEnd(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			env := map[string]string{"XINQIAO_DATA_DIR": t.TempDir(), "XINQIAO_ADDR": "127.0.0.1:0"}
+			env := map[string]string{"XINQIAO_DATA_DIR": t.TempDir(), "XINQIAO_ADDR": "127.0.0.1:0", "XINQIAO_METRICS_TOKEN": metricsToken}
 			if e.Name == "postgres" {
 				env["DATABASE_URL"] = storetest.PostgresURL(t)
 			}
@@ -59,7 +59,9 @@ func TestServeEndToEnd(t *testing.T) {
 			// In order: /metrics last, once requests have been counted.
 			for _, pw := range [][2]string{{"/healthz", `"ok"`}, {"/readyz", `"ready"`}, {"/", "心桥"}, {"/metrics", "xinqiao_http_requests_total"}} {
 				path, want := pw[0], pw[1]
-				resp, err := http.Get(base + path)
+				req, _ := http.NewRequest("GET", base+path, nil)
+				req.Header.Set("Authorization", "Bearer "+metricsToken)
+				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -112,6 +114,78 @@ func TestServeEndToEnd(t *testing.T) {
 				}
 			case <-time.After(15 * time.Second):
 				t.Fatal("no graceful stop within 15s")
+			}
+		})
+	}
+}
+
+const metricsToken = "prometheus-scrapes-here-1234"
+
+// TestMetricsNeedATokenOrTheirOwnAddress: /metrics without the token is
+// 401 (and with no token configured, refused to everyone); with
+// XINQIAO_METRICS_ADDR it is served there only, and 404 on the main address.
+func TestMetricsNeedATokenOrTheirOwnAddress(t *testing.T) {
+	get := func(url, token string) (int, string) {
+		req, _ := http.NewRequest("GET", url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := free.Addr().String()
+	free.Close()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		// each check: which address ("main" or "metrics"), token, status
+		checks []struct {
+			where, token string
+			code         int
+		}
+	}{
+		{"no token", map[string]string{}, []struct {
+			where, token string
+			code         int
+		}{{"main", "", 401}, {"main", "anything-at-all-123", 401}}},
+		{"token", map[string]string{"XINQIAO_METRICS_TOKEN": metricsToken}, []struct {
+			where, token string
+			code         int
+		}{{"main", "", 401}, {"main", "wrong-token-wrong-token", 401}, {"main", metricsToken, 200}}},
+		{"own address", map[string]string{"XINQIAO_METRICS_ADDR": metricsAddr}, []struct {
+			where, token string
+			code         int
+		}{{"main", metricsToken, 404}, {"metrics", "", 200}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"XINQIAO_DATA_DIR": t.TempDir(), "XINQIAO_ADDR": "127.0.0.1:0"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			base, _, _, done := startServe(ctx, t, env)
+			for _, c := range tt.checks {
+				url := base + "/metrics"
+				if c.where == "metrics" {
+					url = "http://" + metricsAddr + "/metrics"
+				}
+				code, body := get(url, c.token)
+				if code != c.code || (code == 200 && !strings.Contains(body, "xinqiao_http_requests_total")) {
+					t.Errorf("GET %s with token %q: got %d %.100s, want %d", url, c.token, code, body, c.code)
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("stop: %v", err)
 			}
 		})
 	}

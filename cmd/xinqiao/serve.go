@@ -21,6 +21,8 @@ import (
 	"xinqiao/internal/sqlite"
 	"xinqiao/internal/web"
 	"xinqiao/internal/xinqiao"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // newLogger builds the one logger of the process.
@@ -150,12 +152,21 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 
 	srv := &http.Server{
 		Handler:           a.Web,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, // bodies: web's per-request read deadline, which spares WebSockets
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return a.Context() },
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" {
+		msrv, err := serveMetrics(cfg, errc)
+		if err != nil {
+			a.Close()
+			return err
+		}
+		defer msrv.Close()
+		log.Info("metrics are served on their own address", "addr", cfg.MetricsAddr, "token", cfg.MetricsToken != "")
+	}
 
 	url := "http://" + displayAddr(ln.Addr().String())
 	log.Info("xinqiao is serving", "url", url, "store", store.Engine(), "answers", a.AnswerMode,
@@ -181,6 +192,29 @@ func serve(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics alone on XINQIAO_METRICS_ADDR, behind
+// XINQIAO_METRICS_TOKEN when it is set; a failure to serve ends the
+// process through errc like the main server's.
+func serveMetrics(cfg config.Config, errc chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("XINQIAO_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	}
+	h := promhttp.Handler()
+	if cfg.MetricsToken != "" {
+		h = web.MetricsHandler(cfg.MetricsToken)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: cfg.ReadHeaderTimeout}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	return srv, nil
 }
 
 // progressWriter returns w for progress bars when it is a terminal, and

@@ -34,11 +34,25 @@ func TestPasswordRoundTrip(t *testing.T) {
 }
 
 func TestPasswordPolicy(t *testing.T) {
-	if msg := auth.CheckPasswordPolicy("short"); msg == "" {
-		t.Fatal("got no complaint about a short password")
+	weak := []string{
+		"short", "aaaaaaaaaa", "1234567890", "0987654321", "abcdefghij", "qwertyuiop", "QWERTYUIOP",
+		"1qaz2wsx3edc", "zxcvbnm123", "心桥心桥心桥心桥心桥", "abcabcabcabc", "12121212121212",
+		"13812345678", "password123", "Password123!", "p@ssw0rd2024", "woaini1314520", "2024zhangwei",
+		"iloveyou!!!", "admin888888", "xinqiao2026", "abc1234567", "aaaaabbbbb", "!!!!!!!!!!!!",
 	}
-	if msg := auth.CheckPasswordPolicy("心桥心桥心桥心桥心桥"); msg != "" {
-		t.Fatalf("got %q for a ten-character password", msg)
+	for _, pw := range weak {
+		if msg := auth.CheckPasswordPolicy(pw); msg == "" {
+			t.Errorf("%q: got no complaint, want it refused", pw)
+		}
+	}
+	strong := []string{
+		"心桥陪伴每一位同学成长", "long-enough-pw", "test-password-心桥", "a-new-long-password",
+		"correct horse battery staple", "Tiger-lily 7 mornings", "zhaolaoshi-kaixin-8",
+	}
+	for _, pw := range strong {
+		if msg := auth.CheckPasswordPolicy(pw); msg != "" {
+			t.Errorf("%q: got %q, want it accepted", pw, msg)
+		}
 	}
 }
 

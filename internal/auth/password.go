@@ -5,10 +5,12 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -30,7 +32,11 @@ const MinPasswordLen = 10
 var ErrMismatch = errors.New("password does not match")
 
 // CheckPasswordPolicy returns a message safe to show when a new password is
-// too weak, or "" when it is acceptable.
+// too weak, or "" when it is acceptable: at least MinPasswordLen
+// characters, and not guessable by the first things a guesser tries —
+// repeats (aaaaaaaaaa), sequences and keyboard walks (1234567890,
+// qwertyuiop, 1qaz2wsx3edc), digits alone, and a common word or name with
+// digits or symbols around it (password123, woaini1314).
 func CheckPasswordPolicy(pw string) string {
 	if utf8.RuneCountInString(pw) < MinPasswordLen {
 		return fmt.Sprintf("password must be at least %d characters", MinPasswordLen)
@@ -38,7 +44,121 @@ func CheckPasswordPolicy(pw string) string {
 	if len(pw) > 1024 {
 		return "password is too long"
 	}
+	if why := weakness(pw); why != "" {
+		return "this password is too easy to guess (" + why + "); choose a longer phrase of your own"
+	}
 	return ""
+}
+
+//go:embed weak_passwords.txt
+var weakList string
+
+// weakWords is the set of weak passwords and stems of weak_passwords.txt.
+var weakWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range strings.Split(weakList, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			m[l] = true
+		}
+	}
+	return m
+}()
+
+// walks are the sequences a guesser walks along, forwards or backwards:
+// digits, the alphabet, keyboard rows and columns.
+var walks = []string{
+	"01234567890", "abcdefghijklmnopqrstuvwxyz",
+	"qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertyuiopasdfghjklzxcvbnm",
+	"1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p", "qazwsxedcrfvtgbyhnujmikolp", "zaqxswcdevfrbgtnhymjukilop",
+	"1q2w3e4r5t6y7u8i9o0p", "q1w2e3r4t5y6u7i8o9p0", "qweasdzxc", "qaswedfrtghyujkiolp",
+}
+
+// weakness names what makes pw easy to guess, or returns "".
+func weakness(pw string) string {
+	l := strings.ToLower(pw)
+	switch {
+	case distinct(l) < 4:
+		return "too few different characters"
+	case repeatUnit(l) <= 4:
+		return "a short pattern repeated"
+	case isWalk(l):
+		return "a sequence or keyboard walk"
+	case strings.Trim(l, "0123456789") == "":
+		return "digits only"
+	case weakWords[l] || weakWords[unleet(l)]:
+		return "a common password"
+	}
+	isLetter := func(r rune) bool { return unicode.IsLetter(r) }
+	start, end := strings.IndexFunc(l, isLetter), strings.LastIndexFunc(l, isLetter)
+	if start < 0 {
+		return "no letters among digits and symbols"
+	}
+	_, size := utf8.DecodeRuneInString(l[end:])
+	core, affix := l[start:end+size], l[:start]+l[end+size:]
+	if weakWords[core] || weakWords[unleet(core)] {
+		return "a common word with digits or symbols added"
+	}
+	if trivial(core) && trivial(affix) {
+		return "a sequence with digits or symbols added"
+	}
+	return ""
+}
+
+func distinct(s string) int {
+	seen := map[rune]bool{}
+	for _, r := range s {
+		seen[r] = true
+	}
+	return len(seen)
+}
+
+// repeatUnit returns the length of the shortest unit s repeats (the whole
+// length when it repeats nothing).
+func repeatUnit(s string) int {
+	rs := []rune(s)
+	for n := 1; n < len(rs); n++ {
+		if len(rs)%n != 0 {
+			continue
+		}
+		ok := true
+		for i := n; i < len(rs) && ok; i++ {
+			ok = rs[i] == rs[i-n]
+		}
+		if ok {
+			return n
+		}
+	}
+	return len(rs)
+}
+
+// isWalk reports whether s (three characters or more) lies along one of
+// the walks, forwards or backwards.
+func isWalk(s string) bool {
+	if utf8.RuneCountInString(s) < 3 {
+		return false
+	}
+	for _, w := range walks {
+		if strings.Contains(w, s) || strings.Contains(reverse(w), s) {
+			return true
+		}
+	}
+	return false
+}
+
+// trivial reports whether s is empty, a short repeat or a walk.
+func trivial(s string) bool { return s == "" || repeatUnit(s) <= 2 || isWalk(s) }
+
+func reverse(s string) string {
+	rs := []rune(s)
+	for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
+		rs[i], rs[j] = rs[j], rs[i]
+	}
+	return string(rs)
+}
+
+// unleet undoes the usual letter-for-digit swaps (p@ssw0rd → password).
+func unleet(s string) string {
+	return strings.NewReplacer("@", "a", "0", "o", "1", "i", "3", "e", "$", "s", "5", "s", "!", "i").Replace(s)
 }
 
 // HashPassword returns an encoded argon2id hash of pw with a random salt.

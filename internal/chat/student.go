@@ -172,6 +172,10 @@ func (s *Service) handleSession(srv *web.Server, w http.ResponseWriter, r *http.
 			return
 		}
 	}
+	if err := srv.AllowSession(r, req.Terminal); err != nil {
+		srv.Error(w, r, err)
+		return
+	}
 	tok, conv, registered, err := s.CreateSession(r.Context(), req.Terminal, req.Lang, req.Band)
 	if err != nil {
 		srv.Error(w, r, err)
@@ -203,11 +207,18 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 		srv.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "origin not allowed"))
 		return
 	}
-	conv, err := s.authenticate(r.Context(), r.URL.Query().Get("token"))
+	token := r.URL.Query().Get("token")
+	conv, err := s.authenticate(r.Context(), token)
 	if err != nil {
 		srv.Error(w, r, err)
 		return
 	}
+	release, err := srv.AcquireSocket(r, xinqiao.HashToken(token))
+	if err != nil {
+		srv.Error(w, r, err)
+		return
+	}
+	defer release()
 	opts := ws.DefaultOptions()
 	opts.ReadLimit = int64(s.d.MaxMessageLen*4 + 1024) // UTF-8 and JSON framing around the longest message
 	c, err := ws.Upgrade(up, w, r, "student", opts)

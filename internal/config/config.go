@@ -42,6 +42,21 @@ type Config struct {
 	AlertTargets   string        // XINQIAO_ALERT_TARGETS, -alert-targets: JSON array of alert targets with audiences
 	OnCallContact  string        // XINQIAO_ONCALL, -oncall: the district on-call contact named in the last escalation step
 	RetentionDays  int           // XINQIAO_RETENTION_DAYS, -retention-days: days a conversation without a handoff is kept after its last activity (0: forever)
+
+	// Limits against guessing, slow clients and floods. The defaults are far
+	// above what a school behind one NAT address does in normal use.
+	LoginFreeFailures   int           // XINQIAO_LOGIN_FREE_FAILURES, -login-free-failures: wrong passwords per address and username before delays start
+	LoginMaxDelay       time.Duration // XINQIAO_LOGIN_MAX_DELAY, -login-max-delay: longest delay between tries of one address and username
+	LoginAddrFailures   int           // XINQIAO_LOGIN_ADDR_FAILURES, -login-addr-failures: wrong passwords per address per hour, over all usernames
+	ReadHeaderTimeout   time.Duration // XINQIAO_READ_HEADER_TIMEOUT, -read-header-timeout: time to send a request's headers
+	BodyTimeout         time.Duration // XINQIAO_BODY_TIMEOUT, -body-timeout: time to send a request's body
+	SessionsPerAddr     int           // XINQIAO_SESSIONS_PER_ADDR, -sessions-per-addr: new student sessions per address per minute
+	SessionsPerTerminal int           // XINQIAO_SESSIONS_PER_TERMINAL, -sessions-per-terminal: new student sessions per terminal code per minute
+	SocketsPerToken     int           // XINQIAO_SOCKETS_PER_TOKEN, -sockets-per-token: open WebSockets per student or staff session
+	SocketsPerAddr      int           // XINQIAO_SOCKETS_PER_ADDR, -sockets-per-addr: open WebSockets per address
+
+	MetricsToken string // XINQIAO_METRICS_TOKEN, -metrics-token: bearer token Prometheus sends for /metrics
+	MetricsAddr  string // XINQIAO_METRICS_ADDR, -metrics-addr: a separate listen address for /metrics only (e.g. 127.0.0.1:9090)
 }
 
 // Default returns the configuration that runs offline with no setup.
@@ -56,6 +71,16 @@ func Default() Config {
 		MaxMessageLen: 2000,
 		RetentionDays: 180,
 		LLMStall:      8 * time.Second,
+
+		LoginFreeFailures:   5,
+		LoginMaxDelay:       15 * time.Minute,
+		LoginAddrFailures:   100,
+		ReadHeaderTimeout:   10 * time.Second,
+		BodyTimeout:         30 * time.Second,
+		SessionsPerAddr:     600,
+		SessionsPerTerminal: 30,
+		SocketsPerToken:     8,
+		SocketsPerAddr:      3000,
 	}
 }
 
@@ -92,6 +117,17 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_ALERT_TARGETS", "alert-targets", `JSON array of alert targets, e.g. [{"name":"district","kind":"robot","url":"…","secret":"…","audiences":["oncall"]}]`, true, &c.AlertTargets),
 		bind("XINQIAO_ONCALL", "oncall", "district on-call contact named in the last escalation step", false, &c.OnCallContact),
 		bind("XINQIAO_RETENTION_DAYS", "retention-days", "days a conversation that reached no counselor is kept after its last activity (0: forever)", false, &c.RetentionDays),
+		bind("XINQIAO_LOGIN_FREE_FAILURES", "login-free-failures", "wrong passwords per address and username before each further try waits a doubling delay", false, &c.LoginFreeFailures),
+		bind("XINQIAO_LOGIN_MAX_DELAY", "login-max-delay", "longest delay between login tries of one address and username", false, &c.LoginMaxDelay),
+		bind("XINQIAO_LOGIN_ADDR_FAILURES", "login-addr-failures", "wrong passwords per address per hour over all usernames (successful logins spend none)", false, &c.LoginAddrFailures),
+		bind("XINQIAO_READ_HEADER_TIMEOUT", "read-header-timeout", "time a client has to send a request's headers", false, &c.ReadHeaderTimeout),
+		bind("XINQIAO_BODY_TIMEOUT", "body-timeout", "time a client has to send a request's body (WebSockets are not affected)", false, &c.BodyTimeout),
+		bind("XINQIAO_SESSIONS_PER_ADDR", "sessions-per-addr", "new student sessions per address per minute", false, &c.SessionsPerAddr),
+		bind("XINQIAO_SESSIONS_PER_TERMINAL", "sessions-per-terminal", "new student sessions per terminal code per minute", false, &c.SessionsPerTerminal),
+		bind("XINQIAO_SOCKETS_PER_TOKEN", "sockets-per-token", "open WebSockets per student or staff session", false, &c.SocketsPerToken),
+		bind("XINQIAO_SOCKETS_PER_ADDR", "sockets-per-addr", "open WebSockets per address", false, &c.SocketsPerAddr),
+		bind("XINQIAO_METRICS_TOKEN", "metrics-token", "bearer token for /metrics (unset, with no metrics address: /metrics is refused)", true, &c.MetricsToken),
+		bind("XINQIAO_METRICS_ADDR", "metrics-addr", "separate listen address serving /metrics only (then not on the main address)", false, &c.MetricsAddr),
 	}
 }
 
@@ -175,6 +211,14 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("XINQIAO_ADDR", "%q is not host:port (e.g. :8080)", c.Addr)
 	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil || c.MetricsAddr == c.Addr {
+			bad("XINQIAO_METRICS_ADDR", "%q is not host:port other than XINQIAO_ADDR (e.g. 127.0.0.1:9090)", c.MetricsAddr)
+		}
+	}
+	if t := c.MetricsToken; t != "" && len(t) < 16 {
+		bad("XINQIAO_METRICS_TOKEN", "must be at least 16 characters")
+	}
 	if c.DataDir == "" && c.DatabaseURL == "" {
 		bad("XINQIAO_DATA_DIR", "must be set when DATABASE_URL is unset")
 	}
@@ -249,6 +293,33 @@ func (c Config) Validate() error {
 	}
 	if d := c.RetentionDays; d != 0 && (d < 30 || d > 3650) {
 		bad("XINQIAO_RETENTION_DAYS", "%d: want 0 (keep forever) or between 30 and 3650", d)
+	}
+	for _, l := range []struct {
+		env       string
+		v, lo, hi int
+	}{
+		{"XINQIAO_LOGIN_FREE_FAILURES", c.LoginFreeFailures, 1, 100},
+		{"XINQIAO_LOGIN_ADDR_FAILURES", c.LoginAddrFailures, 1, 1000000},
+		{"XINQIAO_SESSIONS_PER_ADDR", c.SessionsPerAddr, 1, 1000000},
+		{"XINQIAO_SESSIONS_PER_TERMINAL", c.SessionsPerTerminal, 1, 1000000},
+		{"XINQIAO_SOCKETS_PER_TOKEN", c.SocketsPerToken, 1, 1000},
+		{"XINQIAO_SOCKETS_PER_ADDR", c.SocketsPerAddr, 1, 1000000},
+	} {
+		if l.v < l.lo || l.v > l.hi {
+			bad(l.env, "%d: want between %d and %d", l.v, l.lo, l.hi)
+		}
+	}
+	for _, l := range []struct {
+		env       string
+		v, lo, hi time.Duration
+	}{
+		{"XINQIAO_LOGIN_MAX_DELAY", c.LoginMaxDelay, time.Second, 24 * time.Hour},
+		{"XINQIAO_READ_HEADER_TIMEOUT", c.ReadHeaderTimeout, time.Second, 5 * time.Minute},
+		{"XINQIAO_BODY_TIMEOUT", c.BodyTimeout, time.Second, time.Hour},
+	} {
+		if l.v < l.lo || l.v > l.hi {
+			bad(l.env, "%v: want between %v and %v", l.v, l.lo, l.hi)
+		}
 	}
 	if p := c.AdminPassword; p != "" && len([]rune(p)) < 10 {
 		bad("XINQIAO_ADMIN_PASSWORD", "must be at least 10 characters")

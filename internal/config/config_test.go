@@ -48,6 +48,11 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"short admin password", map[string]string{"XINQIAO_ADMIN_PASSWORD": "short"}, nil, "XINQIAO_ADMIN_PASSWORD"},
 		{"bad log level", map[string]string{"XINQIAO_LOG_LEVEL": "loud"}, nil, "XINQIAO_LOG_LEVEL"},
 		{"bad flag value", nil, []string{"-max-message-len", "many"}, "max-message-len"},
+		{"no sockets per session", map[string]string{"XINQIAO_SOCKETS_PER_TOKEN": "0"}, nil, "XINQIAO_SOCKETS_PER_TOKEN"},
+		{"no sessions per address", nil, []string{"-sessions-per-addr", "0"}, "XINQIAO_SESSIONS_PER_ADDR"},
+		{"tiny body timeout", map[string]string{"XINQIAO_BODY_TIMEOUT": "1ms"}, nil, "XINQIAO_BODY_TIMEOUT"},
+		{"short metrics token", map[string]string{"XINQIAO_METRICS_TOKEN": "abc"}, nil, "XINQIAO_METRICS_TOKEN"},
+		{"metrics on the main address", map[string]string{"XINQIAO_METRICS_ADDR": ":8080"}, nil, "XINQIAO_METRICS_ADDR"},
 		{"stray argument", nil, []string{"extra"}, "unexpected argument"},
 	}
 	for _, tt := range tests {

@@ -54,8 +54,9 @@ func (db *DB) UpdateStaff(ctx context.Context, id string, u xinqiao.StaffUpdate)
 }
 
 // DeleteStaffSessions implements xinqiao.StaffStore.
-func (db *DB) DeleteStaffSessions(ctx context.Context, staffID string) (int, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM staff_sessions WHERE staff_id = $1`, staffID)
+func (db *DB) DeleteStaffSessions(ctx context.Context, staffID, except string) (int, error) {
+	const q = `DELETE FROM staff_sessions WHERE staff_id = $1 AND token_hash <> $2`
+	tag, err := db.pool.Exec(ctx, q, staffID, except)
 	if err != nil {
 		return 0, fmt.Errorf("delete staff sessions: %w", err)
 	}

@@ -46,8 +46,9 @@ func (db *DB) UpdateStaff(ctx context.Context, id string, u xinqiao.StaffUpdate)
 }
 
 // DeleteStaffSessions implements xinqiao.StaffStore.
-func (db *DB) DeleteStaffSessions(ctx context.Context, staffID string) (int, error) {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM staff_sessions WHERE staff_id = ?`, staffID)
+func (db *DB) DeleteStaffSessions(ctx context.Context, staffID, except string) (int, error) {
+	const q = `DELETE FROM staff_sessions WHERE staff_id = ? AND token_hash <> ?`
+	res, err := db.w.ExecContext(ctx, q, staffID, except)
 	if err != nil {
 		return 0, fmt.Errorf("delete staff sessions: %w", err)
 	}

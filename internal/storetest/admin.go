@@ -205,21 +205,30 @@ func testDeleteStaffSessions(t *testing.T, s xinqiao.Store) {
 			t.Fatal(err)
 		}
 	}
-	n, err := s.DeleteStaffSessions(ctx, a.ID)
-	if err != nil || n != 2 {
+	if err := s.CreateStaffSession(ctx, xinqiao.StaffSession{TokenHash: "a3", StaffID: a.ID, CSRF: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DeleteStaffSessions(ctx, a.ID, "a3"); err != nil || n != 2 {
+		t.Fatalf("all but a3: got %d, %v; want 2 sessions ended", n, err)
+	}
+	if got, err := s.StaffSession(ctx, "a3"); err != nil || got.StaffID != a.ID {
+		t.Fatalf("the kept session: got %+v, %v", got, err)
+	}
+	n, err := s.DeleteStaffSessions(ctx, a.ID, "")
+	if err != nil || n != 1 {
 		t.Fatalf("got %d, %v; want 2 sessions ended", n, err)
 	}
-	for _, h := range []string{"a1", "a2"} {
+	for _, h := range []string{"a1", "a2", "a3"} {
 		_, err := s.StaffSession(ctx, h)
 		wantCode(t, err, xinqiao.ENOTFOUND)
 	}
 	if got, err := s.StaffSession(ctx, "b1"); err != nil || got.StaffID != b.ID {
 		t.Fatalf("another account's session: got %+v, %v; want it kept", got, err)
 	}
-	if n, err := s.DeleteStaffSessions(ctx, a.ID); err != nil || n != 0 {
+	if n, err := s.DeleteStaffSessions(ctx, a.ID, ""); err != nil || n != 0 {
 		t.Fatalf("again: got %d, %v; want 0, nil", n, err)
 	}
-	if n, err := s.DeleteStaffSessions(ctx, "missing"); err != nil || n != 0 {
+	if n, err := s.DeleteStaffSessions(ctx, "missing", ""); err != nil || n != 0 {
 		t.Fatalf("missing account: got %d, %v; want 0, nil", n, err)
 	}
 }

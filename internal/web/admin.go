@@ -107,7 +107,7 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request, admin 
 	}
 	switch {
 	case after.Disabled && !before.Disabled:
-		n, err := s.Store.DeleteStaffSessions(r.Context(), id)
+		n, err := s.Store.DeleteStaffSessions(r.Context(), id, "")
 		if err != nil {
 			// The account cannot log in or use a session any more
 			// (Authenticate refuses disabled accounts); the rows stay until
@@ -190,7 +190,7 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, adm
 		s.Error(w, r, err)
 		return
 	}
-	n, err := s.Store.DeleteStaffSessions(r.Context(), target.ID)
+	n, err := s.Store.DeleteStaffSessions(r.Context(), target.ID, "")
 	if err != nil {
 		s.Log.Error("end sessions after a password reset", "staff", target.ID, "err", err)
 	}

@@ -429,6 +429,12 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 		hb.s.Error(w, r, xinqiao.Errorf(xinqiao.EFORBIDDEN, "the console needs the counselor role"))
 		return
 	}
+	release, err := hb.s.AcquireSocket(r, sess.TokenHash)
+	if err != nil {
+		hb.s.Error(w, r, err)
+		return
+	}
+	defer release()
 	c, err := ws.Upgrade(up, w, r, "staff", ws.DefaultOptions())
 	if err != nil {
 		return

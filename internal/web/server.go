@@ -6,15 +6,18 @@ package web
 import (
 	"bufio"
 	"context"
+	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +46,11 @@ type Server struct {
 	Now func() time.Time
 
 	mux        *http.ServeMux
-	logins     *auth.Limiters
+	logins     *auth.Limiters   // password changes per account
+	guard      *auth.LoginGuard // login failures per address and username
+	sessAddr   *auth.Limiters   // new student sessions per address
+	sessTerm   *auth.Limiters   // new student sessions per terminal code
+	sockets    *auth.Counter    // open WebSockets per address and per session
 	onShutdown []func()
 	ready      func(ctx context.Context) error
 }
@@ -63,20 +70,53 @@ var (
 func New(cfg config.Config, store xinqiao.Store, log *slog.Logger, modules ...Module) *Server {
 	s := &Server{
 		Cfg: cfg, Store: store, Log: log, Now: time.Now,
-		mux:    http.NewServeMux(),
-		logins: auth.NewLimiters(5.0/60, 5, 30*time.Minute), // five tries, then one a minute
+		mux:      http.NewServeMux(),
+		logins:   auth.NewLimiters(5.0/60, 5, 30*time.Minute), // five tries, then one a minute
+		guard:    auth.NewLoginGuard(cfg.LoginFreeFailures, cfg.LoginMaxDelay, cfg.LoginAddrFailures),
+		sessAddr: auth.NewLimiters(float64(cfg.SessionsPerAddr)/60, cfg.SessionsPerAddr, 10*time.Minute),
+		sessTerm: auth.NewLimiters(float64(cfg.SessionsPerTerminal)/60, cfg.SessionsPerTerminal, 10*time.Minute),
+		sockets:  auth.NewCounter(),
 	}
 	s.ready = store.Ping
 	s.Handle("GET /healthz", http.HandlerFunc(s.handleHealth))
 	s.Handle("GET /readyz", http.HandlerFunc(s.handleReady))
-	s.Handle("GET /metrics", promhttp.Handler())
+	if cfg.MetricsAddr == "" { // else served on its own address only (MetricsHandler)
+		s.Handle("GET /metrics", MetricsHandler(cfg.MetricsToken))
+	}
 	s.staffRoutes()
 	static, _ := fs.Sub(staticFS, "static")
-	s.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	s.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if fi, err := fs.Stat(static, strings.TrimSuffix(name, "/")); name == "" || err != nil || fi.IsDir() {
+			s.Error(w, r, xinqiao.Errorf(xinqiao.ENOTFOUND, "not found")) // no directory listings
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
 	for _, m := range modules {
 		m(s)
 	}
 	return s
+}
+
+// MetricsHandler serves the Prometheus metrics to a scraper that sends
+// "Authorization: Bearer <token>". With no token it refuses everyone: set
+// XINQIAO_METRICS_TOKEN, or XINQIAO_METRICS_ADDR to serve them on an
+// address only the scraper reaches (the token is then optional).
+func MetricsHandler(token string) http.Handler {
+	prom := promhttp.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if token == "" || !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"error":{"code":%q,"message":"metrics need XINQIAO_METRICS_TOKEN as a bearer token, or XINQIAO_METRICS_ADDR"}}`+"\n", xinqiao.EUNAUTHORIZED)
+			return
+		}
+		prom.ServeHTTP(w, r)
+	})
 }
 
 // Handle registers a handler for a Go 1.22 pattern, wrapped with the
@@ -178,11 +218,54 @@ func (s *Server) wrap(route string, next http.Handler) http.Handler {
 			s.Log.Debug("request", "route", route, "code", code, "ms", time.Since(start).Milliseconds())
 		}()
 		if r.Body != nil {
+			if r.ContentLength != 0 && r.Body != http.NoBody && !isUpgrade(r) {
+				r.Body = s.bodyDeadline(sw, r.Body)
+			}
 			r.Body = http.MaxBytesReader(sw, r.Body, 1<<20)
 		}
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// isUpgrade reports whether r asks to switch protocols (a WebSocket): its
+// connection is hijacked and keeps its own deadlines.
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// bodyDeadline gives a request's body BodyTimeout to arrive: a client that
+// trickles a body is cut off (its read fails, and the handler answers 400
+// or the connection closes) instead of holding a connection for as long as
+// it likes. The deadline is lifted once the body is read, so a handler that
+// works for longer than that is not cut off.
+func (s *Server) bodyDeadline(w http.ResponseWriter, body io.ReadCloser) io.ReadCloser {
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(s.Cfg.BodyTimeout)); err != nil {
+		return body // not a real connection (e.g. a test recorder)
+	}
+	return &deadlineBody{ReadCloser: body, rc: rc}
+}
+
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !b.done {
+		b.done = true
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, errSlowBody
+		}
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// errSlowBody is the read error of a body that did not arrive in time.
+var errSlowBody = xinqiao.Errorf(xinqiao.EINVALID, "the request body arrived too slowly")
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	s.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -263,6 +346,8 @@ func Decode(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		switch {
+		case errors.Is(err, errSlowBody):
+			return errSlowBody
 		case errors.As(err, &mbe):
 			return xinqiao.Errorf(xinqiao.EINVALID, "request body is larger than %d bytes", mbe.Limit)
 		case errors.Is(err, io.EOF):

@@ -3,9 +3,13 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
+	"mime"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"xinqiao/internal/auth"
@@ -91,6 +95,46 @@ func (s *Server) AuditRead(ctx context.Context, st xinqiao.Staff, action, target
 	return nil
 }
 
+// isJSON reports whether a request says its body is JSON.
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}
+
+// unsupported answers 415 for a body that is not JSON.
+func (s *Server) unsupported(w http.ResponseWriter, r *http.Request) {
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = xinqiao.EINVALID, "send the body as application/json"
+	s.JSON(w, http.StatusUnsupportedMediaType, body)
+}
+
+// AllowSession reports, as an ERATELIMITED error, when the request's
+// address or the terminal code has started more student sessions in the
+// last minute than configured; otherwise it spends one of each (a terminal
+// over its cap spends nothing of its address's).
+func (s *Server) AllowSession(r *http.Request, terminal string) error {
+	if terminal != "" && !s.sessTerm.Allow(terminal) {
+		return xinqiao.Errorf(xinqiao.ERATELIMITED, "too many new conversations on this terminal; wait a minute")
+	}
+	if !s.sessAddr.Allow(clientIP(r)) {
+		return xinqiao.Errorf(xinqiao.ERATELIMITED, "too many new conversations from this network; wait a minute")
+	}
+	return nil
+}
+
+// AcquireSocket counts a WebSocket about to open for a session (its token
+// hash) from the request's address against the configured caps, and
+// returns the function to call when it closes; over a cap it returns an
+// ERATELIMITED error and counts nothing.
+func (s *Server) AcquireSocket(r *http.Request, tokenHash string) (release func(), err error) {
+	release, ok := s.sockets.Acquire([]string{"addr:" + clientIP(r), "tok:" + tokenHash},
+		[]int{s.Cfg.SocketsPerAddr, s.Cfg.SocketsPerToken})
+	if !ok {
+		return release, xinqiao.Errorf(xinqiao.ERATELIMITED, "too many open connections; close other tabs of this page")
+	}
+	return release, nil
+}
+
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -109,18 +153,29 @@ type meResponse struct {
 	CSRF  string        `json:"csrf"`
 }
 
+// handleLogin checks a username and password and starts a session. It
+// takes JSON only (415 otherwise), so a cross-site form cannot log a
+// browser in. Wrong passwords are throttled per address and username with
+// growing delays (auth.LoginGuard); right ones spend no budget.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if !isJSON(r) {
+		s.unsupported(w, r)
+		return
+	}
 	var req loginRequest
 	if err := Decode(r, &req); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if req.Username == "" || req.Password == "" {
+	if req.Username == "" || req.Password == "" || len(req.Username) > 128 {
 		s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "username and password are required"))
 		return
 	}
-	if !s.logins.Allow("ip:"+clientIP(r)) || !s.logins.Allow("user:"+strings.ToLower(req.Username)) {
-		s.Error(w, r, xinqiao.Errorf(xinqiao.ERATELIMITED, "too many login attempts; wait a minute and try again"))
+	ip, user := clientIP(r), strings.ToLower(req.Username)
+	if wait := s.guard.Check(ip, user, s.Now()); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.Error(w, r, xinqiao.Errorf(xinqiao.ERATELIMITED, "too many wrong passwords from here; try again in %d seconds", secs))
 		return
 	}
 	st, err := s.Store.StaffByUsername(r.Context(), req.Username)
@@ -133,10 +188,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		hash = dummyHash // spend the same time whether or not the account exists
 	}
 	if auth.VerifyPassword(hash, req.Password) != nil || err != nil || st.Disabled {
-		s.Log.Info("staff login failed", "ip", clientIP(r))
+		s.guard.Failed(ip, user, s.Now())
+		s.Log.Info("staff login failed", "ip", ip)
 		s.Error(w, r, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "wrong username or password"))
 		return
 	}
+	s.guard.Succeeded(ip, user, s.Now())
 	tok, csrf := xinqiao.NewToken(), xinqiao.NewToken()
 	now := s.Now()
 	sess := xinqiao.StaffSession{TokenHash: xinqiao.HashToken(tok), StaffID: st.ID, CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(s.Cfg.SessionTTL)}
@@ -156,12 +213,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // failed login takes as long either way.
 var dummyHash, _ = auth.HashPassword("xinqiao-no-such-account")
 
+// handleLogout ends the session and closes the consoles open under it, on
+// every node, at once.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
 	if c, err := r.Cookie(StaffCookie); err == nil {
 		if err := s.Store.DeleteStaffSession(r.Context(), xinqiao.HashToken(c.Value)); err != nil {
 			s.Error(w, r, err)
 			return
 		}
+		s.staffChanged(r.Context(), st.ID)
 	}
 	http.SetCookie(w, &http.Cookie{Name: StaffCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	s.JSON(w, http.StatusOK, map[string]bool{"ok": true})
@@ -182,8 +242,9 @@ type passwordRequest struct {
 }
 
 // handlePassword changes the caller's own password, after checking the
-// current one; every other session of the account stays valid until it
-// expires (sessions are not enumerable by account in this version).
+// current one, and ends every other session of the account (with their
+// consoles, on every node): whoever else held one must log in with the new
+// password.
 func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
 	var req passwordRequest
 	if err := Decode(r, &req); err != nil {
@@ -211,8 +272,19 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, st xinqi
 		s.Error(w, r, err)
 		return
 	}
-	_ = s.Store.Audit(r.Context(), xinqiao.AuditEvent{At: s.Now(), Actor: st.ID, Action: "staff.password", Target: st.ID})
-	s.JSON(w, http.StatusOK, map[string]bool{"ok": true})
+	_, sess, err := s.Authenticate(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	n, err := s.Store.DeleteStaffSessions(r.Context(), st.ID, sess.TokenHash)
+	if err != nil {
+		// The password is changed; the other sessions stay until they expire.
+		s.Log.Error("end other sessions after a password change", "staff", st.ID, "err", err)
+	}
+	s.staffChanged(r.Context(), st.ID)
+	_ = s.Store.Audit(r.Context(), xinqiao.AuditEvent{At: s.Now(), Actor: st.ID, Action: "staff.password", Target: st.ID, Detail: fmt.Sprintf("sessions_ended=%d", n)})
+	s.JSON(w, http.StatusOK, map[string]any{"ok": true, "sessions_ended": n})
 }
 
 type createUserRequest struct {

@@ -96,9 +96,10 @@ type StaffStore interface {
 	// (checked in the same transaction, so two admins cannot disable each
 	// other at once). Disabling an account also takes it off duty.
 	UpdateStaff(ctx context.Context, id string, u StaffUpdate) (Staff, error)
-	// DeleteStaffSessions ends every session of an account, e.g. when it is
-	// disabled or its password is reset, and returns how many it ended.
-	DeleteStaffSessions(ctx context.Context, staffID string) (int, error)
+	// DeleteStaffSessions ends every session of an account but the one
+	// whose token hash is except ("" for none), e.g. when it is disabled or
+	// its password changes, and returns how many it ended.
+	DeleteStaffSessions(ctx context.Context, staffID, except string) (int, error)
 }
 
 // StaffUpdate is a change of an account by an admin: nil fields stay as
