@@ -120,7 +120,7 @@ func TestIndexFollowsAPublishOnEveryNode(t *testing.T) {
 	}
 	waitFor(t, "the other node's index to find the approved document", func() bool { return found(searchers[1]) })
 
-	if err := svc.Retire(ctx, "bob", v.DocID); err != nil {
+	if _, err := svc.Retire(ctx, "bob", v.DocID); err != nil {
 		t.Fatal(err)
 	}
 	if found(searchers[0]) {

@@ -298,7 +298,7 @@ func TestWorkflowService(t *testing.T) {
 			if len(changed) != 2 || !strings.Contains(changed[0], "常见") || !strings.Contains(changed[1], "正常") {
 				t.Fatalf("got diff %v, want one line removed and one added", changed)
 			}
-			if err := svc.Retire(ctx, "bob", v.DocID); err != nil {
+			if _, err := svc.Retire(ctx, "bob", v.DocID); err != nil {
 				t.Fatal(err)
 			}
 			res, _ = s.Search(ctx, "睡不着", kb.Filter{Lang: "zh"})

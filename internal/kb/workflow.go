@@ -103,13 +103,18 @@ func (s *Service) Approve(ctx context.Context, actor, docID string, version int)
 	return out, err
 }
 
-// Retire takes a document out of retrieval.
-func (s *Service) Retire(ctx context.Context, actor, docID string) error {
-	if err := s.st.RetireDocument(ctx, xinqiao.Transition{DocID: docID, Actor: actor, At: s.now()}); err != nil {
-		return err
+// Retire takes a document out of retrieval. A card needs a second curator:
+// the first call only records the request (retired=false); see
+// xinqiao.KnowledgeStore.RetireDocument.
+func (s *Service) Retire(ctx context.Context, actor, docID string) (retired bool, err error) {
+	retired, err = s.st.RetireDocument(ctx, xinqiao.Transition{DocID: docID, Actor: actor, At: s.now()})
+	if err != nil {
+		return false, err
 	}
-	s.index.Changed(ctx)
-	return nil
+	if retired {
+		s.index.Changed(ctx)
+	}
+	return retired, nil
 }
 
 // Diff returns a line diff of the bodies (with the title line) of two

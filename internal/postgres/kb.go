@@ -330,10 +330,17 @@ func (db *DB) ApproveVersion(ctx context.Context, t xinqiao.Transition, chunks [
 }
 
 // RetireDocument implements xinqiao.KnowledgeStore.
-func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) error {
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		var current int
-		err := tx.QueryRow(ctx, `SELECT current_version FROM kb_documents WHERE id = $1 FOR UPDATE`, t.DocID).Scan(&current)
+func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) (retired bool, err error) {
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		// Card retirements take turns, so two curators retiring the last two
+		// Chinese cards of a situation at once cannot both succeed.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('xinqiao.kb.retire'))`); err != nil {
+			return fmt.Errorf("lock retirements: %w", err)
+		}
+		var current, reqVersion int
+		var reqBy string
+		const q = `SELECT current_version, retire_requested_by, retire_requested_version FROM kb_documents WHERE id = $1 FOR UPDATE`
+		err := tx.QueryRow(ctx, q, t.DocID).Scan(&current, &reqBy, &reqVersion)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return xinqiao.Errorf(xinqiao.ENOTFOUND, "document %s not found", t.DocID)
 		} else if err != nil {
@@ -342,19 +349,53 @@ func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) error {
 		if current == 0 {
 			return xinqiao.Errorf(xinqiao.ECONFLICT, "document %s has no approved version to retire", t.DocID)
 		}
-		const qv = `UPDATE kb_versions SET state = 'retired', updated_at = $1 WHERE doc_id = $2 AND version = $3`
-		if _, err := tx.Exec(ctx, qv, t.At, t.DocID, current); err != nil {
+		var kind, lang string
+		var pinned []string
+		const qv = `SELECT kind, lang, pinned_for FROM kb_versions WHERE doc_id = $1 AND version = $2`
+		if err := tx.QueryRow(ctx, qv, t.DocID, current).Scan(&kind, &lang, &pinned); err != nil {
+			return fmt.Errorf("load version: %w", err)
+		}
+		if kind == xinqiao.KindCard {
+			if lang == "zh" {
+				for _, sit := range pinned {
+					var others int
+					const qc = `SELECT count(*) FROM kb_documents d JOIN kb_versions o ON o.doc_id = d.id AND o.version = d.current_version
+						WHERE d.id <> $1 AND o.kind = 'card' AND o.state = 'approved' AND o.lang = 'zh' AND $2 = ANY (o.pinned_for)`
+					if err := tx.QueryRow(ctx, qc, t.DocID, sit).Scan(&others); err != nil {
+						return fmt.Errorf("count cards: %w", err)
+					}
+					if others == 0 {
+						return xinqiao.LastCardError(sit)
+					}
+				}
+			}
+			switch {
+			case reqBy == "" || reqVersion != current:
+				const qr = `UPDATE kb_documents SET retire_requested_by = $1, retire_requested_version = $2, retire_requested_at = $3 WHERE id = $4`
+				if _, err := tx.Exec(ctx, qr, t.Actor, current, t.At, t.DocID); err != nil {
+					return fmt.Errorf("request retirement: %w", err)
+				}
+				return nil
+			case reqBy == t.Actor:
+				return xinqiao.Errorf(xinqiao.EFORBIDDEN, "you asked to retire this card: another curator must confirm it")
+			}
+		}
+		const qr2 = `UPDATE kb_versions SET state = 'retired', updated_at = $1 WHERE doc_id = $2 AND version = $3`
+		if _, err := tx.Exec(ctx, qr2, t.At, t.DocID, current); err != nil {
 			return fmt.Errorf("retire version: %w", err)
 		}
-		const qd = `UPDATE kb_documents SET current_version = 0, retired = true, updated_at = $1 WHERE id = $2`
+		const qd = `UPDATE kb_documents SET current_version = 0, retired = true, updated_at = $1,
+			retire_requested_by = '', retire_requested_version = 0, retire_requested_at = NULL WHERE id = $2`
 		if _, err := tx.Exec(ctx, qd, t.At, t.DocID); err != nil {
 			return fmt.Errorf("retire document: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM kb_chunks WHERE doc_id = $1`, t.DocID); err != nil {
 			return fmt.Errorf("delete chunks: %w", err)
 		}
+		retired = true
 		return nil
 	})
+	return retired, err
 }
 
 // documentQuery selects a document with the metadata of its newest version

@@ -302,10 +302,12 @@ func (db *DB) ApproveVersion(ctx context.Context, t xinqiao.Transition, chunks [
 }
 
 // RetireDocument implements xinqiao.KnowledgeStore.
-func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		var current int
-		err := tx.QueryRowContext(ctx, `SELECT current_version FROM kb_documents WHERE id = ?`, t.DocID).Scan(&current)
+func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) (retired bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var current, reqVersion int
+		var reqBy string
+		const q = `SELECT current_version, retire_requested_by, retire_requested_version FROM kb_documents WHERE id = ?`
+		err := tx.QueryRowContext(ctx, q, t.DocID).Scan(&current, &reqBy, &reqVersion)
 		if errors.Is(err, sql.ErrNoRows) {
 			return xinqiao.Errorf(xinqiao.ENOTFOUND, "document %s not found", t.DocID)
 		} else if err != nil {
@@ -314,19 +316,52 @@ func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) error {
 		if current == 0 {
 			return xinqiao.Errorf(xinqiao.ECONFLICT, "document %s has no approved version to retire", t.DocID)
 		}
+		v, err := db.versionTx(ctx, tx, t.DocID, current)
+		if err != nil {
+			return err
+		}
+		if v.Kind == xinqiao.KindCard {
+			if v.Lang == "zh" {
+				for _, sit := range v.PinnedFor {
+					var others int
+					const qc = `SELECT count(*) FROM kb_documents d JOIN kb_versions o ON o.doc_id = d.id AND o.version = d.current_version
+						WHERE d.id <> ? AND o.kind = 'card' AND o.state = 'approved' AND o.lang = 'zh'
+							AND EXISTS (SELECT 1 FROM json_each(o.pinned_for) WHERE value = ?)`
+					if err := tx.QueryRowContext(ctx, qc, t.DocID, sit).Scan(&others); err != nil {
+						return fmt.Errorf("count cards: %w", err)
+					}
+					if others == 0 {
+						return xinqiao.LastCardError(sit)
+					}
+				}
+			}
+			switch {
+			case reqBy == "" || reqVersion != current:
+				const qr = `UPDATE kb_documents SET retire_requested_by = ?, retire_requested_version = ?, retire_requested_at = ? WHERE id = ?`
+				if _, err := tx.ExecContext(ctx, qr, t.Actor, current, ms2(t.At), t.DocID); err != nil {
+					return fmt.Errorf("request retirement: %w", err)
+				}
+				return nil
+			case reqBy == t.Actor:
+				return xinqiao.Errorf(xinqiao.EFORBIDDEN, "you asked to retire this card: another curator must confirm it")
+			}
+		}
 		const qv = `UPDATE kb_versions SET state = 'retired', updated_at = ? WHERE doc_id = ? AND version = ?`
 		if _, err := tx.ExecContext(ctx, qv, ms2(t.At), t.DocID, current); err != nil {
 			return fmt.Errorf("retire version: %w", err)
 		}
-		const qd = `UPDATE kb_documents SET current_version = 0, retired = 1, updated_at = ? WHERE id = ?`
+		const qd = `UPDATE kb_documents SET current_version = 0, retired = 1, updated_at = ?,
+			retire_requested_by = '', retire_requested_version = 0, retire_requested_at = 0 WHERE id = ?`
 		if _, err := tx.ExecContext(ctx, qd, ms2(t.At), t.DocID); err != nil {
 			return fmt.Errorf("retire document: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM kb_chunks WHERE doc_id = ?`, t.DocID); err != nil {
 			return fmt.Errorf("delete chunks: %w", err)
 		}
+		retired = true
 		return nil
 	})
+	return retired, err
 }
 
 // documentQuery selects a document with the metadata of its newest version

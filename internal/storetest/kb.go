@@ -202,10 +202,43 @@ func testKBRetired(t *testing.T, s xinqiao.Store) {
 	if cards, err := s.CurrentCards(ctx, "zh"); err != nil || len(cards) != 1 || cards[0].PinnedFor[0] != "medium_risk" {
 		t.Fatalf("got %+v (%v), want the card", cards, err)
 	}
-	for _, id := range []string{"exam", "card-x"} {
-		if err := s.RetireDocument(ctx, xinqiao.Transition{DocID: id, Actor: "bob", At: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+	retire := func(id, actor string) (bool, error) {
+		return s.RetireDocument(ctx, xinqiao.Transition{DocID: id, Actor: actor, At: time.Now()})
+	}
+	if retired, err := retire("exam", "bob"); err != nil || !retired {
+		t.Fatalf("an article: got %v, %v; want it retired by one curator", retired, err)
+	}
+	// The only Chinese card for medium risk cannot go.
+	_, err := retire("card-x", "bob")
+	wantCode(t, err, xinqiao.ECONFLICT)
+	other := kbVersion("card-y")
+	other.Kind, other.PinnedFor = xinqiao.KindCard, []string{"medium_risk", "crisis"}
+	approve(t, s, other, []xinqiao.Chunk{kbChunk("你不是一个人", []string{"一个人"}, 5)})
+	// With another one current, retiring a card takes two curators.
+	if retired, err := retire("card-x", "bob"); err != nil || retired {
+		t.Fatalf("first curator: got %v, %v; want a request, not a retirement", retired, err)
+	}
+	_, err = retire("card-x", "bob")
+	wantCode(t, err, xinqiao.EFORBIDDEN)
+	if cards, _ := s.CurrentCards(ctx, "zh"); len(cards) != 2 {
+		t.Fatalf("got %d current cards after a request alone, want both still current", len(cards))
+	}
+	if retired, err := retire("card-x", "carol"); err != nil || !retired {
+		t.Fatalf("second curator: got %v, %v; want it retired", retired, err)
+	}
+	_, err = retire("card-y", "bob") // now the last Chinese card for both situations
+	wantCode(t, err, xinqiao.ECONFLICT)
+	en := kbVersion("card-en")
+	en.Lang, en.Kind, en.PinnedFor = "en", xinqiao.KindCard, []string{"crisis"}
+	approve(t, s, en, []xinqiao.Chunk{kbChunk("you are not alone", []string{"alone"}, 6)})
+	if retired, err := retire("card-en", "bob"); err != nil || retired {
+		t.Fatalf("an English card, first curator: got %v, %v", retired, err)
+	}
+	if retired, err := retire("card-en", "carol"); err != nil || !retired {
+		t.Fatalf("an English card, second curator: got %v, %v", retired, err)
+	}
+	if cards, _ := s.CurrentCards(ctx, ""); len(cards) != 1 || cards[0].DocID != "card-y" {
+		t.Fatalf("got %+v, want only card-y current", cards)
 	}
 	if hits, _ := s.SearchKeyword(ctx, []string{"考试"}, kbAll); len(hits) != 0 {
 		t.Fatalf("got %+v by keyword, want nothing of a retired document", hits)
@@ -213,16 +246,15 @@ func testKBRetired(t *testing.T, s xinqiao.Store) {
 	if hits, _ := s.SearchVector(ctx, testVec(0), kbAll); len(hits) != 0 {
 		t.Fatalf("got %+v by vector, want nothing of a retired document", hits)
 	}
-	if cards, _ := s.CurrentCards(ctx, ""); len(cards) != 0 {
-		t.Fatalf("got %+v, want no retired card", cards)
-	}
 	d, _ := s.Document(ctx, "exam")
 	v, _ := s.Version(ctx, "exam", 1)
 	if !d.Retired || d.Current != 0 || v.State != xinqiao.StateRetired {
 		t.Fatalf("got document %+v, version state %s; want retired", d, v.State)
 	}
-	wantCode(t, s.RetireDocument(ctx, xinqiao.Transition{DocID: "exam", Actor: "bob", At: time.Now()}), xinqiao.ECONFLICT)
-	wantCode(t, s.RetireDocument(ctx, xinqiao.Transition{DocID: "nope", Actor: "bob", At: time.Now()}), xinqiao.ENOTFOUND)
+	_, err = retire("exam", "bob")
+	wantCode(t, err, xinqiao.ECONFLICT)
+	_, err = retire("nope", "bob")
+	wantCode(t, err, xinqiao.ENOTFOUND)
 }
 
 func testKBImport(t *testing.T, s xinqiao.Store) {

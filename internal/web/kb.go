@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -152,13 +153,14 @@ func (h *kbHandlers) transition(w http.ResponseWriter, r *http.Request, st xinqi
 	}
 	var v xinqiao.DocumentVersion
 	var err error
+	retired := false
 	switch action {
 	case "submit":
 		v, err = h.svc.Submit(r.Context(), st.ID, id, body.Version)
 	case "approve":
 		v, err = h.svc.Approve(r.Context(), st.ID, id, body.Version)
 	case "retire":
-		err = h.svc.Retire(r.Context(), st.ID, id)
+		retired, err = h.svc.Retire(r.Context(), st.ID, id)
 	default:
 		err = xinqiao.Errorf(xinqiao.ENOTFOUND, "no action %q: use submit, approve or retire", action)
 	}
@@ -167,11 +169,19 @@ func (h *kbHandlers) transition(w http.ResponseWriter, r *http.Request, st xinqi
 		return
 	}
 	h.s.Log.Info("knowledge workflow", "action", action, "doc", id, "version", v.Version, "staff", st.ID)
-	if action == "retire" {
+	switch {
+	case action == "retire" && retired:
+		h.s.audit(r, st, "kb.retire", id, "")
 		h.s.JSON(w, http.StatusOK, map[string]any{"retired": id})
-		return
+	case action == "retire":
+		// A card: retired once another curator confirms (202: accepted, not done).
+		h.s.audit(r, st, "kb.retire_request", id, "")
+		h.s.JSON(w, http.StatusAccepted, map[string]any{"retire_requested": id,
+			"message": "已提交下线申请：需另一位教研员确认后才会下线 (another curator must confirm)"})
+	default:
+		h.s.audit(r, st, "kb."+action, id, fmt.Sprintf("version=%d kind=%s", v.Version, v.Kind))
+		h.s.JSON(w, http.StatusOK, map[string]any{"version": v})
 	}
-	h.s.JSON(w, http.StatusOK, map[string]any{"version": v})
 }
 
 func (h *kbHandlers) preview(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {

@@ -142,6 +142,12 @@ type DocumentFilter struct {
 	State string // the state of the newest version
 }
 
+// LastCardError is the ECONFLICT error of retiring the last current Chinese
+// card pinned for a situation.
+func LastCardError(situation string) error {
+	return Errorf(ECONFLICT, "this is the last Chinese card for %s: approve a replacement before retiring it", situation)
+}
+
 // Transition is a change of a version's state by a staff member.
 type Transition struct {
 	DocID   string
@@ -174,8 +180,14 @@ type KnowledgeStore interface {
 	ApproveVersion(ctx context.Context, t Transition, chunks []Chunk) (DocumentVersion, error)
 	// RetireDocument retires the current version and deletes the document's
 	// chunks: nothing of it is retrieved again. A document with no current
-	// version is ECONFLICT.
-	RetireDocument(ctx context.Context, t Transition) error
+	// version is ECONFLICT. A card (the replies pinned for a crisis or
+	// medium risk) takes two curators, like approval: the first call records
+	// t.Actor's request and returns retired=false; the same curator again is
+	// EFORBIDDEN; another curator's call retires it (retired=true). The last
+	// current Chinese card pinned for a situation is never retired
+	// (ECONFLICT): a replacement is approved first. Both checks are made in
+	// the retiring transaction.
+	RetireDocument(ctx context.Context, t Transition) (retired bool, err error)
 	// Document returns a document or ENOTFOUND.
 	Document(ctx context.Context, id string) (Document, error)
 	// Documents lists documents ordered by id.

@@ -54,7 +54,8 @@ async function openDoc(id, from, to) {
   const act = async (action, version) => {
     msg.textContent = "";
     try {
-      await api("POST", `/api/kb/documents/${encodeURIComponent(id)}/${action}`, action === "retire" ? undefined : { version });
+      const res = await api("POST", `/api/kb/documents/${encodeURIComponent(id)}/${action}`, action === "retire" ? undefined : { version });
+      if (res && res.retire_requested) alert(res.message); // a card: a second curator confirms
       openDoc(id); loadList();
     } catch (e) {
       msg.textContent = problem(e, action === "approve" && e.status === 403 ? "作者不能批准自己写的版本，请另一位教研员批准" : "");
