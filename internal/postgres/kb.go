@@ -312,6 +312,24 @@ func (db *DB) ApproveVersion(ctx context.Context, t xinqiao.Transition, chunks [
 		case t.Version < current:
 			return xinqiao.Errorf(xinqiao.ECONFLICT, "version %d is older than the current version %d", t.Version, current)
 		}
+		if current > 0 {
+			was, err := cardFields(ctx, tx, t.DocID, current)
+			if err != nil {
+				return err
+			}
+			next, err := cardFields(ctx, tx, t.DocID, t.Version)
+			if err != nil {
+				return err
+			}
+			if lost := xinqiao.LostSituations(was, next); len(lost) > 0 {
+				if err := lockCards(ctx, tx); err != nil {
+					return err
+				}
+				if err := lastChineseCard(ctx, tx, t.DocID, lost); err != nil {
+					return err
+				}
+			}
+		}
 		const q = `UPDATE kb_versions SET state = 'approved', reviewer = $1, reviewed_at = $2, updated_at = $2,
 				review_due = COALESCE(review_due, $3) WHERE doc_id = $4 AND version = $5`
 		if _, err := tx.Exec(ctx, q, t.Actor, t.At, t.At.AddDate(1, 0, 0), t.DocID, t.Version); err != nil {
@@ -329,13 +347,52 @@ func (db *DB) ApproveVersion(ctx context.Context, t xinqiao.Transition, chunks [
 	return out, err
 }
 
+// cardFields loads what decides whether a version is a Chinese card and
+// for which situations: its kind, language and pinned_for.
+func cardFields(ctx context.Context, tx pgx.Tx, docID string, version int) (xinqiao.DocumentVersion, error) {
+	v := xinqiao.DocumentVersion{DocID: docID, Version: version}
+	const q = `SELECT kind, lang, pinned_for FROM kb_versions WHERE doc_id = $1 AND version = $2`
+	if err := tx.QueryRow(ctx, q, docID, version).Scan(&v.Kind, &v.Lang, &v.PinnedFor); err != nil {
+		return v, fmt.Errorf("load version: %w", err)
+	}
+	return v, nil
+}
+
+// lastChineseCard returns the ECONFLICT of xinqiao.LastCardError when no
+// current Chinese card other than docID's is pinned for one of situations.
+// The caller holds the retirement lock, so two transactions cannot each
+// count on the other's card.
+func lastChineseCard(ctx context.Context, tx pgx.Tx, docID string, situations []string) error {
+	for _, sit := range situations {
+		var others int
+		const q = `SELECT count(*) FROM kb_documents d JOIN kb_versions o ON o.doc_id = d.id AND o.version = d.current_version
+			WHERE d.id <> $1 AND o.kind = 'card' AND o.state = 'approved' AND o.lang = 'zh' AND $2 = ANY (o.pinned_for)`
+		if err := tx.QueryRow(ctx, q, docID, sit).Scan(&others); err != nil {
+			return fmt.Errorf("count cards: %w", err)
+		}
+		if others == 0 {
+			return xinqiao.LastCardError(sit)
+		}
+	}
+	return nil
+}
+
+// lockCards takes the transaction-long lock under which Chinese cards are
+// retired or changed, one transaction at a time.
+func lockCards(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('xinqiao.kb.retire'))`); err != nil {
+		return fmt.Errorf("lock cards: %w", err)
+	}
+	return nil
+}
+
 // RetireDocument implements xinqiao.KnowledgeStore.
 func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) (retired bool, err error) {
 	err = db.tx(ctx, func(tx pgx.Tx) error {
 		// Card retirements take turns, so two curators retiring the last two
 		// Chinese cards of a situation at once cannot both succeed.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('xinqiao.kb.retire'))`); err != nil {
-			return fmt.Errorf("lock retirements: %w", err)
+		if err := lockCards(ctx, tx); err != nil {
+			return err
 		}
 		var current, reqVersion int
 		var reqBy string
@@ -349,25 +406,13 @@ func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) (retired
 		if current == 0 {
 			return xinqiao.Errorf(xinqiao.ECONFLICT, "document %s has no approved version to retire", t.DocID)
 		}
-		var kind, lang string
-		var pinned []string
-		const qv = `SELECT kind, lang, pinned_for FROM kb_versions WHERE doc_id = $1 AND version = $2`
-		if err := tx.QueryRow(ctx, qv, t.DocID, current).Scan(&kind, &lang, &pinned); err != nil {
-			return fmt.Errorf("load version: %w", err)
+		v, err := cardFields(ctx, tx, t.DocID, current)
+		if err != nil {
+			return err
 		}
-		if kind == xinqiao.KindCard {
-			if lang == "zh" {
-				for _, sit := range pinned {
-					var others int
-					const qc = `SELECT count(*) FROM kb_documents d JOIN kb_versions o ON o.doc_id = d.id AND o.version = d.current_version
-						WHERE d.id <> $1 AND o.kind = 'card' AND o.state = 'approved' AND o.lang = 'zh' AND $2 = ANY (o.pinned_for)`
-					if err := tx.QueryRow(ctx, qc, t.DocID, sit).Scan(&others); err != nil {
-						return fmt.Errorf("count cards: %w", err)
-					}
-					if others == 0 {
-						return xinqiao.LastCardError(sit)
-					}
-				}
+		if v.Kind == xinqiao.KindCard {
+			if err := lastChineseCard(ctx, tx, t.DocID, xinqiao.ChineseSituations(v)); err != nil {
+				return err
 			}
 			switch {
 			case reqBy == "" || reqVersion != current:

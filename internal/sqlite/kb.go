@@ -283,6 +283,19 @@ func (db *DB) ApproveVersion(ctx context.Context, t xinqiao.Transition, chunks [
 		case t.Version < current:
 			return xinqiao.Errorf(xinqiao.ECONFLICT, "version %d is older than the current version %d", t.Version, current)
 		}
+		if current > 0 {
+			was, err := db.versionTx(ctx, tx, t.DocID, current)
+			if err != nil {
+				return err
+			}
+			next, err := db.versionTx(ctx, tx, t.DocID, t.Version)
+			if err != nil {
+				return err
+			}
+			if err := lastChineseCard(ctx, tx, t.DocID, xinqiao.LostSituations(was, next)); err != nil {
+				return err
+			}
+		}
 		const q = `UPDATE kb_versions SET state = 'approved', reviewer = ?, reviewed_at = ?, updated_at = ?,
 				review_due = CASE WHEN review_due = 0 THEN ? ELSE review_due END
 			WHERE doc_id = ? AND version = ?`
@@ -299,6 +312,24 @@ func (db *DB) ApproveVersion(ctx context.Context, t xinqiao.Transition, chunks [
 		return db.replaceChunks(ctx, tx, out, chunks)
 	})
 	return out, err
+}
+
+// lastChineseCard returns the ECONFLICT of xinqiao.LastCardError when no
+// current Chinese card other than docID's is pinned for one of situations.
+func lastChineseCard(ctx context.Context, tx *sql.Tx, docID string, situations []string) error {
+	for _, sit := range situations {
+		var others int
+		const q = `SELECT count(*) FROM kb_documents d JOIN kb_versions o ON o.doc_id = d.id AND o.version = d.current_version
+			WHERE d.id <> ? AND o.kind = 'card' AND o.state = 'approved' AND o.lang = 'zh'
+				AND EXISTS (SELECT 1 FROM json_each(o.pinned_for) WHERE value = ?)`
+		if err := tx.QueryRowContext(ctx, q, docID, sit).Scan(&others); err != nil {
+			return fmt.Errorf("count cards: %w", err)
+		}
+		if others == 0 {
+			return xinqiao.LastCardError(sit)
+		}
+	}
+	return nil
 }
 
 // RetireDocument implements xinqiao.KnowledgeStore.
@@ -321,19 +352,8 @@ func (db *DB) RetireDocument(ctx context.Context, t xinqiao.Transition) (retired
 			return err
 		}
 		if v.Kind == xinqiao.KindCard {
-			if v.Lang == "zh" {
-				for _, sit := range v.PinnedFor {
-					var others int
-					const qc = `SELECT count(*) FROM kb_documents d JOIN kb_versions o ON o.doc_id = d.id AND o.version = d.current_version
-						WHERE d.id <> ? AND o.kind = 'card' AND o.state = 'approved' AND o.lang = 'zh'
-							AND EXISTS (SELECT 1 FROM json_each(o.pinned_for) WHERE value = ?)`
-					if err := tx.QueryRowContext(ctx, qc, t.DocID, sit).Scan(&others); err != nil {
-						return fmt.Errorf("count cards: %w", err)
-					}
-					if others == 0 {
-						return xinqiao.LastCardError(sit)
-					}
-				}
+			if err := lastChineseCard(ctx, tx, t.DocID, xinqiao.ChineseSituations(v)); err != nil {
+				return err
 			}
 			switch {
 			case reqBy == "" || reqVersion != current:

@@ -228,6 +228,26 @@ func testKBRetired(t *testing.T, s xinqiao.Store) {
 	}
 	_, err = retire("card-y", "bob") // now the last Chinese card for both situations
 	wantCode(t, err, xinqiao.ECONFLICT)
+	// Nor can a new version of it stop being that card.
+	for _, change := range []func(v *xinqiao.DocumentVersion){
+		func(v *xinqiao.DocumentVersion) { v.Kind, v.PinnedFor = xinqiao.KindArticle, nil },
+		func(v *xinqiao.DocumentVersion) { v.PinnedFor = []string{"medium_risk"} },
+		func(v *xinqiao.DocumentVersion) { v.Lang = "en" },
+	} {
+		next := kbVersion("card-y")
+		next.Kind, next.PinnedFor, next.Hash = xinqiao.KindCard, []string{"medium_risk", "crisis"}, "h-next"
+		change(&next)
+		stored, err := s.CreateDraft(ctx, next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := xinqiao.Transition{DocID: "card-y", Version: stored.Version, Actor: "reviewer", At: time.Now()}
+		if _, err := s.SubmitVersion(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.ApproveVersion(ctx, tr, nil)
+		wantCode(t, err, xinqiao.ECONFLICT)
+	}
 	en := kbVersion("card-en")
 	en.Lang, en.Kind, en.PinnedFor = "en", xinqiao.KindCard, []string{"crisis"}
 	approve(t, s, en, []xinqiao.Chunk{kbChunk("you are not alone", []string{"alone"}, 6)})

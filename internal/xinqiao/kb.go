@@ -148,6 +148,32 @@ func LastCardError(situation string) error {
 	return Errorf(ECONFLICT, "this is the last Chinese card for %s: approve a replacement before retiring it", situation)
 }
 
+// ChineseSituations returns the situations a Chinese card is pinned for, or
+// nothing for any other version.
+func ChineseSituations(v DocumentVersion) []string {
+	if v.Kind != KindCard || v.Lang != "zh" {
+		return nil
+	}
+	return v.PinnedFor
+}
+
+// LostSituations returns the situations the Chinese card was is pinned for
+// that its replacement next is not: approving next must not leave one of
+// them without a Chinese card.
+func LostSituations(was, next DocumentVersion) []string {
+	keep := map[string]bool{}
+	for _, s := range ChineseSituations(next) {
+		keep[s] = true
+	}
+	var out []string
+	for _, s := range ChineseSituations(was) {
+		if !keep[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Transition is a change of a version's state by a staff member.
 type Transition struct {
 	DocID   string
@@ -186,7 +212,9 @@ type KnowledgeStore interface {
 	// EFORBIDDEN; another curator's call retires it (retired=true). The last
 	// current Chinese card pinned for a situation is never retired
 	// (ECONFLICT): a replacement is approved first. Both checks are made in
-	// the retiring transaction.
+	// the retiring transaction, and approving a version that would take the
+	// last Chinese card of a situation away (another kind, language or
+	// pinned_for) is ECONFLICT the same way.
 	RetireDocument(ctx context.Context, t Transition) (retired bool, err error)
 	// Document returns a document or ENOTFOUND.
 	Document(ctx context.Context, id string) (Document, error)
