@@ -218,11 +218,11 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 		srv.Error(w, r, err)
 		return
 	}
-	defer release()
 	opts := ws.DefaultOptions()
 	opts.ReadLimit = int64(s.d.MaxMessageLen*4 + 1024) // UTF-8 and JSON framing around the longest message
 	c, err := ws.Upgrade(up, w, r, "student", opts)
 	if err != nil {
+		release()
 		return // the upgrader has answered
 	}
 	sock := &socket{conn: c, cursor: conv.LastSeq}
@@ -246,12 +246,13 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 	// The socket is served by a goroutine of its own and the handler
 	// returns, so net/http frees what it held for the request (its buffered
 	// reader and writer, the request) while the socket stays open.
-	go s.serveSocket(c, sock, rm, conv.ID)
+	go s.serveSocket(c, sock, rm, conv.ID, release)
 }
 
 // serveSocket reads a student socket until it ends, then takes it out of
-// its room.
-func (s *Service) serveSocket(c *ws.Conn, sock *socket, rm *room, convID string) {
+// its room and gives back its place under the socket caps (release).
+func (s *Service) serveSocket(c *ws.Conn, sock *socket, rm *room, convID string, release func()) {
+	defer release()
 	defer s.hub.leave(rm, sock)
 	st := &sockState{id: xinqiao.NewID()}
 	c.Run(s.ctx, func(data []byte, err error) {
