@@ -64,3 +64,42 @@ func report(b *testing.B, name string, ds []time.Duration) {
 	b.ReportMetric(q(0.50), name+"-p50-ms")
 	b.ReportMetric(q(0.99), name+"-p99-ms")
 }
+
+// BenchmarkReviewMessage measures, on one node, the time from a medium-risk
+// student message (我不想活了，真的撑不下去了) written to the socket to the
+// review's queue event at a counselor's console, and reports its p50 and p99
+// in milliseconds. Every iteration is a new conversation, so each opens a
+// new review.
+//
+//	TEST_DATABASE_URL=... go test ./internal/handoff/ -run '^$' -bench ReviewMessage -benchtime 300x
+func BenchmarkReviewMessage(b *testing.B) {
+	for _, e := range storetest.Engines(b) {
+		b.Run(e.Name, func(b *testing.B) {
+			clk := apptest.NewClock(time.Now())
+			s := boot(b, e.Open, clk)
+			wang := loginDirect(b, s, "wang")
+			console := wang.DialStaff(b)
+			console.WaitType(b, wait, "queue")
+			queue := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				b.StopTimer()
+				sess := s.NewSession(b, `{"lang":"zh"}`)
+				student := s.DialStudent(b, sess.Token)
+				b.StartTimer()
+				start := time.Now()
+				student.Message(b, fmt.Sprint("r", i), "我不想活了，真的撑不下去了")
+				console.Wait(b, wait, func(f apptest.Frame) bool {
+					h := decodeStaff(f).Handoff
+					return f.Type == "handoff" && h.ConversationID == sess.ConversationID && h.Kind == "review"
+				})
+				queue = append(queue, time.Since(start))
+				b.StopTimer()
+				student.Conn.Close()
+				b.StartTimer()
+			}
+			b.StopTimer()
+			report(b, "console", queue)
+		})
+	}
+}
