@@ -89,6 +89,8 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	l2 := fs.Float64("l2", 0, "L2 penalty (0: the default)")
 	minP := fs.Float64("min-precision", 0, "cross-validated precision the flags the model adds must reach (0: the default)")
 	highP := fs.Float64("high-precision", 0, "cross-validated share of risky messages among those the model adds as high (0: the default)")
+	sharedW := fs.Float64("shared-weight", 0, "weight of the shared split's tuning rows (0: the default)")
+	noSent := fs.Bool("no-sentence-negatives", false, "do not train on the sentences of messages labelled below medium")
 	noLatency := fs.Bool("no-latency", false, "leave the latency out of the card")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -107,7 +109,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		MinPrecision: *minP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Seed: 0x78713134}, Log: stderr})
+		SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Seed: 0x78713134}, Log: stderr})
 	if err != nil {
 		return err
 	}

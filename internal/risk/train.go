@@ -36,6 +36,13 @@ type TrainOptions struct {
 	Folds int
 	// Epochs of training over the data.
 	Epochs int
+	// SharedWeight weighs the shared split's tuning rows (0: 1).
+	SharedWeight float64
+	// NoSentenceNegatives leaves out the sentences of multi-sentence
+	// messages labelled below medium, which otherwise join the training
+	// rows as negatives: a long message is also read sentence by sentence,
+	// and an ordinary sentence of an ordinary post must not flag it.
+	NoSentenceNegatives bool
 	// LearningRate and L2 of the AdaGrad training.
 	LearningRate, L2 float64
 	// Features: how text becomes features.
@@ -64,6 +71,9 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	if o.Epochs <= 0 {
 		o.Epochs = 8
+	}
+	if o.SharedWeight <= 0 {
+		o.SharedWeight = 1
 	}
 	if o.LearningRate <= 0 {
 		o.LearningRate = 0.2
@@ -101,6 +111,12 @@ type trainRow struct {
 	feats  []uint32
 	// maxLevel is the highest level the label allows (a case "<=low").
 	maxLevel Level
+	// parent is the row a sentence row was taken from (-1: none); sentence
+	// rows train, and are never measured.
+	parent int
+	// extra is how many more times each epoch visits the row (a labelled
+	// case the model broke).
+	extra int
 }
 
 // Confusion counts one measurement of the combined classifier.
@@ -576,9 +592,67 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 	w := make([]float32, buckets*H)
 	g2 := make([]float32, buckets*H)
 	var bias, bg2 [modelHeads]float64
+	var z, g [modelHeads]float64
+	step := func(r *trainRow) {
+		x := 1 / math.Sqrt(float64(len(r.feats)))
+		for k := range H {
+			z[k] = 0
+		}
+		for _, b := range r.feats {
+			row := w[int(b)*H : int(b)*H+H]
+			for k := range H {
+				z[k] += float64(row[k])
+			}
+		}
+		for k := range H {
+			z[k] = bias[k] + x*z[k]
+			g[k] = 0
+		}
+		wt := float64(r.weight)
+		if r.risk >= 0 {
+			g[headRisk] = (sigmoid64(z[headRisk]) - float64(r.risk)) * wt
+		}
+		if r.severe >= 0 {
+			g[headSevere] = (sigmoid64(z[headSevere]) - float64(r.severe)) * wt
+		}
+		if r.cat >= 0 {
+			mx := math.Inf(-1)
+			for k := headCat; k < H; k++ {
+				mx = math.Max(mx, z[k])
+			}
+			var sum float64
+			for k := headCat; k < H; k++ {
+				sum += math.Exp(z[k] - mx)
+			}
+			for k := headCat; k < H; k++ {
+				p := math.Exp(z[k]-mx) / sum
+				if k-headCat == int(r.cat) {
+					p -= 1
+				}
+				g[k] = p * wt
+			}
+		}
+		for k := range H {
+			if g[k] == 0 {
+				continue
+			}
+			bg2[k] += g[k] * g[k]
+			bias[k] -= lr * g[k] / (math.Sqrt(bg2[k]) + eps)
+		}
+		for _, b := range r.feats {
+			off := int(b) * H
+			for k := range H {
+				if g[k] == 0 {
+					continue
+				}
+				gr := float32(g[k]*x) + float32(l2)*w[off+k]
+				g2[off+k] += gr * gr
+				w[off+k] -= float32(lr) * gr / (float32(math.Sqrt(float64(g2[off+k]))) + eps)
+			}
+		}
+	}
 	order := slices.Clone(idx)
 	rng := rand.New(rand.NewPCG(seed, 0x68313473))
-	var z, g [modelHeads]float64
 	for ep := 0; ep < o.Epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, ri := range order {
@@ -586,61 +660,8 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			if len(r.feats) == 0 {
 				continue
 			}
-			x := 1 / math.Sqrt(float64(len(r.feats)))
-			for k := range H {
-				z[k] = 0
-			}
-			for _, b := range r.feats {
-				row := w[int(b)*H : int(b)*H+H]
-				for k := range H {
-					z[k] += float64(row[k])
-				}
-			}
-			for k := range H {
-				z[k] = bias[k] + x*z[k]
-				g[k] = 0
-			}
-			wt := float64(r.weight)
-			if r.risk >= 0 {
-				g[headRisk] = (sigmoid64(z[headRisk]) - float64(r.risk)) * wt
-			}
-			if r.severe >= 0 {
-				g[headSevere] = (sigmoid64(z[headSevere]) - float64(r.severe)) * wt
-			}
-			if r.cat >= 0 {
-				mx := math.Inf(-1)
-				for k := headCat; k < H; k++ {
-					mx = math.Max(mx, z[k])
-				}
-				var sum float64
-				for k := headCat; k < H; k++ {
-					sum += math.Exp(z[k] - mx)
-				}
-				for k := headCat; k < H; k++ {
-					p := math.Exp(z[k]-mx) / sum
-					if k-headCat == int(r.cat) {
-						p -= 1
-					}
-					g[k] = p * wt
-				}
-			}
-			for k := range H {
-				if g[k] == 0 {
-					continue
-				}
-				bg2[k] += g[k] * g[k]
-				bias[k] -= lr * g[k] / (math.Sqrt(bg2[k]) + eps)
-			}
-			for _, b := range r.feats {
-				off := int(b) * H
-				for k := range H {
-					if g[k] == 0 {
-						continue
-					}
-					gr := float32(g[k]*x) + float32(l2)*w[off+k]
-					g2[off+k] += gr * gr
-					w[off+k] -= float32(lr) * gr / (float32(math.Sqrt(float64(g2[off+k]))) + eps)
-				}
+			for range 1 + int(r.extra) {
+				step(r)
 			}
 		}
 	}
@@ -670,7 +691,9 @@ type oofScore struct{ risk, severe float32 }
 // pickThresholds chooses the thresholds on the cross-validated scores of
 // the rows the rules leave below the level in question: the model's flags
 // that count are the ones it adds. The risk threshold is the lowest at
-// which the flags the model adds to the rules' are MinPrecision precise;
+// which the flags the model adds to the rules' are MinPrecision precise,
+// and its flags alone are as precise on each source (the shared split, the
+// corpus);
 // the severity threshold the lowest at which, of the messages it flags and
 // the rules leave below high, the ones it grades high are HighPrecision
 // labelled high or imminent. The rules were written
@@ -684,14 +707,14 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 	calib := make([]bool, len(rows))
 	n := 0
 	for i, r := range rows {
-		if r.source != "cases" && r.risk >= 0 {
+		if r.source != "cases" && r.risk >= 0 && r.parent < 0 {
 			calib[i] = true
 			n++
 		}
 	}
 	if n < 100 {
 		for i, r := range rows {
-			calib[i] = r.risk >= 0
+			calib[i] = r.risk >= 0 && r.parent < 0
 		}
 	}
 	pick := func(get func(oofScore) float32, keep func(i int) bool, good func(r trainRow) bool, want float64) float32 {
@@ -729,6 +752,22 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 	}
 	tRisk = pick(func(s oofScore) float32 { return s.risk }, func(i int) bool { return rules[i] < Medium },
 		func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+	// and the model's own flags are that precise on each source of real
+	// messages with enough rows
+	count := map[string]int{}
+	for i, r := range rows {
+		if calib[i] && r.source != "cases" {
+			count[r.source]++
+		}
+	}
+	for _, src := range sortedKeys(count) {
+		if count[src] < 100 {
+			continue
+		}
+		t := pick(func(s oofScore) float32 { return s.risk }, func(i int) bool { return rows[i].source == src },
+			func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+		tRisk = max(tRisk, t)
+	}
 	tHigh = pick(func(s oofScore) float32 { return s.severe }, func(i int) bool { return rules[i] < High && oof[i].risk >= tRisk },
 		func(r trainRow) bool { return r.severe == 1 }, o.HighPrecision)
 	return tRisk, tHigh
@@ -781,10 +820,56 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		fig.Train[r.source+"/"+r.genre]++
 	}
 	fmt.Fprintf(o.Log, "training rows %d (removed as near-duplicates: %v)\n", len(train), fig.Removed)
+	for i := range train {
+		if train[i].source == "shared" {
+			train[i].weight *= float32(o.SharedWeight)
+		}
+	}
 	featurize(train, o.Features)
 
+	for i := range train {
+		train[i].parent = -1
+	}
+	if !o.NoSentenceNegatives {
+		n := len(train)
+		var nt normText
+		var ms modelScratch
+		for i := 0; i < n; i++ {
+			if train[i].risk != 0 {
+				continue
+			}
+			normalize(train[i].text, &nt)
+			units := o.Features.features(&nt, &ms)
+			if units < 2 {
+				continue
+			}
+			for u := 0; u < units; u++ {
+				if ms.size[u] < modelMinSize {
+					continue
+				}
+				var fs []uint32
+				for _, f := range ms.feats {
+					if f.unit == int32(u) {
+						fs = append(fs, f.b)
+					}
+				}
+				r := train[i]
+				r.weight *= 0.5
+				r.feats, r.parent, r.cat = fs, i, -1
+				if r.severe < 0 {
+					r.severe = 0
+				}
+				train = append(train, r)
+			}
+		}
+		fig.Train["sentences of negatives"] = len(train) - n
+	}
 	ruleLv := make([]Level, len(train))
 	for i, r := range train {
+		if r.parent >= 0 {
+			ruleLv[i] = ruleLv[r.parent]
+			continue
+		}
 		ruleLv[i] = rules.Classify(r.text).Level
 	}
 	// k-fold: out-of-fold scores for every training row
@@ -792,6 +877,11 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	fold := make([]int, len(train))
 	for i, p := range perm {
 		fold[p] = i % o.Folds
+	}
+	for i, r := range train {
+		if r.parent >= 0 {
+			fold[i] = fold[r.parent] // a sentence is never scored by a model trained on its message
+		}
 	}
 	oof := make([]oofScore, len(train))
 	var nt normText
@@ -805,7 +895,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		}
 		m := fit(train, idx, o, o.Seed+uint64(k)+1)
 		for i, r := range train {
-			if fold[i] == k {
+			if fold[i] == k && r.parent < 0 {
 				normalize(r.text, &nt)
 				s := m.score(&nt, &ms)
 				oof[i] = oofScore{s.risk, s.severe}
@@ -820,7 +910,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		}
 		var vs []sc
 		for i, r := range train {
-			if r.source != "cases" && r.risk >= 0 {
+			if r.source != "cases" && r.risk >= 0 && r.parent < 0 {
 				vs = append(vs, sc{oof[i].risk, r.risk == 1})
 			}
 		}
@@ -849,7 +939,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		for _, t := range []float32{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
 			var c Confusion
 			for i, r := range train {
-				if r.source == src && r.risk >= 0 {
+				if r.source == src && r.risk >= 0 && r.parent < 0 {
 					lv := None
 					if oof[i].risk >= t {
 						lv = Medium
@@ -865,7 +955,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	tRisk, tHigh := pickThresholds(train, ruleLv, oof, o)
 	fig.ThreshRisk, fig.ThreshHigh = round3(tRisk), round3(tHigh)
 	for i, r := range train {
-		if r.risk < 0 {
+		if r.risk < 0 || r.parent >= 0 {
 			continue
 		}
 		lv := ruleLv[i]
@@ -880,7 +970,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	fmt.Fprintf(o.Log, "thresholds risk %.3f high %.3f; cross-validated P %.3f R %.3f\n", tRisk, tHigh, fig.CV.Precision(), fig.CV.Recall())
 	bySource := map[string]*Confusion{}
 	for i, r := range train {
-		if r.risk < 0 {
+		if r.risk < 0 || r.parent >= 0 {
 			continue
 		}
 		c := bySource[r.source]
@@ -906,10 +996,11 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	for i := range all {
 		all[i] = i
 	}
-	// The final model. A labelled case the combined classifier breaks weighs
-	// four times more in the next round, or joins the training rows if
+	// The final model. A labelled case the combined classifier breaks is
+	// visited more often in the next round (3, 7, 15... times an epoch: with
+	// AdaGrad a heavier weight alone moves little), or joins the training rows if
 	// deduplication had dropped it as a near-duplicate of another training
-	// row (at most three more rounds): the look-alikes are the cases a
+	// row (at most seven more rounds): the look-alikes are the cases a
 	// counselor relies on.
 	var cases []Case
 	if !o.NoCases {
@@ -919,7 +1010,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	}
 	index := map[string]int{}
 	for i, r := range train {
-		if r.source == "cases" {
+		if r.source == "cases" && r.parent < 0 {
 			index[r.text] = i
 		}
 	}
@@ -935,14 +1026,14 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			}
 			broken++
 			if i, ok := index[c.Text]; ok {
-				train[i].weight *= 4
+				train[i].extra = min(2*train[i].extra+2, 64)
 				continue
 			}
 			if heldNear[c.Text] {
 				continue // never trained on: it is close to a held-out row
 			}
 			for _, r := range caseRows([]Case{c}) {
-				r.weight *= 4
+				r.extra, r.parent = 2, -1
 				rs := []trainRow{r}
 				featurize(rs, o.Features)
 				index[c.Text] = len(train)
@@ -953,7 +1044,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			}
 		}
 		fmt.Fprintf(o.Log, "final model, round %d: %d labelled cases broken\n", round+1, broken)
-		if broken == 0 || round == 3 {
+		if broken == 0 || round == 7 {
 			break
 		}
 	}
