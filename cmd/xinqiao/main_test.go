@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"xinqiao/internal/config"
+	"xinqiao/internal/riskrules"
 	"xinqiao/internal/storetest"
+	"xinqiao/internal/xinqiao"
 
 	"github.com/gorilla/websocket"
 )
@@ -344,6 +347,56 @@ func TestHelpListsOnlyWorkingCommands(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, nil, &out, &out, envFrom(nil)); err == nil {
 		t.Fatal("an unknown command succeeded")
+	}
+}
+
+// TestRiskCommandsLive: risk classify and risk eval read with what the
+// server has in force, the district's published rules and the learned
+// model included, on each store.
+func TestRiskCommandsLive(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			ctx := context.Background()
+			env := map[string]string{"XINQIAO_DATA_DIR": t.TempDir()}
+			if e.Name == "postgres" {
+				env["DATABASE_URL"] = storetest.PostgresURL(t)
+			}
+			cfg, err := config.Load("test", nil, envFrom(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := openStore(ctx, cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc, err := riskrules.New(ctx, store, "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			draft := "rule district.mushroom\nlang: zh\ncategory: suicide\nlevel: medium\nmatch: 种蘑菇\n"
+			if _, _, err := svc.Publish(ctx, storetest.NewStaff(t, store, "zhang", xinqiao.RoleSupervisor), 0, draft, "蘑菇", false); err != nil {
+				t.Fatal(err)
+			}
+			store.Close()
+			var out, errb syncBuffer
+			in := strings.NewReader("{\"text\":\"我想去种蘑菇\"}\n{\"text\":\"每天醒来都觉得多活一天都是负担\"}\n")
+			if err := run(ctx, []string{"risk", "classify"}, in, &out, &errb, envFrom(env)); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) != 2 || !strings.Contains(lines[0], `"district.mushroom"`) || !strings.Contains(lines[1], `"模型 0.`) {
+				t.Fatalf("got %q, want the district rule on line 1 and the model on line 2", out.String())
+			}
+			f := filepath.Join(t.TempDir(), "eval.jsonl")
+			os.WriteFile(f, []byte("{\"text\":\"我想去种蘑菇\",\"label\":\"risk\"}\n"), 0o600)
+			out = syncBuffer{}
+			if err := run(ctx, []string{"risk", "eval", f}, nil, &out, &errb, envFrom(env)); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "recall      1.000") {
+				t.Fatalf("eval does not read with the district rule: %s", out.String())
+			}
+		})
 	}
 }
 

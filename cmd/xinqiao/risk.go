@@ -14,6 +14,7 @@ import (
 
 	"xinqiao/internal/config"
 	"xinqiao/internal/risk"
+	"xinqiao/internal/riskrules"
 )
 
 func init() {
@@ -24,8 +25,9 @@ func init() {
 		"  xinqiao risk train [--out DIR]   rebuild the learned model (model.bin) and its card (MODEL.md) from the repository's data")
 }
 
-// riskCmd runs the classifier offline, with the same rules the server
-// loads (XINQIAO_RISK_RULES_DIR included).
+// riskCmd runs the classifier offline, exactly as the server reads
+// messages: the built-in rules and learned model, XINQIAO_RISK_RULES_DIR and
+// the district's published rules.
 func riskCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "train" {
 		return riskTrain(args[1:], stdout, stderr, getenv)
@@ -47,10 +49,11 @@ func riskCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	c, err := risk.Load(cfg.RiskRulesDir)
+	c, done, err := liveClassifier(ctx, cfg, stderr)
 	if err != nil {
 		return fmt.Errorf("risk rules: %w", err)
 	}
+	defer done()
 	if sub == "classify" {
 		return risk.ClassifyJSONL(c, stdin, stdout)
 	}
@@ -155,4 +158,28 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 			h.Precision(), h.TP, h.TP+h.FP, h.Recall(), h.TP, h.TP+h.FN, h.SevereHigh, h.Severe)
 	}
 	return nil
+}
+
+// liveClassifier is the classifier a server on this configuration puts in
+// force: the built-in rules and model, the rules folder, and the district's
+// latest published rules when there is a database (DATABASE_URL, or the
+// SQLite file in the data folder; none is created). done closes the store.
+func liveClassifier(ctx context.Context, cfg config.Config, stderr io.Writer) (c *risk.Classifier, done func(), err error) {
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, "xinqiao.db")); err != nil {
+			c, err := risk.Load(cfg.RiskRulesDir)
+			return c, func() {}, err
+		}
+	}
+	log := newLogger(cfg, stderr)
+	store, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := riskrules.New(ctx, store, cfg.RiskRulesDir, log)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return svc.Live().Current(), func() { store.Close() }, nil
 }
