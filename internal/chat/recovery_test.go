@@ -2,11 +2,14 @@ package chat_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
+	"xinqiao/internal/config"
+	"xinqiao/internal/openai/openaitest"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 )
@@ -188,6 +191,44 @@ func TestRiskyMessageDuringOutageOpensHandoffOnResend(t *testing.T) {
 				t.Fatalf("the risky message was stored %d times, want once", stored)
 			}
 			noTurnsLeft(t, s.Store, time.Now())
+		})
+	}
+}
+
+// TestGracefulStopHandsOverTheAnswer: a node stopping while an answer is
+// being written hands its turn over, and the next node answers at once,
+// without waiting out the stopped node's lease (the clock does not move).
+func TestGracefulStopHandsOverTheAnswer(t *testing.T) {
+	llm := openaitest.NewServer(t)
+	withLLM := func(c *config.Config) { c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model" }
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			store := e.Open(t)
+			clk := apptest.NewClock(time.Now())
+			a := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "a"}, withLLM)
+			sess := a.NewSession(t, "")
+			c := a.DialStudent(t, sess.Token)
+			asked := len(llm.ChatRequests())
+			llm.Enqueue(openaitest.Reply{Chunks: []string{"考试前紧张很常见。"}, FirstDelay: time.Hour})
+			c.Message(t, "g1", "明天考试，我紧张得睡不着怎么办")
+			c.WaitType(t, wait, "ack")
+			deadline := time.Now().Add(wait)
+			for len(llm.ChatRequests()) == asked { // node a is writing the answer
+				if time.Now().After(deadline) {
+					t.Fatal("node a never asked the model")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			a.Stop()
+
+			llm.Enqueue(openaitest.Reply{Chunks: []string{"考试前紧张很常见，", "可以慢慢深呼吸[1]。"}})
+			b := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "b"}, withLLM)
+			d := b.DialStudent(t, sess.Token)
+			d.Send(t, map[string]any{"type": "resume", "after_seq": 0})
+			if ans, _ := d.Wait(t, wait, isAssistant); ans.Seq != 2 || !strings.Contains(ans.Text, "深呼吸") {
+				t.Fatalf("got %s, want node b's answer at seq 2", ans.Raw)
+			}
+			noTurnsLeft(t, store, clk.Now())
 		})
 	}
 }

@@ -87,8 +87,9 @@ type Service struct {
 	perConv *auth.Limiters
 	perSock *auth.Limiters
 
-	heldMu sync.Mutex
-	held   map[turnKey]struct{} // pending turns this node is working on
+	heldMu  sync.Mutex
+	held    map[turnKey]struct{} // pending turns this node is working on
+	writing sync.WaitGroup       // the rooms' answer writers
 	// askLimit bounds ask_counselor frames per conversation.
 	askLimit *auth.Limiters
 }
@@ -422,7 +423,11 @@ func (s *Service) enqueue(r *room, t turn) bool {
 	}
 	if !r.working {
 		r.working = true
-		go s.runTurns(r)
+		s.writing.Add(1)
+		go func() {
+			defer s.writing.Done()
+			s.runTurns(r)
+		}()
 	}
 	return true
 }
@@ -469,7 +474,8 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 	})
 	switch {
 	case s.ctx.Err() != nil:
-		return // the node is stopping: the turn stays pending for the next node
+		s.handOver(t.conv.ID, t.seq) // the node is stopping
+		return
 	case ctx.Err() != nil:
 		s.complete(s.ctx, t.conv.ID, t.seq) // a counselor took over, or the student left on purpose
 		return

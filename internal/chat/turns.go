@@ -74,6 +74,17 @@ func (s *Service) complete(ctx context.Context, conv string, seq int64) {
 	}
 }
 
+// handOver ends this node's lease on a turn it could not finish because it
+// is stopping, so the next sweep of any node (a peer, or this node once
+// restarted) takes it at once.
+func (s *Service) handOver(conv string, seq int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.d.Store.ReleaseTurn(ctx, conv, seq, s.d.Now()); err != nil {
+		s.d.Log.Warn("hand over turn failed; it waits out its lease", "conversation", conv, "seq", seq, "err", err)
+	}
+}
+
 // escalateTurn shows the crisis card, opens the handoff and marks the
 // message's turn done once the handoff is open; a handoff that could not
 // open leaves the turn pending for the next sweep.
@@ -88,8 +99,11 @@ func (s *Service) escalateTurn(r *room, conv xinqiao.Conversation, level risk.Le
 }
 
 // Run finishes the turns other nodes (or this node before a restart) left
-// pending: once at start, then every turnSweep, until ctx ends.
+// pending: once at start, then every turnSweep, until ctx ends. It returns
+// once the answers being written have stopped and their turns are handed
+// over (ctx should be the node's lifetime, which stops them).
 func (s *Service) Run(ctx context.Context) {
+	defer s.writing.Wait()
 	sweep := func() {
 		if _, err := s.RecoverTurns(ctx); err != nil && ctx.Err() == nil {
 			s.d.Log.Warn("finish pending turns", "err", err)

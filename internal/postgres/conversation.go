@@ -328,6 +328,15 @@ func (db *DB) ClaimTurn(ctx context.Context, conversationID string, seq int64, n
 	return t, true, nil
 }
 
+// ReleaseTurn implements xinqiao.ConversationStore.
+func (db *DB) ReleaseTurn(ctx context.Context, conversationID string, seq int64, now time.Time) error {
+	const q = `UPDATE pending_turns SET lease_until = $3 WHERE conversation_id = $1 AND seq = $2 AND lease_until > $3`
+	if _, err := db.pool.Exec(ctx, q, conversationID, seq, now); err != nil {
+		return fmt.Errorf("release turn: %w", err)
+	}
+	return nil
+}
+
 // CompleteTurn implements xinqiao.ConversationStore.
 func (db *DB) CompleteTurn(ctx context.Context, conversationID string, seq int64) (bool, error) {
 	const q = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = $2`

@@ -321,6 +321,15 @@ func (db *DB) ClaimTurn(ctx context.Context, conversationID string, seq int64, n
 	return t, true, nil
 }
 
+// ReleaseTurn implements xinqiao.ConversationStore.
+func (db *DB) ReleaseTurn(ctx context.Context, conversationID string, seq int64, now time.Time) error {
+	const q = `UPDATE pending_turns SET lease_until = ? WHERE conversation_id = ? AND seq = ? AND lease_until > ?`
+	if _, err := db.w.ExecContext(ctx, q, ms2(now), conversationID, seq, ms2(now)); err != nil {
+		return fmt.Errorf("release turn: %w", err)
+	}
+	return nil
+}
+
 // CompleteTurn implements xinqiao.ConversationStore.
 func (db *DB) CompleteTurn(ctx context.Context, conversationID string, seq int64) (bool, error) {
 	const q = `DELETE FROM pending_turns WHERE conversation_id = ? AND seq = ?`

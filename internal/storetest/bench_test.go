@@ -12,16 +12,15 @@ import (
 )
 
 // BenchmarkStudentTurnWrites measures the writes of one student turn on
-// each engine, one after another (no concurrency):
-//
-//   - before: the message (AppendMessage), then the conversation's risk
-//     (SetRisk), then the answer (AppendMessage): three commits, as the
-//     pipeline wrote a turn before pending turns;
-//   - pending: the message with its pending turn and the risk
-//     (AppendStudentMessage), then the answer that completes the turn
-//     (AppendMessage with Completes): two commits.
+// each engine, one after another (no concurrency), e.g.:
 //
 //	go test ./internal/storetest/ -run '^$' -bench StudentTurnWrites -benchtime 2000x
+//
+// "before" writes the message (AppendMessage), then the conversation's risk
+// (SetRisk), then the answer (AppendMessage): three commits, as the pipeline
+// wrote a turn before pending turns. "pending" writes the message with its
+// pending turn and the risk (AppendStudentMessage), then the answer that
+// completes the turn (AppendMessage with Completes): two commits.
 func BenchmarkStudentTurnWrites(b *testing.B) {
 	ctx := context.Background()
 	state := json.RawMessage(`{"level":1,"score":0.4}`)

@@ -102,6 +102,14 @@ func (o *Outage) ClaimTurn(ctx context.Context, conversationID string, seq int64
 	return o.Store.ClaimTurn(ctx, conversationID, seq, now, leaseUntil)
 }
 
+// ReleaseTurn implements xinqiao.ConversationStore.
+func (o *Outage) ReleaseTurn(ctx context.Context, conversationID string, seq int64, now time.Time) error {
+	if err := o.fail(); err != nil {
+		return err
+	}
+	return o.Store.ReleaseTurn(ctx, conversationID, seq, now)
+}
+
 // CompleteTurn implements xinqiao.ConversationStore.
 func (o *Outage) CompleteTurn(ctx context.Context, conversationID string, seq int64) (bool, error) {
 	if err := o.fail(); err != nil {

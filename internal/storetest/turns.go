@@ -141,6 +141,20 @@ func testTurnClaim(t *testing.T, s xinqiao.Store) {
 	if _, ok, err := s.ClaimTurn(ctx, c.ID, 999, newLease.Add(time.Hour), newLease.Add(2*time.Hour)); err != nil || ok {
 		t.Fatalf("ClaimTurn of no turn: got %v, %v", ok, err)
 	}
+
+	// A released turn is taken by the next sweep at once, not after its lease.
+	m3, _ := studentMessage(t, s, c.ID, "3", xinqiao.TurnAnswer, base.Add(time.Hour))
+	at := base.Add(time.Minute)
+	if err := s.ReleaseTurn(ctx, c.ID, m3.Seq, at); err != nil {
+		t.Fatal(err)
+	}
+	ts, err = s.ClaimStaleTurns(ctx, at, at.Add(time.Minute), 10)
+	if err != nil || len(ts) != 1 || ts[0].Seq != m3.Seq {
+		t.Fatalf("after ReleaseTurn: got %+v, %v; want turn %d", ts, err, m3.Seq)
+	}
+	if err := s.ReleaseTurn(ctx, c.ID, 999, at); err != nil {
+		t.Fatalf("ReleaseTurn of no turn: %v", err)
+	}
 }
 
 func testTurnConcurrentClaims(t *testing.T, s xinqiao.Store) {

@@ -200,6 +200,11 @@ type ConversationStore interface {
 	// ClaimTurn leases one pending turn as ClaimStaleTurns would; ok=false
 	// when it is done or another lease still holds it.
 	ClaimTurn(ctx context.Context, conversationID string, seq int64, now, leaseUntil time.Time) (t PendingTurn, ok bool, err error)
+	// ReleaseTurn ends the caller's lease on a pending turn at now, so that
+	// the next sweep of any node takes it: a node that stops gracefully hands
+	// over the turns it could not finish instead of making them wait out
+	// their lease. A turn that is done is left alone.
+	ReleaseTurn(ctx context.Context, conversationID string, seq int64, now time.Time) error
 	// CompleteTurn marks a pending turn done; done=false when it already was.
 	CompleteTurn(ctx context.Context, conversationID string, seq int64) (done bool, err error)
 	// Messages returns up to limit messages with seq > afterSeq, in seq order.
