@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -54,6 +55,8 @@ type Config struct {
 	SessionsPerTerminal int           // XINQIAO_SESSIONS_PER_TERMINAL, -sessions-per-terminal: new student sessions per terminal code per minute
 	SocketsPerToken     int           // XINQIAO_SOCKETS_PER_TOKEN, -sockets-per-token: open WebSockets per student or staff session
 	SocketsPerAddr      int           // XINQIAO_SOCKETS_PER_ADDR, -sockets-per-addr: open WebSockets per address
+
+	TrustedProxies []string // XINQIAO_TRUSTED_PROXIES, -trusted-proxies: addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed
 
 	MetricsToken string // XINQIAO_METRICS_TOKEN, -metrics-token: bearer token Prometheus sends for /metrics
 	MetricsAddr  string // XINQIAO_METRICS_ADDR, -metrics-addr: a separate listen address for /metrics only (e.g. 127.0.0.1:9090)
@@ -126,6 +129,7 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_SESSIONS_PER_TERMINAL", "sessions-per-terminal", "new student sessions per terminal code per minute", false, &c.SessionsPerTerminal),
 		bind("XINQIAO_SOCKETS_PER_TOKEN", "sockets-per-token", "open WebSockets per student or staff session", false, &c.SocketsPerToken),
 		bind("XINQIAO_SOCKETS_PER_ADDR", "sockets-per-addr", "open WebSockets per address", false, &c.SocketsPerAddr),
+		bind("XINQIAO_TRUSTED_PROXIES", "trusted-proxies", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For gives the client address (unset: the TCP peer)", false, &c.TrustedProxies),
 		bind("XINQIAO_METRICS_TOKEN", "metrics-token", "bearer token for /metrics (unset, with no metrics address: /metrics is refused)", true, &c.MetricsToken),
 		bind("XINQIAO_METRICS_ADDR", "metrics-addr", "separate listen address serving /metrics only (then not on the main address)", false, &c.MetricsAddr),
 	}
@@ -210,6 +214,11 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("XINQIAO_ADDR", "%q is not host:port (e.g. :8080)", c.Addr)
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			bad("XINQIAO_TRUSTED_PROXIES", "%q is not an address or CIDR range such as 10.0.0.0/8", p)
+		}
 	}
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil || c.MetricsAddr == c.Addr {
@@ -325,6 +334,32 @@ func (c Config) Validate() error {
 		bad("XINQIAO_ADMIN_PASSWORD", "must be at least 10 characters")
 	}
 	return errors.Join(errs...)
+}
+
+// TrustedProxyPrefixes returns XINQIAO_TRUSTED_PROXIES as ranges (a single
+// address is a range of one); entries that do not parse (refused by
+// Validate) are left out.
+func (c Config) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range c.TrustedProxies {
+		if pf, err := parsePrefix(p); err == nil {
+			out = append(out, pf)
+		}
+	}
+	return out
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // String prints the configuration with secrets masked, for the start-up log.

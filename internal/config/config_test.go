@@ -51,6 +51,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"no sockets per session", map[string]string{"XINQIAO_SOCKETS_PER_TOKEN": "0"}, nil, "XINQIAO_SOCKETS_PER_TOKEN"},
 		{"no sessions per address", nil, []string{"-sessions-per-addr", "0"}, "XINQIAO_SESSIONS_PER_ADDR"},
 		{"tiny body timeout", map[string]string{"XINQIAO_BODY_TIMEOUT": "1ms"}, nil, "XINQIAO_BODY_TIMEOUT"},
+		{"bad trusted proxy", map[string]string{"XINQIAO_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, nil, "XINQIAO_TRUSTED_PROXIES"},
 		{"short metrics token", map[string]string{"XINQIAO_METRICS_TOKEN": "abc"}, nil, "XINQIAO_METRICS_TOKEN"},
 		{"metrics on the main address", map[string]string{"XINQIAO_METRICS_ADDR": ":8080"}, nil, "XINQIAO_METRICS_ADDR"},
 		{"stray argument", nil, []string{"extra"}, "unexpected argument"},

@@ -248,3 +248,39 @@ func TestNoDirectoryListing(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustedProxies: behind a trusted reverse proxy the per-address caps
+// count the client address the proxy appended to X-Forwarded-For, so one
+// school's flood does not use up the others'; a client's own
+// X-Forwarded-For is never believed.
+func TestTrustedProxies(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		proxies []string
+		want    string // status codes of the five requests below
+	}{
+		{"behind a trusted proxy", []string{"127.0.0.0/8"}, "[201 201 429 201 429]"},
+		{"no trusted proxy", nil, "[201 201 429 429 429]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{}, func(c *config.Config) {
+				c.SessionsPerAddr, c.TrustedProxies = 2, tt.proxies
+			})
+			var codes []int
+			for _, xff := range []string{"203.0.113.5", "203.0.113.5", "203.0.113.5", "203.0.113.6", "198.51.100.1, 203.0.113.5"} {
+				req, _ := http.NewRequest("POST", s.URL+"/api/student/sessions", strings.NewReader(`{}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Forwarded-For", xff)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				codes = append(codes, resp.StatusCode)
+			}
+			if got := fmt.Sprint(codes); got != tt.want {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -51,6 +52,7 @@ type Server struct {
 	sessAddr   *auth.Limiters   // new student sessions per address
 	sessTerm   *auth.Limiters   // new student sessions per terminal code
 	sockets    *auth.Counter    // open WebSockets per address and per session
+	proxies    []netip.Prefix   // trusted reverse proxies (ClientIP)
 	onShutdown []func()
 	ready      func(ctx context.Context) error
 }
@@ -76,6 +78,7 @@ func New(cfg config.Config, store xinqiao.Store, log *slog.Logger, modules ...Mo
 		sessAddr: auth.NewLimiters(float64(cfg.SessionsPerAddr)/60, cfg.SessionsPerAddr, 10*time.Minute),
 		sessTerm: auth.NewLimiters(float64(cfg.SessionsPerTerminal)/60, cfg.SessionsPerTerminal, 10*time.Minute),
 		sockets:  auth.NewCounter(),
+		proxies:  cfg.TrustedProxyPrefixes(),
 	}
 	s.ready = store.Ping
 	s.Handle("GET /healthz", http.HandlerFunc(s.handleHealth))

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -116,7 +117,7 @@ func (s *Server) AllowSession(r *http.Request, terminal string) error {
 	if terminal != "" && !s.sessTerm.Allow(terminal) {
 		return xinqiao.Errorf(xinqiao.ERATELIMITED, "too many new conversations on this terminal; wait a minute")
 	}
-	if !s.sessAddr.Allow(clientIP(r)) {
+	if !s.sessAddr.Allow(s.ClientIP(r)) {
 		return xinqiao.Errorf(xinqiao.ERATELIMITED, "too many new conversations from this network; wait a minute")
 	}
 	return nil
@@ -127,7 +128,7 @@ func (s *Server) AllowSession(r *http.Request, terminal string) error {
 // returns the function to call when it closes; over a cap it returns an
 // ERATELIMITED error and counts nothing.
 func (s *Server) AcquireSocket(r *http.Request, tokenHash string) (release func(), err error) {
-	release, ok := s.sockets.Acquire([]string{"addr:" + clientIP(r), "tok:" + tokenHash},
+	release, ok := s.sockets.Acquire([]string{"addr:" + s.ClientIP(r), "tok:" + tokenHash},
 		[]int{s.Cfg.SocketsPerAddr, s.Cfg.SocketsPerToken})
 	if !ok {
 		return release, xinqiao.Errorf(xinqiao.ERATELIMITED, "too many open connections; close other tabs of this page")
@@ -135,12 +136,46 @@ func (s *Server) AcquireSocket(r *http.Request, tokenHash string) (release func(
 	return release, nil
 }
 
-func clientIP(r *http.Request) string {
+// ClientIP returns the address a request comes from, for the per-address
+// limits: the TCP peer, or, when the peer is one of the trusted proxies
+// (XINQIAO_TRUSTED_PROXIES), the last address in X-Forwarded-For that is
+// not itself a trusted proxy. A client's own X-Forwarded-For is never
+// believed: only what the trusted proxies appended counts.
+func (s *Server) ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if !s.trusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if net.ParseIP(hop) == nil {
+			break // a malformed entry: stop at the last proxy we trust
+		}
+		if !s.trusted(hop) {
+			return hop
+		}
+		host = hop
 	}
 	return host
+}
+
+// trusted reports whether ip is one of the configured trusted proxies.
+func (s *Server) trusted(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range s.proxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 type loginRequest struct {
@@ -171,7 +206,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "username and password are required"))
 		return
 	}
-	ip, user := clientIP(r), strings.ToLower(req.Username)
+	ip, user := s.ClientIP(r), strings.ToLower(req.Username)
 	if wait := s.guard.Check(ip, user, s.Now()); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
