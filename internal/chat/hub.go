@@ -30,6 +30,9 @@ type room struct {
 	// told is the handoff state (state|counselor|kind) the room's pages were
 	// last told, so that a state is announced once, not on every event.
 	told string
+	// stateMu serialises reading and telling the handoff state, so that of
+	// two events handled at once the later read is the last one told.
+	stateMu sync.Mutex
 
 	aiMu     sync.Mutex
 	aiLocked bool               // a handoff is open: no AI frame may go out

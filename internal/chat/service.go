@@ -229,6 +229,8 @@ func (s *Service) sendCrisisFromStore(r *room) {
 // a teacher reads the conversation); a requested handoff keeps the AI on
 // until a counselor joins.
 func (s *Service) sendHandoffState(r *room) {
+	r.stateMu.Lock()
+	defer r.stateMu.Unlock()
 	state, counselor, kind, ok, err := s.d.Handoffs.StudentState(s.ctx, r.id)
 	if err != nil || !ok || kind == xinqiao.KindReview {
 		return
