@@ -53,6 +53,10 @@ type handoffFrame struct {
 	OnDuty    *bool  `json:"on_duty,omitempty"`
 	// Text says plainly who will come and when, and which lines answer now.
 	Text string `json:"text,omitempty"`
+	// Mode is, once the handoff has ended, what the conversation does next:
+	// "ai" (the assistant answers again) or "ended" (the page offers a new
+	// conversation at once, before the student types into a closed one).
+	Mode string `json:"mode,omitempty"`
 }
 
 // typingFrame tells the page that the counselor is typing.

@@ -237,7 +237,13 @@ func (s *Service) sendHandoffState(r *room) {
 	}
 	r.lockAI(state == "joined" || (state == "waiting" && kind == xinqiao.KindUrgent))
 	if r.tell(state, counselor, kind) {
-		r.broadcast(handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind})
+		f := handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind}
+		if state == "ended" {
+			if c, err := s.d.Store.Conversation(s.ctx, r.id); err == nil {
+				f.Mode = c.Mode // a store failure leaves it out: the next message is told with code ended
+			}
+		}
+		r.broadcast(f)
 	}
 }
 

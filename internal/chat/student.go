@@ -239,7 +239,11 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 	if conv.Mode != xinqiao.ModeAI || conv.RiskLevel != xinqiao.LevelNone {
 		// A handoff (or a request for a teacher) the student can see.
 		if state, counselor, kind, ok, err := s.d.Handoffs.StudentState(r.Context(), conv.ID); err == nil && ok && kind != xinqiao.KindReview {
-			c.Send(handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind})
+			f := handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind}
+			if state == "ended" {
+				f.Mode = conv.Mode
+			}
+			c.Send(f)
 		}
 	}
 

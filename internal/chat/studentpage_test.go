@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,23 +17,31 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// viewports are the screens the student page is tested on: a school
-// terminal and a cheap phone.
-var viewports = []struct {
+// screen is a viewport the student page is tested on.
+type screen struct {
 	name string
 	w, h int64
-}{{"1280px", 1280, 800}, {"390px", 390, 700}}
+}
 
-// eachScreen runs fn on every store engine and viewport, in one browser,
+// Layout flows (the crisis card, asking for a teacher, an ended
+// conversation) are tested on a school terminal and a cheap phone; flows
+// whose layout the others cover, on the phone only, which keeps the
+// package within go test's time limit on a busy machine.
+var (
+	bothScreens = []screen{{"1280px", 1280, 800}, {"390px", 390, 700}}
+	phone       = bothScreens[1:]
+)
+
+// eachScreen runs fn on every store engine and screen, in one browser,
 // with the student page open on a fresh server built from the store open
 // returns (wrap it to inject faults).
-func eachScreen(t *testing.T, open func(tb testing.TB, e storetest.Engine) xinqiao.Store, fn func(t *testing.T, p *apptest.Page, s *apptest.Server)) {
+func eachScreen(t *testing.T, open func(tb testing.TB, e storetest.Engine) xinqiao.Store, screens []screen, fn func(t *testing.T, p *apptest.Page, s *apptest.Server)) {
 	p := apptest.Browser(t)
 	if open == nil {
 		open = func(tb testing.TB, e storetest.Engine) xinqiao.Store { return e.Open(tb) }
 	}
 	for _, e := range storetest.Engines(t) {
-		for _, v := range viewports {
+		for _, v := range screens {
 			t.Run(e.Name+"/"+v.name, func(t *testing.T) {
 				s := apptest.Start(t, open(t, e), app.Options{})
 				p.Do(t, chromedp.EmulateViewport(v.w, v.h), chromedp.Navigate(s.URL+"/"),
@@ -84,7 +93,7 @@ const adviceVisible = `((want) => {
 // ends the conversation, the next message offers 开始新的对话 in Chinese,
 // which starts a new conversation with the refused text back in the box.
 func TestStudentPageCrisisAndHandoff(t *testing.T) {
-	eachScreen(t, nil, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+	eachScreen(t, nil, bothScreens, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
 		if got := p.Eval(t, telLinks+`("#hotline-list")`); got != "ok" {
 			t.Fatalf("hotline strip: %s", got)
 		}
@@ -143,7 +152,39 @@ func TestStudentPageCrisisAndHandoff(t *testing.T) {
 		if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/close", map[string]string{"outcome": "resolved", "mode": "ended"}, nil); code != 200 {
 			t.Fatalf("close: got %d", code)
 		}
-		p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("离开")`))
+		// The page offers a new conversation at once, before anything is
+		// typed into the closed one.
+		p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("离开")`),
+			chromedp.WaitVisible(chromedp.CSS("#restart")), chromedp.WaitNotVisible(chromedp.CSS("#composer")))
+		if got := p.Text(t, "#ended"); !strings.Contains(got, "开始新的对话") {
+			t.Fatalf("ended panel %q, want 开始新的对话", got)
+		}
+		p.Do(t, chromedp.Click(chromedp.CSS("#restart")), chromedp.WaitVisible(chromedp.CSS("#composer")))
+		if n := p.Count(t, ".msg"); n != 0 {
+			t.Fatalf("%d messages on screen in the new conversation", n)
+		}
+		typeMessage(t, p, "考试前一晚总是睡不着，怎么办")
+		p.WaitCount(t, ".msg.assistant", 1)
+	})
+}
+
+// TestStudentPageTypesIntoEndedConversation: a message sent to a
+// conversation that ended without the page knowing (it was closed while
+// the page looked away) is refused with code ended; the page offers
+// 开始新的对话 with no resend button, and the new conversation starts with
+// the refused text back in the box.
+func TestStudentPageTypesIntoEndedConversation(t *testing.T) {
+	var spy *convSpy
+	open := func(tb testing.TB, e storetest.Engine) xinqiao.Store {
+		spy = &convSpy{Store: e.Open(tb)}
+		return spy
+	}
+	eachScreen(t, open, phone, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+		typeMessage(t, p, "我和好朋友吵架了")
+		p.WaitCount(t, ".msg.assistant", 1)
+		if err := s.Store.SetMode(context.Background(), spy.last(), xinqiao.ModeEnded); err != nil {
+			t.Fatal(err)
+		}
 		typeMessage(t, p, "谢谢老师")
 		p.Do(t, chromedp.WaitVisible(chromedp.CSS("#restart")), chromedp.WaitNotVisible(chromedp.CSS("#composer")))
 		if got := p.Text(t, "#ended"); !strings.Contains(got, "开始新的对话") {
@@ -153,9 +194,6 @@ func TestStudentPageCrisisAndHandoff(t *testing.T) {
 			t.Fatalf("%d resend buttons on a conversation that has ended", n)
 		}
 		p.Do(t, chromedp.Click(chromedp.CSS("#restart")), chromedp.WaitVisible(chromedp.CSS("#composer")))
-		if n := p.Count(t, ".msg"); n != 0 {
-			t.Fatalf("%d messages on screen in the new conversation", n)
-		}
 		if got := p.Eval(t, `document.getElementById("input").value`); got != "谢谢老师" {
 			t.Fatalf("input %q, want the refused message back", got)
 		}
@@ -185,9 +223,8 @@ func TestStudentPageEndedInEnglish(t *testing.T) {
 	if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/close", map[string]string{"outcome": "resolved", "mode": "ended"}, nil); code != 200 {
 		t.Fatalf("close: got %d", code)
 	}
-	p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("left")`))
-	typeMessage(t, p, "thank you")
-	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#restart")))
+	p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("left")`),
+		chromedp.WaitVisible(chromedp.CSS("#restart")))
 	if got := p.Text(t, "#restart"); got != "Start a new conversation" {
 		t.Fatalf("got %q, want Start a new conversation", got)
 	}
@@ -245,7 +282,7 @@ func TestStudentPageResendsByItself(t *testing.T) {
 		ds = &downStore{Store: e.Open(tb)}
 		return ds
 	}
-	eachScreen(t, open, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+	eachScreen(t, open, phone, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
 		ds.down.Store(true)
 		typeMessage(t, p, "我和好朋友吵架了")
 		p.Do(t, chromedp.Poll[chromedp.Void](`document.querySelector(".msg.student .label").textContent.includes("正在重试")`))
@@ -274,7 +311,7 @@ func TestStudentPageResendsByItself(t *testing.T) {
 // long session the page suggests a rest, once; the 关于 page, opened from
 // the chat, says who reads conversations and the real retention.
 func TestStudentPageFeedbackAndTrust(t *testing.T) {
-	eachScreen(t, nil, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+	eachScreen(t, nil, phone, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
 		if intro := p.Text(t, "#log .intro"); !strings.Contains(intro, "心理老师会读到") || !strings.Contains(intro, "请老师来") {
 			t.Fatalf("welcome %q does not say when the psychology teacher reads the conversation", intro)
 		}
@@ -336,7 +373,7 @@ func TestStudentPageFeedbackAndTrust(t *testing.T) {
 // tel: links), says a teacher has been asked instead of offering the button
 // again, and the counselor finds a requested handoff and joins.
 func TestStudentPageAskTeacher(t *testing.T) {
-	eachScreen(t, nil, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+	eachScreen(t, nil, bothScreens, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
 		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 		wang := s.Login(t, "wang")
 		if code := wang.Do(t, "POST", "/api/staff/duty", map[string]bool{"on": true}, nil); code != 200 {
@@ -392,4 +429,25 @@ func TestStudentPageAskTeacherOffDuty(t *testing.T) {
 	if banner, notice := p.Text(t, "#handoff"), p.Text(t, ".msg.system"); !strings.Contains(banner, "No teacher is on duty") || !strings.Contains(notice, "No teacher is on duty") || !strings.Contains(notice, "110") {
 		t.Fatalf("banner %q, notice %q, want nobody on duty and 110", banner, notice)
 	}
+}
+
+// convSpy is a store that remembers the conversations created in it.
+type convSpy struct {
+	xinqiao.Store
+	mu  sync.Mutex
+	ids []string
+}
+
+func (c *convSpy) CreateConversation(ctx context.Context, conv xinqiao.Conversation, sess xinqiao.StudentSession) error {
+	c.mu.Lock()
+	c.ids = append(c.ids, conv.ID)
+	c.mu.Unlock()
+	return c.Store.CreateConversation(ctx, conv, sess)
+}
+
+// last returns the conversation created last.
+func (c *convSpy) last() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[len(c.ids)-1]
 }

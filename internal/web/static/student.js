@@ -252,6 +252,7 @@ function showHandoff(f) {
   if (f.state === "ended") s.notices.clear(); // a later handoff tells its own story
   s.handoff = f.state;
   s.asking = false;
+  if (f.state === "ended" && f.mode === "ended") showEnded();
   const el = $("handoff");
   if (el.textContent !== text) el.textContent = text;
   el.classList.remove("hidden");
