@@ -451,3 +451,47 @@ func (c *convSpy) last() string {
 	defer c.mu.Unlock()
 	return c.ids[len(c.ids)-1]
 }
+
+// TestStudentPageResendsARiskyMessage: a risky message sent while the
+// database is away shows the crisis card at once and is not stored; the
+// page sends it again by itself, and once the database is back it is
+// stored once and exactly one handoff opens.
+func TestStudentPageResendsARiskyMessage(t *testing.T) {
+	var ds *downStore
+	open := func(tb testing.TB, e storetest.Engine) xinqiao.Store {
+		ds = &downStore{Store: e.Open(tb)}
+		return ds
+	}
+	eachScreen(t, open, phone, func(t *testing.T, p *apptest.Page, s *apptest.Server) {
+		ds.down.Store(true)
+		typeMessage(t, p, riskyText)
+		p.Do(t, chromedp.WaitVisible(chromedp.CSS("#crisis")))
+		deadline := time.Now().Add(15 * time.Second)
+		for ds.attempts.Load() < 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the page sent the message %d times while the store was down, want it sent again by itself", ds.attempts.Load())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		ds.down.Store(false)
+		p.Do(t, chromedp.WaitVisible(chromedp.CSS("#handoff")))
+		time.Sleep(500 * time.Millisecond) // a second opening would land now
+		hs, err := s.Store.Handoffs(context.Background(), xinqiao.HandoffFilter{})
+		if err != nil || len(hs) != 1 {
+			t.Fatalf("got handoffs %+v, %v; want exactly one", hs, err)
+		}
+		ms, err := s.Store.Messages(context.Background(), hs[0].ConversationID, 0, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		students := 0
+		for _, m := range ms {
+			if m.Role == xinqiao.RoleStudent {
+				students++
+			}
+		}
+		if students != 1 {
+			t.Fatalf("the risky message was stored %d times, want once", students)
+		}
+	})
+}
