@@ -310,6 +310,12 @@ func TestAskCounselor(t *testing.T) {
 		if len(got.Handoffs) != 1 || got.Handoffs[0].ID != h.ID {
 			t.Fatalf("queue after repeated asks: %s, want one requested handoff", got.kinds())
 		}
+		// A page that reconnects sees its request again.
+		again := s.DialStudent(t, sess.Token)
+		if f := again.WaitType(t, wait, "handoff"); f.State != "waiting" || f.Kind != xinqiao.KindRequested {
+			t.Fatalf("reconnected: got %s, want the waiting request", f.Raw)
+		}
+		again.Conn.Close()
 		// The AI keeps answering until a counselor claims; then the chat is theirs.
 		c.Message(t, "m1", "明天考试，我紧张得睡不着怎么办")
 		c.Wait(t, wait, isAssistant)

@@ -236,15 +236,14 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 	if conv.Mode == xinqiao.ModeHandoff {
 		rm.lockAI(true)
 	}
-	if conv.Mode != xinqiao.ModeAI || conv.RiskLevel != xinqiao.LevelNone {
-		// A handoff (or a request for a teacher) the student can see.
-		if state, counselor, kind, ok, err := s.d.Handoffs.StudentState(r.Context(), conv.ID); err == nil && ok && kind != xinqiao.KindReview {
-			f := handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind}
-			if state == "ended" {
-				f.Mode = conv.Mode
-			}
-			c.Send(f)
+	// A handoff, or a request for a teacher, the student can see (a review
+	// is not shown); an ended one says whether the conversation ended too.
+	if state, counselor, kind, ok, err := s.d.Handoffs.StudentState(r.Context(), conv.ID); err == nil && ok && kind != xinqiao.KindReview {
+		f := handoffFrame{Type: "handoff", State: state, Counselor: counselor, Kind: kind}
+		if state == "ended" {
+			f.Mode = conv.Mode
 		}
+		c.Send(f)
 	}
 
 	// The socket is served by a goroutine of its own and the handler
