@@ -82,6 +82,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	out := fs.String("out", filepath.Join("internal", "risk", "model"), "folder to write model.bin and MODEL.md into")
 	data := fs.String("data", shared, "the shared split (tuning half trained on, held-out half measured); env XINQIAO_RISK_DATA")
+	replies := fs.String("replies", filepath.Join("internal", "risk", "testdata", "replies.txt"), "the reply reading's labelled cases (\"\": none)")
 	corpus := fs.String("corpus", filepath.Join("internal", "risk", "corpus"), "folder of our corpus (*.jsonl)")
 	seed := fs.Uint64("seed", 14, "seed of every shuffle (same data and seed, same bytes)")
 	folds := fs.Int("folds", 5, "k of the cross-validation that picks the thresholds")
@@ -111,7 +112,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 		*corpus = ""
 	}
 	t0 := time.Now()
-	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, Seed: *seed, Folds: *folds, Epochs: *epochs,
+	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
 		SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Seed: 0x78713134}, Log: stderr})
 	if err != nil {
 		return err

@@ -179,3 +179,32 @@ func TestModelLongText(t *testing.T) {
 		t.Fatalf("benign long text: got %s %v", benign.Level, benign.Rules)
 	}
 }
+
+// TestIssueExamples: the messages issue 14 opens with, which the rules
+// graded none or low. The model reads two of them; the other three (a
+// euphemism for dying, giving things back, a rooftop with no return) it
+// does not reach yet, and the test says so rather than hiding them.
+func TestIssueExamples(t *testing.T) {
+	c := mustLoad(t)
+	for _, tc := range []struct {
+		text    string
+		min     risk.Level
+		reached bool // false: a known miss, logged
+	}{
+		{"想知道一次吃多少片才够", risk.High, true},
+		{"每天醒来都觉得多活一天都是负担", risk.Medium, true},
+		{"有没有不疼的离开方式", risk.Medium, false},
+		{"这周末把借同学的东西都还了，以后就没什么牵挂了", risk.Medium, false},
+		{"今晚想去天台吹吹风，再也不下来了", risk.High, false},
+	} {
+		r := c.Classify(tc.text)
+		switch {
+		case r.Level >= tc.min && !tc.reached:
+			t.Logf("%q: now %s %v (was a known miss: update this test)", tc.text, r.Level, r.Rules)
+		case r.Level < tc.min && tc.reached:
+			t.Errorf("%q: got %s %v, want at least %s", tc.text, r.Level, r.Rules, tc.min)
+		case r.Level < tc.min:
+			t.Logf("known miss: %q graded %s %v, want at least %s", tc.text, r.Level, r.Rules, tc.min)
+		}
+	}
+}

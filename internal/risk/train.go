@@ -30,6 +30,11 @@ type TrainOptions struct {
 	CorpusDir string
 	// NoCases leaves out our own labelled cases (exemplars/*.txt).
 	NoCases bool
+	// ReplyCases is the reply reading's labelled cases (testdata/replies.txt:
+	// LEVEL | CATEGORIES | QUESTION || REPLY; "" none). A reply labelled at
+	// most low (or medium) is a message the model must not raise above that
+	// on its own: it trains as such and is checked like our cases.
+	ReplyCases string
 	// Seed fixes the shuffles; the same data and seed give the same bytes.
 	Seed uint64
 	// Folds is k of the k-fold cross-validation that picks the thresholds.
@@ -386,6 +391,10 @@ func readCorpusDir(dir string) (train, held []trainRow, err error) {
 	return train, held, nil
 }
 
+// constructed reports a source of short probes written for the rules (our
+// cases, the reply cases), as opposed to messages written as real ones are.
+func constructed(source string) bool { return source == "cases" || source == "replies" }
+
 // caseRows turns our labelled cases into training rows. A case whose range
 // straddles medium says nothing about risk; one that straddles high says
 // nothing about severity. Benign look-alikes weigh double.
@@ -707,7 +716,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 	calib := make([]bool, len(rows))
 	n := 0
 	for i, r := range rows {
-		if r.source != "cases" && r.risk >= 0 && r.parent < 0 {
+		if !constructed(r.source) && r.risk >= 0 && r.parent < 0 {
 			calib[i] = true
 			n++
 		}
@@ -756,7 +765,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 	// messages with enough rows
 	count := map[string]int{}
 	for i, r := range rows {
-		if calib[i] && r.source != "cases" {
+		if calib[i] && !constructed(r.source) {
 			count[r.source]++
 		}
 	}
@@ -798,6 +807,31 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			return nil, err
 		}
 		train = append(train, caseRows(cases)...)
+	}
+	var replies []Case
+	if o.ReplyCases != "" {
+		b, err := os.ReadFile(o.ReplyCases)
+		if err != nil {
+			return nil, err
+		}
+		if replies, err = ParseCases(bytes.NewReader(b), filepath.Base(o.ReplyCases)); err != nil {
+			return nil, err
+		}
+		for _, c := range replies {
+			q, reply, ok := strings.Cut(c.Text, " || ")
+			if !ok || q == "" {
+				return nil, fmt.Errorf("%s: want QUESTION || REPLY", c.Name)
+			}
+			if c.Max > Medium {
+				continue // a risky answer says nothing alone
+			}
+			alone := c
+			alone.Text, alone.Min, alone.Want = reply, None, nil
+			for _, r := range caseRows([]Case{alone}) {
+				r.source, r.genre = "replies", "reply"
+				train = append(train, r)
+			}
+		}
 	}
 	tune, sharedHeld, err := readShared(o.SharedFile)
 	if err != nil {
@@ -910,7 +944,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		}
 		var vs []sc
 		for i, r := range train {
-			if r.source != "cases" && r.risk >= 0 && r.parent < 0 {
+			if !constructed(r.source) && r.risk >= 0 && r.parent < 0 {
 				vs = append(vs, sc{oof[i].risk, r.risk == 1})
 			}
 		}
@@ -997,10 +1031,10 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		all[i] = i
 	}
 	// The final model. A labelled case the combined classifier breaks is
-	// visited more often in the next round (3, 7, 15... times an epoch: with
+	// visited more often in the next round (4, 16, 64... times an epoch: with
 	// AdaGrad a heavier weight alone moves little), or joins the training rows if
 	// deduplication had dropped it as a near-duplicate of another training
-	// row (at most seven more rounds): the look-alikes are the cases a
+	// row (at most nine more rounds): the look-alikes are the cases a
 	// counselor relies on.
 	var cases []Case
 	if !o.NoCases {
@@ -1010,7 +1044,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	}
 	index := map[string]int{}
 	for i, r := range train {
-		if r.source == "cases" && r.parent < 0 {
+		if (r.source == "cases" || r.source == "replies") && r.parent < 0 {
 			index[r.text] = i
 		}
 	}
@@ -1026,7 +1060,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			}
 			broken++
 			if i, ok := index[c.Text]; ok {
-				train[i].extra = min(2*train[i].extra+2, 64)
+				train[i].extra = min(4*train[i].extra+3, 255)
 				continue
 			}
 			if heldNear[c.Text] {
@@ -1043,8 +1077,18 @@ func Train(o TrainOptions) (*TrainResult, error) {
 				fig.Removed["cases: near an earlier training row"]--
 			}
 		}
+		for _, c := range replies {
+			q, reply, _ := strings.Cut(c.Text, " || ")
+			if c.Fails(withModel.Answered(q, reply, withModel.Classify(reply))) == "" {
+				continue
+			}
+			broken++
+			if i, ok := index[reply]; ok {
+				train[i].extra = min(4*train[i].extra+3, 255)
+			}
+		}
 		fmt.Fprintf(o.Log, "final model, round %d: %d labelled cases broken\n", round+1, broken)
-		if broken == 0 || round == 7 {
+		if broken == 0 || round == 9 {
 			break
 		}
 	}
@@ -1086,6 +1130,17 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			if c.Fails(rules.Classify(c.Text)) != "" {
 				fig.CasesFailingRules++
 			}
+		}
+	}
+	for _, c := range replies {
+		q, reply, _ := strings.Cut(c.Text, " || ")
+		fig.Cases++
+		if c.Fails(res.Classifier.Answered(q, reply, res.Classifier.Classify(reply))) != "" {
+			fig.CasesFailing++
+			res.FailingCases = append(res.FailingCases, c.Name)
+		}
+		if c.Fails(rules.Answered(q, reply, rules.Classify(reply))) != "" {
+			fig.CasesFailingRules++
 		}
 	}
 	res.Figures = fig
