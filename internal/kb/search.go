@@ -30,8 +30,9 @@ type Filter struct {
 	K    int    // hits to return; default 5
 	Mode Mode   // default Hybrid
 	// CountGap makes a search that is not confident count one unanswered
-	// question under a coarse topic, for the curators' gap report. The
-	// chat pipeline sets it; the hit test does not.
+	// question under a coarse topic, for the curators' gap report, unless
+	// the query is only social talk (see Social). The chat pipeline sets
+	// it; the hit test does not.
 	CountGap bool
 }
 
@@ -214,12 +215,14 @@ func (s *Searcher) Search(ctx context.Context, query string, f Filter) (Results,
 			}
 		}
 	}
-	if f.CountGap && !res.Confident {
+	// Thanks and greetings ask nothing, so they are no gap; the day is the
+	// district's (Beijing time), like the rest of the reports.
+	if f.CountGap && !res.Confident && !Social(query) {
 		lang := f.Lang
 		if lang == "" {
 			lang = "zh"
 		}
-		if err := s.st.CountGap(ctx, s.opts.Now(), res.Topic, lang); err != nil {
+		if err := s.st.CountGap(ctx, s.opts.Now().In(xinqiao.Zone), res.Topic, lang); err != nil {
 			s.opts.Log.Warn("count knowledge gap", "err", err)
 		}
 	}

@@ -847,7 +847,7 @@ func (db *DB) EnsureVectorIndex(ctx context.Context, dim int) error {
 func (db *DB) CountGap(ctx context.Context, day time.Time, topic, lang string) error {
 	const q = `INSERT INTO kb_gaps (day, topic, lang, count) VALUES ($1::date, $2, $3, 1)
 		ON CONFLICT (day, topic, lang) DO UPDATE SET count = kb_gaps.count + 1`
-	if _, err := db.pool.Exec(ctx, q, day.UTC().Format(time.DateOnly), topic, lang); err != nil {
+	if _, err := db.pool.Exec(ctx, q, day.Format(time.DateOnly), topic, lang); err != nil {
 		return fmt.Errorf("count gap: %w", err)
 	}
 	return nil
@@ -857,7 +857,7 @@ func (db *DB) CountGap(ctx context.Context, day time.Time, topic, lang string) e
 func (db *DB) Gaps(ctx context.Context, from, to time.Time) ([]xinqiao.GapTopic, error) {
 	const q = `SELECT to_char(day, 'YYYY-MM-DD'), topic, lang, count FROM kb_gaps
 		WHERE day BETWEEN $1::date AND $2::date ORDER BY count DESC, day DESC, topic`
-	rows, err := db.pool.Query(ctx, q, from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly))
+	rows, err := db.pool.Query(ctx, q, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("list gaps: %w", err)
 	}

@@ -18,9 +18,9 @@ import (
 	"xinqiao/internal/xinqiao"
 )
 
-// Zone is the district's time zone (Guangzhou): dates in queries and the
-// per-day series are cut at its midnight.
-var Zone = time.FixedZone("UTC+08:00", 8*3600)
+// Zone is the district's time zone (Guangzhou): dates in queries, the
+// per-day series and the knowledge gaps are cut at its midnight.
+var Zone = xinqiao.Zone
 
 // Range limits.
 const (
@@ -139,8 +139,8 @@ type OnDuty struct {
 	LastSeen *time.Time `json:"last_seen,omitempty"` // last live console; none if never
 }
 
-// Gaps are the unanswered questions the knowledge base counted, per day (a
-// UTC day, as the knowledge base records them), topic and language.
+// Gaps are the unanswered questions the knowledge base counted, per day (in
+// Zone, as the knowledge base records them), topic and language.
 type Gaps struct {
 	Total  int                `json:"total"`
 	Topics []TopicCount       `json:"topics"`
@@ -410,10 +410,10 @@ func Summarise(ds []time.Duration) Durations {
 	return Durations{Count: len(ds), P50: rank(0.5), P90: rank(0.9), Max: ds[len(ds)-1].Seconds()}
 }
 
-// gaps reads the knowledge base's gap counts for the dates from..to.
+// gaps reads the knowledge base's gap counts for the dates from..to
+// (midnights in Zone).
 func (s *Service) gaps(ctx context.Context, from, to time.Time) (*Gaps, error) {
-	day := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
-	days, err := s.store.Gaps(ctx, day(from), day(to))
+	days, err := s.store.Gaps(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -469,7 +469,7 @@ func WriteCSV(w io.Writer, r Report) error {
 	}
 	cw := csv.NewWriter(w)
 	if r.Scope == ScopeGaps {
-		cw.Write([]string{"日期(UTC) day", "主题 topic", "语言 lang", "未答问题 unanswered"})
+		cw.Write([]string{"日期 day", "主题 topic", "语言 lang", "未答问题 unanswered"})
 		for _, g := range r.Gaps.Days {
 			cw.Write([]string{g.Day, g.Topic, g.Lang, strconv.Itoa(g.Count)})
 		}
@@ -482,7 +482,7 @@ func WriteCSV(w io.Writer, r Report) error {
 		for _, l := range Levels {
 			head = append(head, "学生消息-"+levelZH[l]+" student messages "+l)
 		}
-		head = append(head, "转介 handoffs opened", "知识缺口(UTC日) gaps")
+		head = append(head, "转介 handoffs opened", "知识缺口 gaps")
 		cw.Write(head)
 		for _, d := range r.Days {
 			row := []string{d.Day, strconv.Itoa(d.Conversations)}

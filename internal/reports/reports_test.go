@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"xinqiao/internal/reports"
+	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 )
 
@@ -93,6 +94,39 @@ func TestSummarise(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := reports.Summarise(tt.in); got != tt.want {
 				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestGapsOnBeijingDays checks, on both stores, that a gap counted in the
+// early hours in Beijing (still the day before in UTC) is reported on its
+// Beijing date, like every other figure of the report.
+func TestGapsOnBeijingDays(t *testing.T) {
+	// 20:00 UTC on 1 March is 04:00 on 2 March in Beijing.
+	at := time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC)
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			st := e.Open(t)
+			if err := st.CountGap(t.Context(), at.In(reports.Zone), "sleep", "zh"); err != nil {
+				t.Fatal(err)
+			}
+			svc, err := reports.New(st, func() time.Time { return at })
+			if err != nil {
+				t.Fatal(err)
+			}
+			curator := xinqiao.Staff{Role: xinqiao.RoleCurator}
+			for _, c := range []struct {
+				day   string
+				total int
+			}{{"2026-03-02", 1}, {"2026-03-01", 0}} {
+				r, err := svc.Build(t.Context(), curator, reports.Query{From: c.day, To: c.day})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Gaps.Total != c.total || (c.total == 1 && r.Gaps.Days[0].Day != c.day) {
+					t.Errorf("report of %s: got gaps %+v, want %d", c.day, r.Gaps, c.total)
+				}
 			}
 		})
 	}

@@ -968,7 +968,7 @@ func (db *DB) EnsureVectorIndex(ctx context.Context, dim int) error { return nil
 func (db *DB) CountGap(ctx context.Context, day time.Time, topic, lang string) error {
 	const q = `INSERT INTO kb_gaps (day, topic, lang, count) VALUES (?, ?, ?, 1)
 		ON CONFLICT (day, topic, lang) DO UPDATE SET count = count + 1`
-	if _, err := db.w.ExecContext(ctx, q, day.UTC().Format(time.DateOnly), topic, lang); err != nil {
+	if _, err := db.w.ExecContext(ctx, q, day.Format(time.DateOnly), topic, lang); err != nil {
 		return fmt.Errorf("count gap: %w", err)
 	}
 	return nil
@@ -977,7 +977,7 @@ func (db *DB) CountGap(ctx context.Context, day time.Time, topic, lang string) e
 // Gaps implements xinqiao.KnowledgeStore.
 func (db *DB) Gaps(ctx context.Context, from, to time.Time) ([]xinqiao.GapTopic, error) {
 	const q = `SELECT day, topic, lang, count FROM kb_gaps WHERE day >= ? AND day <= ? ORDER BY count DESC, day DESC, topic`
-	rows, err := db.r.QueryContext(ctx, q, from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly))
+	rows, err := db.r.QueryContext(ctx, q, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("list gaps: %w", err)
 	}

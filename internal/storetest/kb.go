@@ -449,6 +449,17 @@ func testKBGaps(t *testing.T, s xinqiao.Store) {
 	if only, _ := s.Gaps(ctx, d2, d2); len(only) != 1 {
 		t.Fatalf("got %+v, want one day", only)
 	}
+	// A time in the district's zone counts on its own date there: 20:00 UTC
+	// on 5 March is 04:00 on 6 March in Beijing.
+	bj := time.Date(2026, 3, 5, 20, 0, 0, 0, time.UTC).In(xinqiao.Zone)
+	if err := s.CountGap(ctx, bj, "exam", "en"); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 3, 6, 0, 0, 0, 0, xinqiao.Zone)
+	got, err = s.Gaps(ctx, day, day)
+	if err != nil || len(got) != 1 || got[0] != (xinqiao.GapTopic{Day: "2026-03-06", Topic: "exam", Lang: "en", Count: 1}) {
+		t.Fatalf("got %+v (%v), want the gap on 2026-03-06, its Beijing date", got, err)
+	}
 }
 
 // testKBKeywordRare checks keyword search over tokens of very different

@@ -262,7 +262,7 @@ func (h *kbHandlers) gaps(w http.ResponseWriter, r *http.Request, _ xinqiao.Staf
 		h.s.Error(w, r, err)
 		return
 	}
-	now := h.s.Now().UTC()
+	now := h.s.Now().In(xinqiao.Zone)
 	gaps, err := h.s.Store.Gaps(r.Context(), now.AddDate(0, 0, -days+1), now)
 	if err != nil {
 		h.s.Error(w, r, err)

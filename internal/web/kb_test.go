@@ -226,7 +226,7 @@ func TestCuratorGapReport(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			s, li, _ := startKB(t, e.Open(t))
 			ctx := t.Context()
-			now := time.Now().UTC()
+			now := time.Now().In(xinqiao.Zone)
 			for _, g := range []struct {
 				day   time.Time
 				topic string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -81,7 +82,7 @@ func reportFixture(t *testing.T, store xinqiao.Store) (*apptest.Server, []string
 		t.Fatal(err)
 	}
 	for range 2 {
-		if err := store.CountGap(ctx, now, "sleep", "zh"); err != nil {
+		if err := store.CountGap(ctx, now.In(reports.Zone), "sleep", "zh"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -246,7 +247,7 @@ func TestReportsCSV(t *testing.T) {
 			}{
 				{"supervisor default 30 days", "zhang", "", 200, 31, "日期 day"},
 				{"counselor one week", "li", "?from=" + time.Now().In(reports.Zone).AddDate(0, 0, -6).Format(time.DateOnly), 200, 8, "日期 day"},
-				{"curator gaps", "chen", "", 200, 2, "日期(UTC) day"},
+				{"curator gaps", "chen", "", 200, 2, "日期 day"},
 				{"reversed range", "zhang", "?from=2026-03-02&to=2026-03-01", 400, 0, ""},
 				{"counselor without school", "wang", "", 403, 0, ""},
 			}
@@ -323,8 +324,25 @@ func TestReportsPage(t *testing.T) {
 	if got := p.Count(t, "#chart-messages svg rect"); got < 1 {
 		t.Errorf("chart bars: got %d, want at least 1", got)
 	}
-	if got := p.Count(t, "#daily tbody tr"); got != 30 {
-		t.Errorf("daily rows: got %d, want 30", got)
+	// The daily table lists the days with activity and folds the rest
+	// into one line, instead of 30 rows of mostly zeros.
+	var rep reports.Report
+	s.Login(t, "zhang").Do(t, "GET", "/api/reports", nil, &rep)
+	active := 0
+	for _, d := range rep.Days {
+		n := d.Conversations + d.HandoffsOpened
+		for _, c := range d.StudentMessages {
+			n += c
+		}
+		if n > 0 {
+			active++
+		}
+	}
+	if got := p.Count(t, "#daily tbody tr.day"); active == 0 || got != active {
+		t.Errorf("daily rows: got %d, want the %d days with activity", got, active)
+	}
+	if got, want := p.Text(t, "#daily tbody tr.quiet"), fmt.Sprintf("其余 %d 天没有活动", len(rep.Days)-active); !strings.HasPrefix(got, want) {
+		t.Errorf("folded quiet days: got %q, want %q", got, want)
 	}
 	if got := p.Eval(t, "document.body.innerText"); strings.Contains(got, reportSecret) {
 		t.Errorf("the page shows student text")

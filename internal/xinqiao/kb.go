@@ -129,7 +129,7 @@ type EmbedderCount struct {
 // answered confidently, under a coarse topic label. No text and no identity
 // is kept.
 type GapTopic struct {
-	Day   string `json:"day"` // YYYY-MM-DD, UTC
+	Day   string `json:"day"` // YYYY-MM-DD in Zone
 	Topic string `json:"topic"`
 	Lang  string `json:"lang"`
 	Count int    `json:"count"`
@@ -246,9 +246,10 @@ type KnowledgeStore interface {
 	// dim (an HNSW index on PostgreSQL; nothing on SQLite).
 	EnsureVectorIndex(ctx context.Context, dim int) error
 
-	// CountGap adds one unanswered question to the day's count of topic.
+	// CountGap adds one unanswered question to the count of topic on the
+	// date day has in its own location (callers pass a time in Zone).
 	CountGap(ctx context.Context, day time.Time, topic, lang string) error
-	// Gaps returns the counts of the days from..to (inclusive, UTC), the
-	// largest first.
+	// Gaps returns the counts of the dates from..to (inclusive, each read
+	// in its own location), the largest first.
 	Gaps(ctx context.Context, from, to time.Time) ([]GapTopic, error)
 }

@@ -5,6 +5,11 @@ import (
 	"time"
 )
 
+// Zone is the district's time zone (Guangzhou, UTC+08:00, no daylight
+// saving): report dates and the knowledge gaps' days are cut at its
+// midnight. A fixed zone, so that it needs no tzdata.
+var Zone = time.FixedZone("UTC+08:00", 8*3600)
+
 // ReportFilter selects what the aggregate report queries cover. Every figure
 // is a count or a duration: no student text, no conversation or handoff id.
 type ReportFilter struct {

@@ -121,10 +121,16 @@ function render(r) {
 
     $("#chart-messages").replaceChildren(stackedBars(r.days));
     $("#legend").replaceChildren(...levels.map((l) => el("span", { class: "key" }, el("i", { class: "sw lv-" + l }), levelZh[l] + " " + l)));
-    fillTable("#daily", r.days.slice().reverse().map((d) => el("tr", {},
+    // The table lists the days with activity only; the quiet days are
+    // folded into one line (the chart above still shows every day).
+    const active = r.days.filter((d) => d.conversations || d.handoffs_opened || levels.some((l) => d.student_messages[l]));
+    const quiet = r.days.length - active.length;
+    fillTable("#daily", [...active.reverse().map((d) => el("tr", { class: "day" },
       el("td", {}, d.day), el("td", {}, d.conversations),
       ...levels.map((l) => el("td", { class: d.student_messages[l] && (l === "high" || l === "imminent") ? "hot" : "" }, d.student_messages[l])),
-      el("td", {}, d.handoffs_opened))));
+      el("td", {}, d.handoffs_opened))),
+      ...(quiet ? [el("tr", { class: "quiet" }, el("td", { colspan: 8, class: "muted" },
+        ...bi(active.length ? `其余 ${quiet} 天没有活动` : `这 ${quiet} 天都没有活动`, active.length ? `${quiet} other days without activity` : `No activity on any of the ${quiet} days`)))] : [])]);
 
     const t = h.time_to_claim;
     fillTable("#claim", [
