@@ -337,6 +337,9 @@ func TestRelayAndAILock(t *testing.T) {
 		if s, name, _, _, _ := f.svc.StudentState(ctx, c.ID); s != "joined" || name != "a老师" {
 			t.Fatalf("got %q %q, want joined by a老师", s, name)
 		}
+		if ms, err := f.store.Messages(ctx, c.ID, 0, 10); err != nil || len(ms) == 0 || ms[len(ms)-1].Text != "a老师加入了对话。" {
+			t.Fatalf("got %+v (%v), want the line a老师加入了对话。 (老师 once)", ms, err)
+		}
 		m, err := f.svc.Relay(ctx, a, h.ID, "k1", "我是心理老师，我在这里。")
 		if err != nil || m.Role != xinqiao.RoleCounselor || m.Author != a.ID {
 			t.Fatalf("relay: got %+v, %v", m, err)
@@ -382,6 +385,16 @@ func TestRelayAndAILock(t *testing.T) {
 			t.Fatalf("relay after close: got %v, want conflict", err)
 		}
 	})
+}
+
+func TestJoinedLine(t *testing.T) {
+	for name, want := range map[string]string{
+		"王老师": "王老师加入了对话。", "陳老師": "陳老師加入了对话。", "Li Ming": "Li Ming 老师加入了对话。", "王芳": "王芳 老师加入了对话。", " ": "老师加入了对话。",
+	} {
+		if got := handoff.JoinedLine(name); got != want {
+			t.Errorf("JoinedLine(%q) = %q, want %q", name, got, want)
+		}
+	}
 }
 
 func TestGracePeriod(t *testing.T) {

@@ -326,10 +326,24 @@ func (s *Service) Claim(ctx context.Context, st xinqiao.Staff, id string) (xinqi
 	claimWait.WithLabelValues(h.Level).Observe(now.Sub(h.OpenedAt).Seconds())
 	s.log.Info("handoff claimed", "handoff", h.ID, "staff", st.ID, "kind", h.Kind)
 	if h.Kind != xinqiao.KindReview { // a review is read, not joined: the student is not interrupted
-		s.system(ctx, h.ConversationID, fmt.Sprintf("%s 老师加入了对话。", st.DisplayName))
+		s.system(ctx, h.ConversationID, JoinedLine(st.DisplayName))
 	}
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
 	return h, nil
+}
+
+// JoinedLine is the system line the student sees when a counselor joins:
+// "王老师加入了对话。" for a display name that already ends in 老师 (never
+// "王老师 老师"), "Li Ming 老师加入了对话。" otherwise.
+func JoinedLine(displayName string) string {
+	name := strings.TrimSpace(displayName)
+	switch {
+	case name == "":
+		return "老师加入了对话。"
+	case strings.HasSuffix(name, "老师"), strings.HasSuffix(name, "老師"):
+		return name + "加入了对话。"
+	}
+	return name + " 老师加入了对话。"
 }
 
 // Relay stores a counselor's message to the student and publishes it; the
