@@ -79,15 +79,18 @@ func TestMediumIdeationOpensAReview(t *testing.T) {
 		wang := s.Login(t, "wang")
 		console := wang.DialStaff(t)
 		console.WaitType(t, wait, "queue")
-		for _, tc := range []struct{ lang, text, notice, question string }{
-			{"zh", "我不想活了，真的撑不下去了", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？"},
-			{"zh", "我唔想再生存落去，真係撐唔住", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？"},
-			{"en", "I don't want to live anymore, I really can't hold on", "psychology teacher will read this conversation", "Are you thinking about hurting yourself right now?"},
+		for _, tc := range []struct{ lang, text, notice, question, thanks string }{
+			{"zh", "有时候觉得活着没什么意思，不想活了", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "谢谢你听我说这些"},
+			{"zh", "我唔想再生存落去，真係撐唔住", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "多謝你聽我講"},
+			{"en", "I don't want to live anymore, I really can't hold on", "psychology teacher will read this conversation", "Are you thinking about hurting yourself right now?", "thanks for listening to me"},
 		} {
 			sess := s.NewSession(t, `{"lang":"`+tc.lang+`"}`)
 			c := s.DialStudent(t, sess.Token)
 			c.Message(t, "m1", tc.text)
-			c.WaitType(t, wait, "ack")
+			ack := c.WaitType(t, wait, "ack")
+			if ms, err := s.Store.Messages(context.Background(), sess.ConversationID, ack.Seq-1, 1); err != nil || len(ms) != 1 || ms[0].Risk == nil || ms[0].Risk.Level != xinqiao.LevelMedium {
+				t.Fatalf("precondition: %q is no longer graded medium (%+v, %v); pick another medium example", tc.text, ms, err)
+			}
 			if h := consoleHandoff(t, console, reviewWait, sess.ConversationID, xinqiao.KindReview); h.ConversationID != sess.ConversationID || h.Level != xinqiao.LevelMedium || h.State != xinqiao.HandoffWaiting {
 				t.Fatalf("%q: console got %+v, want a waiting medium review of this conversation", tc.text, h)
 			}
@@ -105,8 +108,9 @@ func TestMediumIdeationOpensAReview(t *testing.T) {
 			if !answered {
 				t.Fatalf("%q: no answer before the safety question %s; got %s", tc.text, q.Raw, describe(skipped))
 			}
-			// A second medium message: the same review, told and asked once.
-			c.Message(t, "m2", tc.text)
+			// A second message while the conversation is medium: the same
+			// review, told and asked once.
+			c.Message(t, "m2", tc.thanks)
 			c.WaitType(t, wait, "ack")
 			_, more := c.Wait(t, wait, isAssistant)
 			more = append(more, drain(c, 500*time.Millisecond)...)
@@ -147,7 +151,7 @@ func TestSafetyAnswerYesRaisesTheReview(t *testing.T) {
 		for _, yes := range []string{"有", "yes"} {
 			sess := s.NewSession(t, `{"lang":"zh"}`)
 			c := s.DialStudent(t, sess.Token)
-			c.Message(t, "m1", "我不想活了，真的撑不下去了")
+			c.Message(t, "m1", "有时候觉得活着没什么意思，不想活了")
 			review := consoleHandoff(t, console, wait, sess.ConversationID, xinqiao.KindReview)
 			c.Wait(t, wait, func(f apptest.Frame) bool { return isAssistant(f) && strings.Contains(f.Text, "你现在就有") })
 			c.Message(t, "m2", yes)
@@ -197,7 +201,7 @@ func TestReviewOutcomes(t *testing.T) {
 		open := func() (apptest.Session, *apptest.Client, xinqiao.Handoff) {
 			sess := s.NewSession(t, `{"lang":"zh"}`)
 			c := s.DialStudent(t, sess.Token)
-			c.Message(t, "m1", "我不想活了，真的撑不下去了")
+			c.Message(t, "m1", "有时候觉得活着没什么意思，不想活了")
 			c.Wait(t, wait, func(f apptest.Frame) bool { return isAssistant(f) && strings.Contains(f.Text, "你现在就有") })
 			var got queue
 			wang.Do(t, "GET", "/api/handoffs?kind=review&status=waiting", nil, &got)

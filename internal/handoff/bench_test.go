@@ -66,7 +66,7 @@ func report(b *testing.B, name string, ds []time.Duration) {
 }
 
 // BenchmarkReviewMessage measures, on one node, the time from a medium-risk
-// student message (我不想活了，真的撑不下去了) written to the socket to the
+// student message (有时候觉得活着没什么意思，不想活了) written to the socket to the
 // review's queue event at a counselor's console, and reports its p50 and p99
 // in milliseconds. Every iteration is a new conversation, so each opens a
 // new review.
@@ -88,7 +88,7 @@ func BenchmarkReviewMessage(b *testing.B) {
 				student := s.DialStudent(b, sess.Token)
 				b.StartTimer()
 				start := time.Now()
-				student.Message(b, fmt.Sprint("r", i), "我不想活了，真的撑不下去了")
+				student.Message(b, fmt.Sprint("r", i), "有时候觉得活着没什么意思，不想活了")
 				console.Wait(b, wait, func(f apptest.Frame) bool {
 					h := decodeStaff(f).Handoff
 					return f.Type == "handoff" && h.ConversationID == sess.ConversationID && h.Kind == "review"

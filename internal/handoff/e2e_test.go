@@ -289,6 +289,8 @@ func TestEndToEndLadderAndGrace(t *testing.T) {
 		if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/claim", nil, nil); code != 200 {
 			t.Fatalf("claim: got %d", code)
 		}
+		// The student is told each state once: joined, then waiting again.
+		student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "joined" })
 		console.Conn.Close()
 		deadline := time.Now().Add(wait)
 		for {
