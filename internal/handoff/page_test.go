@@ -66,3 +66,83 @@ func TestCounselorConsole(t *testing.T) {
 		t.Fatalf("header %q, want closed", state)
 	}
 }
+
+// TestConsoleLabelsClockKeyboard checks what the console shows a counselor
+// beyond the flow: codes as Chinese labels with the English beside them
+// (categories, outcomes, referral kinds), rule ids replaced by a
+// description with the id in the title, a wait clock that runs in an
+// alert, and queue items opened from the keyboard.
+func TestConsoleLabelsClockKeyboard(t *testing.T) {
+	p := apptest.Browser(t)
+	clk := apptest.NewClock(time.Now())
+	s := boot(t, func(tb testing.TB) xinqiao.Store { return storetest.MustOpenSQLite(tb) }, clk)
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	p.Login(t, s.URL+"/counselor", "wang", "#console")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#conn.ok")), chromedp.Click(chromedp.CSS("#duty")))
+
+	sess := s.NewSession(t, `{"lang":"zh"}`)
+	student := s.DialStudent(t, sess.Token)
+	student.Message(t, "r1", risky)
+	student.WaitType(t, wait, "crisis")
+	p.WaitCount(t, "#waiting li.imminent", 1)
+	if meta := p.Text(t, "#waiting li .meta"); !strings.Contains(meta, "自杀 suicide") {
+		t.Errorf("queue item meta %q: want the category as 自杀 suicide", meta)
+	}
+
+	// An escalation alert's wait clock runs.
+	clk.Add(61 * time.Second)
+	if n, err := s.App.Handoffs.Tick(t.Context()); err != nil || n != 1 {
+		t.Fatalf("tick: got %d, %v; want the first step fired", n, err)
+	}
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#alertbar .since")))
+	first := p.Text(t, "#alertbar .since")
+	deadline := time.Now().Add(wait)
+	for p.Text(t, "#alertbar .since") == first {
+		if time.Now().After(deadline) {
+			t.Fatalf("alert wait clock stuck at %q, want it to run", first)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The queue item is a control: focused and opened with Enter.
+	if got := p.Eval(t, `(() => { const b = document.querySelector("#waiting li .qitem"); return b ? b.tagName + " " + b.tabIndex : "none"; })()`); got != "BUTTON 0" {
+		t.Fatalf("queue item control: got %q, want a focusable BUTTON", got)
+	}
+	p.Do(t, chromedp.Focus(chromedp.CSS("#waiting li .qitem")), chromedp.KeyEvent("\r"))
+	p.WaitCount(t, ".msg.flagged mark", 1)
+	if got := p.Eval(t, `document.activeElement.classList.contains("qitem") ? "kept" : document.activeElement.tagName`); got != "kept" {
+		t.Errorf("focus after opening: got %q, want it kept on the queue item", got)
+	}
+
+	// Rule ids are described; the ids are in the titles only.
+	for _, sel := range []string{"#c-state", ".msg.flagged .rules", "#brief"} {
+		if got := p.Text(t, sel); strings.Contains(got, "zh.") || strings.Contains(got, "combo.") {
+			t.Errorf("%s shows rule ids: %q", sel, got)
+		}
+	}
+	if got := p.Text(t, ".msg.flagged .rules"); !strings.Contains(got, "自杀 suicide") {
+		t.Errorf("message rules: got %q, want a description such as 自杀 suicide", got)
+	}
+	if got := p.Eval(t, `document.querySelector(".msg.flagged .rules").title`); !strings.Contains(got, "zh.") {
+		t.Errorf("message rules title: got %q, want the rule ids", got)
+	}
+
+	// Claim: the join line names the teacher once.
+	p.Do(t, chromedp.Click(chromedp.CSS("#b-claim")), chromedp.WaitEnabled(chromedp.CSS("#text")))
+	p.WaitCount(t, ".msg.system", 2)
+	if got := p.Eval(t, `[...document.querySelectorAll(".msg.system")].pop().textContent`); !strings.Contains(got, "王老师加入了对话") {
+		t.Errorf("join line: got %q, want 王老师加入了对话", got)
+	}
+
+	// A referral and the close outcome show as labels.
+	p.Do(t, chromedp.SetValue(chromedp.CSS("#ref-kind"), "parents_informed"), chromedp.Click(chromedp.CSS("#ref-form button")))
+	p.WaitCount(t, "#notes li", 1)
+	if got := p.Text(t, "#notes"); !strings.Contains(got, "已告知家长 Parents informed") || strings.Contains(got, "parents_informed") {
+		t.Errorf("referral: got %q, want 已告知家长 Parents informed and no code", got)
+	}
+	p.Do(t, chromedp.SetValue(chromedp.CSS("#outcome"), "referred"), chromedp.Click(chromedp.CSS("#close-form button")))
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#close-form button:disabled")))
+	if got := p.Text(t, "#c-state"); !strings.Contains(got, "已转介 Referred") || strings.Contains(got, "(referred)") {
+		t.Errorf("closed header: got %q, want 已转介 Referred and no code", got)
+	}
+}

@@ -35,6 +35,40 @@ function where(h) {
   return w || "未登记终端 Unregistered terminal";
 }
 
+// Labels: every code the API sends is shown in Chinese with the English
+// beside it; an unknown code is shown as it is.
+const OUTCOME = {
+  resolved: "已疏导 Resolved", referred: "已转介 Referred", emergency: "已报警/急救 Emergency", false_alarm: "误报 False alarm",
+  no_reply: "学生离开 Student left", other: "其他 Other", reviewed: "已阅，无需跟进 Reviewed", follow_up: "转为个案跟进 Follow-up",
+};
+const REFERRAL = {
+  parents_informed: "已告知家长 Parents informed", hospital_green_channel: "医院绿色通道 Hospital green channel",
+  police_110: "已拨 110 Police", ambulance_120: "已拨 120 Ambulance", school_leadership: "已报学校 School leadership", other: "其他 Other",
+};
+const CATEGORY = {
+  suicide: "自杀 suicide", self_harm: "自伤 self-harm", abuse: "受虐 abuse", violence: "暴力 violence", bullying: "欺凌 bullying",
+  crisis: "危机 crisis", concern_for_other: "担心他人 concern for others",
+};
+const STAGE = {
+  ideation: "想法 ideation", passive: "消极念头 passive wish", plan: "计划 plan", method: "方法 method", means: "工具 means",
+  intent: "意图 intent", act: "行为 act", attempt: "尝试 attempt", prep: "准备 preparation", farewell: "告别 farewell",
+  giving_away: "送出物品 giving things away", timeframe: "时间 timeframe", burden: "拖累感 burden", mention: "提到 mention",
+  marks: "伤痕 marks", signs: "迹象 signs", urge: "冲动 urge", relief: "缓解 relief", starve: "节食 starving", hopeless: "绝望 hopeless",
+  threat: "威胁 threat", weapon_carry: "携带凶器 carrying a weapon", weapon_school: "校园凶器 weapon at school",
+};
+const label = (map, code) => map[code] || code;
+
+// ruleText describes a rule id for a counselor: its category and kind of
+// sign ("自杀 suicide · 计划 plan") rather than the id, which goes in the
+// element's title. Combinations of signals say so.
+function ruleText(id) {
+  const parts = String(id).split(".");
+  if (parts[0] === "combo") return "多个信号组合 combined signals";
+  const [, cat, stage] = parts;
+  if (!CATEGORY[cat]) return "风险说法 risk phrase";
+  return CATEGORY[cat] + (STAGE[stage] ? " · " + STAGE[stage] : "");
+}
+
 const rank = { imminent: 4, high: 3, medium: 2, low: 1, none: 0 };
 // KIND names why a conversation is in the queue. The queue sorts as the
 // server does: urgent first, then level, a request before a review, then wait.
@@ -48,14 +82,22 @@ function sorted(state) {
       ((kindRank[b.kind] ?? 2) - (kindRank[a.kind] ?? 2)) || (new Date(a.opened_at) - new Date(b.opened_at)));
 }
 
-// shortRules shows the matched phrase rules, not the combinations derived
-// from them; the full list is in the element's title.
+// shortRules describes the matched phrase rules (not the combinations
+// derived from them), each description once; the ids are in the element's
+// title (ruleTitle).
 function shortRules(rules) {
   const all = rules || [];
   const own = all.filter((r) => !r.startsWith("combo."));
-  const shown = (own.length ? own : all).slice(0, 4);
-  const more = all.length - shown.length;
-  return shown.join(", ") + (more > 0 ? ` (+${more})` : "");
+  const texts = [...new Set((own.length ? own : all).map(ruleText))];
+  const shown = texts.slice(0, 3);
+  return shown.join("、") + (texts.length > shown.length ? ` (+${texts.length - shown.length})` : "");
+}
+const ruleTitle = (rules) => "规则 rules:\n" + (rules || []).join("\n");
+
+// since is a wait clock: a span the ticker updates every second.
+const since = (iso) => el("span", { class: "since", "data-since": iso }, ago(iso));
+function tick() {
+  for (const e of document.querySelectorAll("[data-since]")) e.textContent = ago(e.dataset.since);
 }
 
 function renderQueue() {
@@ -63,18 +105,26 @@ function renderQueue() {
     const list = $(state);
     const items = sorted(state);
     $("n-" + state).textContent = items.length;
+    // Each item is a button: reachable with Tab, opened with Enter or Space.
+    // Focus stays on the same item when the queue is redrawn.
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#" + state + " .qitem");
+    const keep = focused ? focused.dataset.id : "";
     list.replaceChildren(...items.map((h) => {
       const cls = [h.level, current && current.handoff.id === h.id ? "sel" : "", h.escalated > 0 && h.state === "waiting" ? "esc" : ""].join(" ");
-      const li = el("li", { class: cls, onclick: () => select(h.id) },
-        el("span", { class: "badge " + h.level }, LEVEL[h.level] || h.level), " ",
-        KIND[h.kind] ? el("span", { class: "badge kind" }, KIND[h.kind]) : "", KIND[h.kind] ? " " : "",
-        el("strong", {}, where(h)),
-        el("div", { class: "meta" },
-          h.state === "waiting" ? `已等待 ${ago(h.opened_at)}` : `${h.counselor_name || ""} 接手中`,
-          h.escalated > 0 && h.state === "waiting" ? ` · 已升级 ${h.escalated} 级` : "",
-          (h.categories || []).length ? ` · ${h.categories.join("、")}` : ""));
-      return li;
+      return el("li", { class: cls },
+        el("button", { type: "button", class: "qitem", "data-id": h.id, "aria-current": current && current.handoff.id === h.id ? "true" : "false", onclick: () => select(h.id) },
+          el("span", { class: "badge " + h.level }, LEVEL[h.level] || h.level), " ",
+          KIND[h.kind] ? el("span", { class: "badge kind" }, KIND[h.kind]) : "", KIND[h.kind] ? " " : "",
+          el("strong", {}, where(h)),
+          el("span", { class: "meta" },
+            ...(h.state === "waiting" ? ["已等待 ", since(h.opened_at)] : [`${h.counselor_name || ""} 接手中`]),
+            h.escalated > 0 && h.state === "waiting" ? ` · 已升级 ${h.escalated} 级` : "",
+            (h.categories || []).length ? ` · ${h.categories.map((c) => label(CATEGORY, c)).join("、")}` : "")));
     }));
+    if (keep) {
+      const again = list.querySelector(`.qitem[data-id="${CSS.escape(keep)}"]`);
+      if (again) again.focus();
+    }
   }
   const waiting = sorted("waiting").length;
   document.title = (waiting ? `(${waiting}) ` : "") + "心桥 · 值班台";
@@ -86,8 +136,11 @@ function renderHead() {
   $("c-level").className = "badge " + h.level;
   $("c-level").textContent = LEVEL[h.level] || h.level;
   $("c-where").textContent = " " + where(h);
-  const state = { waiting: "等待接手 waiting", active: `由 ${h.counselor_name} 接手 active`, closed: `已结束 closed (${h.outcome})` }[h.state];
-  $("c-state").textContent = " · " + (KIND[h.kind] ? KIND[h.kind] + " · " : "") + state + " · 规则 rules: " + shortRules(h.reason);
+  const state = { waiting: "等待接手 waiting", active: `由 ${h.counselor_name} 接手 active`, closed: `已结束 closed · ${label(OUTCOME, h.outcome || "other")}` }[h.state];
+  $("c-state").textContent = " · " + (KIND[h.kind] ? KIND[h.kind] + " · " : "") + state +
+    ((h.categories || []).length ? " · " + h.categories.map((c) => label(CATEGORY, c)).join("、") : "") +
+    ((h.reason || []).length ? " · 信号 signs: " + shortRules(h.reason) : "");
+  $("c-state").title = ruleTitle(h.reason);
   const mine = h.state === "active" && h.counselor === me.id;
   const sup = me.role === "supervisor" || me.role === "admin";
   $("b-claim").disabled = h.state !== "waiting";
@@ -107,7 +160,7 @@ function highlight(text, spans) {
   for (const sp of [...spans].sort((a, b) => a.start - b.start)) {
     if (sp.start < at) continue;
     out.push(runes.slice(at, sp.start).join(""));
-    out.push(el("mark", { title: sp.rule }, runes.slice(sp.start, sp.end).join("")));
+    out.push(el("mark", { title: `${ruleText(sp.rule)}\n${sp.rule}` }, runes.slice(sp.start, sp.end).join("")));
     at = sp.end;
   }
   out.push(runes.slice(at).join(""));
@@ -123,7 +176,7 @@ function appendMessage(m) {
     el("span", { class: "who" }, `${WHO[m.role] || m.role} · ${new Date(m.created_at).toLocaleTimeString()}`),
     ...(m.risk ? highlight(m.text, m.risk.spans) : [m.text]));
   if (m.risk && m.risk.level !== "none" && (m.risk.rules || []).length) {
-    node.append(el("span", { class: "rules", title: m.risk.rules.join("\n") }, `${LEVEL[m.risk.level] || m.risk.level} · ${shortRules(m.risk.rules)}`));
+    node.append(el("span", { class: "rules", title: ruleTitle(m.risk.rules) }, `${LEVEL[m.risk.level] || m.risk.level} · ${shortRules(m.risk.rules)}`));
   }
   const log = $("log");
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -141,7 +194,7 @@ function renderBrief(b) {
     el("strong", {}, "摘要 Brief: "), b.summary, ...written,
     ...b.flagged.map((f) => el("div", { class: "flag" },
       el("span", { class: "badge " + f.level }, LEVEL[f.level] || f.level), " ", f.excerpt,
-      el("span", { class: "muted", title: (f.rules || []).join("\n") }, "  " + shortRules(f.rules)))));
+      el("span", { class: "muted", title: ruleTitle(f.rules) }, "  " + shortRules(f.rules)))));
 }
 
 async function loadCase() {
@@ -149,7 +202,7 @@ async function loadCase() {
   try {
     const v = await api("GET", `/api/cases/${current.handoff.case_id}`);
     $("notes").replaceChildren(...v.notes.map((n) => el("li", {}, `${n.author_name || ""} ${new Date(n.at).toLocaleString()}：`, n.text)),
-      ...v.referrals.map((r) => el("li", {}, `转介 ${r.kind} ${r.detail || ""}`)));
+      ...v.referrals.map((r) => el("li", {}, `转介 Referral：${label(REFERRAL, r.kind)} ${r.detail || ""}`)));
     $("fus").replaceChildren(...v.follow_ups.map((f) => {
       const li = el("li", {}, `${f.due.slice(0, 10)} ${f.task} `);
       if (!f.done_at) li.append(el("button", { onclick: async () => { await api("POST", `/api/follow-ups/${f.id}/done`); loadCase(); } }, "完成 Done"));
@@ -192,8 +245,8 @@ function showAlert(id) {
   const h = queue.get(id);
   if (!h || h.state !== "waiting") return;
   const bar = $("alertbar");
-  bar.textContent = `⚠ ${LEVEL[h.level] || h.level} 求助已等待 ${ago(h.opened_at)}，仍无人接手：${where(h)}。点此查看 Open`;
-  bar.onclick = () => { bar.classList.add("hidden"); select(id); };
+  bar.replaceChildren(el("button", { type: "button", class: "alert-open", onclick: () => { bar.classList.add("hidden"); select(id); } },
+    `⚠ ${LEVEL[h.level] || h.level} 求助已等待 `, since(h.opened_at), `，仍无人接手：${where(h)}。点此查看 Open`));
   bar.classList.remove("hidden");
   clearTimeout(alertTimer);
   alertTimer = setTimeout(() => bar.classList.add("hidden"), 60000);
@@ -347,7 +400,7 @@ function wire() {
       loadCase();
     }
   });
-  setInterval(renderQueue, 1000);
+  setInterval(tick, 1000);
 }
 
 async function main() {
