@@ -204,6 +204,8 @@ type CardFigures struct {
 	// CorpusRules the rules alone.
 	Corpus      map[string]Confusion `json:"corpus,omitempty"`
 	CorpusRules map[string]Confusion `json:"corpus_rules,omitempty"`
+	// CorpusLang is the same slice by language, rules and model.
+	CorpusLang map[string]Confusion `json:"corpus_lang,omitempty"`
 	// CasesFailing counts our labelled cases whose label the combined
 	// classifier breaks (the rules alone: CasesFailingRules).
 	Cases             int `json:"cases"`
@@ -1043,9 +1045,18 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		}
 	}
 	index := map[string]int{}
+	children := map[int][]int{} // a message's sentence rows
 	for i, r := range train {
 		if (r.source == "cases" || r.source == "replies") && r.parent < 0 {
 			index[r.text] = i
+		}
+		if r.parent >= 0 {
+			children[r.parent] = append(children[r.parent], i)
+		}
+	}
+	visitMore := func(i int) {
+		for _, k := range append([]int{i}, children[i]...) {
+			train[k].extra = min(4*train[k].extra+3, 255)
 		}
 	}
 	var m *Model
@@ -1060,7 +1071,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			}
 			broken++
 			if i, ok := index[c.Text]; ok {
-				train[i].extra = min(4*train[i].extra+3, 255)
+				visitMore(i)
 				continue
 			}
 			if heldNear[c.Text] {
@@ -1084,7 +1095,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			}
 			broken++
 			if i, ok := index[reply]; ok {
-				train[i].extra = min(4*train[i].extra+3, 255)
+				visitMore(i)
 			}
 		}
 		fmt.Fprintf(o.Log, "final model, round %d: %d labelled cases broken\n", round+1, broken)
@@ -1117,6 +1128,12 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			c.add(r.risk == 1, r.severe == 1, res.Classifier.Classify(r.text).Level)
 			a.add(r.risk == 1, r.severe == 1, rules.Classify(r.text).Level)
 			fig.Corpus[r.genre], fig.CorpusRules[r.genre] = c, a
+		}
+		fig.CorpusLang = map[string]Confusion{}
+		for _, r := range corpusHeld {
+			c := fig.CorpusLang[r.lang]
+			c.add(r.risk == 1, r.severe == 1, res.Classifier.Classify(r.text).Level)
+			fig.CorpusLang[r.lang] = c
 		}
 	}
 	if !o.NoCases {
@@ -1181,7 +1198,10 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 		row("corpus held-out "+g+", rules + model", f.Corpus[g])
 		row("corpus held-out "+g+", rules alone", f.CorpusRules[g])
 	}
-	fmt.Fprintf(&b, "\nOur labelled cases (%d): %d broken by rules + model, %d by the rules alone.\n", f.Cases, f.CasesFailing, f.CasesFailingRules)
+	for _, l := range sortedKeys(f.CorpusLang) {
+		row("corpus held-out, lang "+l+", rules + model", f.CorpusLang[l])
+	}
+	fmt.Fprintf(&b, "\nOur labelled cases and reply cases (%d): %d broken by rules + model, %d by the rules alone.\n", f.Cases, f.CasesFailing, f.CasesFailingRules)
 	if latency != "" {
 		fmt.Fprintf(&b, "\n## Latency\n\n%s\n", latency)
 	}
