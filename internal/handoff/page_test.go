@@ -146,3 +146,35 @@ func TestConsoleLabelsClockKeyboard(t *testing.T) {
 		t.Errorf("closed header: got %q, want 已转介 Referred and no code", got)
 	}
 }
+
+// TestConsolePhone checks the console on a 390 px phone, with a flagged
+// conversation open: no element is wider than the screen, the queue
+// item's text is not stacked one character a line, and 退出 is on screen.
+func TestConsolePhone(t *testing.T) {
+	p := apptest.Browser(t)
+	clk := apptest.NewClock(time.Now())
+	s := boot(t, func(tb testing.TB) xinqiao.Store { return storetest.MustOpenSQLite(tb) }, clk)
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	p.Do(t, chromedp.EmulateViewport(390, 800))
+	p.Login(t, s.URL+"/counselor", "wang", "#console")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#conn.ok")), chromedp.Click(chromedp.CSS("#duty")))
+	sess := s.NewSession(t, `{"lang":"zh"}`)
+	student := s.DialStudent(t, sess.Token)
+	student.Message(t, "r1", risky)
+	student.WaitType(t, wait, "crisis")
+	p.WaitCount(t, "#waiting li.imminent", 1)
+	p.Do(t, chromedp.Click(chromedp.CSS("#waiting li .qitem")))
+	p.WaitCount(t, ".msg.flagged mark", 1)
+	time.Sleep(200 * time.Millisecond)
+	wide := p.Eval(t, `[...document.querySelectorAll("body *")].filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > innerWidth + 1 || r.left < -1); }).map(e => e.tagName + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.split(" ")[0] : "")).slice(0, 8).join(" ")`)
+	if w := p.Eval(t, "String(document.documentElement.scrollWidth)"); w != "390" || wide != "" {
+		t.Errorf("at 390 px: page %s px wide; too wide: %q", w, wide)
+	}
+	if got := p.Eval(t, `(() => { const r = document.querySelector("#logout").getBoundingClientRect(); return r.width > 0 && r.left >= 0 && r.right <= innerWidth ? "on screen" : JSON.stringify(r); })()`); got != "on screen" {
+		t.Errorf("退出 at 390 px: got %s, want on screen", got)
+	}
+	// No text is squeezed into a column a character or two wide.
+	if got := p.Eval(t, `[...document.querySelectorAll("body *")].filter(e => { const r = e.getBoundingClientRect(), fs = parseFloat(getComputedStyle(e).fontSize); return e.children.length === 0 && e.textContent.trim().length > 2 && r.width > 0 && r.width < 2.5 * fs && r.height > 3 * fs; }).map(e => e.tagName + (e.id ? "#" + e.id : "") + " " + e.textContent.trim().slice(0, 10)).slice(0, 5).join(" | ")`); got != "" {
+		t.Errorf("at 390 px, text stacked a character a line: %q", got)
+	}
+}
