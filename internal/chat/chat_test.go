@@ -206,6 +206,25 @@ func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
 	})
 }
 
+// TestRiskyMessageInAFloodShowsTheCrisisCard: a message over the rate is
+// refused before it is stored, but it is read first, so a risky one still
+// shows the card at once; the page's resend stores it later.
+func TestRiskyMessageInAFloodShowsTheCrisisCard(t *testing.T) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
+		c := s.DialStudent(t, s.NewSession(t, "").Token)
+		for i := range 30 {
+			c.Message(t, fmt.Sprint("f", i), fmt.Sprint("消息", i))
+		}
+		c.Message(t, "risky", "我攒了很多安眠药，今晚就全部吃掉，不想活了")
+		limited, crisis := false, false
+		c.Wait(t, wait, func(f apptest.Frame) bool {
+			limited = limited || (f.Type == "error" && f.Code == "rate_limited" && f.ClientID == "risky")
+			crisis = crisis || f.Type == "crisis"
+			return limited && crisis
+		})
+	})
+}
+
 func TestHyperboleIsNotACrisis(t *testing.T) {
 	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		sess := s.NewSession(t, "")

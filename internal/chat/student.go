@@ -372,14 +372,18 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		s.reject(c, st, "too_long", "消息太长了，请分几次发送 (message too long)", f.ClientID)
 		return
 	}
-	if !s.perSock.Allow(st.id) || !s.perConv.Allow(convID) {
-		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "发得太快了，请稍等一下再发 (slow down)", ClientID: f.ClientID})
-		return
-	}
-
-	// 1. Risk first, in memory: no store, no network.
+	// 1. Risk first, in memory: no store, no network, and before the rate
+	// limit, so that a risky message sent in a burst still shows the card.
 	classifier := s.d.Risk.Current() // one rule set for the whole message
 	res := classifier.Classify(text)
+
+	if !s.perSock.Allow(st.id) || !s.perConv.Allow(convID) {
+		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "发得太快了，请稍等一下再发 (slow down)", ClientID: f.ClientID})
+		if res.Level >= risk.High { // not stored yet: the page sends it again, and the handoff opens then
+			c.Send(s.crisis(res.Level, messageLang(text, "zh")))
+		}
+		return
+	}
 
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
