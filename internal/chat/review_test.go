@@ -81,7 +81,7 @@ func TestMediumIdeationOpensAReview(t *testing.T) {
 		console.WaitType(t, wait, "queue")
 		for _, tc := range []struct{ lang, text, notice, question, thanks string }{
 			{"zh", "有时候觉得活着没什么意思，不想活了", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "谢谢你听我说这些"},
-			{"zh", "我唔想再生存落去，真係撐唔住", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "多謝你聽我講"},
+			{"zh", "我真係唔想再活落去", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "多謝你聽我講"},
 			{"en", "I don't want to live anymore, I really can't hold on", "psychology teacher will read this conversation", "Are you thinking about hurting yourself right now?", "thanks for listening to me"},
 		} {
 			sess := s.NewSession(t, `{"lang":"`+tc.lang+`"}`)
