@@ -27,6 +27,7 @@ import (
 	"xinqiao/internal/risk"
 	"xinqiao/internal/riskrules"
 	"xinqiao/internal/web"
+	"xinqiao/internal/ws"
 	"xinqiao/internal/xinqiao"
 	"xinqiao/knowledge"
 )
@@ -214,11 +215,20 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		retention.Run(actx, store, retention.Options{Days: cfg.RetentionDays, Now: now, Log: log})
 	}()
 
+	slots := cfg.AnswerSlots
+	if slots == 0 && cfg.ChatModel != "" {
+		slots = 64 // answers wait on the model, not on this node's CPUs
+	}
+	socket := ws.DefaultOptions()
+	if cfg.PongWait > 0 {
+		socket.PongWait = cfg.PongWait
+	}
 	a.Chat = chat.New(actx, chat.Deps{
 		Store: store, Risk: a.Rules.Live(), Search: searchAdapter{a.Searcher}, Answer: answerer,
 		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis,
 		SecondOpinion: second, Log: log, Now: now, Node: opts.Node,
 		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL, AfterAck: opts.AfterAck,
+		AnswerSlots: slots, Socket: socket,
 	})
 	// Turns acked by a node that stopped are finished here: now, then
 	// periodically.

@@ -168,8 +168,15 @@ func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
 		sess := s.NewSession(t, "")
 		c := s.DialStudent(t, sess.Token)
 		c.Message(t, "r1", "我攒了很多安眠药，今晚就全部吃掉，不想活了")
+		// The card goes out as soon as the message is classified, before
+		// the store is touched: ahead of the ack.
+		crisis, before := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "crisis" })
+		for _, f := range before {
+			if f.Type == "ack" {
+				t.Fatalf("got the ack before the crisis card: %s", describe(before))
+			}
+		}
 		ack := c.WaitType(t, wait, "ack")
-		crisis := c.WaitType(t, wait, "crisis")
 		if crisis.Level != "imminent" && crisis.Level != "high" {
 			t.Fatalf("got crisis level %q, want high or imminent", crisis.Level)
 		}

@@ -71,6 +71,40 @@ type errorFrame struct {
 	Message string `json:"message"`
 	// ClientID names the message the error is about, when there is one.
 	ClientID string `json:"client_id,omitempty"`
+	// RetryAfter is the seconds to wait before resending, with code busy.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// noticeFrame tells the student something about a stored message that is
+// not an error, such as an answer that will take a while.
+type noticeFrame struct {
+	Type    string `json:"type"` // "notice"
+	Code    string `json:"code"`
+	ReplyTo string `json:"reply_to,omitempty"`
+	Text    string `json:"text"`
+}
+
+// Overload: a message that could not be stored soon gets an error of code
+// busy (resend after busyRetry seconds); a stored message whose answer must
+// wait for a slot gets a notice of code answer_delayed.
+const (
+	codeBusy          = "busy"
+	codeAnswerDelayed = "answer_delayed"
+	busyRetry         = 3
+)
+
+func busyText(lang string) string {
+	if lang == "en" {
+		return "Many students are writing right now and your message was not saved yet. It will be sent again in a few seconds."
+	}
+	return "现在同时发消息的同学很多，这条消息还没保存。几秒钟后会自动再发一次。"
+}
+
+func delayedText(lang string) string {
+	if lang == "en" {
+		return "Your message is saved. Many students are asking right now, so the answer will take a moment."
+	}
+	return "消息已经收到。现在提问的同学很多，回答会慢一点，请稍等。"
 }
 
 func toMessageFrame(m xinqiao.Message) messageFrame {

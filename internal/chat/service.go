@@ -8,8 +8,10 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -17,6 +19,7 @@ import (
 	"xinqiao/internal/auth"
 	"xinqiao/internal/hotline"
 	"xinqiao/internal/risk"
+	"xinqiao/internal/ws"
 	"xinqiao/internal/xinqiao"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,6 +80,19 @@ type Deps struct {
 	// message, the pipeline stops right after the ack, as a node killed
 	// there would, and leaves the message's turn pending. Nil in production.
 	AfterAck func(conversationID string, seq int64) (crash bool)
+
+	// AnswerSlots bounds the answers written at once (default twice the
+	// CPUs); more wait in order, and their students are told the answer
+	// will take a moment. Acks, crisis cards and handoffs never take a slot.
+	AnswerSlots int
+	// IntakeSlots bounds the ordinary messages being stored at once
+	// (default 64), and IntakeWait how long one waits for a slot (default
+	// 3 s) before the student gets a busy error with a retry hint. Risky
+	// messages never wait for a slot.
+	IntakeSlots int
+	IntakeWait  time.Duration
+	// Socket bounds every student socket (default ws.DefaultOptions).
+	Socket ws.Options
 }
 
 // Service is the student side of one node.
@@ -92,6 +108,10 @@ type Service struct {
 	writing sync.WaitGroup       // the rooms' answer writers
 	// askLimit bounds ask_counselor frames per conversation.
 	askLimit *auth.Limiters
+
+	answerSlots chan struct{} // a token per answer being written
+	intakeSlots chan struct{} // a token per ordinary message being stored
+	waiting     atomic.Int64  // turns queued for an answer slot
 }
 
 var (
@@ -108,6 +128,23 @@ var (
 		Name: "xinqiao_chat_ack_seconds", Help: "Time from a student frame read to its ack queued.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	})
+	answerQueue = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "xinqiao_chat_answer_queue", Help: "Answers waiting for a slot (XINQIAO_ANSWER_SLOTS).",
+	})
+	answerWait = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name: "xinqiao_chat_answer_wait_seconds", Help: "Time an answer waited for a slot.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+	})
+	intakeQueue = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "xinqiao_chat_intake_queue", Help: "Ordinary student messages waiting for a slot to be stored.",
+	})
+	intakeWait = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name: "xinqiao_chat_intake_wait_seconds", Help: "Time a student message waited for a slot to be stored.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+	overload = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinqiao_chat_overload_total", Help: "Students told of overload: answer_delayed (stored, acked, the answer waits) or busy (not stored, resend).",
+	}, []string{"kind"})
 )
 
 // New builds the service and subscribes it to the store's events. ctx is
@@ -131,6 +168,18 @@ func New(ctx context.Context, d Deps) *Service {
 	if d.OpinionTimeout == 0 {
 		d.OpinionTimeout = 3 * time.Second
 	}
+	if d.AnswerSlots <= 0 {
+		d.AnswerSlots = 2 * runtime.GOMAXPROCS(0)
+	}
+	if d.IntakeSlots <= 0 {
+		d.IntakeSlots = 64
+	}
+	if d.IntakeWait <= 0 {
+		d.IntakeWait = 3 * time.Second
+	}
+	if d.Socket == (ws.Options{}) {
+		d.Socket = ws.DefaultOptions()
+	}
 	if d.Node == "" {
 		d.Node = xinqiao.NewID()
 	}
@@ -139,7 +188,10 @@ func New(ctx context.Context, d Deps) *Service {
 		perConv:  auth.NewLimiters(d.MessageRate, d.MessageBurst, 10*time.Minute),
 		perSock:  auth.NewLimiters(d.MessageRate*1.5, d.MessageBurst, 10*time.Minute),
 		askLimit: auth.NewLimiters(askRate, askBurst, 10*time.Minute),
-		held:     map[turnKey]struct{}{},
+
+		answerSlots: make(chan struct{}, d.AnswerSlots),
+		intakeSlots: make(chan struct{}, d.IntakeSlots),
+		held:        map[turnKey]struct{}{},
 	}
 	d.Store.Subscribe(ctx, s.onEvent)
 	return s
@@ -294,6 +346,56 @@ type turn struct {
 	conv      xinqiao.Conversation
 	recovered bool   // left pending by a node that stopped: no one may be waiting on a socket
 	ask       string // the standard safety question, asked after the answer when set
+	queued    time.Time
+}
+
+// showCrisis sends the room the crisis card at level. A risky message gets
+// it the moment it is classified, before the store is touched, and again
+// from its escalation (the page shows one card, whatever the count).
+func (s *Service) showCrisis(r *room, level risk.Level, lang string) {
+	r.broadcast(s.crisis(level, lang))
+}
+
+// takeIntake waits up to IntakeWait for a slot to store an ordinary
+// message; ok=false means the node is too busy to store it now.
+func (s *Service) takeIntake() (release func(), ok bool) {
+	select {
+	case s.intakeSlots <- struct{}{}:
+		return func() { <-s.intakeSlots }, true
+	default:
+	}
+	start := time.Now()
+	intakeQueue.Inc()
+	defer intakeQueue.Dec()
+	t := time.NewTimer(s.d.IntakeWait)
+	defer t.Stop()
+	select {
+	case s.intakeSlots <- struct{}{}:
+		intakeWait.Observe(time.Since(start).Seconds())
+		return func() { <-s.intakeSlots }, true
+	case <-t.C:
+		return nil, false
+	case <-s.ctx.Done():
+		return nil, false
+	}
+}
+
+// takeAnswer waits for an answer slot; ok=false when ctx ended first.
+func (s *Service) takeAnswer(ctx context.Context, t turn) bool {
+	defer s.dequeued()
+	select {
+	case s.answerSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	answerWait.Observe(time.Since(t.queued).Seconds())
+	return true
+}
+
+// dequeued counts a turn out of the answer queue.
+func (s *Service) dequeued() {
+	s.waiting.Add(-1)
+	answerQueue.Dec()
 }
 
 // escalate shows the crisis card now, then opens the handoff, and reports
@@ -302,7 +404,7 @@ type turn struct {
 // toward the student, and its turn stays pending for the next sweep.
 func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level, res risk.Result, seq int64) bool {
 	r.lockAI(true)
-	r.broadcast(s.crisis(level, conv.Lang))
+	s.showCrisis(r, level, conv.Lang)
 	s.publish(xinqiao.Event{Kind: "crisis", ConversationID: conv.ID})
 	cats := make([]string, 0, len(res.Categories))
 	for _, c := range res.Categories {
@@ -401,6 +503,7 @@ func (s *Service) runTurns(r *room) {
 		}
 		if r.aiLocked {
 			r.aiMu.Unlock()
+			s.dequeued()
 			s.complete(s.ctx, t.conv.ID, t.seq) // a counselor has the conversation
 			s.release(t.conv.ID, t.seq)
 			continue
@@ -408,7 +511,10 @@ func (s *Service) runTurns(r *room) {
 		ctx, cancel := context.WithCancel(s.ctx)
 		r.cancelAI = cancel
 		r.aiMu.Unlock()
-		s.answerTurn(ctx, r, t)
+		if s.takeAnswer(ctx, t) {
+			s.answerTurn(ctx, r, t)
+			<-s.answerSlots
+		}
 		s.release(t.conv.ID, t.seq)
 		cancel()
 		r.aiMu.Lock()
@@ -419,16 +525,27 @@ func (s *Service) runTurns(r *room) {
 
 // enqueue adds an AI turn, starting the room's worker if idle.
 func (s *Service) enqueue(r *room, t turn) bool {
+	ok, _ := s.enqueueTurn(r, t)
+	return ok
+}
+
+// enqueueTurn is enqueue that also reports delayed: every answer slot is
+// taken and others wait already, so the answer will take a while.
+func (s *Service) enqueueTurn(r *room, t turn) (ok, delayed bool) {
 	r.aiMu.Lock()
 	defer r.aiMu.Unlock()
 	if r.turns == nil {
 		r.turns = make(chan turn, maxQueuedTurns)
 	}
+	t.queued = time.Now()
 	select {
 	case r.turns <- t:
 	default:
-		return false
+		return false, false
 	}
+	ahead := s.waiting.Add(1) - 1
+	answerQueue.Inc()
+	delayed = len(s.answerSlots)+int(ahead) >= cap(s.answerSlots)
 	if !r.working {
 		r.working = true
 		s.writing.Add(1)
@@ -437,7 +554,7 @@ func (s *Service) enqueue(r *room, t turn) bool {
 			s.runTurns(r)
 		}()
 	}
-	return true
+	return true, delayed
 }
 
 func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {

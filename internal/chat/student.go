@@ -218,7 +218,7 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 		srv.Error(w, r, err)
 		return
 	}
-	opts := ws.DefaultOptions()
+	opts := s.d.Socket
 	opts.ReadLimit = int64(s.d.MaxMessageLen*4 + 1024) // UTF-8 and JSON framing around the longest message
 	c, err := ws.Upgrade(up, w, r, "student", opts)
 	if err != nil {
@@ -249,15 +249,15 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 	// The socket is served by a goroutine of its own and the handler
 	// returns, so net/http frees what it held for the request (its buffered
 	// reader and writer, the request) while the socket stays open.
-	go s.serveSocket(c, sock, rm, conv.ID, release)
+	go s.serveSocket(c, sock, rm, conv.ID, conv.Lang, release)
 }
 
 // serveSocket reads a student socket until it ends, then takes it out of
 // its room and gives back its place under the socket caps (release).
-func (s *Service) serveSocket(c *ws.Conn, sock *socket, rm *room, convID string, release func()) {
+func (s *Service) serveSocket(c *ws.Conn, sock *socket, rm *room, convID, lang string, release func()) {
 	defer release()
 	defer s.hub.leave(rm, sock)
-	st := &sockState{id: xinqiao.NewID()}
+	st := &sockState{id: xinqiao.NewID(), lang: lang}
 	c.Run(s.ctx, func(data []byte, err error) {
 		if err != nil {
 			s.reject(c, st, "invalid_frame", "只接受文字消息 (text frames only)", "")
@@ -283,6 +283,7 @@ func (s *Service) serveSocket(c *ws.Conn, sock *socket, rm *room, convID string,
 // bad frames.
 type sockState struct {
 	id      string
+	lang    string // the conversation's, for a crisis card shown before the store is read
 	mu      sync.Mutex
 	strikes int
 	since   time.Time
@@ -374,15 +375,29 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	}
 	// 1. Risk first, in memory: no store, no network, and before the rate
 	// limit, so that a risky message sent in a burst still shows the card.
+	// The card goes out at once, before anything waits on the store.
 	classifier := s.d.Risk.Current() // one rule set for the whole message
 	res := classifier.Classify(text)
+	if res.Level >= risk.High {
+		s.showCrisis(rm, res.Level, st.lang)
+	}
 
 	if !s.perSock.Allow(st.id) || !s.perConv.Allow(convID) {
+		// Not stored yet: the page sends it again, and the handoff opens then.
 		c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "发得太快了，请稍等一下再发 (slow down)", ClientID: f.ClientID})
-		if res.Level >= risk.High { // not stored yet: the page sends it again, and the handoff opens then
-			c.Send(s.crisis(res.Level, messageLang(text, "zh")))
-		}
 		return
+	}
+	// Ordinary messages take an intake slot: when the node cannot store
+	// them soon, the student is told to resend in a moment. A message with
+	// any risk goes straight on.
+	if res.Level < risk.Medium {
+		release, ok := s.takeIntake()
+		if !ok {
+			overload.WithLabelValues("busy").Inc()
+			c.Send(errorFrame{Type: "error", Code: codeBusy, Message: busyText(st.lang), ClientID: f.ClientID, RetryAfter: busyRetry})
+			return
+		}
+		defer release()
 	}
 
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
@@ -427,7 +442,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		s.d.Log.Error("store student message failed", "conversation", convID, "err", err)
 		c.Send(errorFrame{Type: "error", Code: "not_stored", Message: "消息没有保存成功，请再发一次 (not saved, please resend)", ClientID: f.ClientID})
 		if level >= risk.High {
-			rm.broadcast(s.crisis(level, conv.Lang)) // the card never depends on the store
+			s.showCrisis(rm, level, conv.Lang) // the card never depends on the store
 		}
 		return
 	}
@@ -466,10 +481,15 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		}
 		// 4. Below: an AI answer, in order, off the reader goroutine.
 		s.hold(convID, m.Seq)
-		if !s.enqueue(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv, ask: ask}) {
+		ok, delayed := s.enqueueTurn(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv, ask: ask})
+		switch {
+		case !ok:
 			s.release(convID, m.Seq)
 			s.complete(ctx, convID, m.Seq) // refused: the student is told and sends it again later
 			c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "还在回答上一条消息，请稍等 (still answering)", ClientID: f.ClientID})
+		case delayed:
+			overload.WithLabelValues("answer_delayed").Inc()
+			c.Send(noticeFrame{Type: "notice", Code: codeAnswerDelayed, ReplyTo: f.ClientID, Text: delayedText(conv.Lang)})
 		}
 	}
 	// No turn: a counselor has the conversation and sees the message live.

@@ -235,6 +235,7 @@ func apologyText(lang string) string {
 // turns it drops are done, with nothing more to send.
 func (s *Service) stopAI(r *room) {
 	for _, t := range r.stopAI() {
+		s.dequeued()
 		s.complete(s.ctx, t.conv.ID, t.seq)
 		s.release(t.conv.ID, t.seq)
 	}

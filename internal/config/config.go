@@ -43,6 +43,8 @@ type Config struct {
 	AlertTargets   string        // XINQIAO_ALERT_TARGETS, -alert-targets: JSON array of alert targets with audiences
 	OnCallContact  string        // XINQIAO_ONCALL, -oncall: the district on-call contact named in the last escalation step
 	RetentionDays  int           // XINQIAO_RETENTION_DAYS, -retention-days: days a conversation without a handoff is kept after its last activity (0: forever)
+	AnswerSlots    int           // XINQIAO_ANSWER_SLOTS, -answer-slots: answers written at once (0: twice the CPUs for extractive answers, 64 with a chat model)
+	PongWait       time.Duration // XINQIAO_WS_PONG_WAIT, -ws-pong-wait: longest a socket may stay silent (it must answer the server's pings)
 
 	// Limits against guessing, slow clients and floods. The defaults are far
 	// above what a school behind one NAT address does in normal use.
@@ -74,6 +76,7 @@ func Default() Config {
 		MaxMessageLen: 2000,
 		RetentionDays: 180,
 		LLMStall:      8 * time.Second,
+		PongWait:      60 * time.Second,
 
 		LoginFreeFailures:   5,
 		LoginMaxDelay:       15 * time.Minute,
@@ -119,6 +122,8 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_ALERT_SECRET", "alert-secret", "signing secret of a DingTalk robot webhook", true, &c.AlertSecret),
 		bind("XINQIAO_ALERT_TARGETS", "alert-targets", `JSON array of alert targets, e.g. [{"name":"district","kind":"robot","url":"…","secret":"…","audiences":["oncall"]}]`, true, &c.AlertTargets),
 		bind("XINQIAO_ONCALL", "oncall", "district on-call contact named in the last escalation step", false, &c.OnCallContact),
+		bind("XINQIAO_ANSWER_SLOTS", "answer-slots", "answers written at once; more wait their turn, and the student is told (0: twice the CPUs for extractive answers, 64 with a chat model)", false, &c.AnswerSlots),
+		bind("XINQIAO_WS_PONG_WAIT", "ws-pong-wait", "longest a WebSocket may stay silent; the server pings at 9/10 of it", false, &c.PongWait),
 		bind("XINQIAO_RETENTION_DAYS", "retention-days", "days a conversation that reached no counselor is kept after its last activity (0: forever)", false, &c.RetentionDays),
 		bind("XINQIAO_LOGIN_FREE_FAILURES", "login-free-failures", "wrong passwords per address and username before each further try waits a doubling delay", false, &c.LoginFreeFailures),
 		bind("XINQIAO_LOGIN_MAX_DELAY", "login-max-delay", "longest delay between login tries of one address and username", false, &c.LoginMaxDelay),
@@ -299,6 +304,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageLen < 10 || c.MaxMessageLen > 20000 {
 		bad("XINQIAO_MAX_MESSAGE_LEN", "%d: want between 10 and 20000", c.MaxMessageLen)
+	}
+	if c.AnswerSlots < 0 || c.AnswerSlots > 4096 {
+		bad("XINQIAO_ANSWER_SLOTS", "%d: want 0 (automatic) or between 1 and 4096", c.AnswerSlots)
+	}
+	if c.PongWait < time.Second || c.PongWait > 10*time.Minute {
+		bad("XINQIAO_WS_PONG_WAIT", "%v: want between 1s and 10m", c.PongWait)
 	}
 	if d := c.RetentionDays; d != 0 && (d < 30 || d > 3650) {
 		bad("XINQIAO_RETENTION_DAYS", "%d: want 0 (keep forever) or between 30 and 3650", d)

@@ -37,6 +37,11 @@ var _ xinqiao.Store = (*DB)(nil)
 // several nodes start at once ("xinqiao" in ASCII).
 const migrationLock = 0x78696e7169616f
 
+// defaultPoolSize is the connections a node opens at most unless
+// DATABASE_URL sets pool_max_conns; keep nodes × this under the server's
+// max_connections (100 by default).
+const defaultPoolSize = 24
+
 // Open connects, applies the migrations (which create the vector extension)
 // and then opens the pool whose connections register the pgvector types.
 func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
@@ -64,6 +69,12 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	conn.Close(context.Background())
 	if err != nil {
 		return nil, err
+	}
+	// pgx's default pool is max(4, CPUs) connections: on a 2-core node acks
+	// queue behind answers for a connection, and PostgreSQL's group commit
+	// has few commits to group. DATABASE_URL's pool_max_conns overrides.
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultPoolSize
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error { return pgxvec.RegisterTypes(ctx, c) }
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

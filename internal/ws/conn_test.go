@@ -193,3 +193,41 @@ func TestIdleClientThatAnswersPingsIsKept(t *testing.T) {
 	default:
 	}
 }
+
+// TestSlowServerDoesNotDropItsClient keeps the server busy with a frame
+// for several pong waits while the client keeps answering pings: the
+// server's own slowness never counts against the client.
+func TestSlowServerDoesNotDropItsClient(t *testing.T) {
+	opts := ws.DefaultOptions()
+	opts.PongWait = 300 * time.Millisecond
+	got := make(chan *ws.Conn, 1)
+	url := serve(t, opts, got, func(c *ws.Conn, b []byte, err error) {
+		time.Sleep(4 * opts.PongWait) // the server is slow with this frame
+		c.Send(map[string]string{"done": string(b)})
+	})
+	cl := dial(t, url)
+	c := <-got
+	frames := make(chan map[string]string, 1)
+	go func() {
+		for {
+			var m map[string]string
+			if err := cl.ReadJSON(&m); err != nil {
+				close(frames)
+				return
+			}
+			frames <- m
+		}
+	}()
+	for _, f := range []string{"slow", "again"} {
+		cl.WriteMessage(websocket.TextMessage, []byte(f))
+		m, ok := <-frames
+		if !ok || m["done"] != f {
+			t.Fatalf("got %v (open %v), want the answer to %q on an open socket", m, ok, f)
+		}
+	}
+	select {
+	case <-c.Done():
+		t.Fatal("the server closed a client it was slow to answer")
+	default:
+	}
+}

@@ -311,7 +311,7 @@ function settle(id) {
 // down) or could not take yet are retried by themselves, with backoff and
 // the same client_id, until acked; other errors can't be fixed by sending
 // again and keep a 重发 button for the student.
-const autoRetry = new Set(["not_stored", "rate_limited", "unavailable"]);
+const autoRetry = new Set(["not_stored", "rate_limited", "unavailable", "busy"]);
 
 function showError(f) {
   const p = f.client_id && s.pending.get(f.client_id);
@@ -346,7 +346,8 @@ function showError(f) {
     p.el.classList.add("retrying");
     label.textContent = `${t("you")} · ${t("retrying")}`;
     clearTimeout(p.timer);
-    const wait = Math.min(15000, 1000 * 2 ** (p.tries - 1)) * (0.75 + Math.random() / 2);
+    const backoff = Math.max(1000 * (f.retry_after || 0), 1000 * 2 ** (p.tries - 1));
+    const wait = Math.min(15000, backoff) * (0.75 + Math.random() / 2);
     p.timer = setTimeout(() => { if (s.pending.get(f.client_id) === p) transmit(f.client_id); }, wait);
     return;
   }
@@ -374,6 +375,7 @@ function onFrame(ev) {
     case "handoff": showHandoff(f); break;
     case "error": showError(f); break;
     case "typing": showTyping(); break;
+    case "notice": status(f.text); setTimeout(() => status(""), 8000); break;
   }
 }
 
