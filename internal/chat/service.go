@@ -87,8 +87,10 @@ type Deps struct {
 	AnswerSlots int
 	// IntakeSlots bounds the ordinary messages being stored at once
 	// (default 64), and IntakeWait how long one waits for a slot (default
-	// 3 s) before the student gets a busy error with a retry hint. Risky
-	// messages never wait for a slot.
+	// 500 ms) before the student gets a busy error with a retry hint: a
+	// socket's frames are read one after another, so a long wait here would
+	// only queue its later frames unseen. Risky messages never wait for a
+	// slot.
 	IntakeSlots int
 	IntakeWait  time.Duration
 	// Socket bounds every student socket (default ws.DefaultOptions).
@@ -175,7 +177,7 @@ func New(ctx context.Context, d Deps) *Service {
 		d.IntakeSlots = 64
 	}
 	if d.IntakeWait <= 0 {
-		d.IntakeWait = 3 * time.Second
+		d.IntakeWait = 500 * time.Millisecond
 	}
 	if d.Socket == (ws.Options{}) {
 		d.Socket = ws.DefaultOptions()
