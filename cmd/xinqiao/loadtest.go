@@ -34,13 +34,14 @@ func loadtestCmd(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, fmt.Sprintf("sending time (at most %v)", loadtest.MaxDuration))
 	fs.IntVar(&cfg.Consoles, "consoles", 0, "counselor consoles held open (needs -console-user and XINQIAO_LOADTEST_PASSWORD)")
 	fs.StringVar(&cfg.User, "console-user", "", "counselor account the consoles log in as")
-	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id on this machine, for its memory and CPU (default: /metrics)")
+	fs.IntVar(&cfg.PID, "pid", 0, "the server's process id on this machine, for its memory and CPU (default: /metrics, with XINQIAO_METRICS_TOKEN)")
 	fs.StringVar(&cfg.Lang, "lang", "zh", "the students' language")
 	fs.StringVar(&jsonOut, "json", "", "also write the report as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	cfg.Password = getenv("XINQIAO_LOADTEST_PASSWORD")
+	cfg.Metrics = getenv("XINQIAO_METRICS_TOKEN")
 	rep, err := loadtest.Run(ctx, cfg, stderr)
 	if err != nil {
 		return err

@@ -47,7 +47,8 @@ type Config struct {
 	Consoles  int           // counselor console sockets held open
 	User      string        // console login (needed with Consoles)
 	Password  string
-	PID       int // the server's process id on this machine, for its RSS and CPU (0: from /metrics)
+	PID       int    // the server's process id on this machine, for its RSS and CPU (0: from /metrics)
+	Metrics   string // the bearer token of /metrics (XINQIAO_METRICS_TOKEN), when PID is 0
 	Lang      string
 }
 
@@ -554,11 +555,17 @@ func (r *run) serverStats(ctx context.Context) (rssKiB int64, cpu float64) {
 		return procStats(r.cfg.PID)
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.base.String()+"/metrics", nil)
+	if r.cfg.Metrics != "" {
+		req.Header.Set("Authorization", "Bearer "+r.cfg.Metrics)
+	}
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return -1, -1
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return -1, -1
+	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	rssKiB, cpu = -1, -1
 	for _, l := range strings.Split(string(b), "\n") {

@@ -8,6 +8,7 @@ import (
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
+	"xinqiao/internal/config"
 	"xinqiao/internal/loadtest"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
@@ -19,11 +20,11 @@ import (
 func TestLoadTestAgainstARealServer(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			s := apptest.Start(t, e.Open(t), app.Options{})
+			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) { c.MetricsToken = "lt-metrics-token" })
 			s.AddStaff(t, "lt-counselor", xinqiao.RoleCounselor, "老师")
 			rep, err := loadtest.Run(context.Background(), loadtest.Config{
 				URL: s.URL, Students: 3, Rate: 2, Risky: 0.2, Duration: 1500 * time.Millisecond,
-				Consoles: 2, User: "lt-counselor", Password: apptest.Password,
+				Consoles: 2, User: "lt-counselor", Password: apptest.Password, Metrics: "lt-metrics-token",
 			}, nil)
 			if err != nil {
 				t.Fatal(err)
