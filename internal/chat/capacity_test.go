@@ -26,9 +26,17 @@ func TestOverloadedNodeKeepsAckingAndShowsTheCrisisCard(t *testing.T) {
 				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
 				c.AnswerSlots, c.LLMStall = 1, time.Minute
 			})
+			asked := len(llm.ChatRequests())
 			first := s.DialStudent(t, s.NewSession(t, "").Token)
 			first.Message(t, "a1", "明天考试，我紧张得睡不着怎么办")
 			first.WaitType(t, wait, "ack")
+			// The first answer holds the slot once the model has its request.
+			for deadline := time.Now().Add(wait); len(llm.ChatRequests()) == asked; {
+				if time.Now().After(deadline) {
+					t.Fatal("the first answer never reached the model")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
 
 			for i := range 3 {
 				c := s.DialStudent(t, s.NewSession(t, "").Token)
