@@ -1255,6 +1255,9 @@ func Latency(c *Classifier, runes, n int) (p50, p99 time.Duration, err error) {
 			cur = cur[:0]
 		}
 	}
+	if len(msgs) == 0 || n <= 0 {
+		return 0, 0, errors.New("risk latency: no messages to time")
+	}
 	d := make([]time.Duration, n)
 	for i := range d {
 		t0 := time.Now()
