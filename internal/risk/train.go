@@ -95,7 +95,7 @@ func (o TrainOptions) withDefaults() TrainOptions {
 		o.MinPrecision = 0.8
 	}
 	if o.HighPrecision <= 0 {
-		o.HighPrecision = 0.5
+		o.HighPrecision = 0.7
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
