@@ -1181,7 +1181,7 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Removed[k])
 	}
 	fmt.Fprintf(&b, "\nSources: `shared` is the tuning half of the shared split (PsySUICIDE, Qiu, Ma, Lan, EMNLP 2024,\ngithub.com/qiuhuachuan/PsyGUARD, MIT; FNV-1a of the id even); its held-out half is never trained\non and only measured in aggregate. `cases` are our labelled cases (exemplars/*.txt). `corpus` is\nour own corpus (internal/risk/corpus), less its held-out slice (FNV-1a of the text mod 10 < 2).\n\n")
-	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium (the lowest threshold whose cross-validated precision, rules and model together, reaches\nthe target); severity ≥ %.3f grades high, which opens a handoff.\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshHigh)
+	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium (the lowest threshold at which the flags the model adds to the rules', and its own flags on\neach real-message source, are 0.8 precise out of fold); severity ≥ %.3f as well grades high, which\nopens a handoff (the lowest at which 0.7 of the highs the model adds are labelled high or imminent).\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshHigh)
 	fmt.Fprintf(&b, "## Figures (positive: medium or above; 95 %% Wilson intervals)\n\n| set | rows | precision | recall | high/imminent graded high+ |\n|---|---|---|---|---|\n")
 	row := func(name string, c Confusion) {
 		pl, ph := Wilson(c.TP, c.TP+c.FP)
