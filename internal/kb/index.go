@@ -219,7 +219,7 @@ func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *sna
 	for dim, rows := range byDim {
 		g := &vectorGroup{dim: dim, rows: rows, cols: make([]float32, dim*len(rows))}
 		for r, ci := range rows {
-			v := normalized(chunks[ci].Embedding)
+			v := xinqiao.UnitVector(chunks[ci].Embedding)
 			for d, f := range v {
 				g.cols[d*len(rows)+r] = f
 			}
@@ -387,7 +387,7 @@ func (s *snapshot) SearchVector(_ context.Context, vec []float32, f xinqiao.Chun
 	if f.K <= 0 || g == nil {
 		return nil, nil
 	}
-	q := normalized(vec)
+	q := xinqiao.UnitVector(vec)
 	var nz []int
 	for d, v := range q {
 		if v != 0 {
@@ -473,21 +473,4 @@ func (s *snapshot) CurrentCards(_ context.Context, lang string) ([]xinqiao.Docum
 		}
 	}
 	return out, nil
-}
-
-// normalized returns v scaled to unit length (v itself when zero).
-func normalized(v []float32) []float32 {
-	var n float64
-	for _, f := range v {
-		n += float64(f) * float64(f)
-	}
-	if n == 0 {
-		return v
-	}
-	inv := float32(1 / math.Sqrt(n))
-	out := make([]float32, len(v))
-	for i, f := range v {
-		out[i] = f * inv
-	}
-	return out
 }

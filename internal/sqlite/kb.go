@@ -814,7 +814,7 @@ func (db *DB) SearchVector(ctx context.Context, vec []float32, f xinqiao.ChunkFi
 	if err != nil {
 		return nil, err
 	}
-	q := normalized(vec)
+	q := xinqiao.UnitVector(vec)
 	band := ""
 	if f.Band != "" {
 		band = "," + f.Band + ","
@@ -872,24 +872,6 @@ func dot(a, b []float32) float32 {
 		s0 += a[i] * b[i]
 	}
 	return s0 + s1 + s2 + s3
-}
-
-// normalized returns v scaled to unit length, so a dot product with the
-// stored (unit) vectors is their cosine similarity.
-func normalized(v []float32) []float32 {
-	var n float64
-	for _, f := range v {
-		n += float64(f) * float64(f)
-	}
-	if n == 0 {
-		return v
-	}
-	inv := float32(1 / math.Sqrt(n))
-	out := make([]float32, len(v))
-	for i, f := range v {
-		out[i] = f * inv
-	}
-	return out
 }
 
 // Chunks implements xinqiao.KnowledgeStore.

@@ -2,6 +2,7 @@ package xinqiao
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -252,4 +253,23 @@ type KnowledgeStore interface {
 	// Gaps returns the counts of the dates from..to (inclusive, each read
 	// in its own location), the largest first.
 	Gaps(ctx context.Context, from, to time.Time) ([]GapTopic, error)
+}
+
+// UnitVector returns v scaled to unit length (v itself when it is zero), so
+// that a dot product of two such vectors is their cosine similarity. Every
+// embedding is stored and searched this way.
+func UnitVector(v []float32) []float32 {
+	var n float64
+	for _, f := range v {
+		n += float64(f) * float64(f)
+	}
+	if n == 0 {
+		return v
+	}
+	inv := float32(1 / math.Sqrt(n))
+	out := make([]float32, len(v))
+	for i, f := range v {
+		out[i] = f * inv
+	}
+	return out
 }
