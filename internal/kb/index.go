@@ -122,17 +122,23 @@ func Publish(ctx context.Context, b xinqiao.Broker, origin string, log *slog.Log
 
 // Run keeps the index current until ctx ends: it reloads on every
 // knowledge event from another node, after the event listener reconnects,
-// and every few minutes.
+// and every few minutes. It also reloads once as soon as it listens: a
+// publish between the caller's first Load and the subscription sent an
+// event nobody here heard.
 func (x *Index) Run(ctx context.Context) {
+	due := func() {
+		select {
+		case x.reload <- struct{}{}:
+		default: // a reload is already due
+		}
+	}
 	if x.b != nil {
 		x.b.Subscribe(ctx, func(e xinqiao.Event) {
 			if (e.Kind == EventKind && e.Origin != x.origin) || e.Kind == "resync" {
-				select {
-				case x.reload <- struct{}{}:
-				default: // a reload is already due
-				}
+				due()
 			}
 		})
+		due()
 	}
 	tick := time.NewTicker(x.every)
 	defer tick.Stop()

@@ -131,6 +131,45 @@ func TestIndexFollowsAPublishOnEveryNode(t *testing.T) {
 
 // waitFor polls cond until it holds, failing the test after a generous
 // deadline (events between nodes take milliseconds).
+// TestIndexHearsAPublishBeforeItListens: a document approved after the
+// second node loaded its index but before that index listens for events is
+// found all the same, without waiting for the periodic reload.
+func TestIndexHearsAPublishBeforeItListens(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	nodes := storetest.PostgresNodes(t, 2)
+	emb := embed.NewLocal(nil)
+	late := kb.NewIndex(nodes[1], nodes[1], nil)
+	if err := late.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := kb.NewService(nodes[0], emb, nil)
+	v, err := svc.CreateDraft(ctx, "alice", kb.Draft{Markdown: sleepDoc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Submit(ctx, "alice", v.DocID, v.Version); err != nil {
+		t.Fatal(err)
+	}
+	first := kb.NewIndex(nodes[0], nodes[0], nil)
+	if err := first.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc.UpdateIndex(first)
+	if _, err := svc.Approve(ctx, "bob", v.DocID, v.Version); err != nil {
+		t.Fatal(err)
+	}
+	go late.Run(ctx) // listens only now: the approval's event has gone by
+	s := kb.NewSearcher(nodes[1], emb, kb.Options{Index: late})
+	waitFor(t, "the late node's index to find the approved document", func() bool {
+		res, err := s.Search(ctx, "考试前睡不着", kb.Filter{Lang: "zh"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Hits) > 0 && res.Hits[0].DocID == "sleep-test"
+	})
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
