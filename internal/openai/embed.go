@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	goopenai "github.com/sashabaranov/go-openai"
+
+	"xinqiao/internal/xinqiao"
 )
 
 // Embedding metrics, registered on the default registry.
@@ -143,23 +144,7 @@ func (e *Embedder) vectors(resp goopenai.EmbeddingResponse, n int) ([][]float32,
 		if len(d.Embedding) != e.cfg.EmbedDim {
 			return nil, fmt.Errorf("%w: got %d, want %d (model %s)", ErrDimension, len(d.Embedding), e.cfg.EmbedDim, e.cfg.EmbedModel)
 		}
-		out[idx] = unit(d.Embedding)
+		out[idx] = xinqiao.UnitVector(d.Embedding)
 	}
 	return out, nil
-}
-
-func unit(v []float32) []float32 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if s == 0 {
-		return v
-	}
-	inv := float32(1 / math.Sqrt(s))
-	out := make([]float32, len(v))
-	for i, x := range v {
-		out[i] = x * inv
-	}
-	return out
 }
