@@ -59,7 +59,12 @@ func Browser(tb testing.TB) *Page {
 
 func (p *Page) run(tb testing.TB, what string, f func(ctx context.Context) error) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(p.Ctx, 15*time.Second)
+	p.runFor(tb, 15*time.Second, what, f)
+}
+
+func (p *Page) runFor(tb testing.TB, limit time.Duration, what string, f func(ctx context.Context) error) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(p.Ctx, limit)
 	defer cancel()
 	if err := f(ctx); err != nil {
 		var html string
