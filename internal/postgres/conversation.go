@@ -222,6 +222,12 @@ func (db *DB) appendMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqia
 			if tag.RowsAffected() == 0 {
 				return xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
 			}
+			if len(nm.Covers) > 0 {
+				const qm = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = ANY($2)`
+				if _, err := tx.Exec(ctx, qm, nm.ConversationID, nm.Covers); err != nil {
+					return fmt.Errorf("complete merged turns: %w", err)
+				}
+			}
 		}
 		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ` + messageColumns
@@ -333,6 +339,18 @@ func (db *DB) ReleaseTurn(ctx context.Context, conversationID string, seq int64,
 	const q = `UPDATE pending_turns SET lease_until = $3 WHERE conversation_id = $1 AND seq = $2 AND lease_until > $3`
 	if _, err := db.pool.Exec(ctx, q, conversationID, seq, now); err != nil {
 		return fmt.Errorf("release turn: %w", err)
+	}
+	return nil
+}
+
+// RenewTurns implements xinqiao.ConversationStore.
+func (db *DB) RenewTurns(ctx context.Context, conversationID string, seqs []int64, leaseUntil time.Time) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	const q = `UPDATE pending_turns SET lease_until = $3 WHERE conversation_id = $1 AND seq = ANY($2) AND lease_until < $3`
+	if _, err := db.pool.Exec(ctx, q, conversationID, seqs, leaseUntil); err != nil {
+		return fmt.Errorf("renew turns: %w", err)
 	}
 	return nil
 }

@@ -223,6 +223,12 @@ func (db *DB) appendMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqia
 			if n, _ := res.RowsAffected(); n == 0 {
 				return xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
 			}
+			if len(nm.Covers) > 0 {
+				const qm = `DELETE FROM pending_turns WHERE conversation_id = ? AND seq IN (SELECT value FROM json_each(?))`
+				if _, err := tx.ExecContext(ctx, qm, nm.ConversationID, seqList(nm.Covers)); err != nil {
+					return fmt.Errorf("complete merged turns: %w", err)
+				}
+			}
 		}
 		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ` + messageColumns
@@ -328,6 +334,25 @@ func (db *DB) ReleaseTurn(ctx context.Context, conversationID string, seq int64,
 		return fmt.Errorf("release turn: %w", err)
 	}
 	return nil
+}
+
+// RenewTurns implements xinqiao.ConversationStore.
+func (db *DB) RenewTurns(ctx context.Context, conversationID string, seqs []int64, leaseUntil time.Time) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	const q = `UPDATE pending_turns SET lease_until = ?
+		WHERE conversation_id = ? AND seq IN (SELECT value FROM json_each(?)) AND lease_until < ?`
+	if _, err := db.w.ExecContext(ctx, q, ms2(leaseUntil), conversationID, seqList(seqs), ms2(leaseUntil)); err != nil {
+		return fmt.Errorf("renew turns: %w", err)
+	}
+	return nil
+}
+
+// seqList encodes seqs as a JSON array, for json_each.
+func seqList(seqs []int64) string {
+	b, _ := json.Marshal(seqs)
+	return string(b)
 }
 
 // CompleteTurn implements xinqiao.ConversationStore.

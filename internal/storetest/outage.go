@@ -110,6 +110,14 @@ func (o *Outage) ReleaseTurn(ctx context.Context, conversationID string, seq int
 	return o.Store.ReleaseTurn(ctx, conversationID, seq, now)
 }
 
+// RenewTurns implements xinqiao.ConversationStore.
+func (o *Outage) RenewTurns(ctx context.Context, conversationID string, seqs []int64, leaseUntil time.Time) error {
+	if err := o.fail(); err != nil {
+		return err
+	}
+	return o.Store.RenewTurns(ctx, conversationID, seqs, leaseUntil)
+}
+
 // CompleteTurn implements xinqiao.ConversationStore.
 func (o *Outage) CompleteTurn(ctx context.Context, conversationID string, seq int64) (bool, error) {
 	if err := o.fail(); err != nil {

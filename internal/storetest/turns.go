@@ -15,6 +15,8 @@ func init() {
 		t.Run("RecordedWithTheMessage", func(t *testing.T) { testTurnRecorded(t, open(t)) })
 		t.Run("AnswerCompletesOnce", func(t *testing.T) { testTurnAnswerCompletes(t, open(t)) })
 		t.Run("ClaimAfterLease", func(t *testing.T) { testTurnClaim(t, open(t)) })
+		t.Run("MergedAnswerCompletesEveryTurn", func(t *testing.T) { testTurnMergedAnswer(t, open(t)) })
+		t.Run("RenewKeepsTheTurnFromSweeps", func(t *testing.T) { testTurnRenew(t, open(t)) })
 		t.Run("ConcurrentClaimsTakeEachOnce", func(t *testing.T) { testTurnConcurrentClaims(t, open(t)) })
 	})
 }
@@ -106,6 +108,55 @@ func testTurnAnswerCompletes(t *testing.T, s xinqiao.Store) {
 	}
 	if done, err := s.CompleteTurn(ctx, c.ID, m.Seq); err != nil || done {
 		t.Fatalf("the answer did not complete the turn: CompleteTurn got %v, %v", done, err)
+	}
+}
+
+func testTurnMergedAnswer(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	c, _ := NewConversation(t, s, "")
+	lease := time.Now().Add(time.Minute)
+	m1, _ := studentMessage(t, s, c.ID, "1", xinqiao.TurnAnswer, lease)
+	m2, _ := studentMessage(t, s, c.ID, "2", xinqiao.TurnAnswer, lease)
+	m3, _ := studentMessage(t, s, c.ID, "3", xinqiao.TurnAnswer, lease)
+	other, _ := NewConversation(t, s, "")
+	o1, _ := studentMessage(t, s, other.ID, "1", xinqiao.TurnAnswer, lease)
+	if done, err := s.CompleteTurn(ctx, c.ID, m2.Seq); err != nil || !done {
+		t.Fatalf("CompleteTurn: got %v, %v", done, err)
+	}
+	// One answer to the three messages: the turn of 2, done already, is skipped.
+	answer := xinqiao.NewMessage{ConversationID: c.ID, Role: xinqiao.RoleAssistant, Text: "回答", AIGenerated: true,
+		RequireMode: xinqiao.ModeAI, Completes: m3.Seq, Covers: []int64{m1.Seq, m2.Seq}}
+	if _, created, err := s.AppendMessage(ctx, answer); err != nil || !created {
+		t.Fatalf("merged answer: got %v, %v; want stored", created, err)
+	}
+	_, _, err := s.AppendMessage(ctx, answer)
+	wantCode(t, err, xinqiao.ECONFLICT)
+	ts, err := s.ClaimStaleTurns(ctx, lease.Add(time.Hour), lease.Add(2*time.Hour), 10)
+	if err != nil || len(ts) != 1 || ts[0].ConversationID != other.ID || ts[0].Seq != o1.Seq {
+		t.Fatalf("got pending turns %+v, %v; want only the other conversation's", ts, err)
+	}
+}
+
+func testTurnRenew(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	base := time.Now().UTC().Truncate(time.Millisecond)
+	c, _ := NewConversation(t, s, "")
+	m1, _ := studentMessage(t, s, c.ID, "1", xinqiao.TurnAnswer, base.Add(time.Minute))
+	m2, _ := studentMessage(t, s, c.ID, "2", xinqiao.TurnAnswer, base.Add(time.Minute))
+	m3, _ := studentMessage(t, s, c.ID, "3", xinqiao.TurnAnswer, base.Add(time.Hour))
+	renewed := base.Add(3 * time.Minute)
+	if err := s.RenewTurns(ctx, c.ID, []int64{m1.Seq, m2.Seq, m3.Seq, 999}, renewed); err != nil {
+		t.Fatal(err)
+	}
+	if ts, err := s.ClaimStaleTurns(ctx, base.Add(2*time.Minute), base.Add(4*time.Minute), 10); err != nil || len(ts) != 0 {
+		t.Fatalf("after the first lease, renewed: got %+v, %v; want none taken", ts, err)
+	}
+	ts, err := s.ClaimStaleTurns(ctx, renewed, renewed.Add(time.Minute), 10)
+	if err != nil || len(ts) != 2 || ts[0].Seq != m1.Seq || ts[1].Seq != m2.Seq || ts[0].Attempts != 2 {
+		t.Fatalf("after the renewed lease: got %+v, %v; want turns 1 and 2 at attempt 2 (a renewal is no attempt)", ts, err)
+	}
+	if err := s.RenewTurns(ctx, c.ID, nil, renewed); err != nil {
+		t.Fatalf("RenewTurns of none: %v", err)
 	}
 }
 

@@ -121,6 +121,11 @@ type NewMessage struct {
 	// with ECONFLICT when that turn is no longer pending, so an answer that
 	// another node has already given is discarded, not stored twice.
 	Completes int64
+	// Covers, with Completes, names the earlier student messages whose
+	// answer was merged into this one (a coalesced turn: one answer to the
+	// student's latest messages together); their pending turns are completed
+	// in the same transaction, and those already done are skipped.
+	Covers []int64
 	// ConversationRisk, when set, records the conversation's new risk level
 	// and ConversationRiskState its classifier state in the same transaction
 	// (as SetRisk would), so a message and the level it raised commit together.
@@ -205,6 +210,11 @@ type ConversationStore interface {
 	// over the turns it could not finish instead of making them wait out
 	// their lease. A turn that is done is left alone.
 	ReleaseTurn(ctx context.Context, conversationID string, seq int64, now time.Time) error
+	// RenewTurns moves the lease of the caller's pending turns (by seq) to
+	// leaseUntil without counting an attempt, so that no other node's sweep
+	// takes a turn whose answer is still being written. A turn that is done,
+	// or whose lease already runs later, is left alone.
+	RenewTurns(ctx context.Context, conversationID string, seqs []int64, leaseUntil time.Time) error
 	// CompleteTurn marks a pending turn done; done=false when it already was.
 	CompleteTurn(ctx context.Context, conversationID string, seq int64) (done bool, err error)
 	// Messages returns up to limit messages with seq > afterSeq, in seq order.
