@@ -1,0 +1,60 @@
+package web_test
+
+import (
+	"testing"
+
+	"xinqiao/internal/app"
+	"xinqiao/internal/apptest"
+	"xinqiao/internal/storetest"
+	"xinqiao/internal/xinqiao"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestEveryPageAccessible opens every page of the service in headless
+// Chromium, staff pages both at their login form and logged in as an
+// admin, and checks each with axe-core (no serious or critical violation)
+// and at a desktop's and a phone's width (nothing past the screen's edge).
+// The page tests of each area check the states further in.
+func TestEveryPageAccessible(t *testing.T) {
+	p := apptest.Browser(t)
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
+	s.AddStaff(t, "root", xinqiao.RoleAdmin, "管理员")
+
+	check := func(state string) {
+		t.Helper()
+		p.Axe(t, state)
+		p.Fits(t, state)
+	}
+	p.Do(t, chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#hotline-list .line")))
+	check("student page")
+	p.Do(t, chromedp.Navigate(s.URL+"/about"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	check("about page")
+
+	staff := []struct{ path, ready string }{
+		{"/counselor", "#logout"},
+		{"/curator", "#docs tbody tr"},
+		{"/admin", `#users tr[data-username="root"]`},
+		{"/reports", "#logout"},
+		{"/rules", "#logout"},
+	}
+	for _, pg := range staff {
+		p.Do(t, chromedp.Navigate(s.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)))
+		check(pg.path + " login form")
+	}
+	// A wrong password shows its error next to the form.
+	p.Do(t, chromedp.SetValue(chromedp.CSS(`input[name="username"]`), "root"),
+		chromedp.SetValue(chromedp.CSS(`input[name="password"]`), "not-the-password"),
+		chromedp.Click(chromedp.CSS("form.login button")))
+	waitText(t, p, "form.login .error", "用户名或密码不对")
+	check("login form with an error")
+
+	for i, pg := range staff {
+		if i == 0 {
+			p.Login(t, s.URL+pg.path, "root", pg.ready)
+		} else {
+			p.Do(t, chromedp.Navigate(s.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
+		}
+		check(pg.path + " logged in")
+	}
+}
