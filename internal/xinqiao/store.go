@@ -13,6 +13,8 @@ type Store interface {
 	HandoffStore
 	RetentionStore
 	RiskRuleStore
+	RiskLabelStore
+	RiskModelStore
 	FeedbackStore
 	Broker
 
