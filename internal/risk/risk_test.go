@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,8 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"combo unknown signal", "combo x.c\nwhen: nosuch + means\nlevel: high\ncategory: suicide\n", "bad.rules:2:"},
 		{"combo bad scope", "combo x.c\nwhen: ideation + means\nlevel: high\ncategory: suicide\nscope: turn\n", "bad.rules:5:"},
 		{"bad id", "rule X A\n", "bad.rules:1:"},
+		{"empty desc", "rule x.a\ndesc:\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\n", "bad.rules:2:"},
+		{"desc too long", "combo x.c\nwhen: ideation + means\nlevel: high\ncategory: suicide\ndesc: " + strings.Repeat("长", risk.MaxDescLen+1) + "\n", "bad.rules:5:"},
 		{"set redefined", "set neg = 不\n", "bad.rules:1:"},
 		{"too many patterns in all", tooManyPatterns(), "bad.rules:"},
 	}
@@ -452,5 +455,53 @@ func TestLoadFiles(t *testing.T) {
 	}
 	if _, err := risk.LoadFiles(map[string]string{"a.rules": "rule t.one\nlang: zh\n"}); err == nil {
 		t.Error("LoadFiles without the built-in sets: got nil error, want one")
+	}
+}
+
+// TestEveryRuleIsDescribed: the console shows a counselor a rule's desc
+// instead of its id, so every built-in rule and combination has one, and
+// Describe gives it (and a sentence for the ids the engine makes itself).
+func TestEveryRuleIsDescribed(t *testing.T) {
+	c, err := risk.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range c.Rules() {
+		if r.Desc == "" {
+			t.Errorf("%s (%s) has no desc", r.ID, r.Source)
+		} else if got := c.Describe(r.ID); got != r.Desc {
+			t.Errorf("Describe(%s) = %q, want %q", r.ID, got, r.Desc)
+		}
+	}
+	for _, id := range []string{risk.AffirmedRule, risk.DeniedSafetyRule, risk.ModelRule + " 0.87"} {
+		if c.Describe(id) == "" {
+			t.Errorf("Describe(%q) is empty", id)
+		}
+	}
+	if got := c.Describe("no.such.rule"); got != "" {
+		t.Errorf("Describe(unknown) = %q, want empty", got)
+	}
+}
+
+// TestJustTookIsADoseTaken: zh.suicide.act.just_took, described to the
+// counselor as pills just taken, fires on a dose swallowed and never on
+// pills only readied for later ("已经把药准备好了，今晚就吃" is a plan).
+func TestJustTookIsADoseTaken(t *testing.T) {
+	c, err := risk.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "zh.suicide.act.just_took"
+	for text, want := range map[string]bool{
+		"我已经把药准备好了，今晚就吃":   false,
+		"嗯，我已经把药都攒好了，今晚就吃": false,
+		"我刚把药买好了今晚就吃":      false,
+		"我刚把一整瓶药都吃了":       true,
+		"我已经把药全吞了":         true,
+		"刚吃了一瓶安眠药":         true,
+	} {
+		if got := slices.Contains(c.Classify(text).Rules, id); got != want {
+			t.Errorf("%s: %s fired = %v, want %v", text, id, got, want)
+		}
 	}
 }

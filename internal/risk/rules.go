@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 //go:embed rules/*.rules
@@ -79,6 +80,7 @@ type rule struct {
 	strong   bool  // not capped by topic talk or resolved past
 	gap      int32
 	note     string
+	desc     string
 	file     string
 	line     int
 	patterns []string
@@ -91,6 +93,7 @@ type combo struct {
 	sameTurn bool // only within one message, never across a conversation's turns
 	level    Level
 	category Category
+	desc     string
 	file     string
 	line     int
 }
@@ -150,7 +153,8 @@ type RuleInfo struct {
 	Signals  []string `json:"signals,omitempty"`
 	Patterns []string `json:"patterns"`
 	Note     string   `json:"note,omitempty"`
-	Source   string   `json:"source"` // file:line
+	Desc     string   `json:"desc,omitempty"` // what it means, in a few Chinese words for a counselor
+	Source   string   `json:"source"`         // file:line
 }
 
 // Rules lists the loaded rules and combinations (combinations have no
@@ -159,14 +163,53 @@ func (c *Classifier) Rules() []RuleInfo {
 	out := make([]RuleInfo, 0, len(c.rules)+len(c.combos))
 	for _, r := range c.rules {
 		out = append(out, RuleInfo{ID: r.id, Lang: r.lang, Category: r.category, Level: r.level,
-			Signals: r.sigNames, Patterns: r.patterns, Note: r.note, Source: fmt.Sprintf("%s:%d", r.file, r.line)})
+			Signals: r.sigNames, Patterns: r.patterns, Note: r.note, Desc: r.desc, Source: fmt.Sprintf("%s:%d", r.file, r.line)})
 	}
 	for _, k := range c.combos {
 		out = append(out, RuleInfo{ID: k.id, Lang: "any", Category: k.category, Level: k.level,
-			Signals: k.whenStr, Patterns: []string{}, Source: fmt.Sprintf("%s:%d", k.file, k.line)})
+			Signals: k.whenStr, Patterns: []string{}, Desc: k.desc, Source: fmt.Sprintf("%s:%d", k.file, k.line)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// MaxDescLen is the longest a rule's desc may be, in characters: a
+// counselor reads it at a glance beside a flagged message.
+const MaxDescLen = 60
+
+func checkDesc(v string) error {
+	if n := utf8.RuneCountInString(v); n == 0 || n > MaxDescLen {
+		return fmt.Errorf("desc must be 1 to %d characters, got %d", MaxDescLen, n)
+	}
+	return nil
+}
+
+// Describe says in a few Chinese words what a rule id in a Result's Rules
+// means, for a counselor who should not have to read ids: the rule's or
+// combination's desc, a fixed sentence for the ids the engine itself
+// gives (an answered question, a denied safety question, the learned
+// model's score), or "" for an id it does not know or a rule without a
+// desc (a district rule may have none).
+func (c *Classifier) Describe(id string) string {
+	switch {
+	case id == AffirmedRule:
+		return "对老师或 AI 问题的肯定回答（问题里有风险）"
+	case id == DeniedSafetyRule:
+		return "对“你安全吗”一类问题回答“不”"
+	case id == ModelRule || strings.HasPrefix(id, ModelRule+" "):
+		return "学习模型评分认为风险更高（分数在编号里）"
+	}
+	for _, r := range c.rules {
+		if r.id == id {
+			return r.desc
+		}
+	}
+	for _, k := range c.combos {
+		if k.id == id {
+			return k.desc
+		}
+	}
+	return ""
 }
 
 // ---- parsing ----
@@ -203,8 +246,8 @@ var (
 	nameRe   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	macroRe  = regexp.MustCompile(`\{([^{}]*)\}`)
 	ruleKeys = map[string]bool{"lang": true, "category": true, "level": true, "signals": true, "match": true,
-		"unless": true, "need": true, "person": true, "context": true, "gap": true, "note": true, "other": true}
-	comboKeys = map[string]bool{"when": true, "level": true, "category": true, "note": true, "scope": true}
+		"unless": true, "need": true, "person": true, "context": true, "gap": true, "note": true, "other": true, "desc": true}
+	comboKeys = map[string]bool{"when": true, "level": true, "category": true, "note": true, "scope": true, "desc": true}
 )
 
 func parseFile(name string, r io.Reader, p *parsed, override bool) error {
@@ -755,6 +798,11 @@ func (c *Classifier) compileRule(b *rawBlock, cp *compiler, termOf func(string) 
 			r.gap = int32(n)
 		case "note":
 			r.note = f.val
+		case "desc":
+			if err := checkDesc(f.val); err != nil {
+				return nil, errf(f.line, "%v", err)
+			}
+			r.desc = f.val
 		case "other":
 			l, err := ParseLevel(f.val)
 			if err != nil {
@@ -848,6 +896,11 @@ func (c *Classifier) compileCombo(b *rawBlock, sigIdx map[string]int) (combo, er
 				return k, errf(f.line, "unknown category %q", f.val)
 			}
 			k.category = Category(f.val)
+		case "desc":
+			if err := checkDesc(f.val); err != nil {
+				return k, errf(f.line, "%v", err)
+			}
+			k.desc = f.val
 		case "scope":
 			switch f.val {
 			case "message":
