@@ -23,7 +23,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"sort"
 	"strings"
@@ -119,16 +118,15 @@ func (l *Local) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 // Vector embeds one text.
 func (l *Local) Vector(text string) []float32 {
 	type acc struct {
-		tf   int
+		tf   int32
 		kind byte
 	}
-	counts := map[uint64]*acc{}
+	counts := make(map[uint64]acc, 64)
 	features(text, func(h uint64, kind byte) {
-		if a := counts[h]; a != nil {
-			a.tf++
-		} else {
-			counts[h] = &acc{1, kind}
-		}
+		a := counts[h]
+		a.tf++
+		a.kind = kind
+		counts[h] = a
 	})
 	v := make([]float64, l.dim)
 	for h, a := range counts {
@@ -158,43 +156,75 @@ func (l *Local) Vector(text string) []float32 {
 	return out
 }
 
-// features calls fn with the hash and kind of every n-gram feature of text.
-func features(text string, fn func(h uint64, kind byte)) {
-	emit := func(kind byte, s string) {
-		f := fnv.New64a()
-		f.Write([]byte{kind})
-		f.Write([]byte(s))
-		fn(f.Sum64(), kind)
+// FNV-1a, 64 bits, as hash/fnv computes it, without allocating.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
 	}
+	return h
+}
+
+func fnvByte(h uint64, b byte) uint64 { return (h ^ uint64(b)) * fnvPrime }
+
+// features calls fn with the hash and kind of every n-gram feature of text:
+// the FNV-1a hash of the kind byte followed by the n-gram's UTF-8 bytes.
+func features(text string, fn func(h uint64, kind byte)) {
+	emit := func(kind byte, s string) { fn(fnvAdd(fnvByte(fnvOffset, kind), s), kind) }
 	prevWord := ""
 	for _, r := range seg.Runs(seg.Normalize(text)) {
 		switch r.Kind {
 		case seg.Han:
 			prevWord = ""
-			rs := []rune(r.Text)
-			for i := range rs {
-				emit(kHan1, string(rs[i]))
-				if i+2 <= len(rs) {
-					emit(kHan2, string(rs[i:i+2]))
+			// Byte offsets of the run's runes, so n-grams are substrings.
+			var at [64]int
+			offs := at[:0]
+			for i := range r.Text {
+				offs = append(offs, i)
+			}
+			offs = append(offs, len(r.Text))
+			n := len(offs) - 1
+			for i := range n {
+				emit(kHan1, r.Text[offs[i]:offs[i+1]])
+				if i+2 <= n {
+					emit(kHan2, r.Text[offs[i]:offs[i+2]])
 				}
-				if i+3 <= len(rs) {
-					emit(kHan3, string(rs[i:i+3]))
+				if i+3 <= n {
+					emit(kHan3, r.Text[offs[i]:offs[i+3]])
 				}
 			}
 		case seg.Word:
-			w := strings.ReplaceAll(r.Text, "'", "")
+			w := r.Text
+			if strings.Contains(w, "'") {
+				w = strings.ReplaceAll(w, "'", "")
+			}
 			if seg.IsStop(w) || len(w) < 2 {
 				continue
 			}
 			w = seg.Stem(w)
 			emit(kWord, w)
 			if prevWord != "" {
-				emit(kWord2, prevWord+" "+w)
+				fn(fnvAdd(fnvByte(fnvAdd(fnvByte(fnvOffset, kWord2), prevWord), ' '), w), kWord2)
 			}
 			prevWord = w
-			p := "<" + w + ">"
-			for i := 0; i+3 <= len(p); i++ {
-				emit(kTri, p[i:i+3])
+			// Character trigrams of "<" + w + ">".
+			for i := -1; i+2 <= len(w); i++ {
+				h := fnvByte(fnvOffset, kTri)
+				for j := i; j < i+3; j++ {
+					switch {
+					case j < 0:
+						h = fnvByte(h, '<')
+					case j == len(w):
+						h = fnvByte(h, '>')
+					default:
+						h = fnvByte(h, w[j])
+					}
+				}
+				fn(h, kTri)
 			}
 		case seg.Digit:
 			prevWord = ""

@@ -168,14 +168,40 @@ func (x *Index) source() *snapshot {
 // snapshot is one immutable generation of the index.
 type snapshot struct {
 	chunks   []xinqiao.Chunk // without Context, Tokens and Embedding
+	tags     []chunkTags     // per chunk, what filters read
+	kinds    map[string]uint8
+	langs    map[string]uint8
+	bandBits map[string]uint32
 	byID     map[int64]int32
 	vocab    map[string]int32 // every token of the chunks' texts
 	covers   [][]int32        // per chunk, the sorted vocab ids of what coverage reads
 	postings map[string][]posting
-	length   []float64 // tokens per chunk
+	length   []float32 // tokens per chunk
 	avgLen   float64
 	vectors  map[int]*vectorGroup // by dimension
 	cards    []xinqiao.DocumentVersion
+	scratch  sync.Pool // *keywordScratch
+}
+
+// chunkTags are a chunk's kind, language and grade bands as small ids,
+// so that a filter is a few integer comparisons.
+type chunkTags struct {
+	kind, lang uint8
+	bands      uint32
+}
+
+// match is a filter compiled against a snapshot's tag ids.
+type match struct {
+	kind, lang uint8 // lang 0: any
+	bands      uint32
+	none       bool // a kind, language or band no chunk has
+}
+
+// keywordScratch is one keyword search's BM25 accumulator: a score per
+// chunk, zero when untouched, and the chunks touched.
+type keywordScratch struct {
+	score   []float64
+	touched []int32
 }
 
 // posting is one chunk holding a token, and how often.
@@ -184,20 +210,13 @@ type posting struct {
 	tf    int32
 }
 
-// vectorGroup holds the unit vectors of one dimension column by column:
-// the score of every row for a query is a sum over the query's non-zero
-// components of one contiguous column each, so a sparse query (the local
-// embedder's) costs its non-zeros times the rows, not the dimension.
-type vectorGroup struct {
-	dim  int
-	rows []int32   // chunk index of each row
-	cols []float32 // cols[d*len(rows)+r]
-}
-
 func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *snapshot {
 	s := &snapshot{chunks: make([]xinqiao.Chunk, len(chunks)), postings: map[string][]posting{},
-		length: make([]float64, len(chunks)), vectors: map[int]*vectorGroup{}, cards: cards,
-		byID: make(map[int64]int32, len(chunks)), vocab: map[string]int32{}, covers: make([][]int32, len(chunks))}
+		length: make([]float32, len(chunks)), vectors: map[int]*vectorGroup{}, cards: cards,
+		byID: make(map[int64]int32, len(chunks)), vocab: map[string]int32{}, covers: make([][]int32, len(chunks)),
+		tags: make([]chunkTags, len(chunks)), kinds: map[string]uint8{}, langs: map[string]uint8{}, bandBits: map[string]uint32{}}
+	n := len(chunks) // not chunks itself, which the pool would keep alive
+	s.scratch.New = func() any { return &keywordScratch{score: make([]float64, n)} }
 	total := 0.0
 	byDim := map[int][]int32{}
 	for i, c := range chunks {
@@ -209,8 +228,9 @@ func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *sna
 		for _, t := range sortedKeys(tf) {
 			s.postings[t] = append(s.postings[t], posting{int32(i), tf[t]})
 		}
-		s.length[i] = float64(len(c.Tokens))
-		total += s.length[i]
+		s.length[i] = float32(len(c.Tokens))
+		total += float64(len(c.Tokens))
+		s.tags[i] = s.tagsOf(&c)
 		if len(c.Embedding) > 0 {
 			byDim[len(c.Embedding)] = append(byDim[len(c.Embedding)], int32(i))
 		}
@@ -223,14 +243,7 @@ func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *sna
 		s.avgLen = total / float64(len(chunks))
 	}
 	for dim, rows := range byDim {
-		g := &vectorGroup{dim: dim, rows: rows, cols: make([]float32, dim*len(rows))}
-		for r, ci := range rows {
-			v := xinqiao.UnitVector(chunks[ci].Embedding)
-			for d, f := range v {
-				g.cols[d*len(rows)+r] = f
-			}
-		}
-		s.vectors[dim] = g
+		s.vectors[dim] = newVectorGroup(dim, rows, chunks)
 	}
 	for i := range s.chunks {
 		s.chunks[i].Embedding = nil
@@ -290,10 +303,51 @@ func sortedKeys(m map[string]int32) []string {
 	return keys
 }
 
+// tagsOf returns c's tags, adding new kinds, languages and bands to the
+// snapshot's ids (up to 255 kinds, 255 languages and 32 bands: beyond
+// that, the last ones are not told apart).
+func (s *snapshot) tagsOf(c *xinqiao.Chunk) chunkTags {
+	id := func(ids map[string]uint8, v string) uint8 {
+		if n, ok := ids[v]; ok {
+			return n
+		}
+		n := uint8(min(len(ids)+1, 255))
+		ids[v] = n
+		return n
+	}
+	t := chunkTags{kind: id(s.kinds, c.Kind), lang: id(s.langs, c.Lang)}
+	for _, b := range c.Audience {
+		bit, ok := s.bandBits[b]
+		if !ok {
+			bit = 1 << min(len(s.bandBits), 31)
+			s.bandBits[b] = bit
+		}
+		t.bands |= bit
+	}
+	return t
+}
+
+// match compiles f.
+func (s *snapshot) match(f xinqiao.ChunkFilter) match {
+	var m match
+	var ok bool
+	m.kind, ok = s.kinds[filterKind(f)]
+	m.none = !ok
+	if f.Lang != "" {
+		m.lang, ok = s.langs[f.Lang]
+		m.none = m.none || !ok
+	}
+	if f.Band != "" {
+		m.bands, ok = s.bandBits[f.Band]
+		m.none = m.none || !ok
+	}
+	return m
+}
+
 // keep reports whether chunk i passes the filter.
-func (s *snapshot) keep(i int32, kind string, f xinqiao.ChunkFilter) bool {
-	c := &s.chunks[i]
-	return c.Kind == kind && (f.Lang == "" || c.Lang == f.Lang) && (f.Band == "" || slices.Contains(c.Audience, f.Band))
+func (s *snapshot) keep(i int32, m match) bool {
+	t := s.tags[i]
+	return t.kind == m.kind && (m.lang == 0 || t.lang == m.lang) && (m.bands == 0 || t.bands&m.bands != 0)
 }
 
 func filterKind(f xinqiao.ChunkFilter) string {
@@ -316,38 +370,53 @@ const (
 // SearchKeyword ranks the chunks holding any of the rarer query tokens by
 // BM25, best first; equal scores in id order.
 func (s *snapshot) SearchKeyword(_ context.Context, tokens []string, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
-	if f.K <= 0 || len(s.chunks) == 0 {
+	m := s.match(f)
+	if f.K <= 0 || len(s.chunks) == 0 || m.none {
 		return nil, nil
 	}
-	var cands []string
-	seen := map[string]bool{}
-	for _, t := range tokens {
-		if t != "" && !seen[t] && len(s.postings[t]) > 0 {
-			seen[t] = true
-			cands = append(cands, t)
-		}
+	type term struct {
+		ps  []posting
+		pos int // first position in the query, so that equal lengths keep query order
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return len(s.postings[cands[i]]) < len(s.postings[cands[j]]) })
-	kind := filterKind(f)
-	n := float64(len(s.chunks))
-	scores := map[int32]float64{}
-	sum := 0
-	for j, t := range cands {
+	var terms []term
+	var seen map[string]bool // for a long query; a short one looks back
+	if len(tokens) > 32 {
+		seen = make(map[string]bool, len(tokens))
+	}
+	for i, t := range tokens {
 		ps := s.postings[t]
-		if j > 0 && (sum+len(ps) > keywordBudget || j == keywordMaxTerms) {
+		if len(ps) == 0 || seen[t] || seen == nil && slices.Contains(tokens[:i], t) {
+			continue
+		}
+		if seen != nil {
+			seen[t] = true
+		}
+		terms = append(terms, term{ps, i})
+	}
+	slices.SortStableFunc(terms, func(a, b term) int { return len(a.ps) - len(b.ps) })
+	n := float64(len(s.chunks))
+	sc := s.scratch.Get().(*keywordScratch)
+	defer s.scratch.Put(sc)
+	score, touched := sc.score, sc.touched[:0]
+	sum := 0
+	for j, t := range terms {
+		if j > 0 && (sum+len(t.ps) > keywordBudget || j == keywordMaxTerms) {
 			break
 		}
-		sum += len(ps)
-		idf := math.Log((n - float64(len(ps)) + 0.5) / (float64(len(ps)) + 0.5))
+		sum += len(t.ps)
+		idf := math.Log((n - float64(len(t.ps)) + 0.5) / (float64(len(t.ps)) + 0.5))
 		if idf <= 0 {
 			idf = 1e-6
 		}
-		for _, p := range ps {
-			if !s.keep(p.chunk, kind, f) {
+		for _, p := range t.ps {
+			if !s.keep(p.chunk, m) {
 				continue
 			}
+			if score[p.chunk] == 0 {
+				touched = append(touched, p.chunk)
+			}
 			tf := float64(p.tf)
-			scores[p.chunk] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*s.length[p.chunk]/s.avgLen))
+			score[p.chunk] += idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(s.length[p.chunk])/s.avgLen))
 		}
 	}
 	type hit struct {
@@ -356,8 +425,9 @@ func (s *snapshot) SearchKeyword(_ context.Context, tokens []string, f xinqiao.C
 	}
 	better := func(a, b hit) bool { return a.score > b.score || a.score == b.score && a.chunk < b.chunk }
 	top := make([]hit, 0, f.K+1)
-	for i, sc := range scores {
-		h := hit{i, sc}
+	for _, i := range touched {
+		h := hit{i, score[i]}
+		score[i] = 0
 		if len(top) == f.K && !better(h, top[len(top)-1]) {
 			continue
 		}
@@ -369,6 +439,7 @@ func (s *snapshot) SearchKeyword(_ context.Context, tokens []string, f xinqiao.C
 			top = top[:f.K]
 		}
 	}
+	sc.touched = touched
 	out := make([]xinqiao.ScoredChunk, 0, len(top))
 	for _, h := range top {
 		out = append(out, xinqiao.ScoredChunk{Chunk: s.chunks[h.chunk], Score: h.score})
@@ -390,17 +461,17 @@ const parallelRows = 20000
 // by cosine similarity, best first; equal scores in id order.
 func (s *snapshot) SearchVector(_ context.Context, vec []float32, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
 	g := s.vectors[len(vec)]
-	if f.K <= 0 || g == nil {
+	m := s.match(f)
+	if f.K <= 0 || g == nil || m.none {
 		return nil, nil
 	}
 	q := xinqiao.UnitVector(vec)
-	var nz []int
+	nz := make([]int, 0, 64)
 	for d, v := range q {
 		if v != 0 {
 			nz = append(nz, d)
 		}
 	}
-	kind := filterKind(f)
 	n := len(g.rows)
 	parts := 1
 	if n >= parallelRows {
@@ -413,22 +484,18 @@ func (s *snapshot) SearchVector(_ context.Context, vec []float32, f xinqiao.Chun
 		if lo >= hi {
 			return
 		}
-		scores := make([]float32, hi-lo)
-		for _, d := range nz {
-			qd := q[d]
-			col := g.cols[d*n+lo : d*n+hi]
-			col = col[:len(scores)]
-			for r, v := range col {
-				scores[r] += qd * v
-			}
-		}
+		buf := g.scores.Get().(*[]float32)
+		defer g.scores.Put(buf)
+		scores := (*buf)[:hi-lo]
+		g.accumulate(q, nz, lo, hi, scores)
 		top := make([]vectorHit, 0, f.K+1)
 		for r, sc := range scores {
+			scores[r] = 0
 			if len(top) == f.K && sc <= top[len(top)-1].score {
 				continue
 			}
 			ci := g.rows[lo+r]
-			if !s.keep(ci, kind, f) {
+			if !s.keep(ci, m) {
 				continue
 			}
 			j := sort.Search(len(top), func(j int) bool { return top[j].score < sc })
@@ -450,16 +517,18 @@ func (s *snapshot) SearchVector(_ context.Context, vec []float32, f xinqiao.Chun
 		}
 		wg.Wait()
 	}
-	var all []vectorHit
-	for _, r := range results {
+	all := results[0]
+	for _, r := range results[1:] {
 		all = append(all, r...)
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		if all[i].score != all[j].score {
-			return all[i].score > all[j].score
-		}
-		return all[i].chunk < all[j].chunk
-	})
+	if parts > 1 {
+		sort.SliceStable(all, func(i, j int) bool {
+			if all[i].score != all[j].score {
+				return all[i].score > all[j].score
+			}
+			return all[i].chunk < all[j].chunk
+		})
+	}
 	out := make([]xinqiao.ScoredChunk, 0, min(f.K, len(all)))
 	for _, h := range all[:min(f.K, len(all))] {
 		out = append(out, xinqiao.ScoredChunk{Chunk: s.chunks[h.chunk], Score: float64(h.score)})

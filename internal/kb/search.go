@@ -233,14 +233,16 @@ func (s *Searcher) fuse(src retriever, vec, kw []xinqiao.ScoredChunk, qTokens []
 	cov, _ := src.(interface {
 		Coverage(qTokens []string, id int64) (float64, bool)
 	})
-	byID := map[int64]*Hit{}
-	var order []*Hit
+	byID := make(map[int64]*Hit, len(vec)+len(kw))
+	hits := make([]Hit, 0, len(vec)+len(kw))
+	order := make([]*Hit, 0, len(vec)+len(kw))
 	get := func(c xinqiao.ScoredChunk) *Hit {
 		if h := byID[c.ID]; h != nil {
 			return h
 		}
-		h := &Hit{ChunkID: c.ID, DocID: c.DocID, Version: c.Version, Title: c.Title, Heading: c.Heading, Text: c.Text,
-			Topics: c.Topics, Kind: c.Kind, Lang: c.Lang}
+		hits = append(hits, Hit{ChunkID: c.ID, DocID: c.DocID, Version: c.Version, Title: c.Title, Heading: c.Heading,
+			Text: c.Text, Topics: c.Topics, Kind: c.Kind, Lang: c.Lang})
+		h := &hits[len(hits)-1]
 		byID[c.ID] = h
 		order = append(order, h)
 		return h
