@@ -22,18 +22,22 @@ func init() {
 	extraUsage = append(extraUsage,
 		"  xinqiao risk classify            JSONL {\"text\": ...} on stdin → each line plus {\"risk\": {level, categories, rules}} on stdout",
 		"  xinqiao risk eval FILE           labeled JSONL {\"text\",\"label\":\"risk\"|\"none\"} → precision, recall, F1, confusion",
-		"  xinqiao risk train [--out DIR]   rebuild the learned model (model.bin) and its card (MODEL.md) from the repository's data")
+		"  xinqiao risk export [--out FILE] the district's labelled messages as JSONL {text, label, level, question} (no names, no ids)",
+		"  xinqiao risk train [--out DIR] [--extra FILE]  rebuild the learned model (model.bin) and its card (MODEL.md) from the repository's data (and FILE's rows)")
 }
 
 // riskCmd runs the classifier offline, exactly as the server reads
 // messages: the built-in rules and learned model, XINQIAO_RISK_RULES_DIR and
-// the district's published rules.
+// the district's published rules and model.
 func riskCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "train" {
 		return riskTrain(args[1:], stdout, stderr, getenv)
 	}
+	if len(args) > 0 && args[0] == "export" {
+		return riskExport(ctx, args[1:], stdout, stderr, getenv)
+	}
 	if len(args) == 0 || (args[0] != "classify" && args[0] != "eval") {
-		fmt.Fprintln(stderr, "usage: xinqiao risk classify < in.jsonl > out.jsonl\n       xinqiao risk eval FILE\n       xinqiao risk train [--out DIR]")
+		fmt.Fprintln(stderr, "usage: xinqiao risk classify < in.jsonl > out.jsonl\n       xinqiao risk eval FILE\n       xinqiao risk export [--out FILE]\n       xinqiao risk train [--out DIR] [--extra FILE]")
 		return errUsage
 	}
 	sub, rest := args[0], args[1:]
@@ -96,6 +100,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	sharedW := fs.Float64("shared-weight", 0, "weight of the shared split's tuning rows (0: the default)")
 	noSent := fs.Bool("no-sentence-negatives", false, "do not train on the sentences of messages labelled below medium")
 	noLatency := fs.Bool("no-latency", false, "leave the latency out of the card")
+	extra := fs.String("extra", "", "more labelled rows to train on: the JSONL of xinqiao risk export, or rows in the corpus shape")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -113,11 +118,14 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Seed: 0x78713134}, Log: stderr})
+		ExtraFile: *extra, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Seed: 0x78713134}, Log: stderr})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Millisecond))
+	if *extra != "" {
+		fmt.Fprintf(stdout, "extra rows from %s: %d trained on after deduplication, %d labelled unsure skipped\n", *extra, res.Figures.Train["extra/labelled"]+res.Figures.Train["extra/corpus"], res.ExtraUnsure)
+	}
 	latency := ""
 	if !*noLatency {
 		p50a, p99a, err := risk.Latency(res.Classifier, 200, 20000)
@@ -161,9 +169,56 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	return nil
 }
 
+// riskExport writes the district's labelled messages as JSONL to --out (or
+// stdout). With no labels it writes nothing (no file) and says why.
+func riskExport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	out := ""
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case (a == "--out" || a == "-out") && i+1 < len(args):
+			out, i = args[i+1], i+1
+		case strings.HasPrefix(a, "--out=") || strings.HasPrefix(a, "-out="):
+			out = a[strings.Index(a, "=")+1:]
+		default:
+			rest = append(rest, a)
+		}
+	}
+	cfg, err := config.Load("xinqiao risk export", rest, getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, "xinqiao.db")); err != nil {
+			return fmt.Errorf("risk export: no database: set DATABASE_URL, or run where the data folder (%s) holds xinqiao.db", cfg.DataDir)
+		}
+	}
+	store, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var buf bytes.Buffer
+	w := io.Writer(&buf)
+	if out == "" {
+		w = stdout
+	}
+	sum, err := riskrules.Export(ctx, store, w)
+	if err != nil {
+		return fmt.Errorf("risk export: %w", err)
+	}
+	if out != "" {
+		if err := os.WriteFile(out, buf.Bytes(), 0o600); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "exported %d labelled messages: %d risk, %d none, %d unsure\n", sum.Rows, sum.Risk, sum.None, sum.Unsure)
+	return nil
+}
+
 // liveClassifier is the classifier a server on this configuration puts in
 // force: the built-in rules and model, the rules folder, and the district's
-// latest published rules when there is a database (DATABASE_URL, or the
+// latest published rules and model when there is a database (DATABASE_URL, or the
 // SQLite file in the data folder; none is created). done closes the store.
 func liveClassifier(ctx context.Context, cfg config.Config, stderr io.Writer) (c *risk.Classifier, done func(), err error) {
 	if cfg.DatabaseURL == "" {

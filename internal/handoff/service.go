@@ -495,6 +495,7 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 		return h, err
 	}
 	s.log.Info("handoff closed", "handoff", h.ID, "staff", st.ID, "outcome", h.Outcome, "mode", r.Mode)
+	s.defaultLabels(ctx, st, h)
 	if r.Outcome == xinqiao.OutcomeFollowUp && h.CaseID != "" {
 		task := "中风险对话已阅，转为个案跟进：请联系学生并评估"
 		if r.Note != "" {
@@ -514,6 +515,23 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 	}
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
 	return h, nil
+}
+
+// defaultLabels gives the flagged messages of a closed handoff that no
+// counselor labelled the label its outcome implies, best effort: a missing
+// default only leaves the messages unlabelled.
+func (s *Service) defaultLabels(ctx context.Context, st xinqiao.Staff, h xinqiao.Handoff) {
+	label := xinqiao.OutcomeLabel(h.Outcome)
+	if label == "" {
+		return
+	}
+	conv, err := s.store.Conversation(ctx, h.ConversationID)
+	if err == nil {
+		_, err = s.store.DefaultRiskLabels(ctx, h.ConversationID, conv.LastSeq, label, st.ID, s.now())
+	}
+	if err != nil {
+		s.log.Warn("default risk labels", "handoff", h.ID, "err", err)
+	}
 }
 
 // lowerRisk records the counselor's assessment in the conversation's risk

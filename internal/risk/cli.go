@@ -125,6 +125,9 @@ type Report struct {
 	SevereBelowMedium int `json:"severe_below_medium"`
 	// Failed counts rows whose classification panicked.
 	Failed int `json:"failed"`
+	// Unsure counts rows labelled "unsure" (as "xinqiao risk export"
+	// writes them), skipped.
+	Unsure int `json:"unsure"`
 }
 
 type evalRow struct {
@@ -153,8 +156,9 @@ func (c *Classifier) ClassifyTurn(t Turn) Result {
 
 // Eval classifies labelled JSONL ({"text", "label": "risk"|"none",
 // "severity"?, "question"?}) and measures the classifier against the
-// labels; "question" is the message the text answers. Blank lines are
-// skipped; a bad line is an error naming its line number.
+// labels; "question" is the message the text answers. Rows labelled
+// "unsure" and blank lines are skipped; a bad line is an error naming its
+// line number.
 func Eval(c *Classifier, in io.Reader) (Report, error) {
 	return EvalWith(in, c.ClassifyTurn)
 }
@@ -183,8 +187,11 @@ func EvalWith(in io.Reader, classify func(Turn) Result) (Report, error) {
 		case "risk":
 			want = true
 		case "none":
+		case "unsure":
+			rep.Unsure++
+			continue
 		default:
-			return rep, fmt.Errorf("line %d: label %q: want \"risk\" or \"none\"", ln, row.Label)
+			return rep, fmt.Errorf("line %d: label %q: want \"risk\", \"none\" or \"unsure\" (skipped)", ln, row.Label)
 		}
 		r := classify(Turn{Question: row.Question, Text: *row.Text})
 		if r.Failed {
@@ -248,6 +255,9 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "accuracy    %.3f\n", r.Accuracy)
 	fmt.Fprintf(&b, "confusion   TP %d  FP %d  TN %d  FN %d\n", r.TP, r.FP, r.TN, r.FN)
 	fmt.Fprintf(&b, "high/imminent graded below medium: %d of %d\n", r.SevereBelowMedium, r.SevereRows)
+	if r.Unsure > 0 {
+		fmt.Fprintf(&b, "skipped (labelled unsure): %d\n", r.Unsure)
+	}
 	if r.Failed > 0 {
 		fmt.Fprintf(&b, "failed (panicked, graded high): %d\n", r.Failed)
 	}

@@ -60,6 +60,9 @@ type TrainOptions struct {
 	// share labelled high or imminent (the rest are medium: a model high
 	// needs the risk threshold too).
 	HighPrecision float64
+	// ExtraFile holds more labelled rows to train on, such as the district's
+	// own ("xinqiao risk export"): see readExtra. "": none.
+	ExtraFile string
 	// Rules is the rule classifier the model is combined with (its own
 	// model is ignored); nil: the built-in rules.
 	Rules *Classifier
@@ -222,6 +225,8 @@ type TrainResult struct {
 	Classifier *Classifier
 	// FailingCases lists the labelled cases the combined classifier breaks.
 	FailingCases []string
+	// ExtraUnsure counts the rows of ExtraFile labelled unsure, skipped.
+	ExtraUnsure int
 }
 
 func fnv32a(s string) uint32 {
@@ -315,6 +320,32 @@ type corpusRow struct {
 	Batch    string  `json:"batch"`
 }
 
+// trainRow checks a corpus row and makes it a training row.
+func (c corpusRow) trainRow() (trainRow, error) {
+	if c.Text == nil || strings.TrimSpace(*c.Text) == "" {
+		return trainRow{}, errors.New("no text")
+	}
+	lvl, err := ParseLevel(c.Level)
+	if err != nil {
+		return trainRow{}, err
+	}
+	cat := int8(-1)
+	if c.Category != "" && c.Category != "none" {
+		if !validCategory(Category(c.Category)) {
+			return trainRow{}, fmt.Errorf("unknown category %q", c.Category)
+		}
+		if lvl >= Medium {
+			cat = catIndex(Category(c.Category))
+		}
+	}
+	genre := c.Genre
+	if genre == "" {
+		genre = "unknown"
+	}
+	return trainRow{text: *c.Text, risk: b2i(lvl >= Medium), severe: b2i(lvl >= High), cat: cat,
+		source: "corpus", genre: genre, lang: c.Lang, weight: 1, maxLevel: Imminent}, nil
+}
+
 // ReadCorpus reads labelled JSONL in the corpus format (text, level,
 // category, genre, lang, batch); a bad row is an error naming its file and
 // line.
@@ -332,28 +363,11 @@ func readCorpus(name string, r io.Reader) ([]trainRow, error) {
 		if err := json.Unmarshal(line, &c); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, ln, err)
 		}
-		if c.Text == nil || strings.TrimSpace(*c.Text) == "" {
-			return nil, fmt.Errorf("%s:%d: no text", name, ln)
-		}
-		lvl, err := ParseLevel(c.Level)
+		row, err := c.trainRow()
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, ln, err)
 		}
-		cat := int8(-1)
-		if c.Category != "" && c.Category != "none" {
-			if !validCategory(Category(c.Category)) {
-				return nil, fmt.Errorf("%s:%d: unknown category %q", name, ln, c.Category)
-			}
-			if lvl >= Medium {
-				cat = catIndex(Category(c.Category))
-			}
-		}
-		genre := c.Genre
-		if genre == "" {
-			genre = "unknown"
-		}
-		out = append(out, trainRow{text: *c.Text, risk: b2i(lvl >= Medium), severe: b2i(lvl >= High), cat: cat,
-			source: "corpus", genre: genre, lang: c.Lang, weight: 1, maxLevel: Imminent})
+		out = append(out, row)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s:%d: %v", name, ln+1, err)
@@ -845,6 +859,11 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		return nil, err
 	}
 	train = append(train, corpus...)
+	extra, unsure, err := readExtraFile(o.ExtraFile)
+	if err != nil {
+		return nil, err
+	}
+	train = append(train, extra...)
 	fig := CardFigures{Format: ModelFormat, Seed: o.Seed, Features: o.Features, Epochs: o.Epochs, Folds: o.Folds,
 		Train: map[string]int{}, Removed: map[string]int{}}
 	heldNear := map[string]bool{}
@@ -1111,7 +1130,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	if m, err = ParseModel(weights); err != nil {
 		return nil, err
 	}
-	res := &TrainResult{Model: m, Weights: weights, Classifier: rules.WithModel(m)}
+	res := &TrainResult{Model: m, Weights: weights, Classifier: rules.WithModel(m), ExtraUnsure: unsure}
 
 	if len(sharedHeld) > 0 {
 		var both, alone Confusion

@@ -71,6 +71,10 @@ type Service struct {
 	failed  int         // latest version that failed to compile, 0 if none
 	failErr string      // why
 	builtin int         // rules in force apart from the district's
+	// rules is the compiled rules in force, with the built-in model; the
+	// classifier in force is rules with model, when the district has one.
+	rules *risk.Classifier
+	model modelState
 }
 
 // New compiles the built-in rules and the rules folder (an error refuses to
@@ -92,8 +96,12 @@ func New(ctx context.Context, store xinqiao.Store, folderDir string, log *slog.L
 		return nil, fmt.Errorf("reference cases: %w", err)
 	}
 	s := &Service{store: store, log: log, folder: folder, live: risk.NewLive(base), cases: cases,
-		compiling: make(chan struct{}, 1), reload: make(chan struct{}, 1), builtin: len(base.Rules())}
+		compiling: make(chan struct{}, 1), reload: make(chan struct{}, 1), builtin: len(base.Rules()), rules: base}
 	versionGauge.Set(0)
+	modelVersionGauge.Set(0)
+	if err := s.ReloadModel(ctx); err != nil {
+		log.Error("district risk model not loaded; the built-in model is in force", "err", err)
+	}
 	if err := s.Reload(ctx); err != nil {
 		log.Error("district risk rules not loaded; the built-in rules are in force", "err", err)
 	}
@@ -181,7 +189,8 @@ func (s *Service) put(c *risk.Classifier, v int) {
 	if v < s.inForce {
 		return
 	}
-	s.live.Replace(c)
+	s.rules = c
+	s.live.Replace(combine(c, s.model.m))
 	s.inForce = v
 	if s.failed <= v {
 		s.failed, s.failErr = 0, ""
@@ -193,7 +202,7 @@ func (s *Service) put(c *risk.Classifier, v int) {
 // listener reconnects, and once a minute as a safety net, until ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	s.store.Subscribe(ctx, func(e xinqiao.Event) {
-		if e.Kind == EventKind || e.Kind == "resync" {
+		if e.Kind == EventKind || e.Kind == ModelEventKind || e.Kind == "resync" {
 			select {
 			case s.reload <- struct{}{}:
 			default: // a reload is already due
@@ -210,6 +219,9 @@ func (s *Service) Run(ctx context.Context) {
 		case <-tick.C:
 		}
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if err := s.ReloadModel(rctx); err != nil && ctx.Err() == nil {
+			s.log.Error("district risk model not reloaded; the model in force stays", "err", err)
+		}
 		if err := s.Reload(rctx); err != nil && ctx.Err() == nil {
 			s.log.Error("district risk rules not reloaded; the rules in force stay", "err", err)
 		}
@@ -303,15 +315,7 @@ type ChangedCase struct {
 }
 
 // Lowered counts the lowered reference cases.
-func (r CheckResult) Lowered() int {
-	n := 0
-	for _, c := range r.Changed {
-		if c.Lowered {
-			n++
-		}
-	}
-	return n
-}
+func (r CheckResult) Lowered() int { return countLowered(r.Changed) }
 
 func validSource(source string) error {
 	switch {
@@ -319,6 +323,19 @@ func validSource(source string) error {
 		return xinqiao.Errorf(xinqiao.EINVALID, "the rules are %d bytes; at most %d", len(source), xinqiao.MaxRiskRulesBytes)
 	case !utf8.ValidString(source):
 		return xinqiao.Errorf(xinqiao.EINVALID, "the rules are not valid UTF-8 text")
+	}
+	return nil
+}
+
+// validTexts bounds the sentences of a check.
+func validTexts(texts []string) error {
+	if len(texts) > MaxTexts {
+		return xinqiao.Errorf(xinqiao.EINVALID, "%d sentences to try; at most %d at a time", len(texts), MaxTexts)
+	}
+	for i, t := range texts {
+		if n := utf8.RuneCountInString(t); n > MaxTextRunes || !utf8.ValidString(t) {
+			return xinqiao.Errorf(xinqiao.EINVALID, "sentence %d is not valid text of at most %d characters", i+1, MaxTextRunes)
+		}
 	}
 	return nil
 }
@@ -331,13 +348,8 @@ func (s *Service) Check(ctx context.Context, source string, texts []string) (Che
 	if err := validSource(source); err != nil {
 		return CheckResult{}, err
 	}
-	if len(texts) > MaxTexts {
-		return CheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "%d sentences to try; at most %d at a time", len(texts), MaxTexts)
-	}
-	for i, t := range texts {
-		if n := utf8.RuneCountInString(t); n > MaxTextRunes || !utf8.ValidString(t) {
-			return CheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "sentence %d is not valid text of at most %d characters", i+1, MaxTextRunes)
-		}
+	if err := validTexts(texts); err != nil {
+		return CheckResult{}, err
 	}
 	cur := s.live.Current()
 	res := CheckResult{Rules: []risk.RuleInfo{}, Results: make([]TextResult, len(texts)), Changed: []ChangedCase{}, Cases: len(s.cases)}
@@ -349,6 +361,7 @@ func (s *Service) Check(ctx context.Context, source string, texts []string) (Che
 	case err != nil:
 		return res, err
 	default:
+		draft = combine(draft, s.districtModel())
 		res.OK, res.draft, res.Rules = true, draft, districtRules(draft)
 	}
 	for i, t := range texts {
@@ -361,6 +374,14 @@ func (s *Service) Check(ctx context.Context, source string, texts []string) (Che
 	if draft == nil {
 		return res, nil
 	}
+	res.Changed, res.ChangedTotal = s.compareCases(cur, draft)
+	return res, nil
+}
+
+// compareCases runs the reference cases under cur and under draft and lists
+// those graded differently, lowered ones first, at most MaxChanged, with the
+// count of all.
+func (s *Service) compareCases(cur, draft *risk.Classifier) ([]ChangedCase, int) {
 	var lowered, other []ChangedCase
 	now := s.currentCases(cur)
 	for i, c := range s.cases {
@@ -376,13 +397,23 @@ func (s *Service) Check(ctx context.Context, source string, texts []string) (Che
 			other = append(other, ch)
 		}
 	}
-	res.ChangedTotal = len(lowered) + len(other)
-	res.Changed = append(res.Changed, lowered...)
-	res.Changed = append(res.Changed, other...)
-	if len(res.Changed) > MaxChanged {
-		res.Changed = res.Changed[:MaxChanged]
+	out := append(append([]ChangedCase{}, lowered...), other...)
+	total := len(out)
+	if len(out) > MaxChanged {
+		out = out[:MaxChanged]
 	}
-	return res, nil
+	return out, total
+}
+
+// countLowered counts the lowered cases of a comparison.
+func countLowered(changed []ChangedCase) int {
+	n := 0
+	for _, c := range changed {
+		if c.Lowered {
+			n++
+		}
+	}
+	return n
 }
 
 // Publish checks a draft and publishes it as version base+1. A draft that

@@ -16,7 +16,10 @@ const maxRuleVersions = 500
 // the rules in force, the history, a check of a draft (on sentences and on
 // our reference cases) and publishing. Counselors, supervisors and admins
 // may use it; lowering reference cases needs a supervisor. Every publish is
-// audited as "risk_rules.publish".
+// audited as "risk_rules.publish". The same page checks and publishes the
+// district's retrained model (a supervisor publishes; audited as
+// "risk_model.publish"), and the console labels messages through it
+// (audited as "risk_label.set").
 func RiskRulesModule(svc *riskrules.Service) Module {
 	return func(s *Server) {
 		h := &rulesHandlers{s: s, svc: svc}
@@ -26,8 +29,18 @@ func RiskRulesModule(svc *riskrules.Service) Module {
 		s.Handle("POST /api/risk/rules/check", s.Staff(xinqiao.RoleCounselor, h.check))
 		s.Handle("GET /api/risk/rules/versions", s.Staff(xinqiao.RoleCounselor, h.versions))
 		s.Handle("GET /api/risk/rules/versions/{n}", s.Staff(xinqiao.RoleCounselor, h.version))
+		s.Handle("GET /api/risk/model", s.Staff(xinqiao.RoleCounselor, h.modelStatus))
+		s.HandleLarge("POST /api/risk/model/check", maxModelBody, s.Staff(xinqiao.RoleCounselor, h.modelCheck))
+		s.HandleLarge("PUT /api/risk/model", maxModelBody, s.Staff(xinqiao.RoleSupervisor, h.modelPublish))
+		s.Handle("GET /api/risk/model/versions", s.Staff(xinqiao.RoleCounselor, h.modelVersions))
+		s.Handle("GET /api/conversations/{id}/labels", s.Staff(xinqiao.RoleCounselor, h.labels))
+		s.Handle("PUT /api/conversations/{id}/messages/{seq}/label", s.Staff(xinqiao.RoleCounselor, h.setLabel))
 	}
 }
+
+// maxModelBody bounds a model upload: the weights in base64 and the rest of
+// the request.
+const maxModelBody = xinqiao.MaxRiskModelBytes/3*4 + 64<<10
 
 type rulesHandlers struct {
 	s   *Server
@@ -115,4 +128,119 @@ func (h *rulesHandlers) version(w http.ResponseWriter, r *http.Request, _ xinqia
 		return
 	}
 	h.s.JSON(w, http.StatusOK, v)
+}
+
+func (h *rulesHandlers) modelStatus(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	st, err := h.svc.ModelStatus(r.Context())
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, http.StatusOK, st)
+}
+
+type modelCheckRequest struct {
+	// Weights is the model.bin file in base64; absent or empty: the
+	// built-in model.
+	Weights []byte   `json:"weights"`
+	Texts   []string `json:"texts"`
+}
+
+func (h *rulesHandlers) modelCheck(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	var req modelCheckRequest
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	res, err := h.svc.CheckModel(r.Context(), req.Weights, req.Texts)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, http.StatusOK, res)
+}
+
+type modelPublishRequest struct {
+	Weights       []byte `json:"weights"`
+	Builtin       bool   `json:"builtin"`
+	BaseVersion   *int   `json:"base_version"`
+	Note          string `json:"note"`
+	AcceptLowered bool   `json:"accept_lowered"`
+}
+
+func (h *rulesHandlers) modelPublish(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	var req modelPublishRequest
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	switch {
+	case req.BaseVersion == nil:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "send base_version (the district model version your check was made against; 0 for none)"))
+		return
+	case len(req.Weights) == 0 && !req.Builtin:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "send weights (the model.bin file in base64), or builtin: true to put the built-in model back"))
+		return
+	case len(req.Weights) > 0 && req.Builtin:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "send weights or builtin: true, not both"))
+		return
+	}
+	v, chk, err := h.svc.PublishModel(r.Context(), st, *req.BaseVersion, req.Weights, req.Note, req.AcceptLowered)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.audit(r, st, "risk_model.publish", "risk_model",
+		fmt.Sprintf("version=%d base=%d bytes=%d sha256=%s builtin=%t changed_cases=%d lowered_cases=%d", v.Version, *req.BaseVersion, v.Bytes, v.SHA256, req.Builtin, chk.ChangedTotal, chk.Lowered()))
+	out, err := h.svc.ModelStatus(r.Context())
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, http.StatusOK, out)
+}
+
+func (h *rulesHandlers) modelVersions(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	vs, err := h.s.Store.RiskModelVersions(r.Context(), maxRuleVersions)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, http.StatusOK, vs)
+}
+
+func (h *rulesHandlers) labels(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	ls, err := h.svc.Labels(r.Context(), st, r.PathValue("id"))
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"labels": ls})
+}
+
+func (h *rulesHandlers) setLabel(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+	seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
+	if err != nil || seq < 1 {
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "seq must be a message number from 1"))
+		return
+	}
+	var req struct {
+		Label *string `json:"label"`
+	}
+	if err := Decode(r, &req); err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	if req.Label == nil {
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, `want {"label": "risk"|"none"|"unsure"}`))
+		return
+	}
+	id := r.PathValue("id")
+	l, err := h.svc.SetLabel(r.Context(), st, id, seq, *req.Label)
+	if err != nil {
+		h.s.Error(w, r, err)
+		return
+	}
+	h.s.audit(r, st, "risk_label.set", id, fmt.Sprintf("seq=%d label=%s", seq, l.Label))
+	h.s.JSON(w, http.StatusOK, map[string]any{"label": l})
 }

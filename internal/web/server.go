@@ -125,7 +125,17 @@ func MetricsHandler(token string) http.Handler {
 // Handle registers a handler for a Go 1.22 pattern, wrapped with the
 // common middleware.
 func (s *Server) Handle(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, s.wrap(pattern, h))
+	s.mux.Handle(pattern, s.wrap(pattern, maxBody, h))
+}
+
+// maxBody bounds a request body unless the route says otherwise
+// (HandleLarge).
+const maxBody = 1 << 20
+
+// HandleLarge is Handle for a route whose request body may be up to limit
+// bytes, such as an uploaded model.
+func (s *Server) HandleLarge(pattern string, limit int64, h http.Handler) {
+	s.mux.Handle(pattern, s.wrap(pattern, limit, h))
 }
 
 // HandleFunc is Handle for a function.
@@ -193,7 +203,7 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // underlying writer (Hijack).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (s *Server) wrap(route string, next http.Handler) http.Handler {
+func (s *Server) wrap(route string, limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -224,7 +234,7 @@ func (s *Server) wrap(route string, next http.Handler) http.Handler {
 			if r.ContentLength != 0 && r.Body != http.NoBody && !isUpgrade(r) {
 				r.Body = s.bodyDeadline(sw, r.Body)
 			}
-			r.Body = http.MaxBytesReader(sw, r.Body, 1<<20)
+			r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		}
 		next.ServeHTTP(sw, r)
 	})

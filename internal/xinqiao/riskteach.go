@@ -93,3 +93,17 @@ type RiskModelStore interface {
 	// base+1; ECONFLICT when the latest version is not base.
 	PublishRiskModel(ctx context.Context, base int, m RiskModel) (RiskModel, error)
 }
+
+// OutcomeLabel is the label a handoff closed with outcome gives its flagged
+// messages that no counselor labelled: 无风险 for a false alarm or a review
+// read with no follow-up, 风险 when the counselor acted on it, and none
+// ("") when the outcome says nothing about the messages (no reply, other).
+func OutcomeLabel(outcome string) string {
+	switch outcome {
+	case OutcomeFalseAlarm, OutcomeReviewed:
+		return LabelNone
+	case OutcomeResolved, OutcomeReferred, OutcomeEmergency, OutcomeFollowUp:
+		return LabelRisk
+	}
+	return ""
+}

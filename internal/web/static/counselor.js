@@ -1,6 +1,7 @@
 // Counselor console: the live queue over /ws/staff, the conversation with
 // flagged messages highlighted, claim, live chat, notes, transfer, close.
 import { api, requireLogin, logout, el } from "/static/staff.js";
+import { labelBar, loadLabels } from "/static/labels.js";
 
 const $ = (id) => document.getElementById(id);
 const LEVEL = { imminent: "紧急 imminent", high: "高 high", medium: "中 medium", low: "低 low", none: "无" };
@@ -178,6 +179,7 @@ function appendMessage(m) {
   if (m.risk && m.risk.level !== "none" && (m.risk.rules || []).length) {
     node.append(el("span", { class: "rules", title: ruleTitle(m.risk.rules) }, `${LEVEL[m.risk.level] || m.risk.level} · ${shortRules(m.risk.rules)}`));
   }
+  if (m.role === "student") node.append(labelBar(m));
   const log = $("log");
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   log.append(node);
@@ -230,6 +232,7 @@ async function select(id) {
     if (!current || current.conv !== h.conversation_id) return;
     renderBrief(t.brief);
     for (const m of t.messages) appendMessage(m);
+    loadLabels(h.conversation_id);
     $("log").scrollTop = $("log").scrollHeight;
     send({ type: "watch", conversation_id: h.conversation_id, after_seq: current.lastSeq });
   } catch (e) {
@@ -381,7 +384,7 @@ function wire() {
     ev.preventDefault();
     if (!current) return;
     const r = await act("POST", `/api/handoffs/${current.handoff.id}/close`, { outcome: $("outcome").value, note: $("close-note").value, mode: $("mode").value, level: $("close-level").value || undefined });
-    if (r) $("close-note").value = "";
+    if (r) { $("close-note").value = ""; loadLabels(current.conv); }
   });
   $("ref-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();

@@ -6,6 +6,7 @@
 // textContent. Only the draft rule text is kept in localStorage, never the
 // try-it sentences.
 import { api, requireLogin, logout, el } from "/static/staff.js";
+import { initModel } from "/static/rulesmodel.js";
 
 const $ = (s) => document.querySelector(s);
 
@@ -649,6 +650,7 @@ async function main() {
   }
   offerRestore();
   loadHistory();
+  initModel(staff, textsFrom);
 
   const ta = draft();
   ta.addEventListener("input", onInput);
