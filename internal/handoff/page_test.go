@@ -1,6 +1,10 @@
 package handoff_test
 
 import (
+	"context"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +13,10 @@ import (
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestCounselorConsole drives the real console in headless Chromium: log
@@ -33,10 +40,22 @@ func TestCounselorConsole(t *testing.T) {
 	student.WaitType(t, wait, "crisis")
 
 	p.WaitCount(t, "#waiting li.imminent", 1)
-	if item := p.Text(t, "#waiting li"); !strings.Contains(item, "未登记终端") || !strings.Contains(item, "紧急") {
-		t.Fatalf("queue item %q lacks the level and the terminal", item)
+	// The item says at a glance: level, kind, where, the flagged words.
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#waiting li .preview")))
+	item := p.Text(t, "#waiting li")
+	for _, want := range []string{"紧急 imminent", "立即处理 urgent", "未登记", "“" + risky + "”", "已等待"} {
+		if !strings.Contains(item, want) {
+			t.Errorf("queue item %q lacks %q", item, want)
+		}
 	}
-	p.Do(t, chromedp.Click(chromedp.CSS("#waiting li")))
+	sess2 := s.NewSession(t, `{"lang":"zh"}`)
+	other := s.DialStudent(t, sess2.Token)
+	other.Message(t, "o1", "我想死")
+	p.WaitCount(t, "#waiting li", 2)
+	if got := p.Text(t, "#waiting li:nth-child(2)"); !strings.Contains(got, "待阅 review") || !strings.Contains(got, "“我想死”") {
+		t.Errorf("second queue item %q: want the review kind and its words", got)
+	}
+	p.Do(t, chromedp.Click(chromedp.CSS("#waiting li.imminent .qitem")))
 	p.WaitCount(t, ".msg.flagged mark", 1)
 	if brief := p.Text(t, "#brief"); !strings.Contains(brief, "紧急") {
 		t.Fatalf("brief %q lacks the level", brief)
@@ -64,6 +83,28 @@ func TestCounselorConsole(t *testing.T) {
 	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#close-form button:disabled")))
 	if state := p.Text(t, "#c-state"); !strings.Contains(state, "closed") {
 		t.Fatalf("header %q, want closed", state)
+	}
+
+	// The queue's words are a read of the transcript, audited once per
+	// console and message however often the item was sent again (claim,
+	// a reply, close).
+	evs, err := s.Store.AuditEvents(t.Context(), sess.ConversationID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range evs {
+		if e.Action == "conversation.preview" {
+			seen[e.Detail]++
+		}
+	}
+	for d, n := range seen {
+		if n != 1 {
+			t.Errorf("conversation.preview %q audited %d times, want once", d, n)
+		}
+	}
+	if len(seen) == 0 || !strings.HasSuffix(slices.Sorted(maps.Keys(seen))[0], " message 1") {
+		t.Errorf("conversation.preview audits %v: want the first for message 1, the flagged one", seen)
 	}
 }
 
@@ -120,8 +161,22 @@ func TestConsoleLabelsClockKeyboard(t *testing.T) {
 			t.Errorf("%s shows rule ids: %q", sel, got)
 		}
 	}
-	if got := p.Text(t, ".msg.flagged .rules"); !strings.Contains(got, "自杀 suicide") {
-		t.Errorf("message rules: got %q, want a description such as 自杀 suicide", got)
+	// Each is the rule's own description, as the rules in force give it.
+	c := s.App.Rules.Live().Current()
+	res := c.Classify(risky)
+	if len(res.Rules) == 0 {
+		t.Fatalf("%s matched no rule", risky)
+	}
+	desc := c.Describe(res.Rules[0])
+	deadline = time.Now().Add(wait)
+	for got := p.Text(t, ".msg.flagged .rules"); !strings.Contains(got, desc); got = p.Text(t, ".msg.flagged .rules") {
+		if time.Now().After(deadline) {
+			t.Fatalf("message rules: got %q, want the description of %s, %q", got, res.Rules[0], desc)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := p.Text(t, "#c-state"); !strings.Contains(got, desc) {
+		t.Errorf("header: got %q, want the description %q", got, desc)
 	}
 	if got := p.Eval(t, `document.querySelector(".msg.flagged .rules").title`); !strings.Contains(got, "zh.") {
 		t.Errorf("message rules title: got %q, want the rule ids", got)
@@ -177,4 +232,131 @@ func TestConsolePhone(t *testing.T) {
 	if got := p.Eval(t, `[...document.querySelectorAll("body *")].filter(e => { const r = e.getBoundingClientRect(), fs = parseFloat(getComputedStyle(e).fontSize); return e.children.length === 0 && e.textContent.trim().length > 2 && r.width > 0 && r.width < 2.5 * fs && r.height > 3 * fs; }).map(e => e.tagName + (e.id ? "#" + e.id : "") + " " + e.textContent.trim().slice(0, 10)).slice(0, 5).join(" | ")`); got != "" {
 		t.Errorf("at 390 px, text stacked a character a line: %q", got)
 	}
+}
+
+// TestConsoleKeyboardOnly takes a handoff from the queue to close with the
+// keyboard alone: log in, open the queue item (j), see the help (?),
+// claim (c), reply (r, typing, a canned phrase with 2, Enter) which the
+// student receives on a real WebSocket, write a private note (n) and close
+// (x). The page counts every trusted mouse or pointer event: none may
+// occur. Typing a shortcut's letter in the reply never triggers it.
+func TestConsoleKeyboardOnly(t *testing.T) {
+	p := apptest.Browser(t)
+	clk := apptest.NewClock(time.Now())
+	s := boot(t, func(tb testing.TB) xinqiao.Store { return storetest.MustOpenSQLite(tb) }, clk)
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+
+	// tabTo presses Tab until the element matching css has the focus.
+	tabTo := func(css string) {
+		t.Helper()
+		for range 40 {
+			if p.Eval(t, `String(document.activeElement && document.activeElement.matches(`+strconv.Quote(css)+`))`) == "true" {
+				return
+			}
+			p.Do(t, chromedp.KeyEvent(kb.Tab))
+		}
+		t.Fatalf("Tab never reached %s (focus on %s)", css, p.Eval(t, `document.activeElement.outerHTML.slice(0, 80)`))
+	}
+	typeText := func(text string) { t.Helper(); p.Do(t, press(text)) }
+
+	p.Do(t, chromedp.Navigate(s.URL+"/counselor"), chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)))
+	tabTo(`input[name="username"]`)
+	typeText("wang")
+	tabTo(`input[name="password"]`)
+	typeText(apptest.Password + "\r")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#conn.ok")))
+	p.Eval(t, `(() => { window.mouseEvents = 0; for (const k of ["mousedown", "mouseup", "click", "pointerdown", "pointerup", "dblclick", "contextmenu"]) document.addEventListener(k, (e) => { if (e.isTrusted && (k !== "click" || e.detail > 0)) window.mouseEvents++; }, true); return "ok"; })()`)
+
+	sess := s.NewSession(t, `{"lang":"zh"}`)
+	student := s.DialStudent(t, sess.Token)
+	student.Message(t, "r1", risky)
+	student.WaitType(t, wait, "crisis")
+	p.WaitCount(t, "#waiting li.imminent", 1)
+
+	// The help lists the shortcuts; ? opens and closes it.
+	typeText("?")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#keys")))
+	if got := p.Text(t, "#keys"); !strings.Contains(got, "接手 Claim") || !strings.Contains(got, "常用语") {
+		t.Errorf("help: got %q, want the shortcuts listed", got)
+	}
+	p.Axe(t, "counselor, shortcut help open")
+	typeText("?")
+	p.Do(t, chromedp.WaitNotVisible(chromedp.CSS("#keys")))
+
+	typeText("j")
+	p.WaitCount(t, ".msg.flagged mark", 1)
+	if got := p.Eval(t, `document.activeElement.classList.contains("qitem") ? "item" : document.activeElement.tagName`); got != "item" {
+		t.Errorf("after j: focus on %q, want the queue item", got)
+	}
+	typeText("c")
+	p.Do(t, chromedp.WaitEnabled(chromedp.CSS("#text")))
+	student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "joined" })
+
+	// In the reply, letters are text, not shortcuts; Esc leaves it, 2
+	// inserts the second canned phrase at the caret, Enter sends.
+	typeText("r")
+	typeText("王老师在。")
+	typeText("jkcx")
+	p.Do(t, chromedp.KeyEvent(kb.Escape))
+	typeText("2")
+	if got := p.Eval(t, `document.activeElement.id`); got != "text" {
+		t.Fatalf("after 2: focus on %q, want the reply", got)
+	}
+	p.Do(t, chromedp.KeyEvent(kb.Enter))
+	reply, _ := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleCounselor })
+	if want := "王老师在。jkcx谢谢你愿意告诉我，这需要很大的勇气。"; reply.Text != want {
+		t.Fatalf("student got %q, want %q", reply.Text, want)
+	}
+	p.WaitCount(t, ".msg.counselor", 1)
+
+	p.Do(t, chromedp.KeyEvent(kb.Escape))
+	typeText("n")
+	typeText("学生在教室，情绪有所缓和")
+	tabTo("#note-form button")
+	p.Do(t, chromedp.KeyEvent(kb.Enter))
+	p.WaitCount(t, "#notes li", 1)
+
+	p.Do(t, chromedp.KeyEvent(kb.Escape))
+	typeText("x")
+	if got := p.Eval(t, `document.activeElement.id`); got != "outcome" {
+		t.Fatalf("after x: focus on %q, want the outcome", got)
+	}
+	tabTo("#close-note")
+	typeText("已疏导")
+	tabTo("#close-form button")
+	p.Do(t, chromedp.KeyEvent(kb.Enter))
+	student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "ended" })
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#close-form button:disabled")))
+	if got := p.Text(t, "#c-state"); !strings.Contains(got, "已疏导 Resolved") {
+		t.Errorf("header after close: %q, want 已疏导 Resolved", got)
+	}
+	if got := p.Eval(t, `String(window.mouseEvents)`); got != "0" {
+		t.Errorf("%s mouse events, want none", got)
+	}
+}
+
+// press types keys as a keyboard does: each key's text goes with its
+// keydown, so a page that handles the keydown (a shortcut) and cancels it
+// stops the text, as in a real browser. chromedp.KeyEvent sends the text
+// as a separate event that a cancelled keydown does not stop.
+func press(keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			evs := kb.Encode(r)
+			var send []*input.DispatchKeyEventParams
+			for _, k := range evs {
+				if k.Type == kb.KeyChar {
+					evs[0].Text, evs[0].UnmodifiedText = k.Text, k.UnmodifiedText
+					continue
+				}
+				send = append(send, k)
+			}
+			for _, k := range send {
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }

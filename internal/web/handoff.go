@@ -361,6 +361,9 @@ type staffSock struct {
 	watch     string     // conversation being watched
 	cursor    int64      // highest seq sent for watch
 	lastTyped time.Time
+
+	shownMu sync.Mutex
+	shown   map[string]int64 // handoff id → seq of the message whose preview this console was sent (and the read audited)
 }
 
 func newStaffHub(ctx context.Context, s *Server, svc *handoff.Service) *staffHub {
@@ -439,7 +442,7 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 	if err != nil {
 		return
 	}
-	sock := &staffSock{conn: c, st: st, tokenHash: sess.TokenHash}
+	sock := &staffSock{conn: c, st: st, tokenHash: sess.TokenHash, shown: map[string]int64{}}
 	hb.mu.Lock()
 	hb.socks[sock] = struct{}{}
 	hb.mu.Unlock()
@@ -491,7 +494,65 @@ func (hb *staffHub) sendQueue(ctx context.Context, sock *staffSock) {
 		sock.conn.Send(staffErrorFrame{Type: "error", Code: xinqiao.ErrorCode(err), Message: xinqiao.ErrorMessage(err)})
 		return
 	}
+	for i := range hs {
+		hs[i].Preview = hb.preview(ctx, sock, hs[i], "")
+	}
 	sock.conn.Send(queueFrame{Type: "queue", Handoffs: hs})
+}
+
+// PreviewLen is how many characters of the flagged message a queue item
+// shows: enough to tell items apart at a glance, not a transcript.
+const PreviewLen = 24
+
+// previewText is the first PreviewLen characters of a message, on one
+// line, with "…" when cut.
+func previewText(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > PreviewLen {
+		return string(r[:PreviewLen]) + "…"
+	}
+	return text
+}
+
+// flaggedText reads the message that opened or last raised an open
+// handoff ("" when there is none or the store fails: the queue item goes
+// without its preview, nothing else depends on it).
+func (hb *staffHub) flaggedText(ctx context.Context, h xinqiao.Handoff) string {
+	if !h.Open() || h.MessageSeq <= 0 {
+		return ""
+	}
+	ms, err := hb.s.Store.Messages(ctx, h.ConversationID, h.MessageSeq-1, 1)
+	if err != nil || len(ms) == 0 || ms[0].Seq != h.MessageSeq {
+		return ""
+	}
+	return previewText(ms[0].Text)
+}
+
+// preview gives a console the preview of an open handoff's flagged
+// message (text, when the caller already read it; read here otherwise).
+// A preview is a few words of a transcript, so the first time a console is
+// sent the preview of a given message, the read is audited as
+// "conversation.preview" (target the conversation, detail the handoff and
+// the message seq); a later frame with the same preview is not audited
+// again. When the audit cannot be written the preview is left out.
+func (hb *staffHub) preview(ctx context.Context, sock *staffSock, h xinqiao.Handoff, text string) string {
+	if text == "" {
+		text = hb.flaggedText(ctx, h)
+	}
+	if text == "" {
+		return ""
+	}
+	sock.shownMu.Lock()
+	defer sock.shownMu.Unlock()
+	if sock.shown[h.ID] == h.MessageSeq {
+		return text
+	}
+	detail := "handoff " + h.ID + " message " + strconv.FormatInt(h.MessageSeq, 10)
+	if err := hb.s.AuditRead(ctx, sock.st, "conversation.preview", h.ConversationID, detail); err != nil {
+		return ""
+	}
+	sock.shown[h.ID] = h.MessageSeq
+	return text
 }
 
 // watch starts sending a conversation's messages after afterSeq to a
@@ -605,6 +666,10 @@ func (hb *staffHub) onEvent(e xinqiao.Event) {
 			if err != nil {
 				return
 			}
+			text := ""
+			if e.Kind != "alert" {
+				text = hb.flaggedText(ctx, h)
+			}
 			for _, sock := range hb.all() {
 				if !handoff.CanSee(sock.st, h) {
 					continue
@@ -612,7 +677,11 @@ func (hb *staffHub) onEvent(e xinqiao.Event) {
 				if e.Kind == "alert" {
 					sock.conn.Send(alertFrame{Type: "alert", HandoffID: h.ID, Step: e.Seq})
 				} else {
-					sock.conn.Send(handoffFrame{Type: "handoff", Handoff: h})
+					hs := h
+					if text != "" {
+						hs.Preview = hb.preview(ctx, sock, h, text)
+					}
+					sock.conn.Send(handoffFrame{Type: "handoff", Handoff: hs})
 				}
 			}
 		}()

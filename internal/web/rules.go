@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"xinqiao/internal/risk"
 	"xinqiao/internal/riskrules"
 	"xinqiao/internal/xinqiao"
 )
@@ -35,12 +36,33 @@ func RiskRulesModule(svc *riskrules.Service) Module {
 		s.Handle("GET /api/risk/model/versions", s.Staff(xinqiao.RoleCounselor, h.modelVersions))
 		s.Handle("GET /api/conversations/{id}/labels", s.Staff(xinqiao.RoleCounselor, h.labels))
 		s.Handle("PUT /api/conversations/{id}/messages/{seq}/label", s.Staff(xinqiao.RoleCounselor, h.setLabel))
+		s.Handle("GET /api/risk/rules/descriptions", s.Staff(xinqiao.RoleCounselor, h.descriptions))
 	}
 }
 
 // maxModelBody bounds a model upload: the weights in base64 and the rest of
 // the request.
 const maxModelBody = xinqiao.MaxRiskModelBytes/3*4 + 64<<10
+
+// descriptions gives the console what each rule id of the rules in force
+// means, in a few Chinese words, so a counselor reads "说想死" rather than
+// zh.suicide.ideation.want_die: {"descriptions": {id: desc}}, with the ids
+// the engine gives itself (an answered question, the model's score under
+// the id "模型"). A rule without a desc (a district rule may have none) is
+// left out and the console describes it by its category.
+func (h *rulesHandlers) descriptions(w http.ResponseWriter, _ *http.Request, _ xinqiao.Staff) {
+	c := h.svc.Live().Current()
+	out := map[string]string{}
+	for _, r := range c.Rules() {
+		if r.Desc != "" {
+			out[r.ID] = r.Desc
+		}
+	}
+	for _, id := range []string{risk.AffirmedRule, risk.DeniedSafetyRule, risk.ModelRule} {
+		out[id] = c.Describe(id)
+	}
+	h.s.JSON(w, http.StatusOK, map[string]any{"descriptions": out})
+}
 
 type rulesHandlers struct {
 	s   *Server

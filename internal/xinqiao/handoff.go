@@ -122,6 +122,10 @@ type Handoff struct {
 	Note           string     `json:"note,omitempty"`
 	Escalated      int        `json:"escalated"` // ladder steps fired so far
 	UpdatedAt      time.Time  `json:"updated_at"`
+	// Preview is the first words of the message that opened or last raised
+	// the handoff. Only the console's socket sets it, auditing the read;
+	// the stores and the REST API leave it empty.
+	Preview string `json:"preview,omitempty"`
 }
 
 // Open reports whether the handoff is waiting or active.

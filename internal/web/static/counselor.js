@@ -31,9 +31,10 @@ function ago(iso) {
   return `${Math.floor(s / 3600)} 小时 ${Math.floor((s % 3600) / 60)} 分`;
 }
 
+// where names the school and the place of the terminal, or says it is unregistered.
 function where(h) {
-  const w = [h.school, h.place].filter(Boolean).join(" · ");
-  return w || "未登记终端 Unregistered terminal";
+  if (!h.school && !h.place) return "未登记终端 Unregistered";
+  return [h.school || "学校未登记", h.place || "地点未登记"].join(" · ");
 }
 
 // Labels: every code the API sends is shown in Chinese with the English
@@ -59,21 +60,49 @@ const STAGE = {
 };
 const label = (map, code) => map[code] || code;
 
-// ruleText describes a rule id for a counselor: its category and kind of
-// sign ("自杀 suicide · 计划 plan") rather than the id, which goes in the
-// element's title. Combinations of signals say so.
+// DESC holds each rule id's description from the rules in force
+// (GET /api/risk/rules/descriptions), loaded at start and again when a rule
+// it does not know shows up (a district rule published since).
+let DESC = {};
+let descAsked = 0;
+async function loadDescriptions() {
+  descAsked = Date.now();
+  try {
+    DESC = (await api("GET", "/api/risk/rules/descriptions")).descriptions || {};
+  } catch {
+    return; // the category fallback below still describes every rule
+  }
+  if (current) { renderHead(); rerenderRules(); }
+}
+
+// ruleText describes a rule id for a counselor in the rule's own words
+// ("说想死"), the id going in the element's title. A rule without a
+// description is named by its category and kind of sign ("自杀 suicide · 计划 plan").
 function ruleText(id) {
-  const parts = String(id).split(".");
+  id = String(id);
+  const key = id.startsWith("模型") ? "模型" : id;
+  if (DESC[key]) return DESC[key];
+  if (Date.now() - descAsked > 30000) loadDescriptions();
+  const parts = id.split(".");
   if (parts[0] === "combo") return "多个信号组合 combined signals";
   const [, cat, stage] = parts;
   if (!CATEGORY[cat]) return "风险说法 risk phrase";
   return CATEGORY[cat] + (STAGE[stage] ? " · " + STAGE[stage] : "");
 }
 
+// rerenderRules redraws the rule descriptions of the open conversation's
+// messages once the descriptions have arrived.
+function rerenderRules() {
+  for (const e of document.querySelectorAll("#log .rules[data-rules], #brief [data-rules]")) {
+    e.textContent = (e.dataset.prefix || "") + shortRules(JSON.parse(e.dataset.rules));
+  }
+  for (const m of document.querySelectorAll("#log mark[data-rule]")) m.title = `${ruleText(m.dataset.rule)}\n${m.dataset.rule}`;
+}
+
 const rank = { imminent: 4, high: 3, medium: 2, low: 1, none: 0 };
 // KIND names why a conversation is in the queue. The queue sorts as the
 // server does: urgent first, then level, a request before a review, then wait.
-const KIND = { urgent: "", requested: "找老师 requested", review: "待阅 review" };
+const KIND = { urgent: "立即处理 urgent", requested: "找老师 requested", review: "待阅 review" };
 const kindRank = { urgent: 2, requested: 1, review: 0 };
 function sorted(state) {
   const urgent = (h) => ((h.kind || "urgent") === "urgent" ? 1 : 0);
@@ -83,15 +112,17 @@ function sorted(state) {
       ((kindRank[b.kind] ?? 2) - (kindRank[a.kind] ?? 2)) || (new Date(a.opened_at) - new Date(b.opened_at)));
 }
 
-// shortRules describes the matched phrase rules (not the combinations
-// derived from them), each description once; the ids are in the element's
-// title (ruleTitle).
+// shortRules describes the matched rules, each description once: the
+// phrase rules first, then the combinations that raised the level (which
+// say why it is as high as it is); the ids are in the element's title
+// (ruleTitle).
 function shortRules(rules) {
   const all = rules || [];
   const own = all.filter((r) => !r.startsWith("combo."));
-  const texts = [...new Set((own.length ? own : all).map(ruleText))];
+  const combos = all.filter((r) => r.startsWith("combo."));
+  const texts = [...new Set([...own, ...combos].map(ruleText))];
   const shown = texts.slice(0, 3);
-  return shown.join("、") + (texts.length > shown.length ? ` (+${texts.length - shown.length})` : "");
+  return shown.join("；") + (texts.length > shown.length ? ` (+${texts.length - shown.length})` : "");
 }
 const ruleTitle = (rules) => "规则 rules:\n" + (rules || []).join("\n");
 
@@ -112,11 +143,14 @@ function renderQueue() {
     const keep = focused ? focused.dataset.id : "";
     list.replaceChildren(...items.map((h) => {
       const cls = [h.level, current && current.handoff.id === h.id ? "sel" : "", h.escalated > 0 && h.state === "waiting" ? "esc" : ""].join(" ");
+      const kind = h.kind || "urgent";
       return el("li", { class: cls },
         el("button", { type: "button", class: "qitem", "data-id": h.id, "aria-current": current && current.handoff.id === h.id ? "true" : "false", onclick: () => select(h.id) },
-          el("span", { class: "badge " + h.level }, LEVEL[h.level] || h.level), " ",
-          KIND[h.kind] ? el("span", { class: "badge kind" }, KIND[h.kind]) : "", KIND[h.kind] ? " " : "",
-          el("strong", {}, where(h)),
+          el("span", { class: "qhead" },
+            el("span", { class: "badge " + h.level }, LEVEL[h.level] || h.level), " ",
+            el("span", { class: "badge kind " + kind }, KIND[kind] || kind), " ",
+            el("strong", { class: "where" }, where(h))),
+          h.preview ? el("span", { class: "preview" }, `“${h.preview}”`) : "",
           el("span", { class: "meta" },
             ...(h.state === "waiting" ? ["已等待 ", since(h.opened_at)] : [`${h.counselor_name || ""} 接手中`]),
             h.escalated > 0 && h.state === "waiting" ? ` · 已升级 ${h.escalated} 级` : "",
@@ -138,7 +172,7 @@ function renderHead() {
   $("c-level").textContent = LEVEL[h.level] || h.level;
   $("c-where").textContent = " " + where(h);
   const state = { waiting: "等待接手 waiting", active: `由 ${h.counselor_name} 接手 active`, closed: `已结束 closed · ${label(OUTCOME, h.outcome || "other")}` }[h.state];
-  $("c-state").textContent = " · " + (KIND[h.kind] ? KIND[h.kind] + " · " : "") + state +
+  $("c-state").textContent = " · " + (KIND[h.kind || "urgent"] || h.kind) + " · " + state +
     ((h.categories || []).length ? " · " + h.categories.map((c) => label(CATEGORY, c)).join("、") : "") +
     ((h.reason || []).length ? " · 信号 signs: " + shortRules(h.reason) : "");
   $("c-state").title = ruleTitle(h.reason);
@@ -161,7 +195,7 @@ function highlight(text, spans) {
   for (const sp of [...spans].sort((a, b) => a.start - b.start)) {
     if (sp.start < at) continue;
     out.push(runes.slice(at, sp.start).join(""));
-    out.push(el("mark", { title: `${ruleText(sp.rule)}\n${sp.rule}` }, runes.slice(sp.start, sp.end).join("")));
+    out.push(el("mark", { title: `${ruleText(sp.rule)}\n${sp.rule}`, "data-rule": sp.rule }, runes.slice(sp.start, sp.end).join("")));
     at = sp.end;
   }
   out.push(runes.slice(at).join(""));
@@ -177,7 +211,8 @@ function appendMessage(m) {
     el("span", { class: "who" }, `${WHO[m.role] || m.role} · ${new Date(m.created_at).toLocaleTimeString()}`),
     ...(m.risk ? highlight(m.text, m.risk.spans) : [m.text]));
   if (m.risk && m.risk.level !== "none" && (m.risk.rules || []).length) {
-    node.append(el("span", { class: "rules", title: ruleTitle(m.risk.rules) }, `${LEVEL[m.risk.level] || m.risk.level} · ${shortRules(m.risk.rules)}`));
+    const prefix = `${LEVEL[m.risk.level] || m.risk.level} · `;
+    node.append(el("span", { class: "rules", title: ruleTitle(m.risk.rules), "data-rules": JSON.stringify(m.risk.rules), "data-prefix": prefix }, prefix + shortRules(m.risk.rules)));
   }
   if (m.role === "student") node.append(labelBar(m));
   const log = $("log");
@@ -196,7 +231,7 @@ function renderBrief(b) {
     el("strong", {}, "摘要 Brief: "), b.summary, ...written,
     ...b.flagged.map((f) => el("div", { class: "flag" },
       el("span", { class: "badge " + f.level }, LEVEL[f.level] || f.level), " ", f.excerpt,
-      el("span", { class: "muted", title: ruleTitle(f.rules) }, "  " + shortRules(f.rules)))));
+      el("span", { class: "muted", title: ruleTitle(f.rules), "data-rules": JSON.stringify(f.rules || []), "data-prefix": "  " }, "  " + shortRules(f.rules)))));
 }
 
 async function loadCase() {
@@ -373,7 +408,9 @@ function wire() {
       send({ type: "typing", handoff_id: current.handoff.id });
     }
   });
-  $("canned").replaceChildren(...CANNED.map((c) => el("button", { type: "button", onclick: () => { $("text").value = c; $("text").focus(); } }, c.slice(0, 12) + "…")));
+  $("canned").replaceChildren(...CANNED.map((c, i) => el("button", { type: "button", title: `${c}（快捷键 ${i + 1}）`, "aria-keyshortcuts": String(i + 1), onclick: () => insertCanned(i) }, `${i + 1} ${c.slice(0, 12)}…`)));
+  document.addEventListener("keydown", onKey);
+  $("keys-open").addEventListener("click", () => $("keys").showModal());
   $("note-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const text = $("note").value.trim();
@@ -406,6 +443,62 @@ function wire() {
   setInterval(tick, 1000);
 }
 
+// ---- keyboard ----
+// Shortcuts (listed in the ? dialog) act only when no field has the focus,
+// so typing a reply never triggers one; Esc leaves a field.
+
+const typingIn = (e) => e && (e.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(e.tagName));
+
+// step opens the next (+1) or previous (-1) item of the queue, waiting
+// first then active, and puts the focus on it.
+function step(dir) {
+  const ids = [...sorted("waiting"), ...sorted("active")].map((h) => h.id);
+  if (!ids.length) return;
+  const at = current ? ids.indexOf(current.handoff.id) : -1;
+  const next = ids[at < 0 ? (dir > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, at + dir))];
+  if (!current || current.handoff.id !== next) select(next);
+  const b = document.querySelector(`.qitem[data-id="${CSS.escape(next)}"]`);
+  if (b) b.focus();
+}
+
+// insertCanned puts canned phrase i at the reply's caret and focuses it.
+function insertCanned(i) {
+  const t = $("text");
+  if (!CANNED[i] || t.disabled) return;
+  const at = t.selectionStart ?? t.value.length;
+  t.value = t.value.slice(0, at) + CANNED[i] + t.value.slice(t.selectionEnd ?? at);
+  t.focus();
+  t.selectionStart = t.selectionEnd = at + CANNED[i].length;
+}
+
+function focusIf(id) {
+  const e = $(id);
+  if (e && !e.disabled && e.offsetParent !== null) e.focus();
+}
+
+function onKey(ev) {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
+  const keys = $("keys");
+  if (typingIn(ev.target)) {
+    if (ev.key === "Escape" && !keys.open) ev.target.blur();
+    return;
+  }
+  if (keys.open && ev.key !== "?") return;
+  const k = ev.key;
+  let done = true;
+  if (k === "?") keys.open ? keys.close() : keys.showModal();
+  else if (k === "j") step(1);
+  else if (k === "k") step(-1);
+  else if (!current) done = false;
+  else if (k === "c") { if (!$("b-claim").disabled) $("b-claim").click(); }
+  else if (k === "r") focusIf("text");
+  else if (k === "n") focusIf("note");
+  else if (k === "x") focusIf("outcome");
+  else if (k >= "1" && k <= String(CANNED.length)) insertCanned(Number(k) - 1);
+  else done = false;
+  if (done) ev.preventDefault();
+}
+
 async function main() {
   me = await requireLogin($("root"));
   if (!["counselor", "supervisor", "admin"].includes(me.role)) {
@@ -417,8 +510,10 @@ async function main() {
   $("duty").checked = me.on_duty;
   $("duty-wrap").classList.remove("hidden");
   $("logout").classList.remove("hidden");
+  $("keys-open").classList.remove("hidden");
   $("console").classList.remove("hidden");
   wire();
+  loadDescriptions();
   loadRoster();
   connect();
 }
