@@ -291,7 +291,12 @@ func TestRiskTeachingLoop(t *testing.T) {
 			lines = strings.Split(strings.TrimSpace(out.String()), "\n")
 			differ := 0
 			for i, s := range texts {
-				var row struct{ Risk struct{ Level string; Rules []string } }
+				var row struct {
+					Risk struct {
+						Level string
+						Rules []string
+					}
+				}
 				if err := json.Unmarshal([]byte(lines[i]), &row); err != nil {
 					t.Fatal(err)
 				}
