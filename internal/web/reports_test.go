@@ -18,6 +18,8 @@ import (
 	"xinqiao/internal/web"
 	"xinqiao/internal/xinqiao"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -300,7 +302,32 @@ func TestReportsCSV(t *testing.T) {
 func TestReportsPage(t *testing.T) {
 	p := apptest.Browser(t)
 	s, _ := reportFixture(t, storetest.MustOpenSQLite(t))
+	// Times are Beijing times whatever the browser's zone: run it in New
+	// York, with 李老师 last seen at a known instant.
+	li, err := s.Store.StaffByUsername(t.Context(), "li")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := time.Now().UTC().Add(-30 * time.Second).Truncate(time.Second)
+	if err := s.Store.TouchPresence(t.Context(), []string{li.ID}, seen); err != nil {
+		t.Fatal(err)
+	}
+	p.Do(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"})
+		return err
+	}))
 	p.Login(t, s.URL+"/reports", "zhang", "#tiles .tile")
+	if got, want := p.Text(t, "#roster tbody"), seen.In(reports.Zone).Format("15:04:05"); !strings.Contains(got, want) {
+		t.Errorf("roster: got %q, want 李老师 last seen at %s Beijing time", got, want)
+	}
+	// Handoffs by kind with the time to a first look: the fixture's two
+	// urgent handoffs, one claimed after a minute.
+	if got := p.Eval(t, `[...document.querySelectorAll("#kinds tbody tr")].map(r => r.dataset.kind + ":" + [...r.cells].slice(1).map(c => c.textContent).join(",")).join(" ")`); got != "urgent:2,1,1,1分,1分,1分 requested:0,0,0,—,—,— review:0,0,0,—,—,—" {
+		t.Errorf("by kind: got %q", got)
+	}
+	if got := p.Text(t, "#kinds tbody tr"); !strings.HasPrefix(got, "立即处理 urgent") {
+		t.Errorf("kind label: got %q, want 立即处理 urgent", got)
+	}
 	if got := p.Text(t, "#who"); got != "张主任" {
 		t.Errorf("who: got %q, want 张主任", got)
 	}

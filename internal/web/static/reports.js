@@ -6,7 +6,13 @@ const $ = (s) => document.querySelector(s);
 const SVG = "http://www.w3.org/2000/svg";
 const levels = ["none", "low", "medium", "high", "imminent"];
 const levelZh = { none: "无", low: "低", medium: "中", high: "高", imminent: "紧急" };
-const outcomeZh = { resolved: "已疏导", referred: "已转介", emergency: "紧急处置", false_alarm: "误报", no_reply: "学生未回应", other: "其他" };
+const outcomeZh = { resolved: "已疏导", referred: "已转介", emergency: "紧急处置", false_alarm: "误报", no_reply: "学生未回应", other: "其他",
+  reviewed: "已阅无需跟进", follow_up: "转为个案跟进" };
+// kindZh names the handoff kinds, in queue order.
+const kinds = ["urgent", "requested", "review"];
+const kindZh = { urgent: "立即处理", requested: "找老师", review: "待阅" };
+// beijing shows an instant as Beijing wall time, whatever the browser's zone.
+const beijing = (iso) => new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
 const actionZh = { duty: "通知值班", oncall: "通知区值班", supervisor: "通知主管" };
 const roleZh = { admin: "管理员", supervisor: "主管", counselor: "心理老师", curator: "教研员" };
 const problemZh = { 400: "查询条件有误", 401: "登录已过期，请刷新页面重新登录", 403: "没有权限查看", 503: "暂时无法读取" };
@@ -99,7 +105,7 @@ function render(r) {
     fillTable("#roster", r.roster.on_duty.length ? r.roster.on_duty.map((s) => el("tr", {},
       el("td", {}, s.name, " ", el("span", { class: "muted" }, roleZh[s.role] || s.role)),
       el("td", {}, s.school || "全区 district"),
-      el("td", {}, s.last_seen ? new Date(s.last_seen).toLocaleString("zh-CN") : "—"))) :
+      el("td", {}, s.last_seen ? beijing(s.last_seen) : "—"))) :
       [el("tr", {}, el("td", { colspan: 3, class: "error" }, ...bi("现在没有老师在值班", "Nobody is on duty")))]);
     fillTable("#waiting", h.waiting.length ? h.waiting.map((w) => el("tr", { class: w.waited_seconds > 300 ? "late" : "" },
       el("td", {}, el("span", { class: "badge " + w.level }, levelZh[w.level] + " " + w.level)),
@@ -139,6 +145,14 @@ function render(r) {
       el("tr", {}, el("th", {}, "90% p90"), el("td", {}, t.count ? duration(t.p90_seconds) : "—")),
       el("tr", {}, el("th", {}, ...bi("最长", "max")), el("td", {}, t.count ? duration(t.max_seconds) : "—")),
       ...levels.slice(3).map((l) => el("tr", {}, el("th", {}, ...bi("转介·" + levelZh[l], l)), el("td", {}, h.opened_by_level[l] || 0)))]);
+    const kf = h.kinds || {};
+    fillTable("#kinds", [...kinds, ...Object.keys(kf).filter((k) => !kinds.includes(k))].map((k) => {
+      const f = kf[k] || { opened: 0, claimed: 0, closed: 0, time_to_claim: { count: 0 } };
+      const d = f.time_to_claim || { count: 0 };
+      const dur = (v) => (d.count ? duration(v) : "—");
+      return el("tr", { "data-kind": k }, el("th", {}, ...bi(kindZh[k] || k, k)), el("td", {}, f.opened), el("td", {}, f.claimed), el("td", {}, f.closed),
+        el("td", {}, dur(d.p50_seconds)), el("td", {}, dur(d.p90_seconds)), el("td", {}, dur(d.max_seconds)));
+    }));
     $("#chart-escalations").replaceChildren(hbars(h.escalations.map((s) => ({ label: `第${s.step}级 ${actionZh[s.action] || s.action}`, n: s.count })), "升级次数 escalations"));
     $("#chart-outcomes").replaceChildren(hbars(Object.entries(h.outcomes).sort((a, b) => b[1] - a[1]).map(([k, n]) => ({ label: outcomeZh[k] || k, n })), "结案结果 outcomes"));
   }
