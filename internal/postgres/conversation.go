@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"xinqiao/internal/groupcommit"
 	"xinqiao/internal/xinqiao"
 
 	"github.com/jackc/pgx/v5"
@@ -157,119 +158,201 @@ var errDuplicate = errors.New("duplicate client id")
 
 // AppendMessage implements xinqiao.ConversationStore.
 func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao.Message, bool, error) {
-	m, _, created, err := db.appendMessage(ctx, nm, xinqiao.NewTurn{})
-	return m, created, err
+	r, err := db.appends.Do(ctx, appendReq{nm: nm})
+	return r.msg, r.created, err
 }
 
-// AppendStudentMessage implements xinqiao.ConversationStore.
+// AppendStudentMessage implements xinqiao.ConversationStore. Concurrent
+// appends share transactions (group commit, see newAppender).
 func (db *DB) AppendStudentMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
-	return db.appendMessage(ctx, nm, t)
+	r, err := db.appends.Do(ctx, appendReq{nm: nm, t: t})
+	return r.msg, r.turn, r.created, err
 }
 
-// appendMessage stores a message, its pending turn and the conversation's
-// risk in one transaction. The seq bump comes first: it locks the
+// AppendStats reports the group commit of appends: batches, the appends
+// they held, and the appends waiting now.
+func (db *DB) AppendStats() groupcommit.Stats { return db.appends.Stats() }
+
+// appendReq is one append waiting for its batch; appendRes is its result.
+type appendReq struct {
+	nm xinqiao.NewMessage
+	t  xinqiao.NewTurn
+}
+
+type appendRes struct {
+	msg     xinqiao.Message
+	turn    *xinqiao.PendingTurn
+	created bool
+}
+
+// Group commit: appendWorkers batches in flight at once (one gathers while
+// another waits on its commit), each of at most appendBatch appends.
+const (
+	appendWorkers = 2
+	appendBatch   = 64
+)
+
+func (db *DB) newAppender() *groupcommit.Committer[appendReq, appendRes] {
+	return groupcommit.New(appendWorkers, appendBatch, groupcommit.Funcs[appendReq, appendRes]{
+		Batch:  db.appendBatch,
+		Single: db.appendOne,
+	})
+}
+
+// appendOne stores one message in a transaction of its own.
+func (db *DB) appendOne(ctx context.Context, r appendReq) (appendRes, error) {
+	var res appendRes
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		res, err = db.appendInTx(ctx, tx, r, true)
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		return res, nil
+	}
+	if err != nil {
+		return appendRes{}, err
+	}
+	return res, nil
+}
+
+// appendBatch stores every message of a batch in one transaction, or none.
+// Rows are written in conversation order (arrival order within one), so
+// two nodes' batches lock conversation rows in the same order and cannot
+// deadlock each other.
+func (db *DB) appendBatch(ctx context.Context, rs []appendReq) ([]appendRes, error) {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rs[order[a]].nm.ConversationID < rs[order[b]].nm.ConversationID })
+	out := make([]appendRes, len(rs))
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		for _, i := range order {
+			res, err := db.appendInTx(ctx, tx, rs[i], false)
+			if err != nil && !errors.Is(err, errDuplicate) {
+				return err
+			}
+			out[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendInTx stores a message, its pending turn and the conversation's risk
+// in tx. A client id seen before returns the stored message with
+// errDuplicate. Alone (lockFirst), the seq bump comes first: it locks the
 // conversation row, so the client_id check after it cannot race with a
-// concurrent resend.
-func (db *DB) appendMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
+// concurrent resend, and errDuplicate rolls the bump back. In a batch the
+// check comes first, so a duplicate bumps nothing and its batch-mates
+// commit; a resend racing in another transaction then breaks the unique
+// index on insert, and the batch is retried row by row.
+func (db *DB) appendInTx(ctx context.Context, tx pgx.Tx, r appendReq, lockFirst bool) (appendRes, error) {
+	nm, t := r.nm, r.t
 	risk, err := jsonb(nm.Risk, nm.Risk == nil)
 	if err != nil {
-		return xinqiao.Message{}, nil, false, err
+		return appendRes{}, err
 	}
 	sources, err := jsonb(nm.Sources, len(nm.Sources) == 0)
 	if err != nil {
-		return xinqiao.Message{}, nil, false, err
+		return appendRes{}, err
 	}
-	var msg xinqiao.Message
-	var turn *xinqiao.PendingTurn
-	created := false
-	err = db.tx(ctx, func(tx pgx.Tx) error {
-		now := db.now()
-		const bump = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, mode`
-		var seq int64
-		var mode string
-		err := tx.QueryRow(ctx, bump, nm.ConversationID, now).Scan(&seq, &mode)
+	now := db.now()
+	var seq int64
+	var mode string
+	bump := func() error {
+		const q = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, mode`
+		err := tx.QueryRow(ctx, q, nm.ConversationID, now).Scan(&seq, &mode)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
 		} else if err != nil {
 			return fmt.Errorf("bump seq: %w", err)
 		}
-		if nm.ClientID != "" {
-			const dup = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = $1 AND client_id = $2`
-			m, err := scanMessage(tx.QueryRow(ctx, dup, nm.ConversationID, nm.ClientID))
-			if err == nil {
-				msg = m
-				const qt = `SELECT ` + turnColumns + ` FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
-				pt, err := scanTurn(tx.QueryRow(ctx, qt, nm.ConversationID, m.Seq))
-				if err == nil {
-					turn = &pt
-				} else if !errors.Is(err, pgx.ErrNoRows) {
-					return fmt.Errorf("check pending turn: %w", err)
-				}
-				return errDuplicate
-			} else if !errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("check client id: %w", err)
-			}
-		}
-		if nm.RequireMode != "" && mode != nm.RequireMode {
-			return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
-		}
-		if nm.Completes > 0 {
-			const qc = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
-			tag, err := tx.Exec(ctx, qc, nm.ConversationID, nm.Completes)
-			if err != nil {
-				return fmt.Errorf("complete turn: %w", err)
-			}
-			if tag.RowsAffected() == 0 {
-				return xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
-			}
-			if len(nm.Covers) > 0 {
-				const qm = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = ANY($2)`
-				if _, err := tx.Exec(ctx, qm, nm.ConversationID, nm.Covers); err != nil {
-					return fmt.Errorf("complete merged turns: %w", err)
-				}
-			}
-		}
-		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ` + messageColumns
-		m, err := scanMessage(tx.QueryRow(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
-			nm.Author, nm.Text, risk, sources, nm.AIGenerated, now))
-		if err != nil {
-			return fmt.Errorf("insert message: %w", err)
-		}
-		if nm.ConversationRisk != "" {
-			var st any
-			if len(nm.ConversationRiskState) > 0 {
-				st = string(nm.ConversationRiskState)
-			}
-			const qr = `UPDATE conversations SET risk_level = $2, risk_state = $3 WHERE id = $1`
-			if _, err := tx.Exec(ctx, qr, nm.ConversationID, nm.ConversationRisk, st); err != nil {
-				return fmt.Errorf("record risk: %w", err)
-			}
-		}
-		if t.Kind != "" {
-			pt := xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
-				Level: t.Level, Categories: orEmpty(t.Categories), Rules: orEmpty(t.Rules), Attempts: 1,
-				CreatedAt: now.UTC().Truncate(time.Microsecond), LeaseUntil: t.LeaseUntil.UTC().Truncate(time.Microsecond)}
-			cats, _ := json.Marshal(pt.Categories)
-			rules, _ := json.Marshal(pt.Rules)
-			const qt = `INSERT INTO pending_turns (conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)`
-			if _, err := tx.Exec(ctx, qt, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level, string(cats), string(rules),
-				now, t.LeaseUntil); err != nil {
-				return fmt.Errorf("record pending turn: %w", err)
-			}
-			turn = &pt
-		}
-		msg, created = m, true
 		return nil
-	})
-	if errors.Is(err, errDuplicate) {
-		return msg, turn, false, nil
 	}
+	if lockFirst {
+		if err := bump(); err != nil {
+			return appendRes{}, err
+		}
+	}
+	if nm.ClientID != "" {
+		const dup = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = $1 AND client_id = $2`
+		m, err := scanMessage(tx.QueryRow(ctx, dup, nm.ConversationID, nm.ClientID))
+		if err == nil {
+			res := appendRes{msg: m}
+			const qt = `SELECT ` + turnColumns + ` FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
+			pt, err := scanTurn(tx.QueryRow(ctx, qt, nm.ConversationID, m.Seq))
+			if err == nil {
+				res.turn = &pt
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return appendRes{}, fmt.Errorf("check pending turn: %w", err)
+			}
+			return res, errDuplicate
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return appendRes{}, fmt.Errorf("check client id: %w", err)
+		}
+	}
+	if !lockFirst {
+		if err := bump(); err != nil {
+			return appendRes{}, err
+		}
+	}
+	if nm.RequireMode != "" && mode != nm.RequireMode {
+		return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
+	}
+	if nm.Completes > 0 {
+		const qc = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
+		tag, err := tx.Exec(ctx, qc, nm.ConversationID, nm.Completes)
+		if err != nil {
+			return appendRes{}, fmt.Errorf("complete turn: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
+		}
+		if len(nm.Covers) > 0 {
+			const qm = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = ANY($2)`
+			if _, err := tx.Exec(ctx, qm, nm.ConversationID, nm.Covers); err != nil {
+				return appendRes{}, fmt.Errorf("complete merged turns: %w", err)
+			}
+		}
+	}
+	const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ` + messageColumns
+	m, err := scanMessage(tx.QueryRow(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
+		nm.Author, nm.Text, risk, sources, nm.AIGenerated, now))
 	if err != nil {
-		return xinqiao.Message{}, nil, false, err
+		return appendRes{}, fmt.Errorf("insert message: %w", err)
 	}
-	return msg, turn, created, nil
+	if nm.ConversationRisk != "" {
+		var st any
+		if len(nm.ConversationRiskState) > 0 {
+			st = string(nm.ConversationRiskState)
+		}
+		const qr = `UPDATE conversations SET risk_level = $2, risk_state = $3 WHERE id = $1`
+		if _, err := tx.Exec(ctx, qr, nm.ConversationID, nm.ConversationRisk, st); err != nil {
+			return appendRes{}, fmt.Errorf("record risk: %w", err)
+		}
+	}
+	res := appendRes{msg: m, created: true}
+	if t.Kind != "" {
+		pt := xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
+			Level: t.Level, Categories: orEmpty(t.Categories), Rules: orEmpty(t.Rules), Attempts: 1,
+			CreatedAt: now.UTC().Truncate(time.Microsecond), LeaseUntil: t.LeaseUntil.UTC().Truncate(time.Microsecond)}
+		cats, _ := json.Marshal(pt.Categories)
+		rules, _ := json.Marshal(pt.Rules)
+		const qt = `INSERT INTO pending_turns (conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)`
+		if _, err := tx.Exec(ctx, qt, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level, string(cats), string(rules),
+			now, t.LeaseUntil); err != nil {
+			return appendRes{}, fmt.Errorf("record pending turn: %w", err)
+		}
+		res.turn = &pt
+	}
+	return res, nil
 }
 
 const turnColumns = `conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until`

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"xinqiao/internal/groupcommit"
 	"xinqiao/internal/xinqiao"
 	"xinqiao/migrations"
 
@@ -29,6 +30,8 @@ type DB struct {
 	broker *broker
 	// channel is the NOTIFY channel of this store's schema (eventChannel).
 	channel string
+	// appends batches concurrent appends into shared transactions.
+	appends *groupcommit.Committer[appendReq, appendRes]
 }
 
 var _ xinqiao.Store = (*DB)(nil)
@@ -87,6 +90,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	}
 	db := &DB{pool: pool, cfg: cfg, log: log, now: time.Now, channel: eventChannel(schema)}
 	db.broker = newBroker(cfg.ConnConfig, db.channel, log)
+	db.appends = db.newAppender()
 	return db, nil
 }
 
@@ -108,6 +112,7 @@ func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
 // Close implements xinqiao.Store.
 func (db *DB) Close() error {
+	db.appends.Close()
 	db.broker.close()
 	db.pool.Close()
 	return nil

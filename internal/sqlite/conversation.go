@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"xinqiao/internal/groupcommit"
 	"xinqiao/internal/xinqiao"
 )
 
@@ -89,13 +90,10 @@ func (db *DB) CreateConversation(ctx context.Context, c xinqiao.Conversation, s 
 
 // Conversation implements xinqiao.ConversationStore.
 func (db *DB) Conversation(ctx context.Context, id string) (xinqiao.Conversation, error) {
-	const q = `SELECT c.id, COALESCE(c.terminal, ''), COALESCE(t.school, ''), COALESCE(t.place, ''), c.lang, c.band,
-			c.mode, c.risk_level, c.risk_state, c.last_seq, c.created_at, c.updated_at
-		FROM conversations c LEFT JOIN terminals t ON t.code = c.terminal WHERE c.id = ?`
 	var c xinqiao.Conversation
 	var state sql.NullString
 	var created, updated int64
-	err := db.r.QueryRowContext(ctx, q, id).Scan(&c.ID, &c.Terminal, &c.School, &c.Place, &c.Lang, &c.Band,
+	err := db.rs.conversation.QueryRowContext(ctx, id).Scan(&c.ID, &c.Terminal, &c.School, &c.Place, &c.Lang, &c.Band,
 		&c.Mode, &c.RiskLevel, &state, &c.LastSeq, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
@@ -111,10 +109,9 @@ func (db *DB) Conversation(ctx context.Context, id string) (xinqiao.Conversation
 
 // StudentSession implements xinqiao.ConversationStore.
 func (db *DB) StudentSession(ctx context.Context, tokenHash string) (xinqiao.StudentSession, error) {
-	const q = `SELECT token_hash, conversation_id, created_at, expires_at FROM student_sessions WHERE token_hash = ?`
 	var s xinqiao.StudentSession
 	var created, expires int64
-	err := db.r.QueryRowContext(ctx, q, tokenHash).Scan(&s.TokenHash, &s.ConversationID, &created, &expires)
+	err := db.rs.studentSession.QueryRowContext(ctx, tokenHash).Scan(&s.TokenHash, &s.ConversationID, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, xinqiao.Errorf(xinqiao.ENOTFOUND, "session not found")
 	} else if err != nil {
@@ -159,114 +156,219 @@ func jsonText(v any, isNil bool) (sql.NullString, error) {
 
 // AppendMessage implements xinqiao.ConversationStore.
 func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao.Message, bool, error) {
-	m, _, created, err := db.appendMessage(ctx, nm, xinqiao.NewTurn{})
-	return m, created, err
+	r, err := db.appends.Do(ctx, appendReq{nm: nm})
+	return r.msg, r.created, err
 }
 
-// AppendStudentMessage implements xinqiao.ConversationStore.
+// AppendStudentMessage implements xinqiao.ConversationStore. Concurrent
+// appends share transactions (group commit, see newAppender).
 func (db *DB) AppendStudentMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
-	return db.appendMessage(ctx, nm, t)
+	r, err := db.appends.Do(ctx, appendReq{nm: nm, t: t})
+	return r.msg, r.turn, r.created, err
 }
 
-// appendMessage stores a message, its pending turn and the conversation's
-// risk in one transaction. The seq bump comes first: it takes the write
-// lock, so the client_id check after it cannot race with a concurrent resend.
-func (db *DB) appendMessage(ctx context.Context, nm xinqiao.NewMessage, t xinqiao.NewTurn) (xinqiao.Message, *xinqiao.PendingTurn, bool, error) {
+// AppendStats reports the group commit of appends: batches, the appends
+// they held, and the appends waiting now.
+func (db *DB) AppendStats() groupcommit.Stats { return db.appends.Stats() }
+
+// appendReq is one append waiting for its batch; appendRes is its result.
+type appendReq struct {
+	nm xinqiao.NewMessage
+	t  xinqiao.NewTurn
+}
+
+type appendRes struct {
+	msg     xinqiao.Message
+	turn    *xinqiao.PendingTurn
+	created bool
+}
+
+// appendBatch bounds the appends one transaction takes. One worker: SQLite
+// has one writer, and the appends that arrive while it commits form the next
+// batch.
+const appendBatch = 64
+
+func (db *DB) newAppender() *groupcommit.Committer[appendReq, appendRes] {
+	return groupcommit.New(1, appendBatch, groupcommit.Funcs[appendReq, appendRes]{
+		Batch:  db.appendBatch,
+		Single: db.appendOne,
+	})
+}
+
+// appendOne stores one message in a transaction of its own.
+func (db *DB) appendOne(ctx context.Context, r appendReq) (appendRes, error) {
+	var res appendRes
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = db.appendInTx(ctx, tx, r)
+		return err
+	})
+	if errors.Is(err, errDuplicate) {
+		return res, nil
+	}
+	if err != nil {
+		return appendRes{}, err
+	}
+	return res, nil
+}
+
+// appendBatch stores every message of a batch in one transaction, or none.
+func (db *DB) appendBatch(ctx context.Context, rs []appendReq) ([]appendRes, error) {
+	out := make([]appendRes, len(rs))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for i, r := range rs {
+			res, err := db.appendInTx(ctx, tx, r)
+			if err != nil && !errors.Is(err, errDuplicate) {
+				return err
+			}
+			out[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendInTx stores a message, its pending turn and the conversation's risk
+// in tx. A client id seen before returns the stored message with
+// errDuplicate, having written nothing: the write transaction holds
+// SQLite's one write lock, so no concurrent resend can come between the
+// check and the insert.
+func (db *DB) appendInTx(ctx context.Context, tx *sql.Tx, r appendReq) (appendRes, error) {
+	nm, t := r.nm, r.t
 	risk, err := jsonText(nm.Risk, nm.Risk == nil)
 	if err != nil {
-		return xinqiao.Message{}, nil, false, err
+		return appendRes{}, err
 	}
 	sources, err := jsonText(nm.Sources, len(nm.Sources) == 0)
 	if err != nil {
-		return xinqiao.Message{}, nil, false, err
+		return appendRes{}, err
 	}
-	var msg xinqiao.Message
-	var turn *xinqiao.PendingTurn
-	created := false
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		now := db.now()
-		const bump = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, mode`
-		var seq int64
-		var mode string
-		err := tx.QueryRowContext(ctx, bump, ms2(now), nm.ConversationID).Scan(&seq, &mode)
-		if errors.Is(err, sql.ErrNoRows) {
-			return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
-		} else if err != nil {
-			return fmt.Errorf("bump seq: %w", err)
-		}
-		if nm.ClientID != "" {
-			const dup = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND client_id = ?`
-			m, err := scanMessage(tx.QueryRowContext(ctx, dup, nm.ConversationID, nm.ClientID))
+	if nm.ClientID != "" {
+		m, err := scanMessage(tx.StmtContext(ctx, db.ws.dupMessage).QueryRowContext(ctx, nm.ConversationID, nm.ClientID))
+		if err == nil {
+			res := appendRes{msg: m}
+			pt, err := scanTurn(tx.StmtContext(ctx, db.ws.pendingTurn).QueryRowContext(ctx, nm.ConversationID, m.Seq))
 			if err == nil {
-				msg = m
-				const qt = `SELECT ` + turnColumns + ` FROM pending_turns WHERE conversation_id = ? AND seq = ?`
-				pt, err := scanTurn(tx.QueryRowContext(ctx, qt, nm.ConversationID, m.Seq))
-				if err == nil {
-					turn = &pt
-				} else if !errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("check pending turn: %w", err)
-				}
-				return errDuplicate
+				res.turn = &pt
 			} else if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("check client id: %w", err)
+				return appendRes{}, fmt.Errorf("check pending turn: %w", err)
 			}
+			return res, errDuplicate
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return appendRes{}, fmt.Errorf("check client id: %w", err)
 		}
-		if nm.RequireMode != "" && mode != nm.RequireMode {
-			return xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
-		}
-		if nm.Completes > 0 {
-			const qc = `DELETE FROM pending_turns WHERE conversation_id = ? AND seq = ?`
-			res, err := tx.ExecContext(ctx, qc, nm.ConversationID, nm.Completes)
-			if err != nil {
-				return fmt.Errorf("complete turn: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
-			}
-			if len(nm.Covers) > 0 {
-				const qm = `DELETE FROM pending_turns WHERE conversation_id = ? AND seq IN (SELECT value FROM json_each(?))`
-				if _, err := tx.ExecContext(ctx, qm, nm.ConversationID, seqList(nm.Covers)); err != nil {
-					return fmt.Errorf("complete merged turns: %w", err)
-				}
-			}
-		}
-		const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ` + messageColumns
-		m, err := scanMessage(tx.QueryRowContext(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
-			nm.Author, nm.Text, risk, sources, boolInt(nm.AIGenerated), ms2(now)))
+	}
+	now := db.now()
+	var seq int64
+	var mode string
+	err = tx.StmtContext(ctx, db.ws.bumpSeq).QueryRowContext(ctx, ms2(now), nm.ConversationID).Scan(&seq, &mode)
+	if errors.Is(err, sql.ErrNoRows) {
+		return appendRes{}, xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
+	} else if err != nil {
+		return appendRes{}, fmt.Errorf("bump seq: %w", err)
+	}
+	if nm.RequireMode != "" && mode != nm.RequireMode {
+		return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
+	}
+	if nm.Completes > 0 {
+		res, err := tx.StmtContext(ctx, db.ws.completeTurn).ExecContext(ctx, nm.ConversationID, nm.Completes)
 		if err != nil {
-			return fmt.Errorf("insert message: %w", err)
+			return appendRes{}, fmt.Errorf("complete turn: %w", err)
 		}
-		if nm.ConversationRisk != "" {
-			const qr = `UPDATE conversations SET risk_level = ?, risk_state = ? WHERE id = ?`
-			if _, err := tx.ExecContext(ctx, qr, nm.ConversationRisk, nullString(string(nm.ConversationRiskState)), nm.ConversationID); err != nil {
-				return fmt.Errorf("record risk: %w", err)
+		if n, _ := res.RowsAffected(); n == 0 {
+			return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
+		}
+		if len(nm.Covers) > 0 {
+			const qm = `DELETE FROM pending_turns WHERE conversation_id = ? AND seq IN (SELECT value FROM json_each(?))`
+			if _, err := tx.ExecContext(ctx, qm, nm.ConversationID, seqList(nm.Covers)); err != nil {
+				return appendRes{}, fmt.Errorf("complete merged turns: %w", err)
 			}
 		}
-		if t.Kind != "" {
-			pt := xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
-				Level: t.Level, Categories: orEmpty(t.Categories), Rules: orEmpty(t.Rules), Attempts: 1,
-				CreatedAt: fromMS(ms2(now)), LeaseUntil: fromMS(ms2(t.LeaseUntil))}
-			cats, _ := json.Marshal(pt.Categories)
-			rules, _ := json.Marshal(pt.Rules)
-			const qt = `INSERT INTO pending_turns (conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until)
-				VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
-			if _, err := tx.ExecContext(ctx, qt, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level, string(cats), string(rules),
-				ms2(now), ms2(t.LeaseUntil)); err != nil {
-				return fmt.Errorf("record pending turn: %w", err)
-			}
-			turn = &pt
-		}
-		msg, created = m, true
-		return nil
-	})
-	if errors.Is(err, errDuplicate) {
-		return msg, turn, false, nil
 	}
+	m, err := scanMessage(tx.StmtContext(ctx, db.ws.insertMessage).QueryRowContext(ctx, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
+		nm.Author, nm.Text, risk, sources, boolInt(nm.AIGenerated), ms2(now)))
 	if err != nil {
-		return xinqiao.Message{}, nil, false, err
+		return appendRes{}, fmt.Errorf("insert message: %w", err)
 	}
-	return msg, turn, created, nil
+	if nm.ConversationRisk != "" {
+		if _, err := tx.StmtContext(ctx, db.ws.recordRisk).ExecContext(ctx, nm.ConversationRisk,
+			nullString(string(nm.ConversationRiskState)), nm.ConversationID); err != nil {
+			return appendRes{}, fmt.Errorf("record risk: %w", err)
+		}
+	}
+	res := appendRes{msg: m, created: true}
+	if t.Kind != "" {
+		pt := xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
+			Level: t.Level, Categories: orEmpty(t.Categories), Rules: orEmpty(t.Rules), Attempts: 1,
+			CreatedAt: fromMS(ms2(now)), LeaseUntil: fromMS(ms2(t.LeaseUntil))}
+		cats, _ := json.Marshal(pt.Categories)
+		rules, _ := json.Marshal(pt.Rules)
+		if _, err := tx.StmtContext(ctx, db.ws.insertTurn).ExecContext(ctx, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level,
+			string(cats), string(rules), ms2(now), ms2(t.LeaseUntil)); err != nil {
+			return appendRes{}, fmt.Errorf("record pending turn: %w", err)
+		}
+		res.turn = &pt
+	}
+	return res, nil
+}
+
+// writerStmts are the append path's statements, prepared once on the
+// writer connection when the store opens: SQLite parses them once, not on
+// every append (tx.StmtContext reuses the connection's prepared statement).
+type writerStmts struct {
+	dupMessage, pendingTurn, bumpSeq, completeTurn, insertMessage, recordRisk, insertTurn *sql.Stmt
+}
+
+// readerStmts are the hot reads of every student message, prepared once on
+// the read pool (database/sql prepares each on a connection the first time
+// that connection runs it, then reuses it).
+type readerStmts struct {
+	conversation, studentSession, messages *sql.Stmt
+}
+
+func (db *DB) prepareReader(ctx context.Context) error {
+	return prepareAll(ctx, db.r, []stmtText{
+		{&db.rs.conversation, `SELECT c.id, COALESCE(c.terminal, ''), COALESCE(t.school, ''), COALESCE(t.place, ''), c.lang, c.band,
+			c.mode, c.risk_level, c.risk_state, c.last_seq, c.created_at, c.updated_at
+			FROM conversations c LEFT JOIN terminals t ON t.code = c.terminal WHERE c.id = ?`},
+		{&db.rs.studentSession, `SELECT token_hash, conversation_id, created_at, expires_at FROM student_sessions WHERE token_hash = ?`},
+		{&db.rs.messages, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`},
+	})
+}
+
+// stmtText is a statement to prepare and where to keep it.
+type stmtText struct {
+	st **sql.Stmt
+	q  string
+}
+
+// prepareAll prepares each statement on pool.
+func prepareAll(ctx context.Context, pool *sql.DB, ss []stmtText) error {
+	for _, p := range ss {
+		st, err := pool.PrepareContext(ctx, p.q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.q, err)
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+func (db *DB) prepareWriter(ctx context.Context) error {
+	return prepareAll(ctx, db.w, []stmtText{
+		{&db.ws.dupMessage, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND client_id = ?`},
+		{&db.ws.pendingTurn, `SELECT ` + turnColumns + ` FROM pending_turns WHERE conversation_id = ? AND seq = ?`},
+		{&db.ws.bumpSeq, `UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, mode`},
+		{&db.ws.completeTurn, `DELETE FROM pending_turns WHERE conversation_id = ? AND seq = ?`},
+		{&db.ws.insertMessage, `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ` + messageColumns},
+		{&db.ws.recordRisk, `UPDATE conversations SET risk_level = ?, risk_state = ? WHERE id = ?`},
+		{&db.ws.insertTurn, `INSERT INTO pending_turns (conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`},
+	})
 }
 
 const turnColumns = `conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until`
@@ -371,8 +473,7 @@ var errDuplicate = errors.New("duplicate client id")
 
 // Messages implements xinqiao.ConversationStore.
 func (db *DB) Messages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]xinqiao.Message, error) {
-	const q = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`
-	rows, err := db.r.QueryContext(ctx, q, conversationID, afterSeq, limit)
+	rows, err := db.rs.messages.QueryContext(ctx, conversationID, afterSeq, limit)
 	return collect(rows, err, "list messages", scanMessage)
 }
 

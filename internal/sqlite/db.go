@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"xinqiao/internal/groupcommit"
 	"xinqiao/internal/xinqiao"
 	"xinqiao/migrations"
 
@@ -31,6 +32,10 @@ type DB struct {
 	r    *sql.DB
 	path string
 	now  func() time.Time
+	// appends batches concurrent appends into shared transactions.
+	appends *groupcommit.Committer[appendReq, appendRes]
+	ws      writerStmts
+	rs      readerStmts
 }
 
 var _ xinqiao.Store = (*DB)(nil)
@@ -77,6 +82,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := errors.Join(db.prepareWriter(ctx), db.prepareReader(ctx)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.appends = db.newAppender()
 	return db, nil
 }
 
@@ -91,6 +101,9 @@ func (db *DB) SetClock(now func() time.Time) { db.now = now }
 
 // Close implements xinqiao.Store.
 func (db *DB) Close() error {
+	if db.appends != nil {
+		db.appends.Close()
+	}
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
