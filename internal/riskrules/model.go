@@ -253,6 +253,15 @@ func (s *Service) PublishModel(ctx context.Context, by xinqiao.Staff, base int, 
 	if err := s.ReloadModel(ctx); err != nil {
 		s.log.Warn("publishing over a model that is not the latest", "err", err)
 	}
+	// A check made against another model is stale: say so before its
+	// lowered cases, which were not the ones the publisher saw.
+	latest, err := s.store.RiskModel(ctx)
+	if err != nil {
+		return xinqiao.RiskModel{}, ModelCheckResult{}, err
+	}
+	if latest.Version != base {
+		return xinqiao.RiskModel{}, ModelCheckResult{}, xinqiao.Errorf(xinqiao.ECONFLICT, "version %d of the district model was published after version %d: check your model against it", latest.Version, base)
+	}
 	chk, err := s.CheckModel(ctx, weights, nil)
 	if err != nil {
 		return xinqiao.RiskModel{}, chk, err
