@@ -1,0 +1,62 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"xinqiao/internal/app"
+	"xinqiao/internal/apptest"
+	"xinqiao/internal/storetest"
+	"xinqiao/internal/web"
+	"xinqiao/internal/xinqiao"
+)
+
+// TestRiskLabelsAreSchoolScoped: a counselor labels and reads the labels of
+// their own school's conversations only; another school's are not found
+// (nothing stored), and a curator cannot label at all.
+func TestRiskLabelsAreSchoolScoped(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			s := apptest.Start(t, e.Open(t), app.Options{})
+			ctx := context.Background()
+			if err := s.Store.UpsertTerminal(ctx, xinqiao.Terminal{Code: "T-A", School: "甲校", Place: "走廊"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range []struct{ name, role, school string }{
+				{"a1", xinqiao.RoleCounselor, "甲校"}, {"b1", xinqiao.RoleCounselor, "乙校"}, {"dist", xinqiao.RoleSupervisor, ""}, {"cur", xinqiao.RoleCurator, ""},
+			} {
+				if _, err := web.CreateStaff(ctx, s.Store, u.name, apptest.Password, u.role, u.name, u.school); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, _ := storetest.NewConversation(t, s.Store, "T-A")
+			if _, _, err := s.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: c.ID, Role: xinqiao.RoleStudent, Text: "药已经攒好了",
+				Risk: &xinqiao.RiskMark{Level: "high", Categories: []string{"suicide"}}}); err != nil {
+				t.Fatal(err)
+			}
+			path := "/api/conversations/" + c.ID
+			for _, tc := range []struct {
+				who  string
+				code int
+			}{{"b1", 404}, {"cur", 403}, {"a1", 200}, {"dist", 200}} {
+				st := adminSession(t, s, tc.who)
+				var e rulesErr
+				if code := st.Do(t, "PUT", path+"/messages/1/label", map[string]string{"label": "risk"}, &e); code != tc.code {
+					t.Fatalf("%s labels: got %d %+v, want %d", tc.who, code, e, tc.code)
+				}
+				if code := st.Do(t, "GET", path+"/labels", nil, nil); code != tc.code {
+					t.Fatalf("%s reads the labels: got %d, want %d", tc.who, code, tc.code)
+				}
+				if tc.code == 404 && !strings.Contains(e.Error.Message, "not found") {
+					t.Fatalf("%s: %+v", tc.who, e)
+				}
+			}
+			ls, err := s.Store.RiskLabels(ctx, c.ID)
+			if err != nil || len(ls) != 1 || ls[0].Label != "risk" || ls[0].UpdatedAt.After(time.Now()) {
+				t.Fatalf("labels: %+v, %v", ls, err)
+			}
+		})
+	}
+}
