@@ -15,6 +15,7 @@ import (
 	"xinqiao/internal/config"
 	"xinqiao/internal/risk"
 	"xinqiao/internal/riskrules"
+	"xinqiao/internal/xinqiao"
 )
 
 func init() {
@@ -171,7 +172,8 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 }
 
 // riskExport writes the district's labelled messages as JSONL to --out (or
-// stdout). With no labels it writes nothing (no file) and says why.
+// stdout), audited as "risk_label.export". With no labels it writes nothing
+// (no file) and says why.
 func riskExport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	out := ""
 	var rest []string
@@ -200,18 +202,25 @@ func riskExport(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 	defer store.Close()
 	var buf bytes.Buffer
-	w := io.Writer(&buf)
-	if out == "" {
-		w = stdout
-	}
-	sum, err := riskrules.Export(ctx, store, w)
+	sum, err := riskrules.Export(ctx, store, &buf)
 	if err != nil {
 		return fmt.Errorf("risk export: %w", err)
 	}
-	if out != "" {
-		if err := os.WriteFile(out, buf.Bytes(), 0o600); err != nil {
+	// Students' words leave the service: recorded before they are written.
+	actor := "cli"
+	if u := getenv("USER"); u != "" {
+		actor += ":" + u
+	}
+	if err := store.Audit(ctx, xinqiao.AuditEvent{At: time.Now(), Actor: actor, Action: "risk_label.export", Target: "risk_labels",
+		Detail: fmt.Sprintf("rows=%d risk=%d none=%d unsure=%d", sum.Rows, sum.Risk, sum.None, sum.Unsure)}); err != nil {
+		return fmt.Errorf("risk export: the export could not be audited, so nothing was written: %w", err)
+	}
+	if out == "" {
+		if _, err := stdout.Write(buf.Bytes()); err != nil {
 			return err
 		}
+	} else if err := os.WriteFile(out, buf.Bytes(), 0o600); err != nil {
+		return err
 	}
 	fmt.Fprintf(stderr, "exported %d labelled messages: %d risk, %d none, %d unsure\n", sum.Rows, sum.Risk, sum.None, sum.Unsure)
 	return nil

@@ -184,6 +184,9 @@ func TestRiskTeachingLoop(t *testing.T) {
 			if !strings.Contains(errb.String(), "exported 3 labelled messages: 1 risk, 1 none, 1 unsure") {
 				t.Fatalf("export summary: %q", errb.String())
 			}
+			if as, _ := node.Store.AuditEvents(ctx, "risk_labels", 10); len(as) != 1 || as[0].Action != "risk_label.export" || as[0].Detail != "rows=3 risk=1 none=1 unsure=1" {
+				t.Fatalf("export audit: %+v", as)
+			}
 			b, err := os.ReadFile(labels)
 			if err != nil {
 				t.Fatal(err)
