@@ -176,7 +176,8 @@ func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
 				t.Fatalf("got the ack before the crisis card: %s", describe(before))
 			}
 		}
-		ack := c.WaitType(t, wait, "ack")
+		_, skipped := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "ack" })
+		cards := 1 + countType(skipped, "crisis")
 		if crisis.Level != "imminent" && crisis.Level != "high" {
 			t.Fatalf("got crisis level %q, want high or imminent", crisis.Level)
 		}
@@ -192,11 +193,15 @@ func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
 		}
 		// The pipeline's own frame says whether anyone is on duty; the
 		// handoff service's event may bring a plain "waiting" first.
-		ho, _ := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.OnDuty != nil })
+		ho, skipped := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.OnDuty != nil })
 		if ho.State != "waiting" || *ho.OnDuty {
 			t.Fatalf("got %s, want waiting with nobody on duty", ho.Raw)
 		}
-		c.Quiet(t, time.Second, isAssistant)
+		// One card for the message: the escalation does not show it again.
+		if cards += countType(skipped, "crisis"); cards != 1 {
+			t.Fatalf("got %d crisis cards for one message, want 1", cards)
+		}
+		c.Quiet(t, time.Second, func(f apptest.Frame) bool { return isAssistant(f) || f.Type == "crisis" })
 		conv, _ := s.Store.Conversation(context.Background(), sess.ConversationID)
 		if conv.Mode != xinqiao.ModeHandoff || (conv.RiskLevel != "high" && conv.RiskLevel != "imminent") {
 			t.Fatalf("got conversation %+v, want handoff mode at high or above", conv)
@@ -209,8 +214,18 @@ func TestRiskyMessageShowsCrisisAndSilencesAI(t *testing.T) {
 		d := s.DialStudent(t, sess.Token)
 		d.WaitType(t, wait, "crisis")
 		d.WaitType(t, wait, "handoff")
-		_ = ack
 	})
+}
+
+// countType counts the frames of a type.
+func countType(fs []apptest.Frame, typ string) int {
+	n := 0
+	for _, f := range fs {
+		if f.Type == typ {
+			n++
+		}
+	}
+	return n
 }
 
 // TestRiskyMessageInAFloodShowsTheCrisisCard: a message over the rate is

@@ -36,8 +36,8 @@ type room struct {
 
 	aiMu     sync.Mutex
 	aiLocked bool               // a handoff is open: no AI frame may go out
-	cancelAI context.CancelFunc // cancels the answer being written, if any
-	turns    chan turn          // AI turns waiting, in order; made by the first
+	cancelAI context.CancelFunc // cancels the answer being written (or waiting for a slot), if any
+	next     *turn              // the AI turn waiting, which later messages join; nil when none
 	working  bool
 }
 
@@ -187,24 +187,18 @@ func (r *room) lockAI(locked bool) {
 	}
 }
 
-// stopAI cancels the answer being written and drops the queued turns,
-// which it returns, without locking the room: a later message is answered
-// as usual.
-func (r *room) stopAI() []turn {
+// stopAI cancels the answer being written and drops the waiting turn,
+// which it returns (nil when none), without locking the room: a later
+// message is answered as usual.
+func (r *room) stopAI() *turn {
 	r.aiMu.Lock()
 	defer r.aiMu.Unlock()
 	if r.cancelAI != nil {
 		r.cancelAI()
 	}
-	var dropped []turn
-	for {
-		select {
-		case t := <-r.turns:
-			dropped = append(dropped, t)
-		default:
-			return dropped
-		}
-	}
+	t := r.next
+	r.next = nil
+	return t
 }
 
 func (r *room) isAILocked() bool {

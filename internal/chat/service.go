@@ -5,10 +5,12 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,7 +29,7 @@ import (
 )
 
 const (
-	maxQueuedTurns = 8   // AI turns waiting per conversation before new ones are refused
+	maxMergedTexts = 8   // latest messages of a merged turn whose text the answer addresses
 	resumeBatch    = 200 // messages read per query when replaying
 	historyTurns   = 12  // earlier messages given to the answerer (it trims by tokens)
 )
@@ -106,8 +108,8 @@ type Service struct {
 	perSock *auth.Limiters
 
 	heldMu  sync.Mutex
-	held    map[turnKey]struct{} // pending turns this node is working on
-	writing sync.WaitGroup       // the rooms' answer writers
+	held    map[turnKey]time.Time // pending turns this node is working on, with their lease
+	writing sync.WaitGroup        // the rooms' answer writers
 	// askLimit bounds ask_counselor frames per conversation.
 	askLimit *auth.Limiters
 
@@ -193,7 +195,7 @@ func New(ctx context.Context, d Deps) *Service {
 
 		answerSlots: make(chan struct{}, d.AnswerSlots),
 		intakeSlots: make(chan struct{}, d.IntakeSlots),
-		held:        map[turnKey]struct{}{},
+		held:        map[turnKey]time.Time{},
 	}
 	d.Store.Subscribe(ctx, s.onEvent)
 	return s
@@ -338,24 +340,88 @@ func endedText(lang string) string {
 	return "这次对话已经结束了。点「开始新的对话」就可以重新开始聊。如果你有危险，请马上拨打 110 或 120。"
 }
 
-// turn is one AI answer to write: the pending turn of the student message
-// at seq.
+// turn is one AI answer to write: the pending turns of one student
+// message, or of several sent while the conversation's answer waited. A
+// message that arrives while a turn waits joins it (coalescing): one answer
+// addresses the student's latest messages together and completes every
+// merged message's pending turn, so a conversation's queue is one turn
+// being answered and at most one waiting, however fast the student writes.
 type turn struct {
-	clientID  string
-	seq       int64
-	text      string
+	parts     []part // the messages answered, in seq order; the last is the one the answer replies to
 	result    risk.Result
 	conv      xinqiao.Conversation
-	recovered bool   // left pending by a node that stopped: no one may be waiting on a socket
+	recovered bool   // every part was left pending by a node that stopped: no one may be waiting on a socket
 	ask       string // the standard safety question, asked after the answer when set
 	queued    time.Time
+	told      bool // the student was told this answer will take a moment (once per wait)
+}
+
+// part is one student message of a turn. The text of all but the latest
+// maxMergedTexts is dropped: their turns are still completed by the answer.
+type part struct {
+	seq      int64
+	clientID string
+	text     string
+}
+
+// seq is the seq of the message the answer replies to, the latest.
+func (t *turn) seq() int64 { return t.parts[len(t.parts)-1].seq }
+
+// clientID is the client id of the latest message: deltas reply to it.
+func (t *turn) clientID() string { return t.parts[len(t.parts)-1].clientID }
+
+// covers returns the seqs of the earlier messages merged into the turn.
+func (t *turn) covers() []int64 {
+	out := make([]int64, 0, len(t.parts)-1)
+	for _, p := range t.parts[:len(t.parts)-1] {
+		out = append(out, p.seq)
+	}
+	return out
+}
+
+// question is the text the answer addresses: the latest messages, one a
+// line, and the seq of the first of them (the history ends before it).
+func (t *turn) question() (text string, first int64) {
+	from := max(0, len(t.parts)-maxMergedTexts)
+	texts := make([]string, 0, len(t.parts)-from)
+	for _, p := range t.parts[from:] {
+		texts = append(texts, p.text)
+	}
+	return strings.Join(texts, "\n"), t.parts[from].seq
+}
+
+// merge adds the messages of u to the waiting turn t, keeping seq order.
+func (t *turn) merge(u turn) {
+	for _, p := range u.parts {
+		i, found := slices.BinarySearchFunc(t.parts, p.seq, func(q part, seq int64) int { return cmp.Compare(q.seq, seq) })
+		if !found {
+			t.parts = slices.Insert(t.parts, i, p)
+		}
+	}
+	for i := range max(0, len(t.parts)-maxMergedTexts) {
+		t.parts[i].text = ""
+	}
+	if u.result.Level > t.result.Level {
+		t.result = u.result
+	}
+	if t.ask == "" {
+		t.ask = u.ask
+	}
+	if u.conv.LastSeq >= t.conv.LastSeq {
+		t.conv = u.conv
+	}
+	t.recovered = t.recovered && u.recovered
 }
 
 // showCrisis sends the room the crisis card at level. A risky message gets
-// it the moment it is classified, before the store is touched, and again
-// from its escalation (the page shows one card, whatever the count).
-func (s *Service) showCrisis(r *room, level risk.Level, lang string) {
-	r.broadcast(s.crisis(level, lang))
+// it the moment it is classified, before the store is touched; its
+// escalation shows it only when that card was not shown (shown is the level
+// of the card the message has had, risk.None for none), so the student sees
+// one card per message.
+func (s *Service) showCrisis(r *room, level, shown risk.Level, lang string) {
+	if level > shown {
+		r.broadcast(s.crisis(level, lang))
+	}
 }
 
 // takeIntake waits up to IntakeWait for a slot to store an ordinary
@@ -383,14 +449,16 @@ func (s *Service) takeIntake() (release func(), ok bool) {
 }
 
 // takeAnswer waits for an answer slot; ok=false when ctx ended first.
-func (s *Service) takeAnswer(ctx context.Context, t turn) bool {
-	defer s.dequeued()
+func (s *Service) takeAnswer(ctx context.Context, queued time.Time) bool {
+	if ctx.Err() != nil {
+		return false
+	}
 	select {
 	case s.answerSlots <- struct{}{}:
 	case <-ctx.Done():
 		return false
 	}
-	answerWait.Observe(time.Since(t.queued).Seconds())
+	answerWait.Observe(time.Since(queued).Seconds())
 	return true
 }
 
@@ -404,9 +472,9 @@ func (s *Service) dequeued() {
 // whether the handoff opened. The card never waits on the store or the
 // network; a handoff that fails to open is logged and counted, never silent
 // toward the student, and its turn stays pending for the next sweep.
-func (s *Service) escalate(r *room, conv xinqiao.Conversation, level risk.Level, res risk.Result, seq int64) bool {
+func (s *Service) escalate(r *room, conv xinqiao.Conversation, level, shown risk.Level, res risk.Result, seq int64) bool {
 	r.lockAI(true)
-	s.showCrisis(r, level, conv.Lang)
+	s.showCrisis(r, level, shown, conv.Lang)
 	s.publish(xinqiao.Event{Kind: "crisis", ConversationID: conv.ID})
 	cats := make([]string, 0, len(res.Categories))
 	for _, c := range res.Categories {
@@ -490,34 +558,52 @@ func (s *Service) noticeText(lang, kind string, onDuty bool) string {
 	return "现在没有值班的老师在线，学校的老师暂时无法进入这个对话；心理老师会在上学日的值班时间看到这段对话。" + lines
 }
 
-// runTurns writes the room's AI answers one after another.
+// runTurns writes the room's AI answers one after another. The waiting
+// turn stays open to new messages until an answer slot is free for it.
 func (s *Service) runTurns(r *room) {
 	for {
 		r.aiMu.Lock()
-		var t turn
-		select {
-		case t = <-r.turns:
-		default:
+		if r.next == nil {
 			r.working = false
 			r.aiMu.Unlock()
 			s.hub.dropIfIdle(r)
 			return
 		}
 		if r.aiLocked {
+			t := r.next
+			r.next = nil
 			r.aiMu.Unlock()
 			s.dequeued()
-			s.complete(s.ctx, t.conv.ID, t.seq) // a counselor has the conversation
-			s.release(t.conv.ID, t.seq)
+			s.finish(s.ctx, t) // a counselor has the conversation
+			s.releaseTurn(t)
 			continue
 		}
 		ctx, cancel := context.WithCancel(s.ctx)
 		r.cancelAI = cancel
+		queued := r.next.queued
 		r.aiMu.Unlock()
-		if s.takeAnswer(ctx, t) {
-			s.answerTurn(ctx, r, t)
+		got := s.takeAnswer(ctx, queued)
+		r.aiMu.Lock()
+		var t *turn
+		if got || s.ctx.Err() != nil {
+			t = r.next // with every message merged while it waited
+			r.next = nil
+		} // else a counselor took over (the loop finishes the turn) or stopAI dropped it
+		r.aiMu.Unlock()
+		switch {
+		case t == nil:
+		case got:
+			s.dequeued()
+			s.answerTurn(ctx, r, *t)
+			s.releaseTurn(t)
+		default: // the node is stopping
+			s.dequeued()
+			s.handOverTurn(t)
+			s.releaseTurn(t)
+		}
+		if got {
 			<-s.answerSlots
 		}
-		s.release(t.conv.ID, t.seq)
 		cancel()
 		r.aiMu.Lock()
 		r.cancelAI = nil
@@ -525,29 +611,26 @@ func (s *Service) runTurns(r *room) {
 	}
 }
 
-// enqueue adds an AI turn, starting the room's worker if idle.
-func (s *Service) enqueue(r *room, t turn) bool {
-	ok, _ := s.enqueueTurn(r, t)
-	return ok
-}
-
-// enqueueTurn is enqueue that also reports delayed: every answer slot is
-// taken and others wait already, so the answer will take a while.
-func (s *Service) enqueueTurn(r *room, t turn) (ok, delayed bool) {
+// enqueueTurn adds an AI turn, starting the room's worker if idle: it joins
+// the turn already waiting, if there is one. It reports delayed when the
+// student should be told that the answer will take a while: every answer
+// slot is taken and others wait already, and the wait has not been told.
+func (s *Service) enqueueTurn(r *room, t turn) (delayed bool) {
 	r.aiMu.Lock()
 	defer r.aiMu.Unlock()
-	if r.turns == nil {
-		r.turns = make(chan turn, maxQueuedTurns)
+	if w := r.next; w != nil {
+		w.merge(t)
+		if !w.told {
+			w.told = len(s.answerSlots)+int(s.waiting.Load())-1 >= cap(s.answerSlots)
+			delayed = w.told
+		}
+		return delayed
 	}
 	t.queued = time.Now()
-	select {
-	case r.turns <- t:
-	default:
-		return false, false
-	}
 	ahead := s.waiting.Add(1) - 1
 	answerQueue.Inc()
-	delayed = len(s.answerSlots)+int(ahead) >= cap(s.answerSlots)
+	t.told = len(s.answerSlots)+int(ahead) >= cap(s.answerSlots)
+	r.next = &t
 	if !r.working {
 		r.working = true
 		s.writing.Add(1)
@@ -556,26 +639,27 @@ func (s *Service) enqueueTurn(r *room, t turn) (ok, delayed bool) {
 			s.runTurns(r)
 		}()
 	}
-	return true, delayed
+	return t.told
 }
 
 func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
-	log := s.d.Log.With("conversation", t.conv.ID, "seq", t.seq)
+	log := s.d.Log.With("conversation", t.conv.ID, "seq", t.seq(), "merged", len(t.parts)-1)
+	text, first := t.question()
 	// Layer 3: a second opinion may raise the level before any AI text.
 	if s.d.SecondOpinion != nil {
-		hist := s.history(ctx, t.conv.ID, t.seq)
+		hist := s.history(ctx, t.conv.ID, first)
 		texts := make([]string, 0, len(hist))
 		for _, h := range hist {
 			if h.Role == xinqiao.RoleStudent {
 				texts = append(texts, h.Text)
 			}
 		}
-		combined := risk.Combine(ctx, t.result, t.text, texts, s.d.SecondOpinion, s.d.OpinionTimeout)
+		combined := risk.Combine(ctx, t.result, text, texts, s.d.SecondOpinion, s.d.OpinionTimeout)
 		if combined.Level > t.result.Level {
 			s.raise(ctx, t.conv, combined)
 			if combined.Level >= risk.High {
-				if s.escalate(r, t.conv, combined.Level, combined, t.seq) {
-					s.complete(s.ctx, t.conv.ID, t.seq)
+				if s.escalate(r, t.conv, combined.Level, risk.None, combined, t.seq()) {
+					s.finish(s.ctx, &t)
 				}
 				return
 			}
@@ -586,46 +670,46 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 	for _, c := range t.result.Categories {
 		cats = append(cats, string(c))
 	}
-	lang := messageLang(t.text, t.conv.Lang)
-	ps, confident, err := s.d.Search.Passages(ctx, t.text, lang, t.conv.Band)
+	lang := messageLang(text, t.conv.Lang)
+	ps, confident, err := s.d.Search.Passages(ctx, text, lang, t.conv.Band)
 	if err != nil {
 		log.Warn("retrieval failed; answering without passages", "err", err)
 		ps, confident = nil, false
 	}
-	req := answer.Request{Question: t.text, Lang: lang, Band: t.conv.Band, History: s.history(ctx, t.conv.ID, t.seq),
+	req := answer.Request{Question: text, Lang: lang, Band: t.conv.Band, History: s.history(ctx, t.conv.ID, first),
 		Passages: ps, Confident: confident, RiskLevel: t.result.Level.String(), RiskCategories: cats}
 	ans, err := s.d.Answer.Answer(ctx, req, func(delta string) {
 		if !r.isAILocked() && ctx.Err() == nil {
-			r.broadcast(deltaFrame{Type: "delta", ReplyTo: t.clientID, Text: delta})
+			r.broadcast(deltaFrame{Type: "delta", ReplyTo: t.clientID(), Text: delta})
 		}
 	})
 	switch {
 	case s.ctx.Err() != nil:
-		s.handOver(t.conv.ID, t.seq) // the node is stopping
+		s.handOverTurn(&t) // the node is stopping
 		return
 	case ctx.Err() != nil:
-		s.complete(s.ctx, t.conv.ID, t.seq) // a counselor took over, or the student left on purpose
+		s.finish(s.ctx, &t) // a counselor took over, or the student left on purpose
 		return
 	case err != nil && t.recovered:
 		log.Error("answer failed", "err", err)
-		s.apologize(s.ctx, r, t.conv, t.seq)
+		s.apologize(s.ctx, r, t.conv, t.seq(), t.covers())
 		return
 	case err != nil:
 		log.Error("answer failed", "err", err)
-		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID})
-		s.complete(s.ctx, t.conv.ID, t.seq)
+		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID()})
+		s.finish(s.ctx, &t)
 		return
 	}
 	m, _, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: t.conv.ID, Role: xinqiao.RoleAssistant,
-		Text: ans.Text, Sources: ans.Sources, AIGenerated: true, RequireMode: xinqiao.ModeAI, Completes: t.seq})
+		Text: ans.Text, Sources: ans.Sources, AIGenerated: true, RequireMode: xinqiao.ModeAI, Completes: t.seq(), Covers: t.covers()})
 	if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT {
 		aiDiscarded.Inc()
-		s.complete(s.ctx, t.conv.ID, t.seq) // a counselor has the conversation, or another node answered
+		s.finish(s.ctx, &t) // a counselor has the conversation, or another node answered
 		return
 	} else if err != nil {
 		storeFailures.WithLabelValues("answer").Inc()
 		log.Error("store answer failed", "err", err)
-		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID})
+		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID()})
 		return
 	}
 	s.hub.catchUp(ctx, r)

@@ -378,8 +378,10 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	// The card goes out at once, before anything waits on the store.
 	classifier := s.d.Risk.Current() // one rule set for the whole message
 	res := classifier.Classify(text)
+	shown := risk.None // the level of the crisis card this message has shown
 	if res.Level >= risk.High {
-		s.showCrisis(rm, res.Level, st.lang)
+		s.showCrisis(rm, res.Level, shown, st.lang)
+		shown = res.Level
 	}
 
 	if !s.perSock.Allow(st.id) || !s.perConv.Allow(convID) {
@@ -441,9 +443,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		storeFailures.WithLabelValues("append").Inc()
 		s.d.Log.Error("store student message failed", "conversation", convID, "err", err)
 		c.Send(errorFrame{Type: "error", Code: "not_stored", Message: "消息没有保存成功，请再发一次 (not saved, please resend)", ClientID: f.ClientID})
-		if level >= risk.High {
-			s.showCrisis(rm, level, conv.Lang) // the card never depends on the store
-		}
+		s.showCrisis(rm, level, shown, conv.Lang) // the card never depends on the store
 		return
 	}
 	c.Send(ackFrame{Type: "ack", ClientID: f.ClientID, Seq: m.Seq})
@@ -453,7 +453,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		// pending: then the node that acked it may have stopped, and the
 		// student must not be left with an ack and nothing else.
 		if pending != nil {
-			s.resumeTurn(rm, conv, *pending, m.Text)
+			s.resumeTurn(rm, conv, *pending, m.Text, shown)
 		}
 		return
 	}
@@ -471,7 +471,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	}
 	switch kind {
 	case xinqiao.TurnEscalate:
-		s.escalateTurn(rm, conv, level, res, m.Seq)
+		s.escalateTurn(rm, conv, level, shown, res, m.Seq)
 	case xinqiao.TurnAnswer:
 		// 3b. Medium in a risk category: a teacher reads the conversation
 		// (a review), without interrupting the student; the AI answers.
@@ -479,15 +479,10 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		if level == risk.Medium {
 			ask = s.review(ctx, conv, text, res, state, m.Seq)
 		}
-		// 4. Below: an AI answer, in order, off the reader goroutine.
-		s.hold(convID, m.Seq)
-		ok, delayed := s.enqueueTurn(rm, turn{clientID: f.ClientID, seq: m.Seq, text: text, result: res, conv: conv, ask: ask})
-		switch {
-		case !ok:
-			s.release(convID, m.Seq)
-			s.complete(ctx, convID, m.Seq) // refused: the student is told and sends it again later
-			c.Send(errorFrame{Type: "error", Code: xinqiao.ERATELIMITED, Message: "还在回答上一条消息，请稍等 (still answering)", ClientID: f.ClientID})
-		case delayed:
+		// 4. Below: an AI answer, in order, off the reader goroutine. A
+		// message sent while the conversation's answer waits joins it.
+		s.hold(convID, m.Seq, pending.LeaseUntil)
+		if s.enqueueTurn(rm, turn{parts: []part{{seq: m.Seq, clientID: f.ClientID, text: text}}, result: res, conv: conv, ask: ask}) {
 			overload.WithLabelValues("answer_delayed").Inc()
 			c.Send(noticeFrame{Type: "notice", Code: codeAnswerDelayed, ReplyTo: f.ClientID, Text: delayedText(conv.Lang)})
 		}
@@ -498,32 +493,26 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 // resumeTurn finishes the pending turn of a resent message, unless this
 // node is on it: an escalation opens now (opening twice opens one handoff);
 // an answer is taken once the lease of the node that acked it has ended.
-func (s *Service) resumeTurn(rm *room, conv xinqiao.Conversation, pt xinqiao.PendingTurn, text string) {
+func (s *Service) resumeTurn(rm *room, conv xinqiao.Conversation, pt xinqiao.PendingTurn, text string, shown risk.Level) {
 	if s.holds(pt.ConversationID, pt.Seq) {
 		return
 	}
-	level, err := risk.ParseLevel(pt.Level)
-	if err != nil {
-		level = risk.None
-	}
-	res := risk.Result{Level: level, Rules: pt.Rules}
-	for _, c := range pt.Categories {
-		res.Categories = append(res.Categories, risk.Category(c))
-	}
+	res := pendingResult(pt)
 	switch pt.Kind {
 	case xinqiao.TurnEscalate:
-		s.escalateTurn(rm, conv, max(level, risk.High), res, pt.Seq)
+		s.escalateTurn(rm, conv, max(res.Level, risk.High), shown, res, pt.Seq)
 	case xinqiao.TurnAnswer:
 		now := s.d.Now()
-		if _, ok, err := s.d.Store.ClaimTurn(s.ctx, pt.ConversationID, pt.Seq, now, now.Add(answerLease)); err != nil || !ok {
+		lease := now.Add(answerLease)
+		if _, ok, err := s.d.Store.ClaimTurn(s.ctx, pt.ConversationID, pt.Seq, now, lease); err != nil || !ok {
 			return // another node holds it, or it is done
 		}
 		ask := ""
-		if level == risk.Medium { // its review may not have opened before the node stopped
+		if res.Level == risk.Medium { // its review may not have opened before the node stopped
 			ask = s.review(s.ctx, conv, text, res, decodeState(conv.RiskState), pt.Seq)
 		}
-		if s.hold(pt.ConversationID, pt.Seq) && !s.enqueue(rm, turn{clientID: pt.ClientID, seq: pt.Seq, text: text, result: res, conv: conv, ask: ask}) {
-			s.release(pt.ConversationID, pt.Seq)
+		if s.hold(pt.ConversationID, pt.Seq, lease) {
+			s.enqueueTurn(rm, turn{parts: []part{{seq: pt.Seq, clientID: pt.ClientID, text: text}}, result: res, conv: conv, ask: ask})
 		}
 	}
 }

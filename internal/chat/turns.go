@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"xinqiao/internal/risk"
@@ -14,9 +15,12 @@ import (
 // An ack promises the whole turn. The student's message and its pending
 // turn (escalate or answer) commit in one transaction; the node that
 // appended the message holds the turn under a lease and marks it done when
-// the handoff is open or the answer is stored. A node that dies in between
-// leaves the row, and any node's sweep (at start, then every turnSweep)
-// takes it once the lease has ended and finishes it.
+// the handoff is open or the answer is stored, renewing the lease while it
+// works (an answer may wait for a slot and stream for longer than a lease).
+// A node that dies in between leaves the row, and any node's sweep (at
+// start, then every turnSweep) takes it once the lease has ended and
+// finishes it. The turns of messages merged into one answer are taken
+// together and answered once.
 const (
 	escalateLease = 20 * time.Second // opening a handoff takes at most a few seconds
 	answerLease   = 2 * time.Minute  // an answer may queue behind others and stream for up to 45 s
@@ -38,17 +42,17 @@ type turnKey struct {
 	seq  int64
 }
 
-// hold records that this node is working on a turn, so its own sweep
-// leaves it alone (and only renews its lease). It reports false when the
-// turn was held already.
-func (s *Service) hold(conv string, seq int64) bool {
+// hold records that this node is working on a turn leased until lease, so
+// its own sweep leaves it alone and renews its lease before it ends. It
+// reports false when the turn was held already.
+func (s *Service) hold(conv string, seq int64, lease time.Time) bool {
 	s.heldMu.Lock()
 	defer s.heldMu.Unlock()
 	k := turnKey{conv, seq}
 	if _, ok := s.held[k]; ok {
 		return false
 	}
-	s.held[k] = struct{}{}
+	s.held[k] = lease
 	return true
 }
 
@@ -56,6 +60,44 @@ func (s *Service) release(conv string, seq int64) {
 	s.heldMu.Lock()
 	delete(s.held, turnKey{conv, seq})
 	s.heldMu.Unlock()
+}
+
+// releaseTurn releases every message of a turn.
+func (s *Service) releaseTurn(t *turn) {
+	for _, p := range t.parts {
+		s.release(t.conv.ID, p.seq)
+	}
+}
+
+// renewLeases moves the lease of every turn this node holds that would end
+// within half a lease to a full lease from now, so that no other node's
+// sweep takes a turn still being answered here (and answers it twice).
+// Run's sweep calls it every turnSweep, well inside a lease.
+func (s *Service) renewLeases(ctx context.Context) {
+	now := s.d.Now()
+	until := now.Add(answerLease)
+	due := map[string][]int64{}
+	s.heldMu.Lock()
+	for k, lease := range s.held {
+		if lease.Sub(now) < answerLease/2 {
+			due[k.conv] = append(due[k.conv], k.seq)
+		}
+	}
+	s.heldMu.Unlock()
+	for conv, seqs := range due {
+		if err := s.d.Store.RenewTurns(ctx, conv, seqs, until); err != nil {
+			storeFailures.WithLabelValues("turn").Inc()
+			s.d.Log.Warn("renew turn leases failed; the next sweep tries again", "conversation", conv, "err", err)
+			continue
+		}
+		s.heldMu.Lock()
+		for _, seq := range seqs {
+			if _, ok := s.held[turnKey{conv, seq}]; ok {
+				s.held[turnKey{conv, seq}] = until
+			}
+		}
+		s.heldMu.Unlock()
+	}
 }
 
 func (s *Service) holds(conv string, seq int64) bool {
@@ -74,6 +116,20 @@ func (s *Service) complete(ctx context.Context, conv string, seq int64) {
 	}
 }
 
+// finish marks every message's turn of an AI turn done.
+func (s *Service) finish(ctx context.Context, t *turn) {
+	for _, p := range t.parts {
+		s.complete(ctx, t.conv.ID, p.seq)
+	}
+}
+
+// handOverTurn hands over every message's turn of an AI turn.
+func (s *Service) handOverTurn(t *turn) {
+	for _, p := range t.parts {
+		s.handOver(t.conv.ID, p.seq)
+	}
+}
+
 // handOver ends this node's lease on a turn it could not finish because it
 // is stopping, so the next sweep of any node (a peer, or this node once
 // restarted) takes it at once.
@@ -88,12 +144,12 @@ func (s *Service) handOver(conv string, seq int64) {
 // escalateTurn shows the crisis card, opens the handoff and marks the
 // message's turn done once the handoff is open; a handoff that could not
 // open leaves the turn pending for the next sweep.
-func (s *Service) escalateTurn(r *room, conv xinqiao.Conversation, level risk.Level, res risk.Result, seq int64) {
-	if !s.hold(conv.ID, seq) {
+func (s *Service) escalateTurn(r *room, conv xinqiao.Conversation, level, shown risk.Level, res risk.Result, seq int64) {
+	if !s.hold(conv.ID, seq, s.d.Now().Add(escalateLease)) {
 		return // this node is opening it already
 	}
 	defer s.release(conv.ID, seq)
-	if s.escalate(r, conv, level, res, seq) {
+	if s.escalate(r, conv, level, shown, res, seq) {
 		s.complete(s.ctx, conv.ID, seq)
 	}
 }
@@ -122,11 +178,14 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// RecoverTurns takes every pending turn whose lease has ended by the
-// service's clock and finishes it: the handoff opens, or the answer (or an
-// apology) is stored and sent. It returns how many turns it took. Run calls
-// it; tests call it after moving their clock.
+// RecoverTurns first renews the leases of the turns this node is working
+// on, then takes every pending turn whose lease has ended by the service's
+// clock and finishes it: the handoff opens, or the answer (or an apology)
+// is stored and sent, one answer for a conversation's answer turns taken
+// together. It returns how many turns it took. Run calls it; tests call it
+// after moving their clock.
 func (s *Service) RecoverTurns(ctx context.Context) (int, error) {
+	s.renewLeases(ctx)
 	n := 0
 	for {
 		now := s.d.Now()
@@ -134,8 +193,16 @@ func (s *Service) RecoverTurns(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		var order []string
+		byConv := map[string][]xinqiao.PendingTurn{}
 		for _, t := range ts {
-			s.recoverTurn(ctx, t)
+			if byConv[t.ConversationID] == nil {
+				order = append(order, t.ConversationID)
+			}
+			byConv[t.ConversationID] = append(byConv[t.ConversationID], t)
+		}
+		for _, id := range order {
+			s.recoverTurns(ctx, id, byConv[id])
 		}
 		n += len(ts)
 		if len(ts) < sweepBatch {
@@ -144,20 +211,85 @@ func (s *Service) RecoverTurns(ctx context.Context) (int, error) {
 	}
 }
 
-// recoverTurn finishes one pending turn this node has just leased.
-func (s *Service) recoverTurn(ctx context.Context, pt xinqiao.PendingTurn) {
-	if s.holds(pt.ConversationID, pt.Seq) {
-		return // this node is still on it; the claim only renewed its lease
+// recoverTurns finishes the pending turns of one conversation this node
+// has just leased, oldest first.
+func (s *Service) recoverTurns(ctx context.Context, convID string, pts []xinqiao.PendingTurn) {
+	pts = slices.DeleteFunc(pts, func(pt xinqiao.PendingTurn) bool {
+		return s.holds(pt.ConversationID, pt.Seq) // this node is still on it; the claim only renewed its lease
+	})
+	if len(pts) == 0 {
+		return
 	}
-	log := s.d.Log.With("conversation", pt.ConversationID, "seq", pt.Seq, "kind", pt.Kind, "attempts", pt.Attempts)
-	conv, err := s.d.Store.Conversation(ctx, pt.ConversationID)
+	log := s.d.Log.With("conversation", convID)
+	conv, err := s.d.Store.Conversation(ctx, convID)
 	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
-		s.complete(ctx, pt.ConversationID, pt.Seq)
+		for _, pt := range pts {
+			s.complete(ctx, convID, pt.Seq)
+		}
 		return
 	} else if err != nil {
-		log.Warn("finish pending turn: store unavailable; it stays pending", "err", err)
+		log.Warn("finish pending turns: store unavailable; they stay pending", "err", err)
 		return
 	}
+	r := s.hub.open(conv.ID)
+	defer s.hub.dropIfIdle(r)
+	var t *turn // the conversation's answer turns, merged into one answer
+	late := false
+	for _, pt := range pts {
+		res := pendingResult(pt)
+		switch pt.Kind {
+		case xinqiao.TurnEscalate:
+			log.Warn("opening the handoff of a risky message acked by a node that stopped", "seq", pt.Seq, "attempts", pt.Attempts)
+			turnsRecovered.WithLabelValues(pt.Kind, "escalated").Inc()
+			s.escalateTurn(r, conv, max(res.Level, risk.High), risk.None, res, pt.Seq)
+		case xinqiao.TurnAnswer:
+			if conv.Mode != xinqiao.ModeAI {
+				turnsRecovered.WithLabelValues(pt.Kind, "counselor").Inc()
+				s.complete(ctx, conv.ID, pt.Seq) // a counselor has the conversation
+				continue
+			}
+			ms, err := s.d.Store.Messages(ctx, conv.ID, pt.Seq-1, 1)
+			if err != nil {
+				log.Warn("finish pending turn: store unavailable; it stays pending", "seq", pt.Seq, "err", err)
+				continue
+			}
+			if len(ms) == 0 || ms[0].Seq != pt.Seq {
+				s.complete(ctx, conv.ID, pt.Seq)
+				continue
+			}
+			u := turn{parts: []part{{seq: pt.Seq, clientID: pt.ClientID, text: ms[0].Text}}, result: res, conv: conv, recovered: true}
+			if res.Level == risk.Medium { // its review may not have opened before the node stopped
+				u.ask = s.review(ctx, conv, ms[0].Text, res, decodeState(conv.RiskState), pt.Seq)
+			}
+			late = late || pt.Attempts > maxTurnAttempts || s.d.Now().Sub(pt.CreatedAt) > lateTurn
+			if t == nil {
+				t = &u
+			} else {
+				t.merge(u)
+			}
+		default:
+			log.Warn("pending turn of an unknown kind left for a node that knows it", "seq", pt.Seq)
+		}
+	}
+	if t == nil {
+		return
+	}
+	if late {
+		turnsRecovered.WithLabelValues(xinqiao.TurnAnswer, "apology").Add(float64(len(t.parts)))
+		s.apologize(ctx, r, conv, t.seq(), t.covers())
+		return
+	}
+	log.Info("answering messages acked by a node that stopped", "seq", t.seq(), "merged", len(t.parts)-1)
+	turnsRecovered.WithLabelValues(xinqiao.TurnAnswer, "answered").Add(float64(len(t.parts)))
+	lease := s.d.Now().Add(answerLease)
+	t.parts = slices.DeleteFunc(t.parts, func(p part) bool { return !s.hold(conv.ID, p.seq, lease) })
+	if len(t.parts) > 0 {
+		s.enqueueTurn(r, *t)
+	}
+}
+
+// pendingResult is the risk a pending turn was stored with.
+func pendingResult(pt xinqiao.PendingTurn) risk.Result {
 	level, err := risk.ParseLevel(pt.Level)
 	if err != nil {
 		level = risk.None
@@ -166,53 +298,15 @@ func (s *Service) recoverTurn(ctx context.Context, pt xinqiao.PendingTurn) {
 	for _, c := range pt.Categories {
 		res.Categories = append(res.Categories, risk.Category(c))
 	}
-	r := s.hub.open(conv.ID)
-	defer s.hub.dropIfIdle(r)
-	switch pt.Kind {
-	case xinqiao.TurnEscalate:
-		log.Warn("opening the handoff of a risky message acked by a node that stopped")
-		turnsRecovered.WithLabelValues(pt.Kind, "escalated").Inc()
-		s.escalateTurn(r, conv, max(level, risk.High), res, pt.Seq)
-	case xinqiao.TurnAnswer:
-		if conv.Mode != xinqiao.ModeAI {
-			turnsRecovered.WithLabelValues(pt.Kind, "counselor").Inc()
-			s.complete(ctx, conv.ID, pt.Seq) // a counselor has the conversation
-			return
-		}
-		ms, err := s.d.Store.Messages(ctx, conv.ID, pt.Seq-1, 1)
-		if err != nil {
-			log.Warn("finish pending turn: store unavailable; it stays pending", "err", err)
-			return
-		}
-		if len(ms) == 0 || ms[0].Seq != pt.Seq {
-			s.complete(ctx, conv.ID, pt.Seq)
-			return
-		}
-		ask := ""
-		if level == risk.Medium { // its review may not have opened before the node stopped
-			ask = s.review(ctx, conv, ms[0].Text, res, decodeState(conv.RiskState), pt.Seq)
-		}
-		if pt.Attempts > maxTurnAttempts || s.d.Now().Sub(pt.CreatedAt) > lateTurn {
-			turnsRecovered.WithLabelValues(pt.Kind, "apology").Inc()
-			s.apologize(ctx, r, conv, pt.Seq)
-			return
-		}
-		log.Info("answering a message acked by a node that stopped")
-		turnsRecovered.WithLabelValues(pt.Kind, "answered").Inc()
-		if s.hold(conv.ID, pt.Seq) && !s.enqueue(r, turn{clientID: pt.ClientID, seq: pt.Seq, text: ms[0].Text,
-			result: res, conv: conv, recovered: true, ask: ask}) {
-			s.release(conv.ID, pt.Seq) // the room is full: its lease runs out and a later sweep tries again
-		}
-	default:
-		log.Warn("pending turn of an unknown kind left for a node that knows it")
-	}
+	return res
 }
 
 // apologize stores and sends, in the conversation's language, an honest
-// word that a message could not be answered, and marks its turn done.
-func (s *Service) apologize(ctx context.Context, r *room, conv xinqiao.Conversation, seq int64) {
+// word that a message (seq, with those merged into its turn, covers) could
+// not be answered, and marks their turns done.
+func (s *Service) apologize(ctx context.Context, r *room, conv xinqiao.Conversation, seq int64, covers []int64) {
 	m, _, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem,
-		Text: apologyText(conv.Lang), Completes: seq})
+		Text: apologyText(conv.Lang), Completes: seq, Covers: covers})
 	if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT {
 		return // another node finished it
 	} else if err != nil {
@@ -234,9 +328,9 @@ func apologyText(lang string) string {
 // stopAI stops a room's AI work because the student left on purpose: the
 // turns it drops are done, with nothing more to send.
 func (s *Service) stopAI(r *room) {
-	for _, t := range r.stopAI() {
+	if t := r.stopAI(); t != nil {
 		s.dequeued()
-		s.complete(s.ctx, t.conv.ID, t.seq)
-		s.release(t.conv.ID, t.seq)
+		s.finish(s.ctx, t)
+		s.releaseTurn(t)
 	}
 }
