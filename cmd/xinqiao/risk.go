@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,15 +96,18 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	epochs := fs.Int("epochs", 0, "training epochs (0: the default)")
 	bits := fs.Uint("bits", 18, "hash buckets: 2^bits")
 	charMax := fs.Uint("chars", 3, "character n-grams of 1..chars runes")
+	sets := fs.Uint("sets", 1, "1: the rules' word sets found in a sentence are features too; 0: not")
 	lr := fs.Float64("lr", 0, "learning rate (0: the default)")
 	l2 := fs.Float64("l2", 0, "L2 penalty (0: the default)")
 	minP := fs.Float64("min-precision", 0, "cross-validated precision the flags the model adds must reach (0: the default)")
+	srcP := fs.Float64("source-precision", 0, "cross-validated precision the model's own flags must reach on each source of real messages (0: the default)")
 	highP := fs.Float64("high-precision", 0, "cross-validated share of risky messages among those the model adds as high (0: the default)")
 	sharedW := fs.Float64("shared-weight", 0, "weight of the shared split's tuning rows (0: the default)")
 	noSent := fs.Bool("no-sentence-negatives", false, "do not train on the sentences of messages labelled below medium")
 	noLatency := fs.Bool("no-latency", false, "leave the latency out of the card")
 	noCases := fs.Bool("no-cases", false, "leave our labelled cases (exemplars) out of training, e.g. for a quick training on a small fixture")
 	extra := fs.String("extra", "", "more labelled rows to train on: the JSONL of xinqiao risk export, or rows in the corpus shape")
+	cvOnly := fs.Bool("cv-only", false, "only cross-validate (to choose options): print the figures, measure nothing held out, write nothing")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -120,9 +125,22 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Seed: 0x78713134}, Log: stderr})
+		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, Log: stderr})
 	if err != nil {
 		return err
+	}
+	if *cvOnly {
+		f := res.Figures
+		fmt.Fprintf(stdout, "thresholds risk %.3f high %.3f\n", f.ThreshRisk, f.ThreshHigh)
+		for _, k := range append([]string{""}, slices.Sorted(maps.Keys(f.CVSource))...) {
+			c, name := f.CV, "all"
+			if k != "" {
+				c, name = f.CVSource[k], k
+			}
+			fmt.Fprintf(stdout, "cross-validated %s: precision %.3f (%d/%d) recall %.3f (%d/%d), high/imminent graded high+ %d/%d\n",
+				name, c.Precision(), c.TP, c.TP+c.FP, c.Recall(), c.TP, c.TP+c.FN, c.SevereHigh, c.Severe)
+		}
+		return nil
 	}
 	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Millisecond))
 	if *extra != "" {

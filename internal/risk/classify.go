@@ -145,6 +145,7 @@ func (c *Classifier) classify(text string, model *Model) Result {
 	normalize(text, nt)
 	res := c.matchRules(sc, text)
 	if model != nil {
+		c.setOccurrences(sc)
 		model.apply(&res, nt, &sc.model, text)
 		slices.SortFunc(res.Categories, func(a, b Category) int { return categoryRank(a) - categoryRank(b) })
 	}

@@ -15,15 +15,17 @@ import (
 
 // The learned scorer (layer 1, second half). A linear model over hashed
 // features of the normalised text (character 1–3-grams within a sentence,
-// with sentence and clause marks, and Latin word 1–2-grams) with heads for
+// with sentence and clause marks, Latin word 1–2-grams, and the rules' word
+// sets that occur in the sentence) with heads for
 // risk (medium or above), severity (high or above) and the category. It is
 // trained in this repository (Train, "xinqiao risk train") and embedded in
 // the binary; Classify runs it after the rules and takes the higher level,
 // so the model only ever raises a message.
 
 // ModelFormat is the weights file format this binary reads and writes. A
-// file from a newer format is refused.
-const ModelFormat = 1
+// file from a newer format is refused. Format 2 added the set features
+// (FeatureConfig.Sets); a format 1 file has none.
+const ModelFormat = 2
 
 // modelMagic opens every weights file.
 const modelMagic = "XQRM"
@@ -54,10 +56,13 @@ const (
 // FeatureConfig says how text becomes features; it is stored in the
 // weights file.
 type FeatureConfig struct {
-	Bits    uint8  // 1<<Bits hash buckets
-	CharMax uint8  // character n-grams of 1..CharMax runes
-	WordMax uint8  // Latin word n-grams of 1..WordMax words (0: none)
-	Seed    uint32 // hash seed
+	Bits    uint8 // 1<<Bits hash buckets
+	CharMax uint8 // character n-grams of 1..CharMax runes
+	WordMax uint8 // Latin word n-grams of 1..WordMax words (0: none)
+	// Sets: 1 adds the rules' word sets ({method}, {time_word}, {neg}…)
+	// found in a sentence (0: none).
+	Sets uint8
+	Seed uint32 // hash seed
 }
 
 func (f FeatureConfig) valid() error {
@@ -69,6 +74,9 @@ func (f FeatureConfig) valid() error {
 	}
 	if f.WordMax > 3 {
 		return fmt.Errorf("word n-gram length %d out of range 0..3", f.WordMax)
+	}
+	if f.Sets > 1 {
+		return fmt.Errorf("set features %d out of range 0..1", f.Sets)
 	}
 	return nil
 }
@@ -95,7 +103,8 @@ func (m *Model) Thresholds() (risk, high float64) { return float64(m.tRisk), flo
 func (m *Model) Config() FeatureConfig { return m.cfg }
 
 // header layout (little endian): magic[4] format u16 heads u8 bits u8
-// charMax u8 wordMax u8 reserved u16 seed u32 tRisk f32 tHigh f32, then
+// charMax u8 wordMax u8 sets u8 (format 2; 0 before) reserved u8 seed u32
+// tRisk f32 tHigh f32, then
 // bias and scale (heads float32 each), the int16 weights, and a CRC-32
 // (IEEE) of everything before it.
 const modelHeaderLen = 24
@@ -125,6 +134,9 @@ func ParseModel(b []byte) (*Model, error) {
 		return nil, fmt.Errorf("risk model: %d heads, want %d", b[6], modelHeads)
 	}
 	cfg := FeatureConfig{Bits: b[7], CharMax: b[8], WordMax: b[9], Seed: le.Uint32(b[12:])}
+	if format >= 2 {
+		cfg.Sets = b[10]
+	}
 	if err := cfg.valid(); err != nil {
 		return nil, fmt.Errorf("risk model: %v", err)
 	}
@@ -162,15 +174,22 @@ func ParseModel(b []byte) (*Model, error) {
 	return m, nil
 }
 
-// MarshalBinary writes the weights file.
+// MarshalBinary writes the weights file, in format 1 when the model has no
+// set features.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	le := binary.LittleEndian
 	var buf bytes.Buffer
 	buf.Grow(modelHeaderLen + 2*4*modelHeads + 2*len(m.w) + 4)
 	buf.WriteString(modelMagic)
 	var h [modelHeaderLen - 4]byte
-	le.PutUint16(h[0:], ModelFormat)
-	h[2], h[3], h[4], h[5] = byte(modelHeads), m.cfg.Bits, m.cfg.CharMax, m.cfg.WordMax
+	// the oldest format that holds the model, so that older binaries read
+	// what they can
+	format := uint16(1)
+	if m.cfg.Sets > 0 {
+		format = 2
+	}
+	le.PutUint16(h[0:], format)
+	h[2], h[3], h[4], h[5], h[6] = byte(modelHeads), m.cfg.Bits, m.cfg.CharMax, m.cfg.WordMax, m.cfg.Sets
 	le.PutUint32(h[8:], m.cfg.Seed)
 	le.PutUint32(h[12:], math.Float32bits(m.tRisk))
 	le.PutUint32(h[16:], math.Float32bits(m.tHigh))
@@ -211,8 +230,18 @@ type feat struct {
 	unit int32
 }
 
+// setOcc is an occurrence of one of the rules' word sets: the FNV-1a of
+// the set's name and its normalised rune span.
+type setOcc struct {
+	h    uint32
+	s, e int32
+}
+
 // modelScratch holds the model's per-call buffers (inside scratch).
 type modelScratch struct {
+	// occ: the set occurrences in the message, by start (filled by
+	// Classifier.setOccurrences before features reads them)
+	occ   []setOcc
 	feats []feat
 	seq   []rune
 	pos   []int32
@@ -300,9 +329,53 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 		if f.WordMax > 0 {
 			f.words(rs, a, b, unit, mask, ms)
 		}
+		if f.Sets > 0 {
+			f.setFeatures(a, b, unit, mask, ms)
+		}
 		a = b
 	}
 	return units
+}
+
+// setFeatures adds the set occurrences that start in the sentence [a, b).
+// (Ordered pairs of them as well were worse by cross-validation: they
+// dilute the rest.)
+func (f FeatureConfig) setFeatures(a, b int, unit int32, mask uint32, ms *modelScratch) {
+	occ := ms.occ
+	i, _ := slices.BinarySearchFunc(occ, int32(a), func(o setOcc, p int32) int { return int(o.s - p) })
+	for ; i < len(occ) && occ[i].s < int32(b); i++ {
+		o := occ[i]
+		ms.feats = append(ms.feats, feat{mix(f.Seed^o.h^0x2545f491) & mask, o.s, o.e, unit})
+	}
+}
+
+// setOccurrences lists the occurrences of the rules' word sets found by
+// matchRules (after shielding) in sc.model.occ, by start.
+func (c *Classifier) setOccurrences(sc *scratch) {
+	occ := sc.model.occ[:0]
+	for _, si := range sc.touched {
+		for _, o := range sc.sets[si] {
+			occ = append(occ, setOcc{c.setHash[si], o.start, o.end})
+		}
+	}
+	slices.SortFunc(occ, func(a, b setOcc) int {
+		if a.s != b.s {
+			return int(a.s - b.s)
+		}
+		if a.e != b.e {
+			return int(a.e - b.e)
+		}
+		return int(int64(a.h) - int64(b.h))
+	})
+	sc.model.occ = occ
+}
+
+// modelInput normalises text into sc and finds what the model reads
+// besides the text: the set occurrences.
+func (c *Classifier) modelInput(text string, sc *scratch) {
+	normalize(text, &sc.nt)
+	c.matchRules(sc, text)
+	c.setOccurrences(sc)
 }
 
 // words adds the Latin word n-grams of the sentence rs[a:b].
@@ -572,12 +645,15 @@ func (c *Classifier) WithModel(m *Model) *Classifier {
 // rules alone.
 func (c *Classifier) Model() *Model { return c.model }
 
-// ScoreText runs the model alone over text: the risk and severity
-// probabilities and the level it gives.
-func (m *Model) ScoreText(text string) (riskP, severeP float64, lvl Level) {
-	var nt normText
-	var ms modelScratch
-	normalize(text, &nt)
-	o := m.score(&nt, &ms)
-	return float64(o.risk), float64(o.severe), m.level(o)
+// ScoreText runs the classifier's model alone over text (its rules only
+// find the word sets the model reads): the risk and severity probabilities
+// and the level it gives. Without a model it returns zeros and None.
+func (c *Classifier) ScoreText(text string) (riskP, severeP float64, lvl Level) {
+	if c.model == nil {
+		return 0, 0, None
+	}
+	var sc scratch
+	c.modelInput(text, &sc)
+	o := c.model.score(&sc.nt, &sc.model)
+	return float64(o.risk), float64(o.severe), c.model.level(o)
 }

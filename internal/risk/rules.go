@@ -129,6 +129,7 @@ type Classifier struct {
 	rules   []*rule
 	combos  []combo
 	sets    []string // set names by index
+	setHash []uint32 // FNV-1a of each set name (the model's set features)
 	signals []string // signal names by bit
 	setIdx  map[string]int
 
@@ -605,6 +606,10 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 				ti.sets = append(ti.sets, int32(si))
 			}
 		}
+	}
+	c.setHash = make([]uint32, len(c.sets))
+	for i, n := range c.sets {
+		c.setHash[i] = fnv32a(n)
 	}
 	c.first, c.other, c.topic = c.setIdx[SetFirstPerson], c.setIdx[SetOtherPerson], c.setIdx[SetTopic]
 	c.past, c.resolved, c.second = c.setIdx[SetPast], c.setIdx[SetResolved], c.setIdx[SetSecond]

@@ -18,7 +18,7 @@ func fixtureOptions() risk.TrainOptions {
 		NoCases:    true,
 		Seed:       7,
 		Folds:      3,
-		Features:   risk.FeatureConfig{Bits: 12, CharMax: 3, WordMax: 2, Seed: 1},
+		Features:   risk.FeatureConfig{Bits: 12, CharMax: 3, WordMax: 2, Sets: 1, Seed: 1},
 	}
 }
 
@@ -37,8 +37,10 @@ func TestTrainFixture(t *testing.T) {
 	if !bytes.Equal(a.Weights, b.Weights) {
 		t.Fatal("two trainings on the same data and seed gave different bytes")
 	}
-	if _, err := risk.ParseModel(a.Weights); err != nil {
+	if m, err := risk.ParseModel(a.Weights); err != nil {
 		t.Fatalf("the trained weights do not read back: %v", err)
+	} else if m.Config() != fixtureOptions().Features {
+		t.Fatalf("the weights read back with features %+v, trained with %+v", m.Config(), fixtureOptions().Features)
 	}
 	o := fixtureOptions()
 	o.Seed = 8
@@ -71,8 +73,8 @@ func TestTrainFixture(t *testing.T) {
 	}
 	// the model learned something: a risky training message scores above
 	// an ordinary one
-	risky, _, _ := a.Model.ScoreText("好想睡一觉就再也不醒来")
-	plain, _, _ := a.Model.ScoreText("今天的篮球赛我们赢了哈哈")
+	risky, _, _ := a.Classifier.ScoreText("好想睡一觉就再也不醒来")
+	plain, _, _ := a.Classifier.ScoreText("今天的篮球赛我们赢了哈哈")
 	if risky <= plain {
 		t.Fatalf("risk of a risky message %.3f, of an ordinary one %.3f", risky, plain)
 	}
