@@ -200,13 +200,18 @@ func Wilson(k, n int) (lo, hi float64) {
 // CardFigures are the figures of a model card, also written into MODEL.md
 // as JSON so that a test can hold the shipped model to them.
 type CardFigures struct {
-	Format     int           `json:"format"`
-	Seed       uint64        `json:"seed"`
-	Features   FeatureConfig `json:"features"`
-	Epochs     int           `json:"epochs"`
-	Folds      int           `json:"folds"`
-	ThreshRisk float64       `json:"threshold_risk"`
-	ThreshHigh float64       `json:"threshold_high"`
+	Format   int           `json:"format"`
+	Seed     uint64        `json:"seed"`
+	Features FeatureConfig `json:"features"`
+	Epochs   int           `json:"epochs"`
+	Folds    int           `json:"folds"`
+	// SharedWeight and the precisions the thresholds were chosen for.
+	SharedWeight    float64 `json:"shared_weight"`
+	MinPrecision    float64 `json:"min_precision"`
+	SourcePrecision float64 `json:"source_precision"`
+	HighPrecision   float64 `json:"high_precision"`
+	ThreshRisk      float64 `json:"threshold_risk"`
+	ThreshHigh      float64 `json:"threshold_high"`
 	// Train counts the training rows after deduplication, by source and
 	// genre ("shared/client_counselor", "corpus/post").
 	Train map[string]int `json:"train"`
@@ -882,7 +887,12 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		return nil, err
 	}
 	train = append(train, extra...)
-	fig := CardFigures{Format: ModelFormat, Seed: o.Seed, Features: o.Features, Epochs: o.Epochs, Folds: o.Folds,
+	format := 1
+	if o.Features.Sets > 0 {
+		format = 2
+	}
+	fig := CardFigures{Format: format, Seed: o.Seed, Features: o.Features, Epochs: o.Epochs, Folds: o.Folds,
+		SharedWeight: o.SharedWeight, MinPrecision: o.MinPrecision, SourcePrecision: o.SourcePrecision, HighPrecision: o.HighPrecision,
 		Train: map[string]int{}, Removed: map[string]int{}}
 	heldNear := map[string]bool{}
 	train = dedupe(train, [][]trainRow{sharedHeld, corpusHeld}, fig.Removed, heldNear)
@@ -1240,8 +1250,12 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 	f := r.Figures
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Risk model card\n\n")
-	fmt.Fprintf(&b, "The learned scorer shipped in the binary (`model.bin`, format %d). Rebuild it with\n`xinqiao risk train --out internal/risk/model` (same data and seed, same bytes). It is a linear\nmodel over hashed character 1–%d-grams of each sentence of the normalised text and Latin word\n1–%d-grams (2^%d buckets, int16 weights), with heads for risk (medium or above), severity (high\nor above) and the category. A message is scored whole and sentence by sentence; the strongest\ncounts. The classifier takes the higher of the rules and the model: the model only raises.\n\n",
-		f.Format, f.Features.CharMax, f.Features.WordMax, f.Features.Bits)
+	sets := ""
+	if f.Features.Sets > 0 {
+		sets = ", the rules' word sets found in the\nsentence ({method}, {time_word}, {neg}…)"
+	}
+	fmt.Fprintf(&b, "The learned scorer shipped in the binary (`model.bin`, format %d). Rebuild it with\n`xinqiao risk train --out internal/risk/model` (same data and seed, same bytes). It is a linear\nmodel over hashed character 1–%d-grams of each sentence of the normalised text, Latin word\n1–%d-grams%s (2^%d buckets, int16 weights), with heads for risk (medium or above), severity (high\nor above) and the category. A message is scored whole and sentence by sentence; the strongest\ncounts. The classifier takes the higher of the rules and the model: the model only raises.\n\n",
+		f.Format, f.Features.CharMax, f.Features.WordMax, sets, f.Features.Bits)
 	fmt.Fprintf(&b, "## Data\n\nTraining rows after near-duplicate removal (character 3-gram MinHash, Jaccard ≥ %.1f, against\nevery held-out row and every earlier training row):\n\n| source/genre | rows |\n|---|---|\n", dupThreshold)
 	for _, k := range sortedKeys(f.Train) {
 		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Train[k])
@@ -1250,8 +1264,8 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 	for _, k := range sortedKeys(f.Removed) {
 		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Removed[k])
 	}
-	fmt.Fprintf(&b, "\nSources: `shared` is the tuning half of the shared split (PsySUICIDE, Qiu, Ma, Lan, EMNLP 2024,\ngithub.com/qiuhuachuan/PsyGUARD, MIT; FNV-1a of the id even); its held-out half is never trained\non and only measured in aggregate. `cases` are our labelled cases (exemplars/*.txt). `corpus` is\nour own corpus (internal/risk/corpus), less its held-out slice (FNV-1a of the text mod 10 < 2).\n\n")
-	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium (the lowest threshold at which the flags the model adds to the rules', and its own flags on\neach real-message source, are 0.8 precise out of fold); severity ≥ %.3f as well grades high, which\nopens a handoff (the lowest at which 0.7 of the highs the model adds are labelled high or imminent).\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshHigh)
+	fmt.Fprintf(&b, "\nSources: `shared` is the tuning half of the shared split (PsySUICIDE, Qiu, Ma, Lan, EMNLP 2024,\ngithub.com/qiuhuachuan/PsyGUARD, MIT; FNV-1a of the id even); its held-out half is never trained\non and only measured in aggregate. `cases` are our labelled cases (exemplars/*.txt). `corpus` is\nour own corpus (internal/risk/corpus), less its held-out slice (FNV-1a of the text mod 10 < 2).\nThe tuning half's rows weigh %g each in training: they are real messages, the closest to what\nstudents write.\n\n", f.SharedWeight)
+	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium (the lowest threshold at which the flags the model adds to the rules' are %g precise out of\nfold, and its own flags on each real-message source %g: the rules were written looking at the\ntuning half, so what the model adds to them there says little about unseen messages); severity\n≥ %.3f as well grades high, which opens a handoff (the lowest at which %g of the highs the model\nadds are labelled high or imminent).\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.MinPrecision, f.SourcePrecision, f.ThreshHigh, f.HighPrecision)
 	fmt.Fprintf(&b, "## Figures (positive: medium or above; 95 %% Wilson intervals)\n\n| set | rows | precision | recall | high/imminent graded high+ |\n|---|---|---|---|---|\n")
 	row := func(name string, c Confusion) {
 		pl, ph := Wilson(c.TP, c.TP+c.FP)
