@@ -74,6 +74,9 @@ func TestConsoleLabelsOneClick(t *testing.T) {
 	if n := p.Count(t, `.msg.student .label-bar [aria-pressed="true"]`); n != 1 {
 		t.Fatalf("%d buttons pressed, want 1", n)
 	}
+	if got := p.Eval(t, `document.querySelector(".msg.student .label-bar").getAttribute("aria-label")`); !strings.Contains(got, "标注") {
+		t.Fatalf("label bar has no accessible name: %q", got)
+	}
 	if as, _ := s.Store.AuditEvents(context.Background(), sess.ConversationID, 20); !hasAction(as, "risk_label.set") {
 		t.Fatalf("no label audit: %+v", as)
 	}
@@ -149,6 +152,8 @@ func TestRulesPagePublishesAModel(t *testing.T) {
 	if st, _ := s.App.Rules.ModelStatus(ctx); st.Version != 0 {
 		t.Fatalf("published before the acceptance: %+v", st)
 	}
+	p.Axe(t, "rules, a model checked and refused for lowered cases")
+	p.Fits(t, "rules, a model checked")
 	p.Do(t, chromedp.Click(chromedp.CSS("#model-accept")), chromedp.Click(chromedp.CSS("#do-model-publish")))
 	waitText(t, p, "#model-pub-msg", "已发布区模型第 1 版")
 	waitText(t, p, "#model-status", "区模型第 1 版")
