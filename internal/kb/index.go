@@ -173,10 +173,8 @@ type snapshot struct {
 	langs    map[string]uint8
 	bandBits map[string]uint32
 	byID     map[int64]int32
-	vocab    map[string]int32 // every token of the chunks' texts
-	covers   [][]int32        // per chunk, the sorted vocab ids of what coverage reads
-	postings map[string][]posting
-	length   []float32 // tokens per chunk
+	postings map[string][]posting // in chunk order; also what coverage reads
+	length   []float32            // tokens per chunk
 	avgLen   float64
 	vectors  map[int]*vectorGroup // by dimension
 	cards    []xinqiao.DocumentVersion
@@ -213,20 +211,26 @@ type posting struct {
 func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *snapshot {
 	s := &snapshot{chunks: make([]xinqiao.Chunk, len(chunks)), postings: map[string][]posting{},
 		length: make([]float32, len(chunks)), vectors: map[int]*vectorGroup{}, cards: cards,
-		byID: make(map[int64]int32, len(chunks)), vocab: map[string]int32{}, covers: make([][]int32, len(chunks)),
+		byID: make(map[int64]int32, len(chunks)),
 		tags: make([]chunkTags, len(chunks)), kinds: map[string]uint8{}, langs: map[string]uint8{}, bandBits: map[string]uint32{}}
 	n := len(chunks) // not chunks itself, which the pool would keep alive
 	s.scratch.New = func() any { return &keywordScratch{score: make([]float64, n)} }
 	total := 0.0
 	byDim := map[int][]int32{}
+	entries := 0
+	var sorted []string
 	for i, c := range chunks {
-		tf := map[string]int32{}
-		for _, t := range c.Tokens {
-			tf[t]++
-		}
 		// Postings in chunk order, so the scoring order is stable.
-		for _, t := range sortedKeys(tf) {
-			s.postings[t] = append(s.postings[t], posting{int32(i), tf[t]})
+		sorted = append(sorted[:0], c.Tokens...)
+		slices.Sort(sorted)
+		for j := 0; j < len(sorted); {
+			k := j + 1
+			for k < len(sorted) && sorted[k] == sorted[j] {
+				k++
+			}
+			s.postings[sorted[j]] = append(s.postings[sorted[j]], posting{int32(i), int32(k - j)})
+			entries++
+			j = k
 		}
 		s.length[i] = float32(len(c.Tokens))
 		total += float64(len(c.Tokens))
@@ -234,10 +238,15 @@ func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *sna
 		if len(c.Embedding) > 0 {
 			byDim[len(c.Embedding)] = append(byDim[len(c.Embedding)], int32(i))
 		}
-		s.covers[i] = s.tokenIDs(coverTokens(c.Title, c.Heading, c.Text))
 		s.byID[c.ID] = int32(i)
 		c.Context, c.Tokens = "", nil
 		s.chunks[i] = c
+	}
+	// One array for every posting list, without the slack of appending.
+	arena := make([]posting, 0, entries)
+	for t, ps := range s.postings {
+		arena = append(arena, ps...)
+		s.postings[t] = arena[len(arena)-len(ps) : len(arena) : len(arena)]
 	}
 	if len(chunks) > 0 {
 		s.avgLen = total / float64(len(chunks))
@@ -251,24 +260,9 @@ func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *sna
 	return s
 }
 
-// tokenIDs returns the distinct vocab ids of tokens, sorted, adding new
-// tokens to the vocabulary.
-func (s *snapshot) tokenIDs(tokens []string) []int32 {
-	ids := make([]int32, 0, len(tokens))
-	for _, t := range tokens {
-		id, ok := s.vocab[t]
-		if !ok {
-			id = int32(len(s.vocab))
-			s.vocab[t] = id
-		}
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return slices.Clip(slices.Compact(ids))
-}
-
-// Coverage is coverage() of the chunk with id, from the tokens read at
-// load; ok is false for a chunk the snapshot does not hold.
+// Coverage is coverage() of the chunk with id, from the tokens stored with
+// it (the same tokens: those of its title, heading and text); ok is false
+// for a chunk the snapshot does not hold.
 func (s *snapshot) Coverage(qTokens []string, id int64) (float64, bool) {
 	i, ok := s.byID[id]
 	if !ok {
@@ -277,30 +271,34 @@ func (s *snapshot) Coverage(qTokens []string, id int64) (float64, bool) {
 	if len(qTokens) == 0 {
 		return 0, true
 	}
-	have := s.covers[i]
-	distinct := make(map[string]bool, len(qTokens))
-	found := 0
-	for _, t := range qTokens {
-		if distinct[t] {
-			continue
+	distinct, found := 0, 0
+	eachDistinct(qTokens, func(t string) {
+		distinct++
+		if _, in := slices.BinarySearchFunc(s.postings[t], i, func(p posting, i int32) int { return int(p.chunk - i) }); in {
+			found++
 		}
-		distinct[t] = true
-		if v, ok := s.vocab[t]; ok {
-			if _, in := slices.BinarySearch(have, v); in {
-				found++
-			}
-		}
-	}
-	return float64(found) / float64(len(distinct)), true
+	})
+	return float64(found) / float64(distinct), true
 }
 
-func sortedKeys(m map[string]int32) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// eachDistinct calls fn with each distinct token, in the order of first
+// occurrence.
+func eachDistinct(tokens []string, fn func(t string)) {
+	if len(tokens) <= 32 {
+		for i, t := range tokens {
+			if !slices.Contains(tokens[:i], t) {
+				fn(t)
+			}
+		}
+		return
 	}
-	sort.Strings(keys)
-	return keys
+	seen := make(map[string]bool, len(tokens))
+	for _, t := range tokens {
+		if !seen[t] {
+			seen[t] = true
+			fn(t)
+		}
+	}
 }
 
 // tagsOf returns c's tags, adding new kinds, languages and bands to the
@@ -374,41 +372,29 @@ func (s *snapshot) SearchKeyword(_ context.Context, tokens []string, f xinqiao.C
 	if f.K <= 0 || len(s.chunks) == 0 || m.none {
 		return nil, nil
 	}
-	type term struct {
-		ps  []posting
-		pos int // first position in the query, so that equal lengths keep query order
-	}
-	var terms []term
-	var seen map[string]bool // for a long query; a short one looks back
-	if len(tokens) > 32 {
-		seen = make(map[string]bool, len(tokens))
-	}
-	for i, t := range tokens {
-		ps := s.postings[t]
-		if len(ps) == 0 || seen[t] || seen == nil && slices.Contains(tokens[:i], t) {
-			continue
+	var terms [][]posting
+	eachDistinct(tokens, func(t string) {
+		if ps := s.postings[t]; len(ps) > 0 {
+			terms = append(terms, ps)
 		}
-		if seen != nil {
-			seen[t] = true
-		}
-		terms = append(terms, term{ps, i})
-	}
-	slices.SortStableFunc(terms, func(a, b term) int { return len(a.ps) - len(b.ps) })
+	})
+	// Rarest first; equal lengths in query order.
+	slices.SortStableFunc(terms, func(a, b []posting) int { return len(a) - len(b) })
 	n := float64(len(s.chunks))
 	sc := s.scratch.Get().(*keywordScratch)
 	defer s.scratch.Put(sc)
 	score, touched := sc.score, sc.touched[:0]
 	sum := 0
-	for j, t := range terms {
-		if j > 0 && (sum+len(t.ps) > keywordBudget || j == keywordMaxTerms) {
+	for j, ps := range terms {
+		if j > 0 && (sum+len(ps) > keywordBudget || j == keywordMaxTerms) {
 			break
 		}
-		sum += len(t.ps)
-		idf := math.Log((n - float64(len(t.ps)) + 0.5) / (float64(len(t.ps)) + 0.5))
+		sum += len(ps)
+		idf := math.Log((n - float64(len(ps)) + 0.5) / (float64(len(ps)) + 0.5))
 		if idf <= 0 {
 			idf = 1e-6
 		}
-		for _, p := range t.ps {
+		for _, p := range ps {
 			if !s.keep(p.chunk, m) {
 				continue
 			}
