@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"slices"
 	"testing"
@@ -49,12 +50,15 @@ func loadEval(tb testing.TB) []evalCase {
 // rank order (a document is found when any of its chunks is).
 type evalScores struct {
 	hit3, mrr float64
+	n         int
 	misses    []string
 }
 
-func evaluate(t *testing.T, s *kb.Searcher, cases []evalCase, mode kb.Mode) evalScores {
+// evaluate scores the searches of cases, all together and by the language
+// of the question.
+func evaluate(t *testing.T, s *kb.Searcher, cases []evalCase, mode kb.Mode) (all evalScores, byLang map[string]*evalScores) {
 	t.Helper()
-	var sc evalScores
+	byLang = map[string]*evalScores{}
 	for _, c := range cases {
 		res, err := s.Search(context.Background(), c.Q, kb.Filter{Lang: c.Lang, Band: c.Band, K: 10, Mode: mode})
 		if err != nil {
@@ -73,19 +77,26 @@ func evaluate(t *testing.T, s *kb.Searcher, cases []evalCase, mode kb.Mode) eval
 				break
 			}
 		}
-		if rank > 0 {
-			sc.mrr += 1 / float64(rank)
+		if byLang[c.Lang] == nil {
+			byLang[c.Lang] = &evalScores{}
 		}
-		if rank > 0 && rank <= 3 {
-			sc.hit3++
-		} else {
-			sc.misses = append(sc.misses, c.Q)
+		for _, sc := range []*evalScores{&all, byLang[c.Lang]} {
+			sc.n++
+			if rank > 0 {
+				sc.mrr += 1 / float64(rank)
+			}
+			if rank > 0 && rank <= 3 {
+				sc.hit3++
+			} else {
+				sc.misses = append(sc.misses, c.Q)
+			}
 		}
 	}
-	n := float64(len(cases))
-	sc.hit3 /= n
-	sc.mrr /= n
-	return sc
+	for _, sc := range append([]*evalScores{&all}, slices.Collect(maps.Values(byLang))...) {
+		sc.hit3 /= float64(sc.n)
+		sc.mrr /= float64(sc.n)
+	}
+	return all, byLang
 }
 
 // TestRetrievalEval imports the vetted knowledge into each store and
@@ -128,8 +139,15 @@ func TestRetrievalEval(t *testing.T) {
 				s    *kb.Searcher
 			}{{"store", kb.NewSearcher(st, emb, kb.Options{})}, {"index", kb.NewSearcher(st, emb, kb.Options{Index: index})}} {
 				for _, mode := range []kb.Mode{kb.Keyword, kb.Vector, kb.Hybrid} {
-					sc := evaluate(t, src.s, cases, mode)
+					sc, byLang := evaluate(t, src.s, cases, mode)
 					t.Logf("%-8s %-5s %-7s hit@3 %.3f  MRR %.3f  (%d questions, embedder %s)", e.Name, src.name, mode, sc.hit3, sc.mrr, len(cases), emb.Name())
+					for _, lang := range slices.Sorted(maps.Keys(byLang)) {
+						l := byLang[lang]
+						t.Logf("%-8s %-5s %-7s   %s hit@3 %.3f  MRR %.3f  (%d questions)", e.Name, src.name, mode, lang, l.hit3, l.mrr, l.n)
+						if mode == kb.Hybrid && l.hit3 < hybridFloor {
+							t.Errorf("%s: got hybrid hit@3 %.3f on the %s questions, want ≥ %.2f", src.name, l.hit3, lang, hybridFloor)
+						}
+					}
 					if testing.Verbose() && os.Getenv("KB_EVAL_MISSES") != "" {
 						for _, m := range sc.misses {
 							t.Logf("  miss: %s", m)
@@ -146,3 +164,30 @@ func TestRetrievalEval(t *testing.T) {
 
 // hybridFloor is the hit@3 the hybrid search must keep.
 const hybridFloor = 0.9
+
+// TestQuestionsFindMaterialInTheirLanguage searches every evaluation
+// question without a language filter (as the curators' hit test can): the
+// three best passages are all in the question's language.
+func TestQuestionsFindMaterialInTheirLanguage(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.MustOpenSQLite(t)
+	emb, err := kb.NewLocalEmbedder(knowledge.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kb.Sync(ctx, st, emb, knowledge.FS, ".", nil); err != nil {
+		t.Fatal(err)
+	}
+	s := kb.NewSearcher(st, emb, kb.Options{})
+	for _, c := range loadEval(t) {
+		res, err := s.Search(ctx, c.Q, kb.Filter{Band: c.Band, K: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			if h.Lang != c.Lang {
+				t.Errorf("%q (%s): passage of %s in %s among the three best", c.Q, c.Lang, h.DocID, h.Lang)
+			}
+		}
+	}
+}
