@@ -6,7 +6,8 @@ const T = {
     subtitle: "和我聊聊", clear: "清屏", hotlineTitle: "需要马上和人说话？", send: "发送", placeholder: "在这里输入……", inputLabel: "输入消息",
     intro: "你好，我是心桥的 AI 助手。你可以和我说说学习、朋友、家里或者心情的事。我的回答来自学校心理老师审核过的资料，可能由 AI 写成。如果对话看起来有危险，或者你请老师来，学校的心理老师会读到这段对话。",
     footer: "AI 生成的内容仅供参考，不能代替老师和医生。清屏后，这台电脑上不会留下你的对话。", about: "关于心桥",
-    ai: "AI 生成", counselor: "心理老师", you: "我", system: "提示", sources: "参考资料：", version: "版",
+    ai: "AI 生成", counselor: "心理老师", you: "我", system: "提示", sources: "参考资料：", sourcesSep: "；",
+    source: (n, title, v) => `[${n}] ${title}（版${v}）`,
     connecting: "正在连接……", reconnecting: "连接断了，正在重新连接……", offline: "暂时连不上，消息会在连上后自动发送。",
     waiting: "已经请心理老师来，请稍等。", waitingNone: "现在没有值班老师在线，请先拨打热线。",
     requested: "已经请心理老师来，老师会尽快来。", requestedNone: "现在没有值班老师在线，老师会在值班时间看到你的请求。",
@@ -24,7 +25,8 @@ const T = {
     subtitle: "Talk with me", clear: "Clear screen", hotlineTitle: "Need to talk to someone now?", send: "Send", placeholder: "Type here…", inputLabel: "Your message",
     intro: "Hi, I'm Xinqiao's AI helper. You can talk to me about school, friends, family or how you feel. My answers come from material checked by school psychology teachers and may be written by AI. If the chat looks risky, or if you ask for a teacher, the school's psychology teacher will read it.",
     footer: "AI-generated content is for reference only and does not replace teachers or doctors. After 'Clear screen', nothing of your chat stays on this computer.", about: "About Xinqiao",
-    ai: "AI-generated", counselor: "Psychology teacher", you: "Me", system: "Notice", sources: "Sources: ", version: "v",
+    ai: "AI-generated", counselor: "Psychology teacher", you: "Me", system: "Notice", sources: "Sources: ", sourcesSep: "; ",
+    source: (n, title, v) => `[${n}] ${title} (v${v})`,
     connecting: "Connecting…", reconnecting: "Connection lost, reconnecting…", offline: "Can't connect right now; your messages will be sent once connected.",
     waiting: "A psychology teacher has been asked to join. Please wait.", waitingNone: "No teacher is on duty right now. Please call a hotline first.",
     requested: "A psychology teacher has been asked and will come soon.", requestedNone: "No teacher is on duty right now; a teacher will see your request in duty hours.",
@@ -126,7 +128,7 @@ function bubble(m) {
   if (m.sources && m.sources.length) {
     const src = document.createElement("div");
     src.className = "sources";
-    src.textContent = t("sources") + m.sources.map((x, i) => `[${i + 1}] ${x.title}（${t("version")}${x.version}）`).join("；");
+    src.textContent = t("sources") + m.sources.map((x, i) => t("source", i + 1, x.title, x.version)).join(t("sourcesSep"));
     div.append(src);
   }
   return div;
