@@ -130,10 +130,30 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "kind must be urgent, requested or review")
 	}
 	now := s.now()
+	var prior xinqiao.Handoff // the open handoff before, read only when this may raise a review past it
+	if r.Kind != xinqiao.KindReview {
+		if p, err := s.store.LatestHandoff(ctx, r.ConversationID); err == nil && p.Open() {
+			prior = p
+		}
+	}
 	h, created, raised, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: r.ConversationID, Kind: r.Kind,
 		Level: r.Level, Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, At: now, Ladder: s.ladder(r.Kind, r.Level, now)})
 	if err != nil {
 		return OpenResult{}, fmt.Errorf("open handoff: %w", err)
+	}
+	if !created && prior.ID == h.ID && prior.Kind == xinqiao.KindReview && prior.State == xinqiao.HandoffActive &&
+		h.Kind != xinqiao.KindReview && h.State == xinqiao.HandoffActive {
+		// A counselor was reading the review, not talking with the student
+		// (one who writes in a review makes it a requested handoff, see
+		// Relay): nobody has joined, so the raised handoff goes back to the
+		// queue, the student is told a teacher is being called and the
+		// ladder runs, rather than the student being told someone joined.
+		if rh, err := s.store.ReleaseHandoff(ctx, h.ID, "", now, s.ladder(h.Kind, h.Level, now)); err != nil {
+			s.log.Warn("return a raised review to the queue", "handoff", h.ID, "err", err)
+		} else {
+			h = rh
+			s.log.Info("raised review returned to the queue", "handoff", h.ID, "kind", h.Kind, "reader", prior.Counselor)
+		}
 	}
 	onDuty, err := s.OnDuty(ctx, h.School)
 	if err != nil {
@@ -348,7 +368,8 @@ func JoinedLine(displayName string) string {
 
 // Relay stores a counselor's message to the student and publishes it; the
 // student hub delivers it. Only the handoff's counselor may post, and only
-// while it is active. clientID, when set, makes a resend idempotent.
+// while it is active; the first message in a review joins it (joinReview).
+// clientID, when set, makes a resend idempotent.
 func (s *Service) Relay(ctx context.Context, st xinqiao.Staff, id, clientID, text string) (xinqiao.Message, error) {
 	text = strings.TrimSpace(text)
 	if text == "" || utf8.RuneCountInString(text) > MaxTextLen {
@@ -360,6 +381,11 @@ func (s *Service) Relay(ctx context.Context, st xinqiao.Staff, id, clientID, tex
 	}
 	if h.State != xinqiao.HandoffActive || h.Counselor != st.ID {
 		return xinqiao.Message{}, h.WhyNot(xinqiao.HandoffActive, st.ID)
+	}
+	if h.Kind == xinqiao.KindReview {
+		if err := s.joinReview(ctx, st, h); err != nil {
+			return xinqiao.Message{}, err
+		}
 	}
 	if clientID != "" {
 		clientID = "staff:" + st.ID + ":" + clientID
@@ -373,6 +399,31 @@ func (s *Service) Relay(ctx context.Context, st xinqiao.Staff, id, clientID, tex
 		s.publish(ctx, xinqiao.Event{Kind: "message", ConversationID: h.ConversationID, Seq: m.Seq, HandoffID: h.ID})
 	}
 	return m, nil
+}
+
+// joinReview turns a review its counselor writes in into a conversation
+// with the student: the handoff becomes a requested one, still theirs (a
+// talk with a teacher from now on, with that kind's lifecycle: release,
+// transfer, close and reconnects tell the student as for a request), the AI
+// steps back and the student is told who joined, as on a claim.
+func (s *Service) joinReview(ctx context.Context, st xinqiao.Staff, h xinqiao.Handoff) error {
+	now := s.now()
+	nh, _, _, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: h.ConversationID, Kind: xinqiao.KindRequested,
+		Level: h.Level, Categories: h.Categories, Rules: h.Reason, MessageSeq: h.MessageSeq, At: now,
+		Ladder: s.ladder(xinqiao.KindRequested, h.Level, now)})
+	if err != nil {
+		return err
+	}
+	if nh.ID != h.ID || nh.State != xinqiao.HandoffActive || nh.Counselor != st.ID {
+		return nh.WhyNot(xinqiao.HandoffActive, st.ID)
+	}
+	if err := s.store.SetMode(ctx, h.ConversationID, xinqiao.ModeHandoff); err != nil {
+		return err
+	}
+	s.log.Info("review joined", "handoff", h.ID, "staff", st.ID)
+	s.system(ctx, h.ConversationID, JoinedLine(st.DisplayName))
+	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
+	return nil
 }
 
 // Release returns a counselor's active handoff to the queue (a supervisor

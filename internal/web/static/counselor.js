@@ -182,7 +182,9 @@ function renderHead() {
   $("b-release").disabled = !(h.state === "active" && (mine || sup));
   $("b-transfer").disabled = !(h.state === "active" && (mine || sup));
   $("text").disabled = $("b-send").disabled = !mine;
-  $("text").placeholder = mine ? "回复学生（Enter 发送，Shift+Enter 换行）Reply to the student" : "接手后才能回复（督导只读观察）Claim to reply; supervisors observe read-only";
+  $("text").placeholder = !mine ? "接手后才能回复（督导只读观察）Claim to reply; supervisors observe read-only"
+    : h.kind === "review" ? "待阅对话：发出第一句即加入对话，学生会看到你加入 Writing joins the chat; the student is told"
+      : "回复学生（Enter 发送，Shift+Enter 换行）Reply to the student";
   $("close-form").querySelector("button").disabled = !(h.state !== "closed" && (mine || sup));
 }
 
