@@ -25,7 +25,7 @@ type extraRow struct {
 	Question string  `json:"question"`
 }
 
-// ReadExtra reads extra training rows from r (named name in errors). A bad
+// readExtra reads extra training rows from r (named name in errors). A bad
 // row is an error naming its line; rows labelled unsure are skipped and
 // counted.
 func readExtra(name string, r io.Reader) (rows []trainRow, unsure int, err error) {

@@ -8,6 +8,12 @@
 // version is compiled over them; if it no longer compiles (a newer binary
 // renamed a set it extends, say), the node keeps the last rules that did and
 // says so on the rules page and in a metric: the classifier never stops.
+//
+// The district also teaches the learned model (model.go, labels.go):
+// counselors label students' messages, the labels are exported to retrain
+// it, and a supervisor publishes the retrained model, put in force over the
+// same rules on every node in the same way; the built-in model is the
+// fallback.
 package riskrules
 
 import (
