@@ -220,6 +220,9 @@ func TestRiskTeachingLoop(t *testing.T) {
 			if err := run(ctx, fixtureTrain(bad, model), nil, &out, &errb, envFrom(env)); err == nil || !strings.Contains(err.Error(), "bad.jsonl:2") {
 				t.Fatalf("train on a bad row: got %v, want the line", err)
 			}
+			if _, err := os.Stat(model); !os.IsNotExist(err) {
+				t.Fatalf("a refused training wrote its folder: %v", err)
+			}
 			out = syncBuffer{}
 			if err := run(ctx, fixtureTrain(labels, model), nil, &out, &errb, envFrom(env)); err != nil {
 				t.Fatal(err)
