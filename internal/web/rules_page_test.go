@@ -126,11 +126,12 @@ func TestRulesPage(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#add-category"), "self_harm"),
 		chromedp.SetValue(chromedp.CSS("#add-level"), "high"),
 		chromedp.SetValue(chromedp.CSS("#add-note"), "某校学生对自伤的说法"),
+		chromedp.SetValue(chromedp.CSS("#add-desc"), "说自伤的俚语（本校说法）"),
 		chromedp.Click(chromedp.CSS("#add-go")))
 	waitText(t, p, "#add-msg", "district.self_harm.1")
 	draft1 := draftValue(t, p)
 	for _, want := range []string{"rule district.self_harm.1\n", "lang: zh\n", "category: self_harm\n", "level: high\n",
-		"match: " + pageSlang + " | 看月亮船\n", "note: 某校学生对自伤的说法\n"} {
+		"match: " + pageSlang + " | 看月亮船\n", "note: 某校学生对自伤的说法\n", "desc: 说自伤的俚语（本校说法）\n"} {
 		if !strings.Contains(draft1, want) {
 			t.Errorf("draft: got %q, want a line %q", draft1, want)
 		}
@@ -212,6 +213,14 @@ func TestRulesPage(t *testing.T) {
 			t.Fatalf("rules in force after publish: got %+v, want high by district.self_harm.1", cur)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The console describes the district's rule by the desc written here.
+	var descs struct {
+		Descriptions map[string]string `json:"descriptions"`
+	}
+	if code := zhang.Do(t, "GET", "/api/risk/rules/descriptions", nil, &descs); code != 200 || descs.Descriptions["district.self_harm.1"] != "说自伤的俚语（本校说法）" ||
+		descs.Descriptions["zh.suicide.ideation.want_die"] == "" {
+		t.Errorf("descriptions: got %d, district.self_harm.1 %q, want the desc from the form and the built-in rules'", code, descs.Descriptions["district.self_harm.1"])
 	}
 
 	// The other staff pages link here; a reload shows the published version.

@@ -313,6 +313,7 @@ function addPattern(ev) {
   catch (e) { say("#add-msg", e.message, "error"); return; }
   const lang = $("#add-lang").value, category = $("#add-category").value, level = $("#add-level").value;
   const note = $("#add-note").value.replace(/\s+/g, " ").trim();
+  const desc = $("#add-desc").value.replace(/\s+/g, " ").trim();
   const ids = existingIDs();
   let n = 1;
   while (ids.has(`district.${category}.${n}`)) n++;
@@ -321,6 +322,7 @@ function addPattern(ev) {
   const lines = [
     `# ${staff.display_name || staff.username} 添加于 ${today}`,
     `rule ${id}`,
+    ...(desc ? [`desc: ${desc}`] : []),
     `lang: ${lang}`,
     `category: ${category}`,
     `level: ${level}`,
@@ -348,6 +350,7 @@ function addPattern(ev) {
   updateGutter();
   updateCursor();
   $("#add-phrases").value = "";
+  $("#add-desc").value = "";
   say("#add-msg", `已加入草稿：规则 ${id}（${phrases.length} 个说法，${levelZh[level]} ${level}）。请在下面“试一试”检查，再发布。 Added to the draft.`, "ok");
 }
 
