@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ func init() {
 		t.Run("Labels", func(t *testing.T) { testRiskLabels(t, open(t)) })
 		t.Run("LabelsGoWithPurgedConversations", func(t *testing.T) { testRiskLabelsPurged(t, open(t)) })
 		t.Run("ModelPublish", func(t *testing.T) { testRiskModelPublish(t, open(t)) })
+		t.Run("ConcurrentModelPublishOneWins", func(t *testing.T) { testRiskModelConcurrent(t, open(t)) })
 	})
 }
 
@@ -160,5 +162,33 @@ func testRiskModelPublish(t *testing.T, s xinqiao.Store) {
 	vs, err := s.RiskModelVersions(ctx, 10)
 	if err != nil || len(vs) != 2 || vs[0].Version != 2 || vs[1].Version != 1 || vs[1].Weights != nil {
 		t.Fatalf("history: %+v, %v", vs, err)
+	}
+}
+
+func testRiskModelConcurrent(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	st := NewStaff(t, s, "model2", xinqiao.RoleSupervisor)
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.PublishRiskModel(ctx, 0, xinqiao.RiskModel{Weights: []byte{byte(i)}, Note: "race", Author: st.ID})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case xinqiao.ErrorCode(err) != xinqiao.ECONFLICT:
+			t.Fatalf("got %v, want success or conflict", err)
+		}
+	}
+	if vs, _ := s.RiskModelVersions(ctx, 10); won != 1 || len(vs) != 1 {
+		t.Fatalf("%d of %d publishes on the same base won and %d versions stored, want exactly 1", won, n, len(vs))
 	}
 }
