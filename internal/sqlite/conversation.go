@@ -325,6 +325,10 @@ type writerStmts struct {
 // readerStmts are the hot reads of every student message, prepared once on
 // the read pool (database/sql prepares each on a connection the first time
 // that connection runs it, then reuses it).
+//
+// A LIMIT bound as a plain parameter makes SQLite re-prepare the statement
+// whenever the bound value changes (the planner reads it), so the limit is
+// bound through a CAST, which the planner does not look into.
 type readerStmts struct {
 	conversation, studentSession, messages *sql.Stmt
 }
@@ -335,7 +339,7 @@ func (db *DB) prepareReader(ctx context.Context) error {
 			c.mode, c.risk_level, c.risk_state, c.last_seq, c.created_at, c.updated_at
 			FROM conversations c LEFT JOIN terminals t ON t.code = c.terminal WHERE c.id = ?`},
 		{&db.rs.studentSession, `SELECT token_hash, conversation_id, created_at, expires_at FROM student_sessions WHERE token_hash = ?`},
-		{&db.rs.messages, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`},
+		{&db.rs.messages, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT CAST(? AS INTEGER)`},
 	})
 }
 

@@ -73,6 +73,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
+	// Keep all four open: database/sql closes connections beyond its two
+	// idle ones by default, and a new one costs its pragmas and re-prepares
+	// every statement.
+	r.SetMaxIdleConns(4)
 	db := &DB{w: w, r: r, path: path, now: time.Now}
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
