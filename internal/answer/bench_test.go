@@ -47,3 +47,18 @@ func BenchmarkStreamOverhead(b *testing.B) {
 	b.ReportMetric(q(0.50), "p50-µs")
 	b.ReportMetric(q(0.99), "p99-µs")
 }
+
+// BenchmarkExtractive is the CPU of one extractive answer from three
+// passages of the vetted material (the default answer without an LLM):
+//
+//	go test ./internal/answer/ -run '^$' -bench Extractive -benchmem
+func BenchmarkExtractive(b *testing.B) {
+	e := answer.NewExtractive(answer.ExtractiveConfig{Cards: cards})
+	req := examRequest()
+	b.ReportAllocs()
+	for b.Loop() {
+		if a, err := e.Answer(context.Background(), req, nil); err != nil || a.Mode != answer.ModeExtractive {
+			b.Fatalf("answer: %q, %v", a.Mode, err)
+		}
+	}
+}

@@ -42,23 +42,24 @@ var cjkStop = map[string]bool{"的": true, "了": true, "吗": true, "呢": true
 
 // terms segments s for overlap scoring: CJK runs become bigrams (a lone
 // character stays a unigram), Latin words are lowercased with a crude plural
-// strip; stopwords are dropped.
+// strip; stopwords are dropped. Terms are substrings of s (a lowercased word
+// aside), so segmenting allocates little beyond the map.
 func terms(s string) map[string]bool {
-	out := map[string]bool{}
-	var run []rune
-	var word []rune
-	flushRun := func() {
-		if len(run) == 1 && !cjkStop[string(run)] {
-			out[string(run)] = true
+	out := make(map[string]bool, utf8.RuneCountInString(s))
+	runStart, runLen, prev := -1, 0, 0 // the current Han run: its start, runes, and its last rune's offset
+	wordStart := -1
+	flushRun := func(end int) {
+		if runLen == 1 && !cjkStop[s[runStart:end]] {
+			out[s[runStart:end]] = true
 		}
-		for i := 0; i+1 < len(run); i++ {
-			out[string(run[i:i+2])] = true
-		}
-		run = run[:0]
+		runStart, runLen = -1, 0
 	}
-	flushWord := func() {
-		w := strings.ToLower(string(word))
-		word = word[:0]
+	flushWord := func(end int) {
+		if wordStart < 0 {
+			return
+		}
+		w := strings.ToLower(s[wordStart:end])
+		wordStart = -1
 		if len(w) < 2 || stopwords[w] {
 			return
 		}
@@ -67,21 +68,35 @@ func terms(s string) map[string]bool {
 		}
 		out[w] = true
 	}
-	for _, r := range s {
+	for i, r := range s {
 		switch {
-		case unicode.Is(unicode.Han, r):
-			flushWord()
-			run = append(run, r)
+		case r >= utf8.RuneSelf && unicode.Is(unicode.Han, r):
+			flushWord(i)
+			if runLen == 0 {
+				runStart = i
+			} else {
+				out[s[prev:i+utf8.RuneLen(r)]] = true // the bigram of the previous rune and this one
+			}
+			prev = i
+			runLen++
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			flushRun()
-			word = append(word, r)
+			if runLen > 0 {
+				flushRun(i)
+			}
+			if wordStart < 0 {
+				wordStart = i
+			}
 		default:
-			flushRun()
-			flushWord()
+			if runLen > 0 {
+				flushRun(i)
+			}
+			flushWord(i)
 		}
 	}
-	flushRun()
-	flushWord()
+	if runLen > 0 {
+		flushRun(len(s))
+	}
+	flushWord(len(s))
 	return out
 }
 
@@ -124,6 +139,9 @@ func sentences(text string) []string {
 	return out
 }
 
+// emphasis drops Markdown's bold and code marks.
+var emphasis = strings.NewReplacer("**", "", "__", "", "`", "")
+
 func cleanLine(line string) string {
 	line = strings.TrimSpace(line)
 	if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "---") || strings.HasPrefix(line, "|") {
@@ -138,7 +156,7 @@ func cleanLine(line string) string {
 			line = strings.TrimSpace(rest[n:])
 		}
 	}
-	line = strings.NewReplacer("**", "", "__", "", "`", "").Replace(line)
+	line = emphasis.Replace(line)
 	return strings.TrimSpace(line)
 }
 
