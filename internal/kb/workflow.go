@@ -43,8 +43,10 @@ type Draft struct {
 	Audience  []string `json:"audience,omitempty"`
 	Topics    []string `json:"topics,omitempty"`
 	PinnedFor []string `json:"pinned_for,omitempty"`
-	ReviewDue string   `json:"review_due,omitempty"` // YYYY-MM-DD
-	Body      string   `json:"body,omitempty"`
+	// TranslationOf is the id of the document this one translates.
+	TranslationOf string `json:"translation_of,omitempty"`
+	ReviewDue     string `json:"review_due,omitempty"` // YYYY-MM-DD
+	Body          string `json:"body,omitempty"`
 }
 
 // CreateDraft stores a new draft version by author (a staff id): a new
@@ -61,7 +63,7 @@ func (s *Service) CreateDraft(ctx context.Context, author string, d Draft) (xinq
 			d.ID = "doc-" + xinqiao.NewID()[:10]
 		}
 		p = Parsed{FrontMatter: FrontMatter{ID: d.ID, Title: strings.TrimSpace(d.Title), Lang: d.Lang, Kind: d.Kind,
-			Audience: d.Audience, Topics: d.Topics, PinnedFor: d.PinnedFor, Version: 1, ReviewDue: d.ReviewDue},
+			Audience: d.Audience, Topics: d.Topics, PinnedFor: d.PinnedFor, TranslationOf: d.TranslationOf, Version: 1, ReviewDue: d.ReviewDue},
 			Body: strings.TrimSpace(d.Body)}
 		if err := p.check(); err != nil {
 			return xinqiao.DocumentVersion{}, err

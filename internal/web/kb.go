@@ -3,11 +3,13 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"xinqiao/internal/kb"
 	"xinqiao/internal/xinqiao"
@@ -42,14 +44,43 @@ type kbHandlers struct {
 	svc    *kb.Service
 }
 
-// kbDocument is a document in the listing, with the review flag.
+// kbDocument is a document in the listing, with the review flag and, when
+// the listing was searched, the words around the first match.
 type kbDocument struct {
 	xinqiao.Document
-	Due bool `json:"due_for_review"`
+	Due   bool   `json:"due_for_review"`
+	Match string `json:"match,omitempty"`
 }
 
+// maxDocQuery bounds the text a curator searches the documents for.
+const maxDocQuery = 100
+
+// list lists the documents, narrowed by the query's filters: lang, kind,
+// state (of the newest version), topic, band (in the audience), due=1
+// (current version due for review) and q, words every one of which is in
+// the id, title or topics, or the text of the newest or the current
+// version (case folded). A search reads the texts of the documents the
+// other filters leave, one or two versions each: the knowledge base is
+// hundreds of documents, not millions. topics lists every topic of every
+// document, for the page's topic filter.
 func (h *kbHandlers) list(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
 	q := r.URL.Query()
+	words := strings.Fields(strings.ToLower(q.Get("q")))
+	topic, band, due := strings.TrimSpace(q.Get("topic")), q.Get("band"), q.Get("due")
+	switch {
+	case utf8.RuneCountInString(q.Get("q")) > maxDocQuery:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "the search is longer than %d characters", maxDocQuery))
+		return
+	case band != "" && band != xinqiao.BandPrimary && band != xinqiao.BandJunior && band != xinqiao.BandSenior:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "band must be primary, junior, senior or empty (all)"))
+		return
+	case due != "" && due != "1" && due != "0":
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "due must be 1 (only documents due for review) or empty"))
+		return
+	case len(topic) > 64:
+		h.s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "topic is too long"))
+		return
+	}
 	docs, err := h.s.Store.Documents(r.Context(), xinqiao.DocumentFilter{Lang: q.Get("lang"), Kind: q.Get("kind"), State: q.Get("state")})
 	if err != nil {
 		h.s.Error(w, r, err)
@@ -57,10 +88,89 @@ func (h *kbHandlers) list(w http.ResponseWriter, r *http.Request, _ xinqiao.Staf
 	}
 	now := h.s.Now()
 	out := make([]kbDocument, 0, len(docs))
+	topics := map[string]bool{}
 	for _, d := range docs {
-		out = append(out, kbDocument{d, d.DueForReview(now)})
+		for _, t := range d.Topics {
+			topics[t] = true
+		}
+		if topic != "" && !slices.Contains(d.Topics, topic) ||
+			band != "" && !slices.Contains(d.Audience, band) ||
+			due == "1" && !d.DueForReview(now) {
+			continue
+		}
+		kd := kbDocument{Document: d, Due: d.DueForReview(now)}
+		if len(words) > 0 {
+			ok, match, err := h.docMatches(r, d, words)
+			if err != nil {
+				h.s.Error(w, r, err)
+				return
+			}
+			if !ok {
+				continue
+			}
+			kd.Match = match
+		}
+		out = append(out, kd)
 	}
-	h.s.JSON(w, http.StatusOK, map[string]any{"documents": out})
+	all := slices.Sorted(maps.Keys(topics))
+	h.s.JSON(w, http.StatusOK, map[string]any{"documents": out, "topics": all})
+}
+
+// docMatches reports whether every word is in d's id, title or topics or
+// the text of its newest or current version, and returns about 40
+// characters around the first word found in a text.
+func (h *kbHandlers) docMatches(r *http.Request, d xinqiao.Document, words []string) (bool, string, error) {
+	fields := []string{strings.ToLower(d.ID + " " + d.Title + " " + strings.Join(d.Topics, " "))}
+	var texts []string
+	for _, n := range []int{d.Latest, d.Current} {
+		if n == 0 || n == d.Latest && len(texts) > 0 {
+			continue
+		}
+		v, err := h.s.Store.Version(r.Context(), d.ID, n)
+		if err != nil {
+			return false, "", err
+		}
+		texts = append(texts, v.Body)
+		fields = append(fields, strings.ToLower(v.Body))
+	}
+	all := strings.Join(fields, "\n")
+	for _, w := range words {
+		if !strings.Contains(all, w) {
+			return false, "", nil
+		}
+	}
+	for _, t := range texts {
+		if s := around(t, words[0], 20); s != "" {
+			return true, s, nil
+		}
+	}
+	return true, "", nil
+}
+
+// around returns the line of text around the first case-folded occurrence
+// of word, with up to n characters either side, or "".
+func around(text, word string, n int) string {
+	rs := []rune(text)
+	low := []rune(strings.ToLower(text))
+	wr := []rune(word)
+	if len(low) != len(rs) { // a case fold changed the length: match the words only
+		return ""
+	}
+	for i := 0; i+len(wr) <= len(low); i++ {
+		if string(low[i:i+len(wr)]) != word {
+			continue
+		}
+		from, to := max(0, i-n), min(len(rs), i+len(wr)+n)
+		s := strings.Join(strings.Fields(string(rs[from:to])), " ")
+		if from > 0 {
+			s = "…" + s
+		}
+		if to < len(rs) {
+			s += "…"
+		}
+		return s
+	}
+	return ""
 }
 
 func (h *kbHandlers) create(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
@@ -89,7 +199,7 @@ func (h *kbHandlers) document(w http.ResponseWriter, r *http.Request, _ xinqiao.
 		h.s.Error(w, r, err)
 		return
 	}
-	out := map[string]any{"document": kbDocument{d, d.DueForReview(h.s.Now())}, "versions": vs, "names": h.staffNames(r, vs)}
+	out := map[string]any{"document": kbDocument{Document: d, Due: d.DueForReview(h.s.Now())}, "versions": vs, "names": h.staffNames(r, vs)}
 	q := r.URL.Query()
 	if q.Get("from") != "" || q.Get("to") != "" {
 		from, err1 := strconv.Atoi(q.Get("from"))
