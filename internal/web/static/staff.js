@@ -2,6 +2,11 @@
 // state-changing request, JSON errors shown as text.
 let csrf = "";
 
+// A box that scrolls a wide table sideways takes the keyboard focus, so
+// that it can be scrolled without a mouse (the pages' own boxes; a box a
+// page adds later sets tabindex itself).
+for (const box of document.querySelectorAll(".scroll:not([tabindex])")) box.tabIndex = 0;
+
 export async function api(method, path, body) {
   const opts = { method, headers: {}, credentials: "same-origin" };
   if (method !== "GET" && method !== "HEAD") opts.headers["X-CSRF-Token"] = csrf;
