@@ -77,12 +77,13 @@ func ensureAdmin(ctx context.Context, store xinqiao.Store, password string) (adm
 	if err != nil || n > 0 {
 		return adminExisted, "", err
 	}
-	how, generated := adminConfigured, ""
+	how, generated, create := adminConfigured, "", web.CreateStaff
 	if password == "" {
+		// Printed to the console: the admin must change it at the first login.
 		password = auth.GeneratePassword()
-		how, generated = adminGenerated, password
+		how, generated, create = adminGenerated, password, web.CreateStaffFirstPassword
 	}
-	if _, err := web.CreateStaff(ctx, store, "admin", password, xinqiao.RoleAdmin, "管理员", ""); err != nil {
+	if _, err := create(ctx, store, "admin", password, xinqiao.RoleAdmin, "管理员", ""); err != nil {
 		if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT { // another node made it first
 			return adminExisted, "", nil
 		}
@@ -108,7 +109,7 @@ func banner(url string, how adminStart, generated string) string {
 	}
 	switch how {
 	case adminGenerated:
-		fmt.Fprintf(&b, "  First admin account: admin / %s  (shown once; change it after logging in)\n", generated)
+		fmt.Fprintf(&b, "  First admin account: admin / %s  (shown once; the first login asks for a new password)\n", generated)
 	case adminConfigured:
 		fmt.Fprintf(&b, "  First admin account: admin, with the password in XINQIAO_ADMIN_PASSWORD (change it after logging in)\n")
 	default:

@@ -10,11 +10,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const staffColumns = `id, username, display_name, role, school, password_hash, on_duty, disabled, created_at`
+const staffColumns = `id, username, display_name, role, school, password_hash, on_duty, disabled, created_at, must_change_password`
 
 func scanStaff(row pgx.Row) (xinqiao.Staff, error) {
 	var s xinqiao.Staff
-	err := row.Scan(&s.ID, &s.Username, &s.DisplayName, &s.Role, &s.School, &s.PasswordHash, &s.OnDuty, &s.Disabled, &s.CreatedAt)
+	err := row.Scan(&s.ID, &s.Username, &s.DisplayName, &s.Role, &s.School, &s.PasswordHash, &s.OnDuty, &s.Disabled, &s.CreatedAt, &s.MustChangePassword)
 	s.CreatedAt = s.CreatedAt.UTC()
 	return s, err
 }
@@ -25,9 +25,9 @@ func (db *DB) CreateStaff(ctx context.Context, s xinqiao.Staff) (xinqiao.Staff, 
 		s.ID = xinqiao.NewID()
 	}
 	s.CreatedAt = db.now().UTC().Truncate(1e6)
-	const q = `INSERT INTO staff (id, username, display_name, role, school, password_hash, on_duty, disabled, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-	_, err := db.pool.Exec(ctx, q, s.ID, s.Username, s.DisplayName, s.Role, s.School, s.PasswordHash, s.OnDuty, s.Disabled, s.CreatedAt)
+	const q = `INSERT INTO staff (id, username, display_name, role, school, password_hash, on_duty, disabled, created_at, must_change_password)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	_, err := db.pool.Exec(ctx, q, s.ID, s.Username, s.DisplayName, s.Role, s.School, s.PasswordHash, s.OnDuty, s.Disabled, s.CreatedAt, s.MustChangePassword)
 	if isUnique(err) {
 		return s, xinqiao.Errorf(xinqiao.ECONFLICT, "username %q is taken", s.Username)
 	} else if err != nil {
@@ -79,8 +79,8 @@ func (db *DB) ListStaff(ctx context.Context) ([]xinqiao.Staff, error) {
 }
 
 // SetPassword implements xinqiao.StaffStore.
-func (db *DB) SetPassword(ctx context.Context, staffID, hash string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE staff SET password_hash = $2 WHERE id = $1`, staffID, hash)
+func (db *DB) SetPassword(ctx context.Context, staffID, hash string, mustChange bool) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE staff SET password_hash = $2, must_change_password = $3 WHERE id = $1`, staffID, hash, mustChange)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}

@@ -9,12 +9,12 @@ import (
 	"xinqiao/internal/xinqiao"
 )
 
-const staffColumns = `id, username, display_name, role, school, password_hash, on_duty, disabled, created_at`
+const staffColumns = `id, username, display_name, role, school, password_hash, on_duty, disabled, created_at, must_change_password`
 
 func scanStaff(row interface{ Scan(...any) error }) (xinqiao.Staff, error) {
 	var s xinqiao.Staff
 	var created int64
-	err := row.Scan(&s.ID, &s.Username, &s.DisplayName, &s.Role, &s.School, &s.PasswordHash, &s.OnDuty, &s.Disabled, &created)
+	err := row.Scan(&s.ID, &s.Username, &s.DisplayName, &s.Role, &s.School, &s.PasswordHash, &s.OnDuty, &s.Disabled, &created, &s.MustChangePassword)
 	s.CreatedAt = fromMS(created)
 	return s, err
 }
@@ -25,10 +25,10 @@ func (db *DB) CreateStaff(ctx context.Context, s xinqiao.Staff) (xinqiao.Staff, 
 		s.ID = xinqiao.NewID()
 	}
 	s.CreatedAt = db.now().UTC().Truncate(1e6)
-	const q = `INSERT INTO staff (id, username, display_name, role, school, password_hash, on_duty, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const q = `INSERT INTO staff (id, username, display_name, role, school, password_hash, on_duty, disabled, created_at, must_change_password)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	_, err := db.w.ExecContext(ctx, q, s.ID, s.Username, s.DisplayName, s.Role, s.School, s.PasswordHash,
-		boolInt(s.OnDuty), boolInt(s.Disabled), ms2(s.CreatedAt))
+		boolInt(s.OnDuty), boolInt(s.Disabled), ms2(s.CreatedAt), boolInt(s.MustChangePassword))
 	if isUnique(err) {
 		return s, xinqiao.Errorf(xinqiao.ECONFLICT, "username %q is taken", s.Username)
 	} else if err != nil {
@@ -73,8 +73,8 @@ func (db *DB) ListStaff(ctx context.Context) ([]xinqiao.Staff, error) {
 }
 
 // SetPassword implements xinqiao.StaffStore.
-func (db *DB) SetPassword(ctx context.Context, staffID, hash string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE staff SET password_hash = ? WHERE id = ?`, hash, staffID)
+func (db *DB) SetPassword(ctx context.Context, staffID, hash string, mustChange bool) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE staff SET password_hash = ?, must_change_password = ? WHERE id = ?`, hash, boolInt(mustChange), staffID)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}

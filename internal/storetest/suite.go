@@ -327,18 +327,31 @@ func testStaff(t *testing.T, s xinqiao.Store) {
 		t.Fatal("got off duty, want on duty")
 	}
 	wantCode(t, s.SetOnDuty(ctx, "missing", true), xinqiao.ENOTFOUND)
-	if err := s.SetPassword(ctx, st.ID, "h2"); err != nil {
+	if err := s.SetPassword(ctx, st.ID, "h2", true); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.StaffByID(ctx, st.ID); got.PasswordHash != "h2" {
-		t.Fatalf("got hash %q, want h2", got.PasswordHash)
+	if got, _ := s.StaffByID(ctx, st.ID); got.PasswordHash != "h2" || !got.MustChangePassword {
+		t.Fatalf("got hash %q must change %v, want h2 to be changed", got.PasswordHash, got.MustChangePassword)
 	}
-	wantCode(t, s.SetPassword(ctx, "missing", "h"), xinqiao.ENOTFOUND)
+	if err := s.SetPassword(ctx, st.ID, "h3", false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.StaffByUsername(ctx, "wang"); got.PasswordHash != "h3" || got.MustChangePassword {
+		t.Fatalf("got hash %q must change %v, want h3 kept", got.PasswordHash, got.MustChangePassword)
+	}
+	wantCode(t, s.SetPassword(ctx, "missing", "h", false), xinqiao.ENOTFOUND)
+	first, err := s.CreateStaff(ctx, xinqiao.Staff{Username: "first", DisplayName: "x", Role: xinqiao.RoleAdmin, PasswordHash: "h", MustChangePassword: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.StaffByID(ctx, first.ID); !got.MustChangePassword {
+		t.Fatal("an account created with a password to change: got it not to be changed")
+	}
 	_, err = s.StaffByUsername(ctx, "li")
 	wantCode(t, err, xinqiao.ENOTFOUND)
 	all, _ := s.ListStaff(ctx)
-	if len(all) != 1 {
-		t.Fatalf("got %d accounts, want 1", len(all))
+	if len(all) != 2 || all[0].Username != "first" || !all[0].MustChangePassword || all[1].MustChangePassword {
+		t.Fatalf("got %+v, want first (to change its password) and wang", all)
 	}
 }
 

@@ -30,6 +30,7 @@ func AdminModule() Module {
 		s.Handle("POST /api/staff/users/{id}", s.Staff(xinqiao.RoleAdmin, s.handleUpdateUser))
 		s.Handle("POST /api/staff/users/{id}/password", s.Staff(xinqiao.RoleAdmin, s.handleResetPassword))
 		s.Handle("GET /api/audit", s.Staff(xinqiao.RoleAdmin, s.handleAudit))
+		s.Handle("GET /api/audit/latest", s.Staff(xinqiao.RoleAdmin, s.handleAuditLatest))
 	}
 }
 
@@ -186,7 +187,8 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, adm
 		s.Error(w, r, err)
 		return
 	}
-	if err := s.Store.SetPassword(r.Context(), target.ID, hash); err != nil {
+	// The admin knows the new password: its owner must change it first.
+	if err := s.Store.SetPassword(r.Context(), target.ID, hash, true); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -231,6 +233,31 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, admin xinqi
 		evs = []xinqiao.AuditEvent{}
 	}
 	s.JSON(w, http.StatusOK, map[string]any{"events": evs})
+}
+
+// auditLatestScan is how many of the newest events GET /api/audit/latest
+// looks through for one that is not a read of the log.
+const auditLatestScan = 200
+
+// handleAuditLatest answers the id of the newest audit event that is not a
+// read of the log itself (0 when the newest auditLatestScan events are all
+// reads), so that the admin page can poll it and reload the log, which
+// records a read, only when something else happened. It shows no event,
+// so reading it is not recorded.
+func (s *Server) handleAuditLatest(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
+	evs, err := s.Store.AuditEvents(r.Context(), "", auditLatestScan)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var latest int64
+	for _, e := range evs {
+		if e.Action != "audit.read" {
+			latest = e.ID
+			break
+		}
+	}
+	s.JSON(w, http.StatusOK, map[string]int64{"latest": latest})
 }
 
 // audit records an admin change. The change is already made, so a failure

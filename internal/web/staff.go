@@ -59,7 +59,19 @@ func (s *Server) Authenticate(r *http.Request) (xinqiao.Staff, xinqiao.StaffSess
 	if err != nil || st.Disabled {
 		return st, sess, xinqiao.Errorf(xinqiao.EUNAUTHORIZED, "this account cannot log in")
 	}
+	if st.MustChangePassword && !firstPasswordRoutes[r.Pattern] {
+		return st, sess, xinqiao.Errorf(xinqiao.EFORBIDDEN, "change the first password of this account (POST /api/staff/password) before anything else")
+	}
 	return st, sess, nil
+}
+
+// firstPasswordRoutes are all an account whose password someone else knows
+// (Staff.MustChangePassword) may use until it changes the password: every
+// other staff route and socket is refused, whatever the page does.
+var firstPasswordRoutes = map[string]bool{
+	"GET /api/staff/me":        true,
+	"POST /api/staff/logout":   true,
+	"POST /api/staff/password": true,
 }
 
 // Staff wraps a handler that needs a logged-in staff member with the given
@@ -298,12 +310,16 @@ func (s *Server) handlePassword(w http.ResponseWriter, r *http.Request, st xinqi
 		s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "%s", msg))
 		return
 	}
+	if req.New == req.Current {
+		s.Error(w, r, xinqiao.Errorf(xinqiao.EINVALID, "the new password must differ from the current one"))
+		return
+	}
 	hash, err := auth.HashPassword(req.New)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	if err := s.Store.SetPassword(r.Context(), st.ID, hash); err != nil {
+	if err := s.Store.SetPassword(r.Context(), st.ID, hash, false); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -344,9 +360,22 @@ func ValidateUsername(u string) string {
 	return ""
 }
 
-// CreateStaff validates and stores a new staff account: the one way both
-// the API and the command line create accounts.
+// CreateStaff validates and stores a new staff account whose password its
+// owner chose: the one way the API, the command line and the first start
+// create accounts (through CreateStaffFirstPassword for a password someone
+// else knows).
 func CreateStaff(ctx context.Context, store xinqiao.StaffStore, username, password, role, displayName, school string) (xinqiao.Staff, error) {
+	return createStaff(ctx, store, username, password, role, displayName, school, false)
+}
+
+// CreateStaffFirstPassword is CreateStaff for a first password someone
+// else knows (printed at the first start, or set by an admin): the account
+// must change it before anything else works.
+func CreateStaffFirstPassword(ctx context.Context, store xinqiao.StaffStore, username, password, role, displayName, school string) (xinqiao.Staff, error) {
+	return createStaff(ctx, store, username, password, role, displayName, school, true)
+}
+
+func createStaff(ctx context.Context, store xinqiao.StaffStore, username, password, role, displayName, school string, mustChange bool) (xinqiao.Staff, error) {
 	if msg := ValidateUsername(username); msg != "" {
 		return xinqiao.Staff{}, xinqiao.Errorf(xinqiao.EINVALID, "%s", msg)
 	}
@@ -366,7 +395,7 @@ func CreateStaff(ctx context.Context, store xinqiao.StaffStore, username, passwo
 	if err != nil {
 		return xinqiao.Staff{}, err
 	}
-	return store.CreateStaff(ctx, xinqiao.Staff{Username: username, DisplayName: displayName, Role: role, School: school, PasswordHash: hash})
+	return store.CreateStaff(ctx, xinqiao.Staff{Username: username, DisplayName: displayName, Role: role, School: school, PasswordHash: hash, MustChangePassword: mustChange})
 }
 
 func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, admin xinqiao.Staff) {
@@ -375,7 +404,8 @@ func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request, admin 
 		s.Error(w, r, err)
 		return
 	}
-	st, err := CreateStaff(r.Context(), s.Store, req.Username, req.Password, req.Role, req.DisplayName, req.School)
+	// The admin chose or saw the password: its owner changes it first.
+	st, err := CreateStaffFirstPassword(r.Context(), s.Store, req.Username, req.Password, req.Role, req.DisplayName, req.School)
 	if err != nil {
 		s.Error(w, r, err)
 		return

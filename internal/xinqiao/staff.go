@@ -32,6 +32,10 @@ type Staff struct {
 	OnDuty       bool      `json:"on_duty"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
+	// MustChangePassword is set while the account's password is one
+	// someone else knows (printed at the first start, or set by an admin):
+	// until the owner changes it, the account can do nothing else.
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 // Can reports whether the staff member's role includes the given role: admins
@@ -80,8 +84,10 @@ type StaffStore interface {
 	CountStaff(ctx context.Context) (int, error)
 	// ListStaff returns every account, ordered by username.
 	ListStaff(ctx context.Context) ([]Staff, error)
-	// SetPassword replaces an account's password hash.
-	SetPassword(ctx context.Context, staffID, hash string) error
+	// SetPassword replaces an account's password hash; mustChange says
+	// whether the owner must change it before anything else works (a
+	// password an admin set) or not (one the owner chose).
+	SetPassword(ctx context.Context, staffID, hash string, mustChange bool) error
 	// SetOnDuty puts a counselor on or off duty.
 	SetOnDuty(ctx context.Context, staffID string, on bool) error
 	// CreateStaffSession stores a session.

@@ -132,6 +132,7 @@ async function setDisabled(u, disabled) {
     await api("POST", `/api/staff/users/${encodeURIComponent(u.id)}`, { disabled });
     status(disabled ? `已停用 ${u.username}，其登录已全部退出。 Disabled; signed out everywhere.` : `已启用 ${u.username}。 Enabled.`);
     await loadUsers();
+    changed();
   } catch (e) {
     status(errorOf(e));
   }
@@ -161,6 +162,7 @@ async function saveEdit(ev) {
     f.classList.add("hidden");
     status("已保存 Saved");
     await loadUsers();
+    changed();
   } catch (e) {
     f.querySelector(".error").textContent = errorOf(e);
   }
@@ -184,6 +186,7 @@ async function saveReset(ev) {
     $("#reset-pw").value = "";
     f.classList.add("hidden");
     showOnce(`已重置 ${nameOf(id)} 的密码 Password reset`, pw);
+    changed();
   } catch (e) {
     f.querySelector(".error").textContent = errorOf(e);
   }
@@ -205,6 +208,7 @@ async function createUser(ev) {
     f.querySelector(".error").textContent = "";
     await loadUsers();
     showOnce(`已创建账号 ${st.username}（${roleZh[st.role]}） Account created`, pw);
+    changed();
   } catch (e) {
     f.querySelector(".error").textContent = errorOf(e);
   }
@@ -252,6 +256,7 @@ async function saveTerminal(ev) {
     f.querySelector(".error").textContent = "";
     status(`已保存终端 ${t.code}；在该终端打开 ${terminalURL(t.code)} Saved`);
     await loadTerminals();
+    changed();
   } catch (e) {
     f.querySelector(".error").textContent = errorOf(e);
   }
@@ -272,6 +277,7 @@ async function changePassword(ev) {
     await api("POST", "/api/staff/password", { current: $("#pw-current").value, new: $("#pw-new").value });
     f.reset();
     ok.textContent = "密码已修改 Password changed";
+    changed();
   } catch (e) {
     err.textContent = errorOf(e);
   }
@@ -303,6 +309,33 @@ async function loadAudit() {
       cell("详情", { class: "detail" }, e.detail || "")));
   }
   if (!r.events.length) tb.append(el("tr", {}, el("td", { colspan: "5", class: "muted" }, "没有记录 No entries")));
+  $("#audit-live").textContent = `有新记录时自动更新，上次更新 ${new Date().toLocaleTimeString("zh-CN", { hour12: false })} · Updates itself when something happens`;
+}
+
+// The log reloads itself after the page's own changes and, by polling the
+// id of the newest change (a cheap request that reads no event), when
+// anyone else changes something; a reload records a read of the log, a
+// poll does not.
+const auditPollMS = 5000;
+let shownChange = -1; // the newest change the table shows
+
+async function refreshAudit() {
+  const { latest } = await api("GET", "/api/audit/latest");
+  await loadAudit();
+  shownChange = latest;
+}
+
+// changed reloads the log after a change made on this page.
+function changed() { refreshAudit().catch((e) => status(errorOf(e))); }
+
+async function pollAudit() {
+  if (document.visibilityState !== "visible") return;
+  try {
+    const { latest } = await api("GET", "/api/audit/latest");
+    if (latest !== shownChange) await refreshAudit();
+  } catch (e) {
+    if (e.status === 401) location.reload();
+  }
 }
 
 // ---- start ----
@@ -331,10 +364,12 @@ async function main() {
   $("#pw-form").addEventListener("submit", changePassword);
   $("#audit-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadAudit().catch((e) => status(errorOf(e))); });
   $("#a-all").addEventListener("click", () => showAudit(""));
+  setInterval(pollAudit, auditPollMS);
+  document.addEventListener("visibilitychange", pollAudit);
   try {
     await loadUsers();
     await loadTerminals();
-    await loadAudit();
+    await refreshAudit();
   } catch (e) {
     status(errorOf(e));
   }

@@ -40,18 +40,26 @@ export async function me() {
   }
 }
 
-// requireLogin shows the login form in `root` until a login succeeds, then
-// resolves with the staff member.
+// requireLogin shows the login form in `root` until a login succeeds and,
+// for an account whose password someone else knows (printed at the first
+// start or set by an admin), the form to choose its own; then it resolves
+// with the staff member. The server refuses everything else until then.
 export async function requireLogin(root) {
-  const st = await me();
-  if (st) return withNav(st);
+  let st = await me();
+  let typed = "";
+  if (!st) [st, typed] = await loginForm(root);
+  if (st.must_change_password) st = await firstPasswordForm(root, typed);
+  return withNav(st);
+}
+
+function loginForm(root) {
   return new Promise((resolve) => {
     root.innerHTML = "";
     const form = document.createElement("form");
     form.className = "login card";
     form.innerHTML = `<h2>心桥 · 教师登录 <span class="muted">Staff login</span></h2>
-      <label>用户名 Username <input name="username" autocomplete="username" required></label>
-      <label>密码 Password <input name="password" type="password" autocomplete="current-password" required></label>
+      <label>用户名 <span class="muted">Username</span> <input name="username" autocomplete="username" required></label>
+      <label>密码 <span class="muted">Password</span> <input name="password" type="password" autocomplete="current-password" required></label>
       <button class="primary" type="submit">登录 Log in</button>
       <p class="error" role="alert"></p>`;
     form.addEventListener("submit", async (ev) => {
@@ -61,13 +69,54 @@ export async function requireLogin(root) {
         const r = await api("POST", "/api/staff/login", { username: fd.get("username"), password: fd.get("password") });
         csrf = r.csrf;
         root.innerHTML = "";
-        resolve(withNav(r.staff));
+        resolve([r.staff, fd.get("password")]);
       } catch (e) {
         const zh = { 401: "用户名或密码不对", 429: "尝试次数太多，请一分钟后再试", 400: "请填写用户名和密码" }[e.status];
         form.querySelector(".error").textContent = zh ? `${zh}（${e.message}）` : e.message;
       }
     });
     root.appendChild(form);
+  });
+}
+
+// firstPasswordForm asks for a password of the account's own before
+// anything else, and resolves with the staff member once it is changed.
+// current is the password just typed at the login, if any.
+function firstPasswordForm(root, current) {
+  return new Promise((resolve) => {
+    root.innerHTML = "";
+    const form = document.createElement("form");
+    form.className = "login card first-password";
+    form.innerHTML = `<h2>请设置你自己的密码 <span class="muted">Choose your own password</span></h2>
+      <p>这个账号现在的密码是别人告诉你的（启动时打印，或由管理员设置）。继续之前，请换成只有你知道的密码。
+        <span class="muted">Someone else knows this account's password: change it before anything else.</span></p>
+      <label class="current">当前密码 <span class="muted">Current password</span> <input name="current" type="password" autocomplete="current-password" required></label>
+      <label>新密码（至少 10 个字符） <span class="muted">New password, 10 characters or more</span> <input name="new" type="password" autocomplete="new-password" minlength="10" required></label>
+      <label>再输一次 <span class="muted">New password again</span> <input name="again" type="password" autocomplete="new-password" minlength="10" required></label>
+      <button class="primary" type="submit">保存新密码 Save</button>
+      <button type="button" class="out">退出 Log out</button>
+      <p class="error" role="alert"></p>`;
+    const cur = form.querySelector('input[name="current"]');
+    if (current) { cur.value = current; form.querySelector("label.current").hidden = true; }
+    form.querySelector("button.out").addEventListener("click", logout);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const fd = new FormData(form);
+      const err = form.querySelector(".error");
+      if (fd.get("new") !== fd.get("again")) { err.textContent = "两次输入的新密码不一样 The new passwords differ"; return; }
+      try {
+        await api("POST", "/api/staff/password", { current: fd.get("current"), new: fd.get("new") });
+        const st = await me();
+        root.innerHTML = "";
+        resolve(st);
+      } catch (e) {
+        if (e.status === 403) form.querySelector("label.current").hidden = false; // the current password was wrong
+        const zh = { 400: "新密码不符合要求", 403: "当前密码不对", 429: "尝试次数太多，请一分钟后再试" }[e.status];
+        err.textContent = zh ? `${zh}（${e.message}）` : e.message;
+      }
+    });
+    root.appendChild(form);
+    form.querySelector(current ? 'input[name="new"]' : 'input[name="current"]').focus();
   });
 }
 
