@@ -280,6 +280,7 @@ func TestConsoleKeyboardOnly(t *testing.T) {
 		t.Errorf("help: got %q, want the shortcuts listed", got)
 	}
 	p.Axe(t, "counselor, shortcut help open")
+	p.Fits(t, "counselor, shortcut help open")
 	typeText("?")
 	p.Do(t, chromedp.WaitNotVisible(chromedp.CSS("#keys")))
 
@@ -308,6 +309,8 @@ func TestConsoleKeyboardOnly(t *testing.T) {
 		t.Fatalf("student got %q, want %q", reply.Text, want)
 	}
 	p.WaitCount(t, ".msg.counselor", 1)
+	p.Axe(t, "counselor, claimed conversation with a reply")
+	p.Fits(t, "counselor, claimed conversation with a reply")
 
 	p.Do(t, chromedp.KeyEvent(kb.Escape))
 	typeText("n")
