@@ -265,8 +265,16 @@ func (db *DB) appendInTx(ctx context.Context, tx pgx.Tx, r appendReq, lockFirst 
 	var seq int64
 	var mode string
 	bump := func() error {
-		const q = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, mode`
-		err := tx.QueryRow(ctx, q, nm.ConversationID, now).Scan(&seq, &mode)
+		// The conversation's new risk rides on the seq bump (one round trip
+		// less); a refused append rolls both back.
+		const q = `UPDATE conversations SET last_seq = last_seq + 1, updated_at = $2,
+				risk_level = COALESCE($3, risk_level), risk_state = CASE WHEN $3::text IS NULL THEN risk_state ELSE $4::jsonb END
+			WHERE id = $1 RETURNING last_seq, mode`
+		var st any
+		if len(nm.ConversationRiskState) > 0 {
+			st = string(nm.ConversationRiskState)
+		}
+		err := tx.QueryRow(ctx, q, nm.ConversationID, now, nullString(nm.ConversationRisk), st).Scan(&seq, &mode)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return xinqiao.Errorf(xinqiao.ENOTFOUND, "conversation not found")
 		} else if err != nil {
@@ -304,55 +312,62 @@ func (db *DB) appendInTx(ctx context.Context, tx pgx.Tx, r appendReq, lockFirst 
 	if nm.RequireMode != "" && mode != nm.RequireMode {
 		return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
 	}
+	// The rest needs no answer before the next statement is sent: one
+	// pipelined round trip, read back in order.
+	var b pgx.Batch
 	if nm.Completes > 0 {
-		const qc = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = $2`
-		tag, err := tx.Exec(ctx, qc, nm.ConversationID, nm.Completes)
-		if err != nil {
-			return appendRes{}, fmt.Errorf("complete turn: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
-		}
+		b.Queue(`DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = $2`, nm.ConversationID, nm.Completes)
 		if len(nm.Covers) > 0 {
-			const qm = `DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = ANY($2)`
-			if _, err := tx.Exec(ctx, qm, nm.ConversationID, nm.Covers); err != nil {
-				return appendRes{}, fmt.Errorf("complete merged turns: %w", err)
-			}
+			b.Queue(`DELETE FROM pending_turns WHERE conversation_id = $1 AND seq = ANY($2)`, nm.ConversationID, nm.Covers)
 		}
 	}
 	const ins = `INSERT INTO messages (conversation_id, seq, client_id, role, author, text, risk, sources, ai_generated, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ` + messageColumns
-	m, err := scanMessage(tx.QueryRow(ctx, ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role,
-		nm.Author, nm.Text, risk, sources, nm.AIGenerated, now))
-	if err != nil {
-		return appendRes{}, fmt.Errorf("insert message: %w", err)
-	}
-	if nm.ConversationRisk != "" {
-		var st any
-		if len(nm.ConversationRiskState) > 0 {
-			st = string(nm.ConversationRiskState)
-		}
-		const qr = `UPDATE conversations SET risk_level = $2, risk_state = $3 WHERE id = $1`
-		if _, err := tx.Exec(ctx, qr, nm.ConversationID, nm.ConversationRisk, st); err != nil {
-			return appendRes{}, fmt.Errorf("record risk: %w", err)
-		}
-	}
-	res := appendRes{msg: m, created: true}
+	b.Queue(ins, nm.ConversationID, seq, nullString(nm.ClientID), nm.Role, nm.Author, nm.Text, risk, sources, nm.AIGenerated, now)
+	var pt xinqiao.PendingTurn
 	if t.Kind != "" {
-		pt := xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
+		pt = xinqiao.PendingTurn{ConversationID: nm.ConversationID, Seq: seq, ClientID: nm.ClientID, Kind: t.Kind,
 			Level: t.Level, Categories: orEmpty(t.Categories), Rules: orEmpty(t.Rules), Attempts: 1,
 			CreatedAt: now.UTC().Truncate(time.Microsecond), LeaseUntil: t.LeaseUntil.UTC().Truncate(time.Microsecond)}
 		cats, _ := json.Marshal(pt.Categories)
 		rules, _ := json.Marshal(pt.Rules)
 		const qt = `INSERT INTO pending_turns (conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9)`
-		if _, err := tx.Exec(ctx, qt, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level, string(cats), string(rules),
-			now, t.LeaseUntil); err != nil {
-			return appendRes{}, fmt.Errorf("record pending turn: %w", err)
-		}
-		res.turn = &pt
+		b.Queue(qt, pt.ConversationID, pt.Seq, pt.ClientID, pt.Kind, pt.Level, string(cats), string(rules), now, t.LeaseUntil)
 	}
-	return res, nil
+	br := tx.SendBatch(ctx, &b)
+	res, err := func() (appendRes, error) {
+		if nm.Completes > 0 {
+			tag, err := br.Exec()
+			if err != nil {
+				return appendRes{}, fmt.Errorf("complete turn: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "the turn of message %d is no longer pending", nm.Completes)
+			}
+			if len(nm.Covers) > 0 {
+				if _, err := br.Exec(); err != nil {
+					return appendRes{}, fmt.Errorf("complete merged turns: %w", err)
+				}
+			}
+		}
+		m, err := scanMessage(br.QueryRow())
+		if err != nil {
+			return appendRes{}, fmt.Errorf("insert message: %w", err)
+		}
+		res := appendRes{msg: m, created: true}
+		if t.Kind != "" {
+			if _, err := br.Exec(); err != nil {
+				return appendRes{}, fmt.Errorf("record pending turn: %w", err)
+			}
+			res.turn = &pt
+		}
+		return res, nil
+	}()
+	if cerr := br.Close(); err == nil && cerr != nil {
+		return appendRes{}, fmt.Errorf("append message: %w", cerr)
+	}
+	return res, err
 }
 
 const turnColumns = `conversation_id, seq, client_id, kind, level, categories, rules, attempts, created_at, lease_until`
