@@ -37,6 +37,8 @@ func TestStudentPage(t *testing.T) {
 	if n := p.Count(t, ".msg.pending"); n != 0 {
 		t.Fatalf("%d messages still pending after the answer", n)
 	}
+	p.Axe(t, "student page with an answer")
+	p.Fits(t, "student page with an answer")
 
 	// The connection drops; the page reconnects, resumes and loses nothing.
 	s.HTTP.CloseClientConnections()
@@ -52,6 +54,8 @@ func TestStudentPage(t *testing.T) {
 	if crisis := p.Text(t, "#crisis"); !strings.Contains(crisis, "110") || !strings.Contains(crisis, "120") {
 		t.Fatalf("crisis card %q lacks 110/120", crisis)
 	}
+	p.Axe(t, "student page with the crisis card")
+	p.Fits(t, "student page with the crisis card")
 
 	// Clear screen: nothing of the conversation stays in the page or the browser.
 	p.Do(t, chromedp.Click(chromedp.CSS("#clear")), chromedp.WaitNotVisible(chromedp.CSS("#crisis")))
@@ -73,4 +77,5 @@ func TestStudentPage(t *testing.T) {
 	if label := p.Text(t, ".msg.assistant .label"); !strings.Contains(label, "AI-generated") {
 		t.Fatalf("got label %q, want the English AI label", label)
 	}
+	p.Axe(t, "student page in English")
 }

@@ -228,6 +228,8 @@ func TestStudentPageEndedInEnglish(t *testing.T) {
 	if got := p.Text(t, "#restart"); got != "Start a new conversation" {
 		t.Fatalf("got %q, want Start a new conversation", got)
 	}
+	p.Axe(t, "student page, conversation ended")
+	p.Fits(t, "student page, conversation ended")
 }
 
 // TestStudentPageClearReturnsToChinese: after 清屏 the next student finds
@@ -326,6 +328,7 @@ func TestStudentPageFeedbackAndTrust(t *testing.T) {
 		if note := p.Text(t, ".msg.assistant .fb-note"); !strings.Contains(note, "找老师聊聊") {
 			t.Fatalf("after 让我难受 the page says %q, want a way to a teacher", note)
 		}
+		p.Axe(t, "student page after feedback")
 		if pressed := p.Eval(t, `document.querySelector('.msg.assistant .feedback button[data-kind="upsetting"]').getAttribute("aria-pressed")`); pressed != "true" {
 			t.Fatalf("aria-pressed %s after the press", pressed)
 		}
@@ -429,6 +432,8 @@ func TestStudentPageAskTeacherOffDuty(t *testing.T) {
 	if banner, notice := p.Text(t, "#handoff"), p.Text(t, ".msg.system"); !strings.Contains(banner, "No teacher is on duty") || !strings.Contains(notice, "No teacher is on duty") || !strings.Contains(notice, "110") {
 		t.Fatalf("banner %q, notice %q, want nobody on duty and 110", banner, notice)
 	}
+	p.Axe(t, "student page, nobody on duty")
+	p.Fits(t, "student page, nobody on duty")
 }
 
 // convSpy is a store that remembers the conversations created in it.

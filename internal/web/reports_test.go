@@ -317,6 +317,8 @@ func TestReportsPage(t *testing.T) {
 		return err
 	}))
 	p.Login(t, s.URL+"/reports", "zhang", "#tiles .tile")
+	p.Axe(t, "reports page with figures")
+	p.Fits(t, "reports page with figures")
 	if got, want := p.Text(t, "#roster tbody"), seen.In(reports.Zone).Format("15:04:05"); !strings.Contains(got, want) {
 		t.Errorf("roster: got %q, want 李老师 last seen at %s Beijing time", got, want)
 	}

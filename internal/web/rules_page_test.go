@@ -146,6 +146,8 @@ func TestRulesPage(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#do-check")))
 	p.WaitCount(t, "#results tbody tr", 2)
 	waitText(t, p, "#check-msg", "可以编译")
+	p.Axe(t, "rules page with a checked draft")
+	p.Fits(t, "rules page with a checked draft")
 	if got := p.Text(t, "#results th"); !startsHan(got) {
 		t.Errorf("#results th: got %q, want Chinese first", got)
 	}
@@ -317,6 +319,7 @@ func TestRulesPage(t *testing.T) {
 	p.Do(t, chromedp.SetValue(chromedp.CSS("#pub-note"), "主管确认关掉"), chromedp.Click(chromedp.CSS("#do-publish")))
 	p.WaitCount(t, "#accept-lowered", 1)
 	waitText(t, p, "#lowered", "等级降低")
+	p.Axe(t, "rules page asking a supervisor to accept a lowering")
 	p.Do(t, chromedp.Click(chromedp.CSS("#accept-lowered")), chromedp.Click(chromedp.CSS("#do-publish")))
 	waitText(t, p, "#pub-msg", "已发布第 4 版")
 	if zhang.Do(t, "GET", "/api/risk/rules", nil, &st4); st4.Version != 4 || st4.Source != lowering {
