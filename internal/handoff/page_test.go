@@ -136,6 +136,9 @@ func TestConsoleLabelsClockKeyboard(t *testing.T) {
 		t.Fatalf("tick: got %d, %v; want the first step fired", n, err)
 	}
 	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#alertbar .since")))
+	if got := p.Text(t, "#alertbar"); !strings.Contains(got, "“"+risky+"”") {
+		t.Errorf("alert %q: want the flagged words, to tell it apart", got)
+	}
 	first := p.Text(t, "#alertbar .since")
 	deadline := time.Now().Add(wait)
 	for p.Text(t, "#alertbar .since") == first {

@@ -4,7 +4,7 @@ import { api, requireLogin, logout, el } from "/static/staff.js";
 import { labelBar, loadLabels } from "/static/labels.js";
 
 const $ = (id) => document.getElementById(id);
-const LEVEL = { imminent: "紧急 imminent", high: "高 high", medium: "中 medium", low: "低 low", none: "无" };
+const LEVEL = { imminent: "紧急 imminent", high: "高 high", medium: "中 medium", low: "低 low", none: "无 none" };
 const CANNED = [
   "我是学校的心理老师，我在这里，会一直陪着你。",
   "谢谢你愿意告诉我，这需要很大的勇气。",
@@ -286,7 +286,7 @@ function showAlert(id) {
   if (!h || h.state !== "waiting") return;
   const bar = $("alertbar");
   bar.replaceChildren(el("button", { type: "button", class: "alert-open", onclick: () => { bar.classList.add("hidden"); select(id); } },
-    `⚠ ${LEVEL[h.level] || h.level} 求助已等待 `, since(h.opened_at), `，仍无人接手：${where(h)}。点此查看 Open`));
+    `⚠ ${LEVEL[h.level] || h.level} 求助已等待 `, since(h.opened_at), `，仍无人接手：${where(h)}${h.preview ? `（“${h.preview}”）` : ""}。点此查看 Open`));
   bar.classList.remove("hidden");
   clearTimeout(alertTimer);
   alertTimer = setTimeout(() => bar.classList.add("hidden"), 60000);
