@@ -380,3 +380,54 @@ func TestSlowAnswerKeepsItsLease(t *testing.T) {
 		})
 	}
 }
+
+// TestManyTurnsOfACrashedNodeAreAnsweredOncePerConversation: a node acks
+// more turns than one sweep batch takes, a conversation's turns spread over
+// the batches, and dies. The next node answers each conversation once.
+// (Answering batch by batch fails it on PostgreSQL; on SQLite only when a
+// conversation's answer starts before the next batch is taken.)
+func TestManyTurnsOfACrashedNodeAreAnsweredOncePerConversation(t *testing.T) {
+	const convs, each = 7, 8 // 56 turns: more than a sweep batch (50)
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			store := e.Open(t)
+			clk := apptest.NewClock(time.Now())
+			a := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "a", AfterAck: crash})
+			var ids []string
+			var cs []*apptest.Client
+			for range convs {
+				sess := a.NewSession(t, "")
+				ids = append(ids, sess.ConversationID)
+				cs = append(cs, a.DialStudent(t, sess.Token))
+			}
+			// One message of each conversation in turn: the sweep takes turns
+			// oldest first, so each conversation's last turn is in the second batch.
+			for i := range each {
+				for j, c := range cs {
+					c.Message(t, fmt.Sprint("m", i), "明天考试，我紧张得睡不着怎么办")
+					if f := c.WaitType(t, wait, "ack"); f.Seq != int64(i+1) {
+						t.Fatalf("conversation %d: got %s, want the ack at seq %d", j, f.Raw, i+1)
+					}
+				}
+			}
+			a.Stop()
+
+			clk.Add(afterLeases)
+			apptest.Start(t, store, app.Options{Now: clk.Now, Node: "b"})
+			for j, id := range ids {
+				for deadline := time.Now().Add(wait); answersIn(t, store, id) == 0; time.Sleep(20 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("conversation %d was not answered", j)
+					}
+				}
+			}
+			time.Sleep(500 * time.Millisecond) // a second answer would land now
+			for j, id := range ids {
+				if n := answersIn(t, store, id); n != 1 {
+					t.Fatalf("conversation %d got %d answers to its %d messages, want 1", j, n, each)
+				}
+			}
+			noTurnsLeft(t, store, clk.Now())
+		})
+	}
+}

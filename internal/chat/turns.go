@@ -30,6 +30,7 @@ const (
 	maxTurnAttempts = 3
 	lateTurn        = 30 * time.Minute
 	sweepBatch      = 50
+	recoverRound    = 100 * sweepBatch // stale turns taken before they are grouped and finished
 )
 
 var turnsRecovered = promauto.NewCounterVec(prometheus.CounterOpts{
@@ -188,26 +189,42 @@ func (s *Service) RecoverTurns(ctx context.Context) (int, error) {
 	s.renewLeases(ctx)
 	n := 0
 	for {
-		now := s.d.Now()
-		ts, err := s.d.Store.ClaimStaleTurns(ctx, now, now.Add(answerLease), sweepBatch)
-		if err != nil {
-			return n, err
-		}
-		var order []string
-		byConv := map[string][]xinqiao.PendingTurn{}
-		for _, t := range ts {
-			if byConv[t.ConversationID] == nil {
-				order = append(order, t.ConversationID)
+		// Take every stale turn (up to recoverRound) before answering any, so
+		// that a conversation's turns claimed in different batches still get
+		// one answer.
+		var ts []xinqiao.PendingTurn
+		more := true
+		for more && len(ts) < recoverRound {
+			now := s.d.Now()
+			batch, err := s.d.Store.ClaimStaleTurns(ctx, now, now.Add(answerLease), sweepBatch)
+			if err != nil {
+				s.recoverAll(ctx, ts)
+				return n + len(ts), err
 			}
-			byConv[t.ConversationID] = append(byConv[t.ConversationID], t)
+			ts = append(ts, batch...)
+			more = len(batch) == sweepBatch
 		}
-		for _, id := range order {
-			s.recoverTurns(ctx, id, byConv[id])
-		}
+		s.recoverAll(ctx, ts)
 		n += len(ts)
-		if len(ts) < sweepBatch {
+		if !more {
 			return n, nil
 		}
+	}
+}
+
+// recoverAll finishes leased turns conversation by conversation, in the
+// order each conversation's oldest turn was taken.
+func (s *Service) recoverAll(ctx context.Context, ts []xinqiao.PendingTurn) {
+	var order []string
+	byConv := map[string][]xinqiao.PendingTurn{}
+	for _, t := range ts {
+		if byConv[t.ConversationID] == nil {
+			order = append(order, t.ConversationID)
+		}
+		byConv[t.ConversationID] = append(byConv[t.ConversationID], t)
+	}
+	for _, id := range order {
+		s.recoverTurns(ctx, id, byConv[id])
 	}
 }
 
