@@ -488,6 +488,9 @@ func TestAdminPage(t *testing.T) {
 	}
 
 	p.Axe(t, "admin page after the changes")
+	p.Do(t, chromedp.Click(chromedp.CSS(`#users tr[data-username="zhou"] button.edit`)), chromedp.WaitVisible(chromedp.CSS("#user-edit")),
+		chromedp.Click(chromedp.CSS(`#users tr[data-username="zhou"] button.reset`)), chromedp.WaitVisible(chromedp.CSS("#user-reset")))
+	p.Axe(t, "admin page with the edit and reset forms open")
 	p.Fits(t, "admin page")
 }
 

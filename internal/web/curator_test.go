@@ -12,6 +12,7 @@ import (
 	"xinqiao/internal/xinqiao"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestCuratorPage drives /curator in headless Chromium: the list, a
@@ -265,6 +266,14 @@ func TestCuratorFindsAndEdits(t *testing.T) {
 	setSelect("#f-state", "")
 	waitEval(t, p, listed, want(func(xinqiao.Document) bool { return true }))
 	p.Fits(t, "curator list")
+
+	// The keyboard alone: Enter on a document's title opens it with the
+	// focus in it; its close button returns the focus to the title.
+	kbID := all[len(all)-2].ID
+	p.Do(t, chromedp.Focus(chromedp.CSS(`#docs tr[data-id="`+kbID+`"] button.open`)), chromedp.KeyEvent(kb.Enter))
+	waitEval(t, p, `document.activeElement.closest("#detail") !== null && document.querySelector("#detail h2").textContent.includes(`+jsQuote(kbID)+`)`, "true")
+	p.Do(t, chromedp.Focus(chromedp.CSS("#detail button.close")), chromedp.KeyEvent(kb.Enter))
+	waitEval(t, p, `document.activeElement.closest("tr") ? document.activeElement.closest("tr").dataset.id : ""`, kbID)
 
 	// On a phone the document opens below the list, scrolled into view.
 	p.Do(t, chromedp.EmulateViewport(390, 800),
