@@ -73,7 +73,7 @@ func (h *hub) open(convID string) *room {
 	defer h.mu.Unlock()
 	r := h.rooms[convID]
 	if r == nil {
-		r = &room{id: convID, socks: map[*socket]struct{}{}} // its answer queue is made on first use
+		r = &room{id: convID, socks: map[*socket]struct{}{}} // no waiting turn until one is enqueued
 		h.rooms[convID] = r
 	}
 	return r
