@@ -9,6 +9,7 @@ import (
 	"xinqiao/internal/xinqiao"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestEveryPageAccessible opens every page of the service in headless
@@ -56,5 +57,12 @@ func TestEveryPageAccessible(t *testing.T) {
 			p.Do(t, chromedp.Navigate(s.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
 		}
 		check(pg.path + " logged in")
+		// The keyboard's focus is visible on each of the first controls.
+		for i := 0; i < 8; i++ {
+			p.Do(t, chromedp.KeyEvent(kb.Tab))
+			if got := p.Eval(t, `(e => e === document.body ? "body" : (s => s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2 ? "ok" : e.outerHTML.slice(0, 80) + " outline " + s.outlineStyle + " " + s.outlineWidth)(getComputedStyle(e)))(document.activeElement)`); got != "ok" && got != "body" {
+				t.Errorf("%s: focus on %s is not visible", pg.path, got)
+			}
+		}
 	}
 }
