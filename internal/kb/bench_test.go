@@ -256,13 +256,13 @@ func BenchmarkIndexSearch(b *testing.B) {
 				for b.Loop() {
 					q := queries[i%len(queries)]
 					i++
-					c0, ok := processCPU()
+					c0, ok := kb.ProcessCPU()
 					t0 := time.Now()
 					if _, err := s.Search(context.Background(), q.Q, kb.Filter{Lang: q.Lang, Band: q.Band, K: 5, Mode: mode}); err != nil {
 						b.Fatal(err)
 					}
 					lat = append(lat, time.Since(t0))
-					if c1, _ := processCPU(); ok {
+					if c1, _ := kb.ProcessCPU(); ok {
 						cpu = append(cpu, c1-c0)
 					}
 				}

@@ -1,4 +1,4 @@
-package kb_test
+package kb
 
 import (
 	"syscall"
@@ -6,10 +6,10 @@ import (
 	"unsafe"
 )
 
-// processCPU returns the CPU time the process has used on all its threads
+// ProcessCPU returns the CPU time the process has used on all its threads
 // (the garbage collector's included): around a search, its own cost
 // without the time the scheduler gave other processes meanwhile.
-func processCPU() (time.Duration, bool) {
+func ProcessCPU() (time.Duration, bool) {
 	const clockProcessCPUTimeID = 2
 	var ts syscall.Timespec
 	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockProcessCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {

@@ -1,8 +1,8 @@
 //go:build !linux
 
-package kb_test
+package kb
 
 import "time"
 
-// processCPU is measured on Linux only.
-func processCPU() (time.Duration, bool) { return 0, false }
+// ProcessCPU is measured on Linux only.
+func ProcessCPU() (time.Duration, bool) { return 0, false }

@@ -444,7 +444,9 @@ type vectorHit struct {
 const parallelRows = 20000
 
 // SearchVector returns the chunks of the query's dimension nearest to vec
-// by cosine similarity, best first; equal scores in id order.
+// by cosine similarity, best first; equal scores in id order. The search
+// is exact, except through the graph of a large group of dense vectors
+// (see hnsw), which finds nearly all of the nearest.
 func (s *snapshot) SearchVector(_ context.Context, vec []float32, f xinqiao.ChunkFilter) ([]xinqiao.ScoredChunk, error) {
 	g := s.vectors[len(vec)]
 	m := s.match(f)
@@ -457,6 +459,19 @@ func (s *snapshot) SearchVector(_ context.Context, vec []float32, f xinqiao.Chun
 		if v != 0 {
 			nz = append(nz, d)
 		}
+	}
+	if g.graph != nil {
+		found := g.graph.search(q, f.K, func(r int32) bool { return s.keep(g.rows[r], m) })
+		hits := make([]vectorHit, len(found))
+		for i, c := range found {
+			hits[i] = vectorHit{g.rows[c.row], g.score(q, nz, int(c.row))}
+		}
+		slices.SortFunc(hits, func(a, b vectorHit) int { return byBest(cand{a.chunk, a.score}, cand{b.chunk, b.score}) })
+		out := make([]xinqiao.ScoredChunk, len(hits))
+		for i, h := range hits {
+			out[i] = xinqiao.ScoredChunk{Chunk: s.chunks[h.chunk], Score: float64(h.score)}
+		}
+		return out, nil
 	}
 	n := len(g.rows)
 	parts := 1

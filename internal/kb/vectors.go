@@ -7,14 +7,14 @@ import (
 	"xinqiao/internal/xinqiao"
 )
 
-// vectorGroup holds the unit vectors of one dimension column by column:
-// the score of every row for a query is a sum over the query's non-zero
-// components of one column each, so a sparse query (the local embedder's)
-// costs its non-zeros times the rows, not the dimension. A column is stored
-// sparse (the rows where it is non-zero, with their values) when that takes
-// less memory than dense, as it does for the local embedder's hashed
-// n-grams (about a fifth of the components are non-zero); then a query also
-// reads only the non-zero entries. Dense embeddings keep dense columns.
+// vectorGroup holds the unit vectors of one dimension. Sparse vectors (the
+// local embedder's hashed n-grams, of which about a third of the components
+// are non-zero) are stored column by column, each column as the rows where
+// it is non-zero with their values: the score of every row for a query is a
+// sum over the query's non-zero components of one column each, so a search
+// reads only the entries it needs. Dense vectors (an embedding endpoint's)
+// are stored row by row, and from graphMinRows rows a graph (hnsw) finds
+// the nearest without reading them all.
 type vectorGroup struct {
 	dim  int
 	rows []int32 // chunk index of each row
@@ -23,8 +23,9 @@ type vectorGroup struct {
 	start []int32
 	row   []int32
 	val   []float32
-	// Dense: cols[d*len(rows)+r]; nil when sparse.
-	cols []float32
+	// Dense: vecs[r*dim : (r+1)*dim] is row r; nil when sparse.
+	vecs  []float32
+	graph *hnsw // dense groups of graphMinRows rows or more
 
 	scores sync.Pool // *[]float32 of len(rows), all zero when put back
 }
@@ -64,11 +65,12 @@ func newVectorGroup(dim int, rows []int32, chunks []xinqiao.Chunk) *vectorGroup 
 			}
 		}
 	} else {
-		g.cols = make([]float32, dim*n)
+		g.vecs = make([]float32, dim*n)
 		for r := range n {
-			for d, f := range unit(r) {
-				g.cols[d*n+r] = f
-			}
+			copy(g.vecs[r*dim:], unit(r))
+		}
+		if n >= graphMinRows {
+			g.graph = newHNSW(g)
 		}
 	}
 	g.scores.New = func() any { s := make([]float32, n); return &s }
@@ -79,16 +81,14 @@ func newVectorGroup(dim int, rows []int32, chunks []xinqiao.Chunk) *vectorGroup 
 // components nz, in that order) with row r, for the rows lo..hi-1.
 func (g *vectorGroup) accumulate(q []float32, nz []int, lo, hi int, scores []float32) {
 	n := len(g.rows)
+	if g.vecs != nil {
+		for r := lo; r < hi; r++ {
+			scores[r-lo] = g.score(q, nz, r)
+		}
+		return
+	}
 	for _, d := range nz {
 		qd := q[d]
-		if g.cols != nil {
-			col := g.cols[d*n+lo : d*n+hi]
-			col = col[:len(scores)]
-			for r, v := range col {
-				scores[r] += qd * v
-			}
-			continue
-		}
 		a, b := int(g.start[d]), int(g.start[d+1])
 		rows := g.row[a:b]
 		if lo > 0 || hi < n {
@@ -110,7 +110,18 @@ func (g *vectorGroup) accumulate(q []float32, nz []int, lo, hi int, scores []flo
 	}
 }
 
-// bytes is the memory the group's vectors take.
+// score is the dot product of q (at its non-zero components nz, in that
+// order, as accumulate adds them) with dense row r.
+func (g *vectorGroup) score(q []float32, nz []int, r int) float32 {
+	v := g.vecs[r*g.dim : (r+1)*g.dim]
+	var s float32
+	for _, d := range nz {
+		s += q[d] * v[d]
+	}
+	return s
+}
+
+// bytes is the memory the group's vectors take (the graph's links apart).
 func (g *vectorGroup) bytes() int {
-	return 4 * (len(g.rows) + len(g.start) + len(g.row) + len(g.val) + len(g.cols))
+	return 4 * (len(g.rows) + len(g.start) + len(g.row) + len(g.val) + len(g.vecs))
 }

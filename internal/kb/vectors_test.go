@@ -1,7 +1,10 @@
 package kb
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"xinqiao/internal/xinqiao"
@@ -27,7 +30,7 @@ func TestVectorGroupLayouts(t *testing.T) {
 			chunks[i].Embedding, rows[i] = v, int32(i)
 		}
 		g := newVectorGroup(dim, rows, chunks)
-		if sparse := g.cols == nil; sparse != (density < 0.5) {
+		if sparse := g.vecs == nil; sparse != (density < 0.5) {
 			t.Fatalf("density %.1f: got sparse %v", density, sparse)
 		}
 		for range 20 {
@@ -56,4 +59,36 @@ func TestVectorGroupLayouts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkDenseVectorScan measures the exact scan over dense vectors, as
+// an embedding endpoint returns them (every component non-zero), for the
+// decision between exact search and a graph index at large sizes. Run:
+//
+//	KB_DENSE_ROWS=20000 KB_DENSE_DIM=1536 go test ./internal/kb -run '^$' -bench DenseVectorScan -cpu 1
+func BenchmarkDenseVectorScan(b *testing.B) {
+	n, dim := 20000, 1536
+	fmt.Sscan(os.Getenv("KB_DENSE_ROWS"), &n)
+	fmt.Sscan(os.Getenv("KB_DENSE_DIM"), &dim)
+	rng := rand.New(rand.NewPCG(1, 2))
+	chunks := make([]xinqiao.Chunk, n)
+	for i := range chunks {
+		v := make([]float32, dim)
+		for d := range v {
+			v[d] = float32(rng.NormFloat64())
+		}
+		chunks[i] = xinqiao.Chunk{ID: int64(i + 1), Embedding: v, Kind: xinqiao.KindArticle, Lang: "zh"}
+	}
+	s := buildSnapshot(chunks, nil)
+	q := make([]float32, dim)
+	for d := range q {
+		q[d] = float32(rng.NormFloat64())
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.SearchVector(context.Background(), q, xinqiao.ChunkFilter{Lang: "zh", K: 50}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(s.vectors[dim].bytes())/(1<<20), "MiB")
 }
