@@ -40,7 +40,10 @@ const EventKind = "kb"
 // The ranking is the hybrid search's on the embedded store: BM25 (k1 1.2,
 // b 0.75, FTS5's formula) over the rarest query tokens within the same
 // budget (keywordBudget, keywordMaxTerms), exact cosine similarity over
-// vectors of the query's dimension, with the same filters.
+// vectors of the query's dimension, with the same filters; except that
+// 2,000 or more dense vectors (an embedding endpoint's, not the local
+// embedder's) are searched through a graph (hnsw), which finds nearly all
+// of the nearest.
 type Index struct {
 	st     Store
 	b      xinqiao.Broker

@@ -8,7 +8,7 @@ import (
 )
 
 // vectorGroup holds the unit vectors of one dimension. Sparse vectors (the
-// local embedder's hashed n-grams, of which about a third of the components
+// local embedder's hashed n-grams, of which about a quarter of the components
 // are non-zero) are stored column by column, each column as the rows where
 // it is non-zero with their values: the score of every row for a query is a
 // sum over the query's non-zero components of one column each, so a search
