@@ -316,3 +316,87 @@ func TestEndToEndLadderAndGrace(t *testing.T) {
 		again.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "waiting" })
 	})
 }
+
+// TestFlaggedMessageStaysOnHarmlessWords: the queue preview shows the
+// message that raised a handoff, not the student's latest words. A medium
+// message opens a review; a harmless message while the conversation stays
+// medium merges into it and leaves the flagged message where it was; a
+// second medium message (as severe) takes its place, and an imminent one
+// raising the review to urgent takes it again. A fresh console's queue shows the flagged words each time.
+func TestFlaggedMessageStaysOnHarmlessWords(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		clk := apptest.NewClock(time.Now())
+		s := boot(t, open, clk)
+		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+		wang := s.Login(t, "wang")
+		sess := s.NewSession(t, `{"lang":"zh"}`)
+		student := s.DialStudent(t, sess.Token)
+		ctx := context.Background()
+		// preview reads the queue of a console dialled now.
+		preview := func(t *testing.T) xinqiao.Handoff {
+			t.Helper()
+			console := wang.DialStaff(t)
+			defer console.Conn.Close()
+			f := decodeStaff(console.WaitType(t, wait, "queue"))
+			for _, h := range f.Handoffs {
+				if h.ConversationID == sess.ConversationID {
+					return h
+				}
+			}
+			t.Fatalf("the queue %+v has no handoff of the conversation", f.Handoffs)
+			return xinqiao.Handoff{}
+		}
+		send := func(t *testing.T, id, text, level string) int64 {
+			t.Helper()
+			student.Message(t, id, text)
+			ack, _ := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "ack" && f.ClientID == id })
+			ms, err := s.Store.Messages(ctx, sess.ConversationID, ack.Seq-1, 1)
+			if err != nil || len(ms) != 1 || ms[0].Risk == nil || ms[0].Risk.Level != level {
+				t.Fatalf("precondition: %q is not graded %s (%+v, %v)", text, level, ms, err)
+			}
+			return ack.Seq
+		}
+		// urgentBy waits for the store to hold the urgent handoff (the
+		// crisis card comes before it opens). A review merges before the
+		// answer is queued, so an answer means its merge is done.
+		urgentBy := func(t *testing.T) {
+			t.Helper()
+			for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+				if h, err := s.Store.LatestHandoff(ctx, sess.ConversationID); err == nil && h.Kind == xinqiao.KindUrgent {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the urgent handoff did not open")
+				}
+			}
+		}
+		const (
+			medium   = "有时候觉得活着没什么意思，不想活了"
+			harmless = "谢谢你听我说这些，我去写作业了"
+			medium2  = "还是觉得活着好累，真的不想活了"
+		)
+		first := send(t, "m1", medium, xinqiao.LevelMedium)
+		student.Wait(t, wait, isAnswer)
+		if h := preview(t); h.MessageSeq != first || h.Preview != medium {
+			t.Fatalf("after the medium message: got message %d preview %q, want %d %q", h.MessageSeq, h.Preview, first, medium)
+		}
+		send(t, "m2", harmless, xinqiao.LevelNone)
+		student.Wait(t, wait, isAnswer)
+		if h := preview(t); h.MessageSeq != first || h.Preview != medium {
+			t.Fatalf("after harmless words: got message %d preview %q, want the flagged %d %q", h.MessageSeq, h.Preview, first, medium)
+		}
+		second := send(t, "m3", medium2, xinqiao.LevelMedium)
+		student.Wait(t, wait, isAnswer)
+		if h := preview(t); h.MessageSeq != second || h.Preview != medium2 {
+			t.Fatalf("after a second medium message: got message %d preview %q, want %d %q", h.MessageSeq, h.Preview, second, medium2)
+		}
+		urgent := send(t, "m4", risky, xinqiao.LevelImminent)
+		urgentBy(t)
+		if h := preview(t); h.Kind != xinqiao.KindUrgent || h.MessageSeq != urgent || h.Preview != risky {
+			t.Fatalf("after the urgent raise: got %s message %d preview %q, want urgent %d %q", h.Kind, h.MessageSeq, h.Preview, urgent, risky)
+		}
+	})
+}
+
+// isAnswer matches an assistant message.
+func isAnswer(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleAssistant }

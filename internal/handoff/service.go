@@ -137,7 +137,8 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 		}
 	}
 	h, created, raised, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: r.ConversationID, Kind: r.Kind,
-		Level: r.Level, Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, At: now, Ladder: s.ladder(r.Kind, r.Level, now)})
+		Level: r.Level, Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, MessageLevel: s.messageLevel(ctx, r),
+		At: now, Ladder: s.ladder(r.Kind, r.Level, now)})
 	if err != nil {
 		return OpenResult{}, fmt.Errorf("open handoff: %w", err)
 	}
@@ -399,6 +400,22 @@ func (s *Service) Relay(ctx context.Context, st xinqiao.Staff, id, clientID, tex
 		s.publish(ctx, xinqiao.Event{Kind: "message", ConversationID: h.ConversationID, Seq: m.Seq, HandoffID: h.ID})
 	}
 	return m, nil
+}
+
+// messageLevel is the level the classifier gave the request's message
+// itself, which may be below the request's (a conversation that stays at
+// medium or high over harmless messages): a merge moves the handoff's
+// flagged message only to one at least as severe. When the message cannot
+// be read it is taken at the request's level ("").
+func (s *Service) messageLevel(ctx context.Context, r OpenRequest) string {
+	if r.MessageSeq <= 0 {
+		return ""
+	}
+	ms, err := s.store.Messages(ctx, r.ConversationID, r.MessageSeq-1, 1)
+	if err != nil || len(ms) == 0 || ms[0].Seq != r.MessageSeq || ms[0].Risk == nil {
+		return ""
+	}
+	return ms[0].Risk.Level
 }
 
 // joinReview turns a review its counselor writes in into a conversation

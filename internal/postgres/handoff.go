@@ -123,12 +123,13 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			return fmt.Errorf("lock conversation: %w", err)
 		}
 		rank := xinqiao.LevelRank(nh.Level)
-		const qo = `SELECT id, state, level, kind, categories, reason, queued_at, COALESCE(case_id, '') FROM handoffs
+		const qo = `SELECT id, state, level, kind, categories, reason, queued_at, COALESCE(case_id, ''), message_seq FROM handoffs
 			WHERE conversation_id = $1 AND state <> 'closed' FOR UPDATE`
 		var state, level, kind, caseID string
 		var cats, reason []byte
 		var queued time.Time
-		err = tx.QueryRow(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &kind, &cats, &reason, &queued, &caseID)
+		var seq int64
+		err = tx.QueryRow(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &kind, &cats, &reason, &queued, &caseID, &seq)
 		switch {
 		case err == nil:
 			var oc, or []string
@@ -137,6 +138,9 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			levelUp := rank > xinqiao.LevelRank(level)
 			kindUp := xinqiao.KindRank(nh.Kind) > xinqiao.KindRank(kind)
 			raised = levelUp || kindUp
+			if xinqiao.FlagMoves(kind, level, seq, nh) {
+				seq = nh.MessageSeq
+			}
 			if !levelUp {
 				nh.Level, rank = level, xinqiao.LevelRank(level)
 			}
@@ -144,9 +148,9 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				nh.Kind = kind
 			}
 			const qu = `UPDATE handoffs SET level = $2, level_rank = $3, kind = $8, kind_rank = $9, categories = $4, reason = $5,
-				message_seq = GREATEST(message_seq, $6), updated_at = $7 WHERE id = $1`
+				message_seq = $6, updated_at = $7 WHERE id = $1`
 			if _, err := tx.Exec(ctx, qu, id, nh.Level, rank, hoList(hoUnion(oc, nh.Categories)),
-				hoList(hoUnion(or, nh.Rules)), nh.MessageSeq, nh.At, nh.Kind, xinqiao.KindRank(nh.Kind)); err != nil {
+				hoList(hoUnion(or, nh.Rules)), seq, nh.At, nh.Kind, xinqiao.KindRank(nh.Kind)); err != nil {
 				return fmt.Errorf("raise handoff: %w", err)
 			}
 			if raised && state == xinqiao.HandoffWaiting {

@@ -127,11 +127,11 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			return fmt.Errorf("lock conversation: %w", err)
 		}
 		rank := xinqiao.LevelRank(nh.Level)
-		const qo = `SELECT id, state, level, kind, categories, reason, queued_at, COALESCE(case_id, '') FROM handoffs
+		const qo = `SELECT id, state, level, kind, categories, reason, queued_at, COALESCE(case_id, ''), message_seq FROM handoffs
 			WHERE conversation_id = ? AND state <> 'closed'`
 		var state, level, kind, caseID, cats, reason string
-		var queued int64
-		err = tx.QueryRowContext(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &kind, &cats, &reason, &queued, &caseID)
+		var queued, seq int64
+		err = tx.QueryRowContext(ctx, qo, nh.ConversationID).Scan(&id, &state, &level, &kind, &cats, &reason, &queued, &caseID, &seq)
 		switch {
 		case err == nil:
 			var oc, or []string
@@ -140,6 +140,9 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			levelUp := rank > xinqiao.LevelRank(level)
 			kindUp := xinqiao.KindRank(nh.Kind) > xinqiao.KindRank(kind)
 			raised = levelUp || kindUp
+			if xinqiao.FlagMoves(kind, level, seq, nh) {
+				seq = nh.MessageSeq
+			}
 			if !levelUp {
 				nh.Level, rank = level, xinqiao.LevelRank(level)
 			}
@@ -147,9 +150,9 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				nh.Kind = kind
 			}
 			const qu = `UPDATE handoffs SET level = ?, level_rank = ?, kind = ?, kind_rank = ?, categories = ?, reason = ?,
-				message_seq = MAX(message_seq, ?), updated_at = ? WHERE id = ?`
+				message_seq = ?, updated_at = ? WHERE id = ?`
 			if _, err := tx.ExecContext(ctx, qu, nh.Level, rank, nh.Kind, xinqiao.KindRank(nh.Kind), hoList(hoUnion(oc, nh.Categories)),
-				hoList(hoUnion(or, nh.Rules)), nh.MessageSeq, ms2(nh.At), id); err != nil {
+				hoList(hoUnion(or, nh.Rules)), seq, ms2(nh.At), id); err != nil {
 				return fmt.Errorf("raise handoff: %w", err)
 			}
 			if raised && state == xinqiao.HandoffWaiting {

@@ -25,6 +25,7 @@ func init() {
 			{"AlertsAndPresence", testHandoffAlerts},
 			{"Cases", testHandoffCases},
 			{"Kinds", testHandoffKinds},
+			{"FlaggedMessage", testHandoffFlaggedMessage},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -571,4 +572,40 @@ func kinds(hs []xinqiao.Handoff) []string {
 		out[i] = h.Kind + "/" + h.Level + "/" + h.ID
 	}
 	return out
+}
+
+// testHandoffFlaggedMessage: a merge moves the flagged message only to one
+// that raised the handoff or is itself at least as severe, and later.
+func testHandoffFlaggedMessage(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	c, _ := NewConversation(t, s, "")
+	steps := []struct {
+		name                string
+		kind, level, msgLvl string
+		seq, want           int64
+	}{
+		{"opens at its message", xinqiao.KindReview, xinqiao.LevelMedium, xinqiao.LevelMedium, 2, 2},
+		{"harmless words at the conversation's level", xinqiao.KindReview, xinqiao.LevelMedium, xinqiao.LevelNone, 5, 2},
+		{"a later medium message", xinqiao.KindReview, xinqiao.LevelMedium, xinqiao.LevelMedium, 7, 7},
+		{"an earlier one replayed", xinqiao.KindReview, xinqiao.LevelMedium, xinqiao.LevelMedium, 3, 7},
+		{"a request raises the kind", xinqiao.KindRequested, xinqiao.LevelMedium, xinqiao.LevelLow, 9, 9},
+		{"a review under a request", xinqiao.KindReview, xinqiao.LevelMedium, xinqiao.LevelMedium, 11, 9},
+		{"high raises kind and level", xinqiao.KindUrgent, xinqiao.LevelHigh, xinqiao.LevelHigh, 13, 13},
+		{"high kept over low words", xinqiao.KindUrgent, xinqiao.LevelHigh, xinqiao.LevelLow, 15, 13},
+		{"a request under urgent", xinqiao.KindRequested, xinqiao.LevelHigh, xinqiao.LevelHigh, 16, 13},
+		{"no message named", xinqiao.KindUrgent, xinqiao.LevelHigh, xinqiao.LevelHigh, 0, 13},
+		{"another high message", xinqiao.KindUrgent, xinqiao.LevelHigh, "", 17, 17},
+		{"imminent from accumulation", xinqiao.KindUrgent, xinqiao.LevelImminent, xinqiao.LevelMedium, 19, 19},
+		{"high under imminent", xinqiao.KindUrgent, xinqiao.LevelHigh, xinqiao.LevelHigh, 21, 19},
+	}
+	for i, st := range steps {
+		h, _, _, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Kind: st.kind, Level: st.level,
+			MessageSeq: st.seq, MessageLevel: st.msgLvl, At: hoT0.Add(time.Duration(i) * time.Second)})
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if h.MessageSeq != st.want {
+			t.Fatalf("%s: got flagged message %d, want %d", st.name, h.MessageSeq, st.want)
+		}
+	}
 }

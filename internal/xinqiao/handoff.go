@@ -190,9 +190,36 @@ type NewHandoff struct {
 	Level      string
 	Categories []string
 	Rules      []string
-	MessageSeq int64
-	At         time.Time
-	Ladder     []LadderStep
+	// MessageSeq is the student message behind the request, and
+	// MessageLevel that message's own level ("" means Level). Merged into
+	// an open handoff, the message becomes its flagged message only when it
+	// raised the handoff's kind or level, or is itself at least as severe
+	// as the handoff (see FlagMoves): a harmless message sent while a
+	// conversation stays at its level never takes the place of the one
+	// that was flagged.
+	MessageSeq   int64
+	MessageLevel string
+	At           time.Time
+	Ladder       []LadderStep
+}
+
+// FlagMoves reports whether merging nh into an open handoff of kind and
+// level, whose flagged message is seq, makes nh.MessageSeq its flagged
+// message: the request raised the kind or the level, or it is of the same
+// kind or higher and its message, later than the flagged one, is itself at
+// least as severe as the handoff. Both stores decide with it.
+func FlagMoves(kind, level string, seq int64, nh NewHandoff) bool {
+	if nh.MessageSeq <= 0 {
+		return false
+	}
+	if seq <= 0 || LevelRank(nh.Level) > LevelRank(level) || KindRank(nh.Kind) > KindRank(kind) {
+		return true
+	}
+	msg := nh.MessageLevel
+	if msg == "" {
+		msg = nh.Level
+	}
+	return nh.MessageSeq > seq && KindRank(nh.Kind) >= KindRank(kind) && LevelRank(msg) >= LevelRank(level)
 }
 
 // CloseHandoff asks to close a handoff.
