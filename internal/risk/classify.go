@@ -409,6 +409,10 @@ func (c *Classifier) condMet(os []occ, nt *normText, k cond, cd cand) bool {
 			if nt.sent[o.start] == sent || nt.sent[o.end-1] == sent {
 				return true
 			}
+		case dirClause: // in the match's clause, overlapping it or not
+			if sameClause(nt, min(o.start, cd.start), max(o.end, cd.end)-1) {
+				return true
+			}
 		case dirBefore, dirAfter, dirAround:
 			if (k.dir == dirBefore || k.dir == dirAround) && o.end <= cd.start && cd.start-o.end <= k.n && sameClause(nt, o.end, cd.start) {
 				return true

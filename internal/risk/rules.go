@@ -48,9 +48,11 @@ const (
 	dirAround
 	dirSentence
 	dirMessage
+	dirClause
 )
 
-var dirNames = map[string]direction{"before": dirBefore, "after": dirAfter, "around": dirAround, "sentence": dirSentence, "message": dirMessage}
+var dirNames = map[string]direction{"before": dirBefore, "after": dirAfter, "around": dirAround, "sentence": dirSentence,
+	"message": dirMessage, "clause": dirClause}
 
 // cond is a context requirement: a set occurring near a match.
 type cond struct {
@@ -845,7 +847,7 @@ func (c *Classifier) compileRule(b *rawBlock, cp *compiler, termOf func(string) 
 func (c *Classifier) parseCond(v string) (cond, error) {
 	f := strings.Fields(v)
 	if len(f) < 2 || len(f) > 3 {
-		return cond{}, fmt.Errorf("want \"SET before|after|around N\" or \"SET sentence|message\", got %q", v)
+		return cond{}, fmt.Errorf("want \"SET before|after|around N\" or \"SET clause|sentence|message\", got %q", v)
 	}
 	si, ok := c.setIdx[f[0]]
 	if !ok {
@@ -856,7 +858,7 @@ func (c *Classifier) parseCond(v string) (cond, error) {
 		return cond{}, fmt.Errorf("unknown direction %q", f[1])
 	}
 	k := cond{set: si, dir: d}
-	if d == dirSentence || d == dirMessage {
+	if d == dirSentence || d == dirMessage || d == dirClause {
 		if len(f) != 2 {
 			return cond{}, fmt.Errorf("%s takes no distance", f[1])
 		}
