@@ -240,7 +240,8 @@ func riskExport(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	} else if err := os.WriteFile(out, buf.Bytes(), 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "exported %d labelled messages: %d risk, %d none, %d unsure\n", sum.Rows, sum.Risk, sum.None, sum.Unsure)
+	fmt.Fprintf(stderr, "exported %d labelled messages: %d risk, %d none, %d unsure; names of staff, schools or places replaced in %d\n",
+		sum.Rows, sum.Risk, sum.None, sum.Unsure, sum.Scrubbed)
 	return nil
 }
 

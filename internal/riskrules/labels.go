@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"xinqiao/internal/handoff"
 	"xinqiao/internal/xinqiao"
@@ -84,19 +88,43 @@ type ExportSummary struct {
 	Risk   int
 	None   int
 	Unsure int
+	// Scrubbed counts the rows in which a staff member's, a school's or a
+	// place's name was replaced.
+	Scrubbed int
 }
+
+// ExportStore is what Export reads: the labels, and the names to scrub.
+type ExportStore interface {
+	xinqiao.RiskLabelStore
+	ListStaff(ctx context.Context) ([]xinqiao.Staff, error)
+	Terminals(ctx context.Context) ([]xinqiao.Terminal, error)
+}
+
+// Placeholders that stand for the names Export scrubs.
+const (
+	PlaceholderName   = "[姓名]"
+	PlaceholderSchool = "[学校]"
+	PlaceholderPlace  = "[地点]"
+)
 
 // Export writes the district's labelled messages as JSONL, one
 // xinqiao.LabelledMessage a line ({"text","label","level","question"}: no
 // names, no ids), the shape "xinqiao risk eval" and "xinqiao risk train
-// --extra" read. A district with no labels yet is an error saying so, and
-// nothing is written.
-func Export(ctx context.Context, store xinqiao.RiskLabelStore, w io.Writer) (ExportSummary, error) {
+// --extra" read. The names the store knows are scrubbed from the text and
+// the question (a counselor's 我是王老师, a student's 我们七中): every staff
+// display name becomes PlaceholderName, every school PlaceholderSchool and
+// every terminal's place PlaceholderPlace, longest first. A district with
+// no labels yet is an error saying so, and nothing is written.
+func Export(ctx context.Context, store ExportStore, w io.Writer) (ExportSummary, error) {
 	var sum ExportSummary
+	scrub, err := scrubber(ctx, store)
+	if err != nil {
+		return sum, err
+	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	err := store.LabelledMessages(ctx, func(m xinqiao.LabelledMessage) error {
+	err = store.LabelledMessages(ctx, func(m xinqiao.LabelledMessage) error {
 		sum.Rows++
 		switch m.Label {
 		case xinqiao.LabelRisk:
@@ -106,6 +134,11 @@ func Export(ctx context.Context, store xinqiao.RiskLabelStore, w io.Writer) (Exp
 		default:
 			sum.Unsure++
 		}
+		text, question := scrub.Replace(m.Text), scrub.Replace(m.Question)
+		if text != m.Text || question != m.Question {
+			sum.Scrubbed++
+		}
+		m.Text, m.Question = text, question
 		return enc.Encode(m)
 	})
 	if err != nil {
@@ -115,4 +148,54 @@ func Export(ctx context.Context, store xinqiao.RiskLabelStore, w io.Writer) (Exp
 		return sum, xinqiao.Errorf(xinqiao.ENOTFOUND, "the district has no labelled messages yet: counselors label messages in the console (风险 / 无风险 / 不确定), or a handoff's outcome labels its flagged messages when it closes")
 	}
 	return sum, bw.Flush()
+}
+
+// scrubber replaces the staff display names, schools and places the store
+// knows with their placeholders, the longest name first (王老师 before a
+// staff member called 王老). A name of one character is left: it would
+// take the same character out of every other word.
+func scrubber(ctx context.Context, store ExportStore) (*strings.Replacer, error) {
+	staff, err := store.ListStaff(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the staff names to scrub: %w", err)
+	}
+	terms, err := store.Terminals(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the school and place names to scrub: %w", err)
+	}
+	with := map[string]string{}
+	add := func(name, placeholder string) {
+		name = strings.TrimSpace(name)
+		if _, ok := with[name]; !ok && utf8.RuneCountInString(name) >= 2 {
+			with[name] = placeholder
+		}
+	}
+	for _, st := range staff {
+		add(st.DisplayName, PlaceholderName)
+	}
+	for _, st := range staff {
+		add(st.School, PlaceholderSchool)
+	}
+	for _, t := range terms {
+		add(t.School, PlaceholderSchool)
+	}
+	for _, t := range terms {
+		add(t.Place, PlaceholderPlace)
+	}
+	names := make([]string, 0, len(with))
+	for n := range with {
+		names = append(names, n)
+	}
+	// strings.Replacer tries its pairs in order at each position.
+	sort.Slice(names, func(i, j int) bool {
+		if a, b := len(names[i]), len(names[j]); a != b {
+			return a > b
+		}
+		return names[i] < names[j]
+	})
+	pairs := make([]string, 0, 2*len(names))
+	for _, n := range names {
+		pairs = append(pairs, n, with[n])
+	}
+	return strings.NewReplacer(pairs...), nil
 }
