@@ -135,6 +135,9 @@ var (
 	answerQueue = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "xinqiao_chat_answer_queue", Help: "Answers waiting for a slot (XINQIAO_ANSWER_SLOTS).",
 	})
+	answersMerged = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "xinqiao_chat_messages_merged_total", Help: "Student messages that joined their conversation's waiting answer instead of getting one of their own.",
+	})
 	answerWait = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name: "xinqiao_chat_answer_wait_seconds", Help: "Time an answer waited for a slot.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
@@ -620,6 +623,7 @@ func (s *Service) enqueueTurn(r *room, t turn) (delayed bool) {
 	defer r.aiMu.Unlock()
 	if w := r.next; w != nil {
 		w.merge(t)
+		answersMerged.Add(float64(len(t.parts)))
 		if !w.told {
 			w.told = len(s.answerSlots)+int(s.waiting.Load())-1 >= cap(s.answerSlots)
 			delayed = w.told
