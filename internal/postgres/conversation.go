@@ -156,9 +156,11 @@ func jsonb(v any, isNil bool) (any, error) {
 // errDuplicate rolls back a seq bump when the client id was seen before.
 var errDuplicate = errors.New("duplicate client id")
 
-// AppendMessage implements xinqiao.ConversationStore.
+// AppendMessage implements xinqiao.ConversationStore. Answers, notices and
+// counselors' messages commit on their own, on the pool: only students'
+// messages are grouped, so an ack never waits behind a batch of answers.
 func (db *DB) AppendMessage(ctx context.Context, nm xinqiao.NewMessage) (xinqiao.Message, bool, error) {
-	r, err := db.appends.Do(ctx, appendReq{nm: nm})
+	r, err := db.appendOne(ctx, appendReq{nm: nm})
 	return r.msg, r.created, err
 }
 
@@ -185,10 +187,11 @@ type appendRes struct {
 	created bool
 }
 
-// Group commit: appendWorkers batches in flight at once (one gathers while
-// another waits on its commit), each of at most appendBatch appends.
+// Group commit: appendWorkers batches in flight at once (the next ones
+// gather while these wait on their commits; PostgreSQL flushes concurrent
+// commits together), each of at most appendBatch appends.
 const (
-	appendWorkers = 2
+	appendWorkers = 4
 	appendBatch   = 64
 )
 

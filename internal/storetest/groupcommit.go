@@ -236,8 +236,11 @@ func testGroupResends(t *testing.T, s xinqiao.Store) {
 	wait()
 	after := statsOf(t, s)
 	t.Logf("%d appends in %d transactions", after.Rows-before.Rows, after.Batches-before.Batches)
-	if b := after.Batches - before.Batches; b > 4 {
-		t.Fatalf("%d appends waiting together took %d transactions, want at most 4 (the held ones and the batch behind them)", len(as), b)
+	// The held workers each took what was there; the rest waited together
+	// and went in the batches behind them: on average two appends or more
+	// a transaction whatever the engine's number of workers.
+	if b := after.Batches - before.Batches; 2*b > int64(len(as)) {
+		t.Fatalf("%d appends waiting together took %d transactions", len(as), b)
 	}
 	created := map[string]*groupAppend{}
 	for _, a := range as {
