@@ -408,6 +408,34 @@ func TestCrisisWhenStoreIsDown(t *testing.T) {
 	})
 }
 
+// TestNoCrisisCardForMediumWhenStoreIsDown: a medium message the store
+// could not keep gets not_stored and no crisis card (the card is for high
+// and above, stored or not).
+func TestNoCrisisCardForMediumWhenStoreIsDown(t *testing.T) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
+		sess := s.NewSession(t, "")
+		c := s.DialStudent(t, sess.Token)
+		c.Message(t, "w", "你好")
+		c.WaitType(t, wait, "ack")
+		s.Store.Close()
+		c.Message(t, "m1", "有时候觉得活着没什么意思，不想活了") // medium (TestMediumIdeationOpensAReview)
+		c.Message(t, "e1", " ") // an invalid frame: its error comes after anything m1 sent
+		_, seen := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "error" && f.ClientID == "e1" })
+		notStored := false
+		for _, f := range seen {
+			switch {
+			case f.Type == "crisis":
+				t.Fatalf("a medium message showed a crisis card: %s", describe(seen))
+			case f.Type == "error" && f.Code == "not_stored" && f.ClientID == "m1":
+				notStored = true
+			}
+		}
+		if !notStored {
+			t.Fatalf("got %s, want not_stored for m1", describe(seen))
+		}
+	})
+}
+
 func describe(fs []apptest.Frame) string {
 	var b strings.Builder
 	for _, f := range fs {

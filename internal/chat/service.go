@@ -416,13 +416,13 @@ func (t *turn) merge(u turn) {
 	t.recovered = t.recovered && u.recovered
 }
 
-// showCrisis sends the room the crisis card at level. A risky message gets
-// it the moment it is classified, before the store is touched; its
-// escalation shows it only when that card was not shown (shown is the level
-// of the card the message has had, risk.None for none), so the student sees
-// one card per message.
+// showCrisis sends the room the crisis card at level, when level is high or
+// above. A risky message gets it the moment it is classified, before the
+// store is touched; its escalation shows it only when that card was not
+// shown (shown is the level of the card the message has had, risk.None for
+// none), so the student sees one card per message.
 func (s *Service) showCrisis(r *room, level, shown risk.Level, lang string) {
-	if level > shown {
+	if level >= risk.High && level > shown {
 		r.broadcast(s.crisis(level, lang))
 	}
 }
