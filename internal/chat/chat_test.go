@@ -419,7 +419,7 @@ func TestNoCrisisCardForMediumWhenStoreIsDown(t *testing.T) {
 		c.WaitType(t, wait, "ack")
 		s.Store.Close()
 		c.Message(t, "m1", "有时候觉得活着没什么意思，不想活了") // medium (TestMediumIdeationOpensAReview)
-		c.Message(t, "e1", " ") // an invalid frame: its error comes after anything m1 sent
+		c.Message(t, "e1", " ")                 // an invalid frame: its error comes after anything m1 sent
 		_, seen := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "error" && f.ClientID == "e1" })
 		notStored := false
 		for _, f := range seen {
