@@ -73,6 +73,9 @@ type errorFrame struct {
 	ClientID string `json:"client_id,omitempty"`
 	// RetryAfter is the seconds to wait before resending, with code busy.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Max is the most characters a message may have, with code too_long:
+	// the page puts the text back in the box and says how long it may be.
+	Max int `json:"max,omitempty"`
 }
 
 // noticeFrame tells the student something about a stored message that is

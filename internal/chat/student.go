@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -292,7 +293,12 @@ type sockState struct {
 // reject answers a bad frame with an error frame, and closes a socket that
 // keeps misbehaving.
 func (s *Service) reject(c *ws.Conn, st *sockState, code, msg, clientID string) {
-	c.Send(errorFrame{Type: "error", Code: code, Message: msg, ClientID: clientID})
+	s.rejectFrame(c, st, errorFrame{Type: "error", Code: code, Message: msg, ClientID: clientID})
+}
+
+// rejectFrame is reject with a frame that says more (too_long's Max).
+func (s *Service) rejectFrame(c *ws.Conn, st *sockState, f errorFrame) {
+	c.Send(f)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := s.d.Now()
@@ -370,7 +376,8 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		s.reject(c, st, xinqiao.EINVALID, "消息是空的 (empty message)", f.ClientID)
 		return
 	case utf8.RuneCountInString(text) > s.d.MaxMessageLen:
-		s.reject(c, st, "too_long", "消息太长了，请分几次发送 (message too long)", f.ClientID)
+		s.rejectFrame(c, st, errorFrame{Type: "error", Code: "too_long", ClientID: f.ClientID, Max: s.d.MaxMessageLen,
+			Message: fmt.Sprintf("消息太长了，最多 %d 个字，请删短一点或分几次发送 (message too long: at most %d characters)", s.d.MaxMessageLen, s.d.MaxMessageLen)})
 		return
 	}
 	// 1. Risk first, in memory: no store, no network, and before the rate

@@ -11,6 +11,7 @@ import (
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
+	"xinqiao/internal/config"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 
@@ -117,6 +118,7 @@ func TestStudentPageCrisisAndHandoff(t *testing.T) {
 		if crisis := p.Text(t, "#crisis"); !strings.Contains(crisis, "110") || !strings.Contains(crisis, "120") {
 			t.Fatalf("crisis card %q lacks 110/120", crisis)
 		}
+		cardNamesItsNumbers(t, p, "热线栏")
 
 		var queue struct {
 			Handoffs []xinqiao.Handoff `json:"handoffs"`
@@ -202,6 +204,87 @@ func TestStudentPageTypesIntoEndedConversation(t *testing.T) {
 	})
 }
 
+// emergencyShown returns "ok" when the crisis card itself shows 110 and
+// 120 as links on the screen, else what is missing.
+const emergencyShown = `(() => {
+  const card = document.getElementById("crisis"), c = card.getBoundingClientRect();
+  for (const num of ["110", "120"]) {
+    const a = [...card.querySelectorAll("a.num")].find((e) => e.textContent === num);
+    if (!a) return "no link " + num + " in the card";
+    const r = a.getBoundingClientRect();
+    if (!r.height || r.top < c.top || r.bottom > innerHeight) return num + " is off the screen: " + JSON.stringify(r);
+  }
+  return "ok";
+})()`
+
+// cardNamesItsNumbers checks that the crisis card does not send the
+// student to the hotline strip it hides, and shows the emergency numbers
+// itself.
+func cardNamesItsNumbers(t *testing.T, p *apptest.Page, strip string) {
+	t.Helper()
+	if got := p.Eval(t, `document.getElementById("hotlines").classList.contains("hidden")`); got != "true" {
+		t.Fatal("the hotline strip is shown beside the crisis card")
+	}
+	if text := p.Text(t, "#crisis-text"); strings.Contains(text, strip) {
+		t.Fatalf("the crisis card points to the hidden hotline strip: %q", text)
+	}
+	if got := p.Eval(t, emergencyShown); got != "ok" {
+		t.Fatalf("crisis card: %s", got)
+	}
+}
+
+// TestStudentPageEditsARefusedMessage: a message the server refuses as
+// too long, or as no message at all, goes back into the box with what to
+// change (the server's limit for a long one), with no 重发 button that
+// could only fail again; the shortened message is sent.
+func TestStudentPageEditsARefusedMessage(t *testing.T) {
+	p := apptest.Browser(t)
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{}, func(c *config.Config) { c.MaxMessageLen = 20 })
+	p.Do(t, chromedp.EmulateViewport(390, 700), chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#hotline-list .line")))
+	long := "今天数学考试没考好，回家不知道怎么和爸爸妈妈说才好"
+	typeMessage(t, p, long)
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#hint")))
+	if got := p.Eval(t, `document.getElementById("input").value`); got != long {
+		t.Fatalf("box holds %q, want the refused text back", got)
+	}
+	if hint := p.Text(t, "#hint"); !strings.Contains(hint, "20") || !strings.Contains(hint, "25") || !strings.Contains(hint, "删短") {
+		t.Fatalf("hint %q, want the limit 20, the length 25 and to shorten it", hint)
+	}
+	if n := p.Count(t, ".retry"); n != 0 {
+		t.Fatalf("%d resend buttons for a message too long to send", n)
+	}
+	if n := p.Count(t, ".msg.student"); n != 0 {
+		t.Fatalf("%d student messages in the log, want the refused one back in the box", n)
+	}
+	if got := p.Text(t, "#count"); got != "25/20" {
+		t.Fatalf("count %q, want 25/20", got)
+	}
+	// Sent again as it is, it stays in the box and nothing goes out.
+	p.Do(t, chromedp.Click(chromedp.CSS("#send")))
+	if got := p.Eval(t, `document.getElementById("input").value`); got != long || p.Count(t, ".msg.student") != 0 {
+		t.Fatalf("box %q after sending a known-long message again", got)
+	}
+	p.Axe(t, "student page, message too long")
+	p.Fits(t, "student page, message too long")
+	typeMessage(t, p, "今天数学考试没考好")
+	p.WaitCount(t, ".msg.student[data-seq]", 1)
+	p.Do(t, chromedp.WaitNotVisible(chromedp.CSS("#hint")))
+
+	// A message the server reads as empty (U+0085 is space to it, not to
+	// the page) comes back for editing too.
+	typeMessage(t, p, "\u0085")
+	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#hint")))
+	if hint := p.Text(t, "#hint"); !strings.Contains(hint, "空") || !strings.Contains(hint, "输入框") {
+		t.Fatalf("hint %q, want why and that the text is back in the box", hint)
+	}
+	if got := p.Eval(t, `document.getElementById("input").value === "\u0085"`); got != "true" || p.Count(t, ".retry") != 0 {
+		t.Fatalf("an invalid message: box holds it %s, %d resend buttons", got, p.Count(t, ".retry"))
+	}
+	if n := p.Count(t, ".msg.student"); n != 1 {
+		t.Fatalf("%d student messages in the log, want the one sent", n)
+	}
+}
+
 // TestStudentPageEndedInEnglish: an ended conversation on an English page
 // offers to start again in English.
 func TestStudentPageEndedInEnglish(t *testing.T) {
@@ -212,6 +295,7 @@ func TestStudentPageEndedInEnglish(t *testing.T) {
 	p.Do(t, chromedp.Navigate(s.URL+"/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#hotline-list .line")))
 	typeMessage(t, p, "I want to kill myself tonight, I have the pills ready")
 	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#crisis")))
+	cardNamesItsNumbers(t, p, "strip")
 	var queue struct {
 		Handoffs []xinqiao.Handoff `json:"handoffs"`
 	}

@@ -14,6 +14,8 @@ const T = {
     joined: (n) => `${n || "心理老师"}来了，现在是老师在和你聊。`, ended: "老师已经离开对话。",
     bandAny: "年级", bandPrimary: "小学", bandJunior: "初中", bandSenior: "高中",
     retry: "重发", retrying: "没发出去，正在重试……", typing: "老师正在输入……", other: "English",
+    notSent: "没有发出", tooLong: (max, n) => `这条消息有 ${n} 个字，最多只能发 ${max} 个字。它已经放回输入框：删短一点，或者分几次发送。`,
+    editBack: (why) => `${why} 这条消息已经放回输入框，改一改再发送。`,
     ask: "找老师聊聊", asked: "已经请老师了",
     endedText: "这次对话已经结束了。想继续聊，可以开始一段新的对话。", restart: "开始新的对话",
     closedLines: (n) => `现在不在服务时间的热线（${n}）`,
@@ -33,6 +35,8 @@ const T = {
     joined: (n) => `${n || "A psychology teacher"} has joined and is talking with you now.`, ended: "The teacher has left the chat.",
     bandAny: "Grade", bandPrimary: "Primary", bandJunior: "Junior high", bandSenior: "Senior high",
     retry: "Resend", retrying: "Not sent yet, trying again…", typing: "The teacher is typing…", other: "中文",
+    notSent: "Not sent", tooLong: (max, n) => `This message has ${n} characters; at most ${max} can be sent. It is back in the box: shorten it, or send it in parts.`,
+    editBack: (why) => `${why} The message is back in the box: change it and send it again.`,
     ask: "Talk to a teacher", asked: "A teacher has been asked",
     endedText: "This conversation has ended. To keep talking, start a new one.", restart: "Start a new conversation",
     closedLines: (n) => `Lines closed right now (${n})`,
@@ -311,9 +315,40 @@ function settle(id) {
 
 // Errors about a message the server could not store (the database is
 // down) or could not take yet are retried by themselves, with backoff and
-// the same client_id, until acked; other errors can't be fixed by sending
-// again and keep a 重发 button for the student.
+// the same client_id, until acked. A message the server will never take
+// as it is (too long, or not a message it accepts) goes back into the box
+// to be edited, with what to change: sending the same words again could
+// only fail again. Other errors keep a 重发 button for the student.
 const autoRetry = new Set(["not_stored", "rate_limited", "unavailable", "busy"]);
+const editable = new Set(["too_long", "invalid"]);
+
+// maxLen is the longest message the server takes, in characters; a
+// too_long error tells the page the server's own limit.
+let maxLen = 2000;
+
+// editAgain takes a refused message off the log and puts its text back in
+// the box (before anything typed since), saying why under the box.
+function editAgain(id, p, f) {
+  clearTimeout(p.timer);
+  s.pending.delete(id);
+  s.mine.delete(id);
+  p.el.remove();
+  if (f.code === "too_long" && f.max > 0) maxLen = f.max;
+  const box = $("input");
+  box.maxLength = Math.max(maxLen, 1);
+  box.value = box.value ? `${p.text}\n${box.value}` : p.text;
+  updateCount();
+  const n = [...p.text].length;
+  hint(f.code === "too_long" ? t("tooLong", maxLen, n) : t("editBack", f.message));
+  box.focus();
+}
+
+// hint shows (or, with "", clears) a line about the box, under it.
+function hint(text) {
+  const el = $("hint");
+  el.textContent = text;
+  el.classList.toggle("hidden", !text);
+}
 
 function showError(f) {
   const p = f.client_id && s.pending.get(f.client_id);
@@ -341,6 +376,10 @@ function showError(f) {
     p.el.classList.add("failed");
     s.carry.push(p.text);
     showEnded();
+    return;
+  }
+  if (editable.has(f.code)) {
+    editAgain(f.client_id, p, f);
     return;
   }
   if (autoRetry.has(f.code)) {
@@ -500,6 +539,7 @@ function restart() {
   $("ended").classList.add("hidden");
   $("composer").classList.remove("hidden");
   $("input").value = "";
+  hint("");
   $("band").disabled = false;
   updateCount();
   start();
@@ -516,13 +556,22 @@ function clearScreen() {
   restart();
 }
 
-function updateCount() { $("count").textContent = `${[...$("input").value].length}/2000`; }
+function updateCount() {
+  const n = [...$("input").value].length;
+  $("count").textContent = `${n}/${maxLen}`;
+  $("count").classList.toggle("over", n > maxLen);
+}
 
 $("composer").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const text = $("input").value.trim();
   if (!text || s.ended) return;
+  if ([...text].length > maxLen) { // the server said so once: no need to ask again
+    hint(t("tooLong", maxLen, [...text].length));
+    return;
+  }
   $("input").value = "";
+  hint("");
   updateCount();
   send(text);
 });
