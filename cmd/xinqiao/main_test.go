@@ -268,6 +268,9 @@ func TestStartFailsWithOneClearLine(t *testing.T) {
 		{"broken district risk rules", map[string]string{"XINQIAO_RISK_RULES_DIR": broken}, "district.rules:"},
 		{"missing knowledge folder", map[string]string{"XINQIAO_KNOWLEDGE_DIR": filepath.Join(broken, "none")}, "XINQIAO_KNOWLEDGE_DIR"},
 		{"bad alert targets", map[string]string{"XINQIAO_ALERT_TARGETS": "[{"}, "XINQIAO_ALERT_TARGETS"},
+		{"bad duty days", map[string]string{"XINQIAO_DUTY_HOURS": "mon-fry 08:00-18:00"}, `XINQIAO_DUTY_HOURS: "mon-fry 08:00-18:00": unknown day`},
+		{"duty ending before it starts", map[string]string{"XINQIAO_DUTY_HOURS": "mon-fri 18:00-08:00"}, "XINQIAO_DUTY_HOURS"},
+		{"bad holiday", map[string]string{"XINQIAO_HOLIDAYS": "2026-10-01,2026-13-01"}, `XINQIAO_HOLIDAYS: "2026-13-01" is not a date`},
 	}
 	if os.Geteuid() != 0 { // root can write anywhere
 		tests = append(tests, struct {

@@ -187,6 +187,11 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		hcfg = *opts.Handoff
 	}
 	hcfg.OnCallContact = firstNonEmpty(hcfg.OnCallContact, cfg.OnCallContact)
+	if cfg.DutyHours != "" || cfg.Holidays != "" {
+		if hcfg.DutyHours, err = dutyHours(cfg); err != nil {
+			return nil, err
+		}
+	}
 	if hcfg.Summarizer == nil {
 		hcfg.Summarizer = summarizer
 	}
@@ -294,4 +299,17 @@ func crisisText() (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// dutyHours reads XINQIAO_DUTY_HOURS and XINQIAO_HOLIDAYS, naming the
+// variable that is wrong.
+func dutyHours(cfg config.Config) (handoff.DutyHours, error) {
+	d, err := handoff.ParseDutyHours(cfg.DutyHours)
+	if err != nil {
+		return d, fmt.Errorf("XINQIAO_DUTY_HOURS: %w", err)
+	}
+	if d.Holidays, err = handoff.ParseHolidays(cfg.Holidays); err != nil {
+		return d, fmt.Errorf("XINQIAO_HOLIDAYS: %w", err)
+	}
+	return d, nil
 }

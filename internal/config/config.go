@@ -42,6 +42,8 @@ type Config struct {
 	AlertSecret    string        // XINQIAO_ALERT_SECRET, -alert-secret: signing secret of a DingTalk robot webhook
 	AlertTargets   string        // XINQIAO_ALERT_TARGETS, -alert-targets: JSON array of alert targets with audiences
 	OnCallContact  string        // XINQIAO_ONCALL, -oncall: the district on-call contact named in the last escalation step
+	DutyHours      string        // XINQIAO_DUTY_HOURS, -duty-hours: days and hours of duty by the clock, e.g. "mon-fri 08:00-18:00" (unset: that)
+	Holidays       string        // XINQIAO_HOLIDAYS, -holidays: dates with no duty by the clock, e.g. "2026-10-01..2026-10-07,2027-01-01"
 	RetentionDays  int           // XINQIAO_RETENTION_DAYS, -retention-days: days a conversation without a handoff is kept after its last activity (0: forever)
 	AnswerSlots    int           // XINQIAO_ANSWER_SLOTS, -answer-slots: answers written at once (0: twice the CPUs for extractive answers, 64 with a chat model)
 	PongWait       time.Duration // XINQIAO_WS_PONG_WAIT, -ws-pong-wait: longest a socket may stay silent (it must answer the server's pings)
@@ -122,6 +124,8 @@ func (c *Config) fields() []field {
 		bind("XINQIAO_ALERT_SECRET", "alert-secret", "signing secret of a DingTalk robot webhook", true, &c.AlertSecret),
 		bind("XINQIAO_ALERT_TARGETS", "alert-targets", `JSON array of alert targets, e.g. [{"name":"district","kind":"robot","url":"…","secret":"…","audiences":["oncall"]}]`, true, &c.AlertTargets),
 		bind("XINQIAO_ONCALL", "oncall", "district on-call contact named in the last escalation step", false, &c.OnCallContact),
+		bind("XINQIAO_DUTY_HOURS", "duty-hours", `days and hours (Guangzhou time) in which a counselor with a console open is on duty, e.g. "mon-fri 08:00-18:00" (the default) or "mon-fri,sat 07:30-17:30"`, false, &c.DutyHours),
+		bind("XINQIAO_HOLIDAYS", "holidays", "comma-separated dates (and ranges a..b) on which nobody is on duty by the clock, e.g. 2026-10-01..2026-10-07,2027-01-01", false, &c.Holidays),
 		bind("XINQIAO_ANSWER_SLOTS", "answer-slots", "answers written at once; more wait their turn, and the student is told (0: twice the CPUs for extractive answers, 64 with a chat model)", false, &c.AnswerSlots),
 		bind("XINQIAO_WS_PONG_WAIT", "ws-pong-wait", "longest a WebSocket may stay silent; the server pings at 9/10 of it", false, &c.PongWait),
 		bind("XINQIAO_RETENTION_DAYS", "retention-days", "days a conversation that reached no counselor is kept after its last activity (0: forever)", false, &c.RetentionDays),

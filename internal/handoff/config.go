@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,43 +78,164 @@ type Config struct {
 	RequestedLadder []xinqiao.LadderStep
 }
 
-// DutyHours is a daily span of working hours, Monday to Friday, in the
-// district's time zone (Guangzhou), as offsets from local midnight.
-// Public holidays are not known here.
+// DutyHours is a daily span of working hours on the duty weekdays, in the
+// district's time zone (Guangzhou), as offsets from local midnight, with
+// the dates on which nobody is on duty by the clock (public holidays,
+// school breaks). ParseDutyHours reads them from the environment's form.
 type DutyHours struct {
 	From time.Duration `json:"from"`
 	To   time.Duration `json:"to"`
+	// Days are the duty weekdays, bit 1<<time.Weekday each; 0 means
+	// Monday to Friday.
+	Days uint8 `json:"days,omitempty"`
+	// Holidays are dates without duty by the clock, as "2026-10-01".
+	Holidays []string `json:"holidays,omitempty"`
 }
 
-// DefaultDutyHours are 08:00 to 18:00.
+// weekdays is Monday to Friday as DutyHours.Days.
+const weekdays uint8 = 1<<time.Monday | 1<<time.Tuesday | 1<<time.Wednesday | 1<<time.Thursday | 1<<time.Friday
+
+// DefaultDutyHours are 08:00 to 18:00, Monday to Friday, with no holidays.
 func DefaultDutyHours() DutyHours { return DutyHours{From: 8 * time.Hour, To: 18 * time.Hour} }
+
+// IsZero reports duty hours that were never set.
+func (d DutyHours) IsZero() bool { return d.From == 0 && d.To == 0 && d.Days == 0 && d.Holidays == nil }
+
+// dutyDay reports whether day (local midnight) is a day of duty.
+func (d DutyHours) dutyDay(day time.Time) bool {
+	days := d.Days
+	if days == 0 {
+		days = weekdays
+	}
+	return days&(1<<uint(day.Weekday())) != 0 && !slices.Contains(d.Holidays, day.Format(time.DateOnly))
+}
 
 // In reports whether t falls within duty hours.
 func (d DutyHours) In(t time.Time) bool {
 	l := t.In(schoolZone)
-	if wd := l.Weekday(); wd == time.Saturday || wd == time.Sunday {
-		return false
-	}
-	since := l.Sub(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schoolZone))
-	return since >= d.From && since < d.To
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schoolZone)
+	since := l.Sub(day)
+	return d.dutyDay(day) && since >= d.From && since < d.To
 }
 
 // Next returns t when it falls within duty hours, else the start of the
-// next duty period after it.
+// next duty period after it (within a year; t when there is none).
 func (d DutyHours) Next(t time.Time) time.Time {
 	if d.In(t) {
 		return t
 	}
 	l := t.In(schoolZone)
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schoolZone)
-	for i := 0; i < 8; i++ {
-		start := day.Add(d.From)
-		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday && start.After(t) {
+	for i := 0; i < 400; i++ {
+		if start := day.Add(d.From); d.dutyDay(day) && start.After(t) {
 			return start.UTC()
 		}
 		day = day.AddDate(0, 0, 1)
 	}
-	return t // unreachable with a valid span
+	return t
+}
+
+// NextDay returns the start of duty on the first duty day after t's day
+// (within a year; the next calendar day's start when there is none).
+func (d DutyHours) NextDay(t time.Time) time.Time {
+	l := t.In(schoolZone)
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, schoolZone).AddDate(0, 0, 1)
+	for i := 0; i < 400; i++ {
+		if d.dutyDay(day) {
+			return day.Add(d.From).UTC()
+		}
+		day = day.AddDate(0, 0, 1)
+	}
+	return time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, schoolZone).Add(d.From).UTC()
+}
+
+var dayNames = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+
+// ParseDutyHours reads duty hours as "DAYS HH:MM-HH:MM" (Guangzhou time),
+// DAYS a comma-separated list of days and ranges of days (mon-fri,
+// mon,wed,fri or mon-fri,sat; a range runs forward from Monday to Sunday),
+// the end at most 24:00; "" is DefaultDutyHours. An error says what is
+// wrong and what is wanted.
+func ParseDutyHours(span string) (DutyHours, error) {
+	d := DefaultDutyHours()
+	if span = strings.TrimSpace(span); span != "" {
+		f := strings.Fields(strings.ToLower(span))
+		if len(f) != 2 {
+			return d, fmt.Errorf("%q: want days and a time span, e.g. \"mon-fri 08:00-18:00\"", span)
+		}
+		d.Days = 0
+		for _, item := range strings.Split(f[0], ",") {
+			a, b, isRange := strings.Cut(item, "-")
+			from, ok1 := dayNames[a]
+			to, ok2 := from, true
+			if isRange {
+				to, ok2 = dayNames[b]
+			}
+			if !ok1 || !ok2 {
+				return d, fmt.Errorf("%q: unknown day in %q (want mon, tue, wed, thu, fri, sat, sun or a range such as mon-fri)", span, item)
+			}
+			mon := func(w time.Weekday) int { return (int(w) + 6) % 7 } // Monday 0 … Sunday 6
+			if mon(to) < mon(from) {
+				return d, fmt.Errorf("%q: the range %q runs backwards (a range runs from Monday to Sunday, e.g. mon-fri)", span, item)
+			}
+			for w := mon(from); w <= mon(to); w++ {
+				d.Days |= 1 << uint((w+1)%7)
+			}
+		}
+		a, b, ok := strings.Cut(f[1], "-")
+		from, err1 := clock(a)
+		to, err2 := clock(b)
+		switch {
+		case !ok || err1 != nil || err2 != nil:
+			return d, fmt.Errorf("%q: the time span %q must be HH:MM-HH:MM, e.g. 08:00-18:00", span, f[1])
+		case from >= to:
+			return d, fmt.Errorf("%q: duty must end after it starts on the same day (%s is not before %s)", span, a, b)
+		}
+		d.From, d.To = from, to
+	}
+	return d, nil
+}
+
+// ParseHolidays reads a comma-separated list of dates (2026-10-01) and
+// ranges of dates (2026-10-01..2026-10-07), the days on which nobody is on
+// duty by the clock, as DutyHours.Holidays. An error names the bad item.
+func ParseHolidays(list string) ([]string, error) {
+	var out []string
+	for _, item := range strings.Split(list, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		a, b, isRange := strings.Cut(item, "..")
+		from, err := time.ParseInLocation(time.DateOnly, a, schoolZone)
+		to := from
+		if err == nil && isRange {
+			to, err = time.ParseInLocation(time.DateOnly, b, schoolZone)
+		}
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%q is not a date: want YYYY-MM-DD (e.g. 2026-10-01) or a range such as 2026-10-01..2026-10-07", item)
+		case to.Before(from) || to.Sub(from) > 366*24*time.Hour:
+			return nil, fmt.Errorf("the range %q must run forwards, over a year at most", item)
+		}
+		for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
+			if k := day.Format(time.DateOnly); !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out, nil
+}
+
+// clock reads HH:MM as an offset from midnight, up to 24:00.
+func clock(s string) (time.Duration, error) {
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || len(h) != 2 || len(m) != 2 || err1 != nil || err2 != nil || hh < 0 || mm < 0 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
+		return 0, fmt.Errorf("%q is not a time of day", s)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }
 
 // DefaultLadders are the escalation ladders of issue 6: imminent unclaimed
@@ -174,7 +297,7 @@ func (c Config) withDefaults() Config {
 	if c.Client == nil {
 		c.Client = &http.Client{Timeout: c.HTTPTimeout}
 	}
-	if c.DutyHours == (DutyHours{}) {
+	if c.DutyHours.IsZero() {
 		c.DutyHours = d.DutyHours
 	}
 	if c.ReviewWithin <= 0 {
@@ -201,7 +324,7 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.DutyHours != (DutyHours{}) && (c.DutyHours.From < 0 || c.DutyHours.To > 24*time.Hour || c.DutyHours.From >= c.DutyHours.To) {
+	if !c.DutyHours.IsZero() && (c.DutyHours.From < 0 || c.DutyHours.To > 24*time.Hour || c.DutyHours.From >= c.DutyHours.To) {
 		return fmt.Errorf("handoff: duty hours %v–%v must be a span within one day", c.DutyHours.From, c.DutyHours.To)
 	}
 	for i, st := range c.RequestedLadder {

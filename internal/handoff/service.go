@@ -188,7 +188,7 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 			if created && h.CaseID != "" {
 				// The case waits for the next school day: a follow-up says so.
 				_, err := s.store.AddFollowUp(ctx, xinqiao.FollowUp{CaseID: h.CaseID, Task: "非值班时间的求助：请第一时间联系学生并评估（" + levelZH[h.Level] + "）",
-					Due: NextSchoolDay(now), CreatedBy: "system", CreatedAt: now})
+					Due: s.cfg.DutyHours.NextDay(now), CreatedBy: "system", CreatedAt: now})
 				if err != nil {
 					s.log.Warn("file next-school-day follow-up", "handoff", h.ID, "err", err)
 				}
@@ -219,19 +219,10 @@ func (s *Service) InDutyHours(t time.Time) bool { return s.cfg.DutyHours.In(t) }
 // schoolZone is the district's time zone (Guangzhou).
 var schoolZone = time.FixedZone("CST", 8*3600)
 
-// NextSchoolDay returns 08:00 Guangzhou time on the next weekday after t's
-// day (public holidays are not known here; the follow-up list shows it
-// anyway).
-func NextSchoolDay(t time.Time) time.Time {
-	d := t.In(schoolZone)
-	day := time.Date(d.Year(), d.Month(), d.Day(), 8, 0, 0, 0, schoolZone)
-	for {
-		day = day.AddDate(0, 0, 1)
-		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			return day.UTC()
-		}
-	}
-}
+// NextSchoolDay returns the start of duty on the next duty day after t's
+// day with the default duty hours (08:00 Guangzhou time, the next weekday);
+// the service itself uses its configured hours (DutyHours.NextDay).
+func NextSchoolDay(t time.Time) time.Time { return DefaultDutyHours().NextDay(t) }
 
 func (s *Service) alertFor(h xinqiao.Handoff, event, audience string, step, onDuty int) Alert {
 	return Alert{Event: event, Audience: audience, HandoffID: h.ID, Kind: h.Kind, ConversationID: h.ConversationID, Level: h.Level,
@@ -569,7 +560,7 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 		if r.Note != "" {
 			task += "（" + r.Note + "）"
 		}
-		if _, err := s.AddFollowUp(ctx, st, h.CaseID, task, NextSchoolDay(s.now()), st.ID); err != nil {
+		if _, err := s.AddFollowUp(ctx, st, h.CaseID, task, s.cfg.DutyHours.NextDay(s.now()), st.ID); err != nil {
 			s.log.Warn("file review follow-up", "handoff", h.ID, "err", err)
 		}
 	}
