@@ -92,7 +92,7 @@ func graphRecall(tb testing.TB, s *snapshot, rng *rand.Rand, chunks []xinqiao.Ch
 func TestGraphRecall(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	chunks := clustered(rng, 3*graphMinRows, 48, 40)
-	s := buildSnapshot(chunks, nil)
+	s := buildSnapshot(chunks, nil, nil)
 	g := s.vectors[48]
 	if g.graph == nil {
 		t.Fatal("no graph over a dense group of 3 × graphMinRows rows")
@@ -106,7 +106,7 @@ func TestGraphRecall(t *testing.T) {
 			}
 		}
 	}
-	again := buildSnapshot(chunks, nil).vectors[48].graph
+	again := buildSnapshot(chunks, nil, nil).vectors[48].graph
 	if again.entry != g.graph.entry || again.top != g.graph.top || !slices.EqualFunc(again.links[0], g.graph.links[0], slices.Equal) {
 		t.Error("the same rows built a different graph")
 	}
@@ -126,7 +126,7 @@ func BenchmarkGraph(b *testing.B) {
 	chunks := clustered(rng, n, dim, max(20, n/500))
 	for b.Loop() {
 		c0, _ := ProcessCPU()
-		s := buildSnapshot(chunks, nil)
+		s := buildSnapshot(chunks, nil, nil)
 		c1, _ := ProcessCPU()
 		b.ReportMetric((c1 - c0).Seconds(), "build-cpu-s")
 		recall, _ := graphRecall(b, s, rng, chunks, 200, xinqiao.ChunkFilter{K: 50, Lang: "zh"})
@@ -149,5 +149,55 @@ func BenchmarkGraph(b *testing.B) {
 		c1, _ = ProcessCPU()
 		b.ReportMetric(float64((c1-c0).Microseconds())/200/1000, "graph-cpu-ms")
 		b.ReportMetric(float64(g.bytes())/(1<<20), "vectors-MiB")
+	}
+}
+
+// TestSnapshotReusesUnchangedVectors: a reload over the same chunks takes
+// the vectors and the graph over instead of building them again; a new
+// chunk or a re-embedding builds them anew, and the searches see it.
+func TestSnapshotReusesUnchangedVectors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 17))
+	const dim = 32
+	chunks := clustered(rng, graphMinRows+100, dim, 10)
+	for i := range chunks {
+		chunks[i].Embedder = "model-a"
+	}
+	first := buildSnapshot(chunks, nil, nil)
+	again := buildSnapshot(chunks, nil, first)
+	if again.vectors[dim].graph != first.vectors[dim].graph || &again.vectors[dim].vecs[0] != &first.vectors[dim].vecs[0] {
+		t.Error("a reload over the same chunks built the vectors again")
+	}
+	nearest := func(s *snapshot, q []float32) int64 {
+		res, err := s.SearchVector(context.Background(), q, xinqiao.ChunkFilter{K: 1})
+		if err != nil || len(res) != 1 {
+			t.Fatalf("search: %v, %d hits", err, len(res))
+		}
+		return res[0].ID
+	}
+	if got, want := nearest(again, chunks[7].Embedding), chunks[7].ID; got != want {
+		t.Errorf("reused snapshot: nearest to chunk %d's vector is %d", want, got)
+	}
+
+	added := append(slices.Clone(chunks), xinqiao.Chunk{ID: int64(len(chunks) + 1), Embedder: "model-a",
+		Kind: xinqiao.KindArticle, Lang: "zh", Embedding: clustered(rng, 1, dim, 1)[0].Embedding})
+	grown := buildSnapshot(added, nil, again)
+	if grown.vectors[dim].graph == again.vectors[dim].graph {
+		t.Error("a new chunk did not build a new graph")
+	}
+	if got, want := nearest(grown, added[len(added)-1].Embedding), added[len(added)-1].ID; got != want {
+		t.Errorf("after a new chunk: nearest to its vector is %d, want %d", got, want)
+	}
+
+	reembedded := slices.Clone(chunks)
+	for i := range reembedded {
+		reembedded[i].Embedder = "model-b"
+		reembedded[i].Embedding = slices.Clone(chunks[(i+1)%len(chunks)].Embedding)
+	}
+	changed := buildSnapshot(reembedded, nil, again)
+	if changed.vectors[dim].graph == again.vectors[dim].graph {
+		t.Error("a re-embedding did not build a new graph")
+	}
+	if got, want := nearest(changed, chunks[8].Embedding), reembedded[7].ID; got != want {
+		t.Errorf("after a re-embedding: nearest to chunk 8's old vector is %d, want %d (whose new vector it is)", got, want)
 	}
 }

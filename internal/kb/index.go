@@ -89,7 +89,7 @@ func (x *Index) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load knowledge index: %w", err)
 	}
-	s := buildSnapshot(chunks, cards)
+	s := buildSnapshot(chunks, cards, x.snap.Load())
 	x.snap.Store(s)
 	indexChunks.Set(float64(len(s.chunks)))
 	x.log.Debug("knowledge index loaded", "chunks", len(s.chunks), "cards", len(cards), "took", time.Since(start))
@@ -211,7 +211,11 @@ type posting struct {
 	tf    int32
 }
 
-func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *snapshot {
+// buildSnapshot indexes chunks and cards. The vectors of a dimension whose
+// chunks are those of prev (nil: none) are taken over with their graph
+// rather than built again: the periodic reload and a change of cards only
+// rebuild the keyword postings.
+func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion, prev *snapshot) *snapshot {
 	s := &snapshot{chunks: make([]xinqiao.Chunk, len(chunks)), postings: map[string][]posting{},
 		length: make([]float32, len(chunks)), vectors: map[int]*vectorGroup{}, cards: cards,
 		byID: make(map[int64]int32, len(chunks)),
@@ -255,6 +259,10 @@ func buildSnapshot(chunks []xinqiao.Chunk, cards []xinqiao.DocumentVersion) *sna
 		s.avgLen = total / float64(len(chunks))
 	}
 	for dim, rows := range byDim {
+		if prev != nil && prev.vectors[dim].reusable(rows, chunks) {
+			s.vectors[dim] = prev.vectors[dim].withRows(rows)
+			continue
+		}
 		s.vectors[dim] = newVectorGroup(dim, rows, chunks)
 	}
 	for i := range s.chunks {

@@ -18,6 +18,11 @@ import (
 type vectorGroup struct {
 	dim  int
 	rows []int32 // chunk index of each row
+	// What the vectors are a function of, to reuse them in the next
+	// snapshot when nothing changed: each row's chunk id, and the embedder
+	// of all of them ("" when they differ).
+	ids      []int64
+	embedder string
 	// Sparse: column d is entries start[d]..start[d+1] of row and val, rows
 	// ascending.
 	start []int32
@@ -33,8 +38,20 @@ type vectorGroup struct {
 // newVectorGroup builds the group of the chunks' vectors of dim, one row
 // per chunk index in rows.
 func newVectorGroup(dim int, rows []int32, chunks []xinqiao.Chunk) *vectorGroup {
-	g := &vectorGroup{dim: dim, rows: rows}
+	g := &vectorGroup{dim: dim, rows: rows, ids: make([]int64, len(rows))}
 	n := len(rows)
+	for r, ci := range rows {
+		g.ids[r] = chunks[ci].ID
+	}
+	if n > 0 {
+		g.embedder = chunks[rows[0]].Embedder
+		for _, ci := range rows {
+			if chunks[ci].Embedder != g.embedder {
+				g.embedder = ""
+				break
+			}
+		}
+	}
 	unit := func(r int) []float32 { return xinqiao.UnitVector(chunks[rows[r]].Embedding) }
 	count := make([]int32, dim+1)
 	nnz := 0
@@ -75,6 +92,32 @@ func newVectorGroup(dim int, rows []int32, chunks []xinqiao.Chunk) *vectorGroup 
 	}
 	g.scores.New = func() any { s := make([]float32, n); return &s }
 	return g
+}
+
+// reusable reports whether the group holds the vectors of exactly these
+// rows: the same chunks in the same order, embedded by the same embedder
+// (a chunk's vector changes only with a new id or a re-embedding, which
+// records another embedder).
+func (g *vectorGroup) reusable(rows []int32, chunks []xinqiao.Chunk) bool {
+	if g == nil || g.embedder == "" || len(rows) != len(g.ids) {
+		return false
+	}
+	for r, ci := range rows {
+		if chunks[ci].ID != g.ids[r] || chunks[ci].Embedder != g.embedder {
+			return false
+		}
+	}
+	return true
+}
+
+// withRows returns a group sharing g's vectors and graph (never changed
+// after they are built) for a snapshot whose chunk indexes are rows.
+func (g *vectorGroup) withRows(rows []int32) *vectorGroup {
+	n := &vectorGroup{dim: g.dim, rows: rows, ids: g.ids, embedder: g.embedder,
+		start: g.start, row: g.row, val: g.val, vecs: g.vecs, graph: g.graph}
+	size := len(rows)
+	n.scores.New = func() any { s := make([]float32, size); return &s }
+	return n
 }
 
 // accumulate adds to scores[r-lo] the dot product of q (at its non-zero

@@ -79,7 +79,7 @@ func BenchmarkDenseVectorScan(b *testing.B) {
 		}
 		chunks[i] = xinqiao.Chunk{ID: int64(i + 1), Embedding: v, Kind: xinqiao.KindArticle, Lang: "zh"}
 	}
-	s := buildSnapshot(chunks, nil)
+	s := buildSnapshot(chunks, nil, nil)
 	q := make([]float32, dim)
 	for d := range q {
 		q[d] = float32(rng.NormFloat64())
