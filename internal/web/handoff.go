@@ -364,6 +364,10 @@ type staffSock struct {
 
 	shownMu sync.Mutex
 	shown   map[string]int64 // handoff id → seq of the message whose preview this console was sent (and the read audited)
+
+	queueMu    sync.Mutex
+	queueBusy  bool // a queue is being read for this console
+	queueAgain bool // asked for again while it was: read once more after
 }
 
 func newStaffHub(ctx context.Context, s *Server, svc *handoff.Service) *staffHub {
@@ -481,11 +485,38 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 				go hb.svc.Typing(ctx, st, f.HandoffID)
 			}
 		case "queue":
-			go hb.sendQueue(ctx, sock)
+			hb.requestQueue(ctx, sock)
 		default:
 			c.Send(staffErrorFrame{Type: "error", Code: xinqiao.EINVALID, Message: "unknown frame type"})
 		}
 	})
+}
+
+// requestQueue sends a console its queue on request, one read at a time: a
+// request that comes while the queue is being read is served by one more
+// read after it, however many come. A read touches up to 500 handoffs and
+// their flagged messages, so a console asking in a loop must not start one
+// for each frame.
+func (hb *staffHub) requestQueue(ctx context.Context, sock *staffSock) {
+	sock.queueMu.Lock()
+	defer sock.queueMu.Unlock()
+	if sock.queueBusy {
+		sock.queueAgain = true
+		return
+	}
+	sock.queueBusy = true
+	go func() {
+		for {
+			hb.sendQueue(ctx, sock)
+			sock.queueMu.Lock()
+			again := sock.queueAgain
+			sock.queueAgain, sock.queueBusy = false, again
+			sock.queueMu.Unlock()
+			if !again {
+				return
+			}
+		}
+	}()
 }
 
 func (hb *staffHub) sendQueue(ctx context.Context, sock *staffSock) {
