@@ -24,7 +24,8 @@ import (
 
 // ModelFormat is the weights file format this binary reads and writes. A
 // file from a newer format is refused. Format 2 added the set features
-// (FeatureConfig.Sets); a format 1 file has none.
+// (FeatureConfig.Sets) and the risk threshold of long messages; a format 1
+// file has no set features and one risk threshold.
 const ModelFormat = 2
 
 // modelMagic opens every weights file.
@@ -89,25 +90,54 @@ type Model struct {
 	w     []int16 // bucket*modelHeads + head
 	scale [modelHeads]float32
 	bias  [modelHeads]float32
-	// Thresholds on the probabilities: risk at or above tRisk is medium,
-	// severity at or above tHigh is high.
-	tRisk, tHigh float32
+	t     modelThresholds
+}
+
+// modelThresholds are the thresholds on the model's probabilities: risk at
+// or above risk (long for a message of longUnits sentences or more) is
+// medium, and severity at or above high as well is high.
+type modelThresholds struct{ risk, long, high float32 }
+
+// longUnits is the number of sentences from which a message is long: read
+// sentence by sentence, a long benign message has more chances to score
+// high somewhere, so it has a threshold of its own (format 2).
+const longUnits = 3
+
+func (t modelThresholds) level(risk, severe float32, units int) Level {
+	tr := t.risk
+	if units >= longUnits {
+		tr = t.long
+	}
+	switch {
+	case risk < tr:
+		return None
+	case severe >= t.high:
+		return High
+	}
+	return Medium
 }
 
 // Thresholds returns the calibrated thresholds: the risk probability from
 // which the model grades a message medium, and the severity probability
 // from which it grades it high.
-func (m *Model) Thresholds() (risk, high float64) { return float64(m.tRisk), float64(m.tHigh) }
+func (m *Model) Thresholds() (risk, high float64) { return float64(m.t.risk), float64(m.t.high) }
+
+// LongThreshold returns the risk probability from which the model grades a
+// message of several sentences medium.
+func (m *Model) LongThreshold() float64 { return float64(m.t.long) }
 
 // Config returns the model's feature configuration.
 func (m *Model) Config() FeatureConfig { return m.cfg }
 
 // header layout (little endian): magic[4] format u16 heads u8 bits u8
 // charMax u8 wordMax u8 sets u8 (format 2; 0 before) reserved u8 seed u32
-// tRisk f32 tHigh f32, then
+// tRisk f32 tHigh f32 (format 2: tRiskLong f32, modelHeaderLen2), then
 // bias and scale (heads float32 each), the int16 weights, and a CRC-32
 // (IEEE) of everything before it.
-const modelHeaderLen = 24
+const (
+	modelHeaderLen  = 24
+	modelHeaderLen2 = 28
+)
 
 // ErrModelFormat is wrapped by the error for a weights file written by a
 // newer binary.
@@ -141,7 +171,11 @@ func ParseModel(b []byte) (*Model, error) {
 		return nil, fmt.Errorf("risk model: %v", err)
 	}
 	buckets := 1 << cfg.Bits
-	want := modelHeaderLen + 2*4*modelHeads + 2*buckets*modelHeads + 4
+	hlen := modelHeaderLen
+	if format >= 2 {
+		hlen = modelHeaderLen2
+	}
+	want := hlen + 2*4*modelHeads + 2*buckets*modelHeads + 4
 	if len(b) != want {
 		if len(b) < want {
 			return nil, fmt.Errorf("risk model: truncated: %d bytes, want %d", len(b), want)
@@ -152,12 +186,16 @@ func ParseModel(b []byte) (*Model, error) {
 		return nil, fmt.Errorf("risk model: checksum mismatch (corrupt file): stored %08x, computed %08x", sum, got)
 	}
 	m := &Model{cfg: cfg, mask: uint32(buckets - 1)}
-	m.tRisk = math.Float32frombits(le.Uint32(b[16:]))
-	m.tHigh = math.Float32frombits(le.Uint32(b[20:]))
-	if !(m.tRisk > 0 && m.tRisk < 1 && m.tHigh > 0 && m.tHigh < 1) {
-		return nil, fmt.Errorf("risk model: thresholds %v and %v outside (0, 1)", m.tRisk, m.tHigh)
+	m.t.risk = math.Float32frombits(le.Uint32(b[16:]))
+	m.t.high = math.Float32frombits(le.Uint32(b[20:]))
+	m.t.long = m.t.risk
+	if format >= 2 {
+		m.t.long = math.Float32frombits(le.Uint32(b[24:]))
 	}
-	p := modelHeaderLen
+	if !(m.t.risk > 0 && m.t.risk < 1 && m.t.high > 0 && m.t.high < 1 && m.t.long > 0 && m.t.long < 1) {
+		return nil, fmt.Errorf("risk model: thresholds %v, %v and %v outside (0, 1)", m.t.risk, m.t.long, m.t.high)
+	}
+	p := hlen
 	for k := range modelHeads {
 		m.bias[k] = math.Float32frombits(le.Uint32(b[p:]))
 		p += 4
@@ -179,21 +217,22 @@ func ParseModel(b []byte) (*Model, error) {
 func (m *Model) MarshalBinary() ([]byte, error) {
 	le := binary.LittleEndian
 	var buf bytes.Buffer
-	buf.Grow(modelHeaderLen + 2*4*modelHeads + 2*len(m.w) + 4)
+	buf.Grow(modelHeaderLen2 + 2*4*modelHeads + 2*len(m.w) + 4)
 	buf.WriteString(modelMagic)
-	var h [modelHeaderLen - 4]byte
+	var h [modelHeaderLen2 - 4]byte
 	// the oldest format that holds the model, so that older binaries read
 	// what they can
-	format := uint16(1)
-	if m.cfg.Sets > 0 {
-		format = 2
+	format, hlen := uint16(1), modelHeaderLen
+	if m.cfg.Sets > 0 || m.t.long != m.t.risk {
+		format, hlen = 2, modelHeaderLen2
 	}
 	le.PutUint16(h[0:], format)
 	h[2], h[3], h[4], h[5], h[6] = byte(modelHeads), m.cfg.Bits, m.cfg.CharMax, m.cfg.WordMax, m.cfg.Sets
 	le.PutUint32(h[8:], m.cfg.Seed)
-	le.PutUint32(h[12:], math.Float32bits(m.tRisk))
-	le.PutUint32(h[16:], math.Float32bits(m.tHigh))
-	buf.Write(h[:])
+	le.PutUint32(h[12:], math.Float32bits(m.t.risk))
+	le.PutUint32(h[16:], math.Float32bits(m.t.high))
+	le.PutUint32(h[20:], math.Float32bits(m.t.long))
+	buf.Write(h[:hlen-4])
 	var f [4]byte
 	for _, v := range m.bias {
 		le.PutUint32(f[:], math.Float32bits(v))
@@ -484,7 +523,7 @@ func (m *Model) score(nt *normText, ms *modelScratch) modelOut {
 	out.risk, out.severe = sigmoid(bestR), sigmoid(bestS)
 	out.riskUnit, out.severeUnit = unitOrWhole(ru, units), unitOrWhole(su, units)
 	cu := ru
-	if out.severe >= m.tHigh {
+	if out.severe >= m.t.high {
 		cu = su
 	}
 	bc, bl := 0, float32(math.Inf(-1))
@@ -506,15 +545,7 @@ func unitOrWhole(u, units int) int32 {
 
 // level is the level the model gives a reading: medium from the risk
 // threshold, high when the severity threshold is reached as well.
-func (m *Model) level(o modelOut) Level {
-	switch {
-	case o.risk < m.tRisk:
-		return None
-	case o.severe >= m.tHigh:
-		return High
-	}
-	return Medium
-}
+func (m *Model) level(o modelOut) Level { return m.t.level(o.risk, o.severe, o.units) }
 
 // ModelScore is the model's reading of a message, attached to a Result
 // when the model grades it medium or above.

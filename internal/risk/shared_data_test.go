@@ -42,15 +42,18 @@ func tuningHalf(id string) bool {
 // more row found; the recall floors rose with it. The learned model (issue
 // 14), which only raises, moved the held-out half from precision 0.854 and
 // recall 0.827 (rules alone) to the figures in model/MODEL.md: more found,
-// more false alarms; the held-out and whole floors follow it. See
-// BENCHMARKS.md.
+// more false alarms; the held-out and whole floors followed it down to 0.72
+// and 0.83. A later retrain (set features, a threshold chosen so that the
+// rules and the model together are 0.8 precise on each genre of real
+// messages, out of fold) brought the held-out precision back to 0.79 at the
+// same recall (0.870), and the floors back up. See BENCHMARKS.md.
 var floors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int // at most
 }{
 	"tuning":   {0.94, 0.96, 0},
-	"held-out": {0.72, 0.85, 2},
-	"whole":    {0.83, 0.91, 2},
+	"held-out": {0.77, 0.85, 2},
+	"whole":    {0.85, 0.91, 2},
 }
 
 // splitSharedData reads the shared data file and splits it into the tuning

@@ -211,7 +211,10 @@ type CardFigures struct {
 	SourcePrecision float64 `json:"source_precision"`
 	HighPrecision   float64 `json:"high_precision"`
 	ThreshRisk      float64 `json:"threshold_risk"`
-	ThreshHigh      float64 `json:"threshold_high"`
+	// ThreshRiskLong is the risk threshold of a message of longUnits
+	// sentences or more.
+	ThreshRiskLong float64 `json:"threshold_risk_long"`
+	ThreshHigh     float64 `json:"threshold_high"`
 	// Train counts the training rows after deduplication, by source and
 	// genre ("shared/client_counselor", "corpus/post").
 	Train map[string]int `json:"train"`
@@ -219,7 +222,8 @@ type CardFigures struct {
 	Removed map[string]int `json:"removed"`
 	// CV is the cross-validated figure on the training rows (rules and the
 	// out-of-fold model) at the chosen thresholds; CVSource the same by
-	// source ("shared": the tuning half of the shared split).
+	// source ("shared": the tuning half of the shared split) and, for our
+	// corpus, by genre ("corpus/post").
 	CV       Confusion            `json:"cv"`
 	CVSource map[string]Confusion `json:"cv_source,omitempty"`
 	// HeldOut is the shared split's held-out half, rules and model;
@@ -713,7 +717,7 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			}
 		}
 	}
-	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), tRisk: 0.5, tHigh: 0.5}
+	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), t: modelThresholds{0.5, 0.5, 0.5}}
 	for k := range H {
 		var mx float32
 		for b := 0; b < buckets; b++ {
@@ -734,21 +738,27 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 func sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 // oofScore is a model's reading of a row it was not trained on.
-type oofScore struct{ risk, severe float32 }
+type oofScore struct {
+	risk, severe float32
+	units        int
+}
 
-// pickThresholds chooses the thresholds on the cross-validated scores of
-// the rows the rules leave below the level in question: the model's flags
-// that count are the ones it adds. The risk threshold is the lowest at
-// which the flags the model adds to the rules' are MinPrecision precise,
-// and its flags alone are as precise on each source (the shared split, the
-// corpus);
-// the severity threshold the lowest at which, of the messages it flags and
-// the rules leave below high, the ones it grades high are HighPrecision
-// labelled high or imminent. The rules were written
-// looking at some of the same rows, so they leave fewer real risks to the
-// model here than on unseen messages: the figures are, if anything,
-// pessimistic.
-func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptions) (tRisk, tHigh float32) {
+// level is what the model grades the reading at thresholds t.
+func (s oofScore) level(t modelThresholds) Level {
+	return t.level(s.risk, s.severe, s.units)
+}
+
+// pickThresholds chooses the thresholds on the cross-validated scores,
+// separately for short messages and for long ones (longUnits sentences or
+// more). A risk threshold is the lowest at which the flags the model adds
+// to the rules' are MinPrecision precise, the rules and the model together
+// as precise on each genre of real messages (the shared split's, our
+// corpus's) where the rules alone are, and the model's own flags
+// SourcePrecision precise on each source of real messages (the shared
+// split, the corpus). The severity threshold is the lowest at which, of the
+// messages the model flags and the rules leave below high, the ones it
+// grades high are HighPrecision labelled high or imminent.
+func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptions) modelThresholds {
 	// Calibrate on the rows written as real messages are written (the shared
 	// split, the corpus) when there are enough; our cases are short
 	// constructed probes.
@@ -765,7 +775,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 			calib[i] = r.risk >= 0 && r.parent < 0
 		}
 	}
-	pick := func(get func(oofScore) float32, keep func(i int) bool, good func(r trainRow) bool, want float64) float32 {
+	pick := func(get func(i int) float32, keep func(i int) bool, good func(r trainRow) bool, want float64) float32 {
 		type sc struct {
 			v    float32
 			risk bool
@@ -773,7 +783,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 		var vs []sc
 		for i, r := range rows {
 			if calib[i] && keep(i) {
-				vs = append(vs, sc{get(oof[i]), good(r)})
+				vs = append(vs, sc{get(i), good(r)})
 			}
 		}
 		sort.Slice(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
@@ -798,27 +808,80 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 		}
 		return best
 	}
-	tRisk = pick(func(s oofScore) float32 { return s.risk }, func(i int) bool { return rules[i] < Medium },
-		func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
-	// and the model's own flags are that precise on each source of real
-	// messages with enough rows
-	count := map[string]int{}
-	for i, r := range rows {
-		if calib[i] && !constructed(r.source) {
-			count[r.source]++
+	riskOf := func(i int) float32 { return oof[i].risk }
+	// the risk threshold of short messages and of long ones (read
+	// sentence by sentence, so a benign one has more chances to score high)
+	riskFor := func(long bool) float32 {
+		part := func(i int) bool { return (oof[i].units >= longUnits) == long }
+		t := pick(riskOf, func(i int) bool { return part(i) && rules[i] < Medium },
+			func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+		// and the model's own flags are that precise on each source of
+		// real messages with enough rows
+		count := map[string]int{}
+		for i, r := range rows {
+			if calib[i] && !constructed(r.source) && part(i) {
+				count[r.source]++
+			}
+		}
+		for _, src := range sortedKeys(count) {
+			if count[src] < 100 {
+				continue
+			}
+			ts := pick(riskOf, func(i int) bool { return part(i) && rows[i].source == src },
+				func(r trainRow) bool { return r.risk == 1 }, o.SourcePrecision)
+			t = max(t, ts)
+		}
+		// and the rules and the model together are MinPrecision precise on
+		// each genre of each source of real messages (rows the rules flag
+		// count as flagged at any threshold)
+		genres := map[string]int{}
+		for i, r := range rows {
+			if calib[i] && !constructed(r.source) && part(i) {
+				genres[r.source+"/"+r.genre]++
+			}
+		}
+		for _, g := range sortedKeys(genres) {
+			if genres[g] < 100 {
+				continue
+			}
+			// a genre the rules alone flag less precisely is no
+			// constraint: no threshold would meet it
+			var alone Confusion
+			for i, r := range rows {
+				if calib[i] && part(i) && r.source+"/"+r.genre == g {
+					alone.add(r.risk == 1, false, rules[i])
+				}
+			}
+			if alone.TP+alone.FP > 0 && alone.Precision() < o.MinPrecision {
+				continue
+			}
+			both := func(i int) float32 {
+				if rules[i] >= Medium {
+					return 2
+				}
+				return oof[i].risk
+			}
+			tg := pick(both, func(i int) bool { return part(i) && rows[i].source+"/"+rows[i].genre == g },
+				func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+			t = max(t, min(tg, 0.99))
+		}
+		return t
+	}
+	var t modelThresholds
+	t.risk = riskFor(false)
+	t.long = t.risk
+	long := 0
+	for i := range rows {
+		if calib[i] && oof[i].units >= longUnits {
+			long++
 		}
 	}
-	for _, src := range sortedKeys(count) {
-		if count[src] < 100 {
-			continue
-		}
-		t := pick(func(s oofScore) float32 { return s.risk }, func(i int) bool { return rows[i].source == src },
-			func(r trainRow) bool { return r.risk == 1 }, o.SourcePrecision)
-		tRisk = max(tRisk, t)
+	if long >= 100 {
+		t.long = riskFor(true)
 	}
-	tHigh = pick(func(s oofScore) float32 { return s.severe }, func(i int) bool { return rules[i] < High && oof[i].risk >= tRisk },
+	t.high = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return rules[i] < High && oof[i].level(modelThresholds{t.risk, t.long, 0}) >= Medium },
 		func(r trainRow) bool { return r.severe == 1 }, o.HighPrecision)
-	return tRisk, tHigh
+	return t
 }
 
 // Train builds a model from the shared split's tuning half, our cases and
@@ -980,7 +1043,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			if fold[i] == k && r.parent < 0 {
 				rules.modelInput(r.text, &sc)
 				s := m.score(&sc.nt, &sc.model)
-				oof[i] = oofScore{s.risk, s.severe}
+				oof[i] = oofScore{s.risk, s.severe, s.units}
 			}
 		}
 		fmt.Fprintf(o.Log, "fold %d of %d done\n", k+1, o.Folds)
@@ -1063,40 +1126,34 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			}
 		}
 	}
-	tRisk, tHigh := pickThresholds(train, ruleLv, oof, o)
-	fig.ThreshRisk, fig.ThreshHigh = round3(tRisk), round3(tHigh)
+	th := pickThresholds(train, ruleLv, oof, o)
+	fig.ThreshRisk, fig.ThreshRiskLong, fig.ThreshHigh = round3(th.risk), round3(th.long), round3(th.high)
 	for i, r := range train {
 		if r.risk < 0 || r.parent >= 0 {
 			continue
 		}
-		lv := ruleLv[i]
-		if oof[i].risk >= tRisk {
-			lv = max(lv, Medium)
-			if oof[i].severe >= tHigh {
-				lv = max(lv, High)
-			}
-		}
+		lv := max(ruleLv[i], oof[i].level(th))
 		fig.CV.add(r.risk == 1, r.severe == 1, lv)
 	}
-	fmt.Fprintf(o.Log, "thresholds risk %.3f high %.3f; cross-validated P %.3f R %.3f\n", tRisk, tHigh, fig.CV.Precision(), fig.CV.Recall())
+	fmt.Fprintf(o.Log, "thresholds risk %.3f (long %.3f) high %.3f; cross-validated P %.3f R %.3f\n", th.risk, th.long, th.high, fig.CV.Precision(), fig.CV.Recall())
 	bySource := map[string]*Confusion{}
 	for i, r := range train {
 		if r.risk < 0 || r.parent >= 0 {
 			continue
 		}
-		c := bySource[r.source]
-		if c == nil {
-			c = &Confusion{}
-			bySource[r.source] = c
+		lv := max(ruleLv[i], oof[i].level(th))
+		keys := []string{r.source}
+		if r.source == "corpus" {
+			keys = append(keys, r.source+"/"+r.genre) // the goal is per genre
 		}
-		lv := ruleLv[i]
-		if oof[i].risk >= tRisk {
-			lv = max(lv, Medium)
-			if oof[i].severe >= tHigh {
-				lv = max(lv, High)
+		for _, k := range keys {
+			c := bySource[k]
+			if c == nil {
+				c = &Confusion{}
+				bySource[k] = c
 			}
+			c.add(r.risk == 1, r.severe == 1, lv)
 		}
-		c.add(r.risk == 1, r.severe == 1, lv)
 	}
 	fig.CVSource = map[string]Confusion{}
 	for _, k := range sortedKeys(bySource) {
@@ -1142,7 +1199,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	var m *Model
 	for round := 0; ; round++ {
 		m = fit(train, all, o, o.Seed)
-		m.tRisk, m.tHigh = tRisk, tHigh
+		m.t = th
 		withModel := rules.WithModel(m)
 		broken := 0
 		for _, c := range cases {
@@ -1265,7 +1322,7 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Removed[k])
 	}
 	fmt.Fprintf(&b, "\nSources: `shared` is the tuning half of the shared split (PsySUICIDE, Qiu, Ma, Lan, EMNLP 2024,\ngithub.com/qiuhuachuan/PsyGUARD, MIT; FNV-1a of the id even); its held-out half is never trained\non and only measured in aggregate. `cases` are our labelled cases (exemplars/*.txt). `corpus` is\nour own corpus (internal/risk/corpus), less its held-out slice (FNV-1a of the text mod 10 < 2).\nThe tuning half's rows weigh %g each in training: they are real messages, the closest to what\nstudents write.\n\n", f.SharedWeight)
-	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium (the lowest threshold at which the flags the model adds to the rules' are %g precise out of\nfold, and its own flags on each real-message source %g: the rules were written looking at the\ntuning half, so what the model adds to them there says little about unseen messages); severity\n≥ %.3f as well grades high, which opens a handoff (the lowest at which %g of the highs the model\nadds are labelled high or imminent).\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.MinPrecision, f.SourcePrecision, f.ThreshHigh, f.HighPrecision)
+	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium, ≥ %.3f for a message of %d sentences or more (read sentence by sentence, a long benign one\nhas more chances to score high somewhere). Each is the lowest threshold at which, out of fold, the\nflags the model adds to the rules' are %g precise; the rules and the model together are %g precise\non each genre of real messages (the shared split's, our corpus's) where the rules alone are; and\nthe model's own flags are %g precise on each real-message source (the rules were written looking\nat the tuning half, so what the model adds to them there says little about unseen messages).\nSeverity ≥ %.3f as well grades high, which opens a handoff (the lowest at which %g of the highs\nthe model adds are labelled high or imminent).\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshRiskLong, longUnits, f.MinPrecision, f.MinPrecision, f.SourcePrecision, f.ThreshHigh, f.HighPrecision)
 	fmt.Fprintf(&b, "## Figures (positive: medium or above; 95 %% Wilson intervals)\n\n| set | rows | precision | recall | high/imminent graded high+ |\n|---|---|---|---|---|\n")
 	row := func(name string, c Confusion) {
 		pl, ph := Wilson(c.TP, c.TP+c.FP)

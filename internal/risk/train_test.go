@@ -41,6 +41,8 @@ func TestTrainFixture(t *testing.T) {
 		t.Fatalf("the trained weights do not read back: %v", err)
 	} else if m.Config() != fixtureOptions().Features {
 		t.Fatalf("the weights read back with features %+v, trained with %+v", m.Config(), fixtureOptions().Features)
+	} else if r, h := m.Thresholds(); abs(r-a.Figures.ThreshRisk) > 0.0005 || abs(h-a.Figures.ThreshHigh) > 0.0005 || abs(m.LongThreshold()-a.Figures.ThreshRiskLong) > 0.0005 {
+		t.Fatalf("the weights read back with thresholds %.3f (long %.3f) %.3f, trained %+v", r, m.LongThreshold(), h, a.Figures)
 	}
 	o := fixtureOptions()
 	o.Seed = 8
@@ -121,8 +123,8 @@ func TestShippedModelCard(t *testing.T) {
 		t.Fatal("the card has no held-out figures")
 	}
 	m, _ := risk.BuiltinModel()
-	if r, h := m.Thresholds(); abs(r-f.ThreshRisk) > 0.0005 || abs(h-f.ThreshHigh) > 0.0005 {
-		t.Fatalf("shipped thresholds %.3f %.3f, card %.3f %.3f", r, h, f.ThreshRisk, f.ThreshHigh)
+	if r, h := m.Thresholds(); abs(r-f.ThreshRisk) > 0.0005 || abs(h-f.ThreshHigh) > 0.0005 || abs(m.LongThreshold()-f.ThreshRiskLong) > 0.0005 {
+		t.Fatalf("shipped thresholds %.3f (long %.3f) %.3f, card %.3f (long %.3f) %.3f", r, m.LongThreshold(), h, f.ThreshRisk, f.ThreshRiskLong, f.ThreshHigh)
 	}
 	rep, err := risk.Eval(mustLoad(t), bytes.NewReader(hold))
 	if err != nil {
