@@ -254,6 +254,22 @@ func answersIn(t *testing.T, s xinqiao.Store, convID string) int {
 	return n
 }
 
+// oneAnswerToThree resumes, on node b, a conversation whose three student
+// messages were acked by a node that stopped, and checks that they get one
+// answer (seq 4) between them, on the socket and in the store.
+func oneAnswerToThree(t *testing.T, b *apptest.Server, store xinqiao.Store, sess apptest.Session) {
+	t.Helper()
+	d := b.DialStudent(t, sess.Token)
+	d.Send(t, map[string]any{"type": "resume", "after_seq": 3})
+	if ans, _ := d.Wait(t, wait, isAssistant); ans.Seq != 4 {
+		t.Fatalf("got %s, want one answer at seq 4", ans.Raw)
+	}
+	d.Quiet(t, 500*time.Millisecond, func(f apptest.Frame) bool { return isAssistant(f) && f.Seq != 4 })
+	if n := answersIn(t, store, sess.ConversationID); n != 1 {
+		t.Fatalf("got %d answers to the three messages, want 1", n)
+	}
+}
+
 // TestMergedMessagesOfACrashedNodeAreAnsweredOnce: a node acks three
 // messages of one student and dies before answering. The next node's sweep
 // takes their turns together and sends one answer to the three, not three.
@@ -273,15 +289,7 @@ func TestMergedMessagesOfACrashedNodeAreAnsweredOnce(t *testing.T) {
 
 			clk.Add(afterLeases)
 			b := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "b"})
-			d := b.DialStudent(t, sess.Token)
-			d.Send(t, map[string]any{"type": "resume", "after_seq": 3})
-			if ans, _ := d.Wait(t, wait, isAssistant); ans.Seq != 4 {
-				t.Fatalf("got %s, want one answer at seq 4", ans.Raw)
-			}
-			d.Quiet(t, 500*time.Millisecond, func(f apptest.Frame) bool { return isAssistant(f) && f.Seq != 4 })
-			if n := answersIn(t, store, sess.ConversationID); n != 1 {
-				t.Fatalf("got %d answers to the three messages, want 1", n)
-			}
+			oneAnswerToThree(t, b, store, sess)
 			noTurnsLeft(t, store, clk.Now())
 		})
 	}
@@ -319,15 +327,7 @@ func TestMergedTurnOfAStoppedNodeIsAnsweredOnce(t *testing.T) {
 
 			clk.Add(afterLeases) // past every lease, whether handed over or not
 			b := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "b"}, withLLM)
-			d := b.DialStudent(t, sess.Token)
-			d.Send(t, map[string]any{"type": "resume", "after_seq": 3})
-			if ans, _ := d.Wait(t, wait, isAssistant); ans.Seq != 4 {
-				t.Fatalf("got %s, want one answer at seq 4", ans.Raw)
-			}
-			d.Quiet(t, 500*time.Millisecond, func(f apptest.Frame) bool { return isAssistant(f) && f.Seq != 4 })
-			if n := answersIn(t, store, sess.ConversationID); n != 1 {
-				t.Fatalf("got %d answers to the three messages, want 1", n)
-			}
+			oneAnswerToThree(t, b, store, sess)
 			hd := b.DialStudent(t, holder.Token)
 			hd.Send(t, map[string]any{"type": "resume", "after_seq": 1})
 			hd.Wait(t, wait, isAssistant)
