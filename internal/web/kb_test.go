@@ -366,6 +366,10 @@ func TestCuratorAPIRefusals(t *testing.T) {
 				{"search bad lang", li, "POST", "/api/kb/search", `{"query":"考试","lang":"fr"}`, 400},
 				{"search bad band", li, "POST", "/api/kb/search", `{"query":"考试","band":"college"}`, 400},
 				{"search unknown field", li, "POST", "/api/kb/search", `{"query":"考试","limit":3}`, 400},
+				{"list search too long", li, "GET", "/api/kb/documents?q=" + strings.Repeat("考", 101), "", 400},
+				{"list bad band", li, "GET", "/api/kb/documents?band=college", "", 400},
+				{"list bad due", li, "GET", "/api/kb/documents?due=yes", "", 400},
+				{"list topic too long", li, "GET", "/api/kb/documents?topic=" + strings.Repeat("x", 65), "", 400},
 				{"missing document", li, "GET", "/api/kb/documents/nope", "", 404},
 				{"bad chunks", li, "GET", "/api/kb/documents/nope?chunks=x", "", 404},
 			} {
