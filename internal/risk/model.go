@@ -278,15 +278,16 @@ type setOcc struct {
 
 // modelScratch holds the model's per-call buffers (inside scratch).
 type modelScratch struct {
-	// occ: the set occurrences in the message, by start (filled by
+	// occ: the set occurrences in the message (filled by
 	// Classifier.setOccurrences before features reads them)
-	occ   []setOcc
-	feats []feat
-	seq   []rune
-	pos   []int32
-	acc   []int32 // unit*modelHeads + head
-	cnt   []int32
-	size  []int32 // per unit: CJK and other runes, plus two per Latin word
+	occ    []setOcc
+	ustart []int32 // each unit's first rune
+	feats  []feat
+	seq    []rune
+	pos    []int32
+	acc    []int32 // unit*modelHeads + head
+	cnt    []int32
+	size   []int32 // per unit: CJK and other runes, plus two per Latin word
 }
 
 // modelMinSize is the least a text or a sentence must say for the model to
@@ -312,6 +313,7 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 	mask := uint32(1)<<f.Bits - 1
 	rs := nt.runes
 	units := 0
+	ms.ustart = ms.ustart[:0]
 	for a := 0; a < len(rs); {
 		b := a + 1
 		for b < len(rs) && nt.sent[b] == nt.sent[a] {
@@ -319,6 +321,7 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 		}
 		unit := int32(units)
 		units++
+		ms.ustart = append(ms.ustart, int32(a))
 		size := int32(0)
 		for i := a; i < b; i++ {
 			switch {
@@ -368,28 +371,32 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 		if f.WordMax > 0 {
 			f.words(rs, a, b, unit, mask, ms)
 		}
-		if f.Sets > 0 {
-			f.setFeatures(a, b, unit, mask, ms)
-		}
 		a = b
+	}
+	if f.Sets > 0 {
+		f.setFeatures(mask, ms)
 	}
 	return units
 }
 
-// setFeatures adds the set occurrences that start in the sentence [a, b).
-// (Ordered pairs of them as well were worse by cross-validation: they
-// dilute the rest.)
-func (f FeatureConfig) setFeatures(a, b int, unit int32, mask uint32, ms *modelScratch) {
-	occ := ms.occ
-	i, _ := slices.BinarySearchFunc(occ, int32(a), func(o setOcc, p int32) int { return int(o.s - p) })
-	for ; i < len(occ) && occ[i].s < int32(b); i++ {
-		o := occ[i]
-		ms.feats = append(ms.feats, feat{mix(f.Seed^o.h^0x2545f491) & mask, o.s, o.e, unit})
+// setFeatures adds the set occurrences, each in the sentence it starts in.
+// (Ordered pairs of them in a sentence as well were worse by
+// cross-validation: they dilute the rest.)
+func (f FeatureConfig) setFeatures(mask uint32, ms *modelScratch) {
+	for _, o := range ms.occ {
+		u, ok := slices.BinarySearch(ms.ustart, o.s)
+		if !ok {
+			u--
+		}
+		if u < 0 {
+			continue
+		}
+		ms.feats = append(ms.feats, feat{mix(f.Seed^o.h^0x2545f491) & mask, o.s, o.e, int32(u)})
 	}
 }
 
 // setOccurrences lists the occurrences of the rules' word sets found by
-// matchRules (after shielding) in sc.model.occ, by start.
+// matchRules (after shielding) in sc.model.occ.
 func (c *Classifier) setOccurrences(sc *scratch) {
 	occ := sc.model.occ[:0]
 	for _, si := range sc.touched {
@@ -397,15 +404,6 @@ func (c *Classifier) setOccurrences(sc *scratch) {
 			occ = append(occ, setOcc{c.setHash[si], o.start, o.end})
 		}
 	}
-	slices.SortFunc(occ, func(a, b setOcc) int {
-		if a.s != b.s {
-			return int(a.s - b.s)
-		}
-		if a.e != b.e {
-			return int(a.e - b.e)
-		}
-		return int(int64(a.h) - int64(b.h))
-	})
 	sc.model.occ = occ
 }
 
