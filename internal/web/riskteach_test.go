@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,40 @@ func TestRiskLabelsAreSchoolScoped(t *testing.T) {
 				t.Fatalf("labels: %+v, %v", ls, err)
 			}
 		})
+	}
+}
+
+// TestModelUploadBounds: the model routes take bodies beyond the 1 MiB of
+// every other route, up to a model of xinqiao.MaxRiskModelBytes in base64:
+// a 2 MB upload is read (and refused as no model), a model one byte over
+// the limit is refused by its size, a body past the route's bound is
+// refused unread, and the rules check keeps the 1 MiB bound.
+func TestModelUploadBounds(t *testing.T) {
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
+	s.AddStaff(t, "sup", xinqiao.RoleSupervisor, "督导")
+	sup := s.Login(t, "sup")
+	body := func(field string, n int) []byte {
+		return []byte(`{"` + field + `":"` + base64.StdEncoding.EncodeToString(make([]byte, n)) + `"}`)
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		body               []byte
+		want               string // in the error message
+	}{
+		{"2 MB of no model", "POST", "/api/risk/model/check", body("weights", 2<<20), "not a model"},
+		{"one byte over the model limit", "POST", "/api/risk/model/check", body("weights", xinqiao.MaxRiskModelBytes+1), "at most"},
+		{"past the route's bound", "PUT", "/api/risk/model", body("weights", xinqiao.MaxRiskModelBytes+1<<20), "request body is larger"},
+		{"2 MB to the rules check", "POST", "/api/risk/rules/check", body("source", 2<<20), "request body is larger"},
+	} {
+		code, eb := raw(t, s, sup, tc.method, tc.path, tc.body)
+		if code != 400 || !strings.Contains(eb.Error.Message, tc.want) {
+			t.Errorf("%s: got %d %q, want 400 saying %q", tc.name, code, eb.Error.Message, tc.want)
+		}
+	}
+	var st struct {
+		Version int `json:"version"`
+	}
+	if code := sup.Do(t, "GET", "/api/risk/model", nil, &st); code != 200 || st.Version != 0 {
+		t.Fatalf("after the refused uploads: got %d, version %d; want nothing published", code, st.Version)
 	}
 }
