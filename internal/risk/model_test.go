@@ -2,7 +2,9 @@ package risk_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,6 +97,39 @@ func TestModelRoundTrip(t *testing.T) {
 	}
 	if !bytes.Equal(b, good) {
 		t.Fatal("MarshalBinary(ParseModel(b)) != b")
+	}
+}
+
+// TestModelFormat1: a weights file of format 1 (no set features, one risk
+// threshold) still reads, with the long-message threshold equal to the
+// other, and writes back the same bytes.
+func TestModelFormat1(t *testing.T) {
+	b := shippedWeights(t)
+	if b[4] != 2 {
+		t.Fatalf("the shipped model is format %d, want 2", b[4])
+	}
+	le := binary.LittleEndian
+	old := append([]byte(nil), b[:24]...)
+	le.PutUint16(old[4:], 1)
+	old[10] = 0 // no set features
+	old = append(old, b[28:len(b)-4]...)
+	old = le.AppendUint32(old, crc32.ChecksumIEEE(old))
+	m, err := risk.ParseModel(old)
+	if err != nil {
+		t.Fatalf("format 1: %v", err)
+	}
+	if r, _ := m.Thresholds(); m.LongThreshold() != r || m.Config().Sets != 0 {
+		t.Fatalf("format 1 read with long threshold %v (risk %v) and features %+v", m.LongThreshold(), r, m.Config())
+	}
+	back, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(back, old) {
+		t.Fatal("a format 1 model does not write back as it was read")
+	}
+	if shipped, _ := risk.ParseModel(b); shipped.LongThreshold() == m.LongThreshold() {
+		t.Fatalf("the shipped model's long threshold %v is its short one", shipped.LongThreshold())
 	}
 }
 

@@ -815,6 +815,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 		part := func(i int) bool { return (oof[i].units >= longUnits) == long }
 		t := pick(riskOf, func(i int) bool { return part(i) && rules[i] < Medium },
 			func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+		fmt.Fprintf(o.Log, "risk threshold (long %v): the flags the model adds %.3f", long, t)
 		// and the model's own flags are that precise on each source of
 		// real messages with enough rows
 		count := map[string]int{}
@@ -829,6 +830,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 			}
 			ts := pick(riskOf, func(i int) bool { return part(i) && rows[i].source == src },
 				func(r trainRow) bool { return r.risk == 1 }, o.SourcePrecision)
+			fmt.Fprintf(o.Log, ", %s alone %.3f", src, ts)
 			t = max(t, ts)
 		}
 		// and the rules and the model together are MinPrecision precise on
@@ -863,8 +865,10 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 			}
 			tg := pick(both, func(i int) bool { return part(i) && rows[i].source+"/"+rows[i].genre == g },
 				func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+			fmt.Fprintf(o.Log, ", %s with the rules %.3f", g, tg)
 			t = max(t, min(tg, 0.99))
 		}
+		fmt.Fprintln(o.Log)
 		return t
 	}
 	var t modelThresholds
