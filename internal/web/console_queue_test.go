@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -57,5 +59,52 @@ func TestConsoleQueueRequestsAreReadOneAtATime(t *testing.T) {
 	defer q.mu.Unlock()
 	if q.max != 1 || q.all > 10 {
 		t.Fatalf("fifty queue requests: %d reads, up to %d at once; want one at a time, and far fewer reads than requests", q.all, q.max)
+	}
+}
+
+// previewAuditRefused is a store whose audit log refuses the preview reads.
+type previewAuditRefused struct{ xinqiao.Store }
+
+func (p previewAuditRefused) Audit(ctx context.Context, e xinqiao.AuditEvent) error {
+	if e.Action == "conversation.preview" {
+		return errors.New("audit log unavailable")
+	}
+	return p.Store.Audit(ctx, e)
+}
+
+// TestQueuePreviewNeedsItsAudit: a console is sent the first words of a
+// flagged message only with the read audited; when the audit log refuses
+// it, the queue item comes without them, and everything else as usual.
+func TestQueuePreviewNeedsItsAudit(t *testing.T) {
+	for _, refused := range []bool{false, true} {
+		var store xinqiao.Store = storetest.MustOpenSQLite(t)
+		if refused {
+			store = previewAuditRefused{store}
+		}
+		s := apptest.Start(t, store, app.Options{})
+		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+		console := s.Login(t, "wang").DialStaff(t)
+		console.WaitType(t, 10*time.Second, "queue")
+		sess := s.NewSession(t, "")
+		student := s.DialStudent(t, sess.Token)
+		student.Message(t, "r1", "我不想活了，今晚就从楼顶跳下去")
+		f, _ := console.Wait(t, 10*time.Second, func(f apptest.Frame) bool { return f.Type == "handoff" })
+		var got struct{ Handoff xinqiao.Handoff }
+		if err := json.Unmarshal(f.Raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Handoff.ConversationID != sess.ConversationID {
+			t.Fatalf("audit refused %v: got %s, want the student's handoff", refused, f.Raw)
+		}
+		if want := !refused; (got.Handoff.Preview != "") != want {
+			t.Fatalf("audit refused %v: preview %q", refused, got.Handoff.Preview)
+		}
+		evs, err := store.AuditEvents(context.Background(), sess.ConversationID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(evs); refused && n != 0 || !refused && (n != 1 || evs[0].Action != "conversation.preview") {
+			t.Fatalf("audit refused %v: audit events %+v", refused, evs)
+		}
 	}
 }
