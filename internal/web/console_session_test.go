@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -47,5 +49,39 @@ func TestDisabledCounselorLosesTheConsole(t *testing.T) {
 				t.Fatal("a console stayed open after its account lost the counselor role")
 			}
 		})
+	}
+}
+
+// sessionsStay is a store that cannot end sessions.
+type sessionsStay struct{ xinqiao.Store }
+
+func (sessionsStay) DeleteStaffSessions(context.Context, string, string) (int, error) {
+	return 0, errors.New("store unavailable")
+}
+
+// TestResetPasswordClosesTheConsoleEvenWithSessionsLeft: an admin's reset
+// makes the password one the owner must change; an open console closes at
+// once even when the store could not end the account's sessions, as every
+// other staff route refuses the account until it changes the password.
+func TestResetPasswordClosesTheConsoleEvenWithSessionsLeft(t *testing.T) {
+	s := apptest.Start(t, sessionsStay{storetest.MustOpenSQLite(t)}, app.Options{})
+	s.AddStaff(t, "root", xinqiao.RoleAdmin, "管理员")
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	root, wang := s.Login(t, "root"), s.Login(t, "wang")
+	wc := wang.DialStaff(t)
+	wc.WaitType(t, 5*time.Second, "hello")
+	if code := root.Do(t, "POST", "/api/staff/users/"+wang.Me.ID+"/password", map[string]string{"password": "reset-by-admin-42x"}, nil); code != 200 {
+		t.Fatalf("reset: got %d", code)
+	}
+	select {
+	case <-wc.Closed():
+		if !websocket.IsCloseError(wc.CloseErr, websocket.ClosePolicyViolation) {
+			t.Fatalf("got %v, want close 1008", wc.CloseErr)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the console of an account whose password an admin reset stayed open")
+	}
+	if code := wang.Do(t, "GET", "/api/handoffs", nil, nil); code != 403 {
+		t.Fatalf("the old session after the reset: got %d, want 403", code)
 	}
 }

@@ -648,7 +648,8 @@ func (hb *staffHub) all() []*staffSock {
 const staffRecheck = time.Minute
 
 // recheck closes a console whose session has ended (logged out, expired,
-// the account disabled or no longer a counselor).
+// the account disabled or no longer a counselor) or whose account must
+// change a password someone else knows (as Authenticate refuses it).
 func (hb *staffHub) recheck(ctx context.Context, sock *staffSock) {
 	sess, err := hb.s.Store.StaffSession(ctx, sock.tokenHash)
 	if xinqiao.ErrorCode(err) == xinqiao.EINTERNAL || xinqiao.ErrorCode(err) == xinqiao.EUNAVAILABLE {
@@ -658,7 +659,7 @@ func (hb *staffHub) recheck(ctx context.Context, sock *staffSock) {
 	if err == nil && hb.s.Now().Before(sess.ExpiresAt) {
 		st, err = hb.s.Store.StaffByID(ctx, sess.StaffID)
 	}
-	if err != nil || !hb.s.Now().Before(sess.ExpiresAt) || !st.Can(xinqiao.RoleCounselor) {
+	if err != nil || !hb.s.Now().Before(sess.ExpiresAt) || !st.Can(xinqiao.RoleCounselor) || st.MustChangePassword {
 		sock.conn.Close(websocket.ClosePolicyViolation, "session ended")
 	}
 }
