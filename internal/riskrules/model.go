@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"xinqiao/internal/risk"
 	"xinqiao/internal/xinqiao"
@@ -239,12 +237,9 @@ func (s *Service) PublishModel(ctx context.Context, by xinqiao.Staff, base int, 
 	if !by.Can(xinqiao.RoleSupervisor) {
 		return xinqiao.RiskModel{}, ModelCheckResult{}, xinqiao.Errorf(xinqiao.EFORBIDDEN, "only a supervisor or an admin publishes a district model")
 	}
-	note = strings.TrimSpace(note)
-	switch n := utf8.RuneCountInString(note); {
-	case n == 0:
-		return xinqiao.RiskModel{}, ModelCheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "say in a note what the model was trained on and why")
-	case n > xinqiao.MaxRiskModelNote:
-		return xinqiao.RiskModel{}, ModelCheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "the note is %d characters; at most %d", n, xinqiao.MaxRiskModelNote)
+	note, err := publishNote(note, xinqiao.MaxRiskModelNote, "say in a note what the model was trained on and why")
+	if err != nil {
+		return xinqiao.RiskModel{}, ModelCheckResult{}, err
 	}
 	if base < 0 {
 		return xinqiao.RiskModel{}, ModelCheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "base_version must be 0 or more")

@@ -107,6 +107,8 @@ func TestDistrictModel(t *testing.T) {
 	wantCode(t, err, xinqiao.EFORBIDDEN, "supervisor")
 	_, _, err = svc.PublishModel(ctx, zhang, 0, w, "  ", true)
 	wantCode(t, err, xinqiao.EINVALID, "note")
+	_, _, err = svc.PublishModel(ctx, zhang, 0, w, strings.Repeat("长", xinqiao.MaxRiskModelNote+1), true)
+	wantCode(t, err, xinqiao.EINVALID, "at most 500")
 	_, _, err = svc.PublishModel(ctx, zhang, 0, w, "区模型", false)
 	wantCode(t, err, xinqiao.ELOWERED, "reference cases")
 	v, _, err := svc.PublishModel(ctx, zhang, 0, w, "区模型", true)

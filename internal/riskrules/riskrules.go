@@ -333,6 +333,19 @@ func validSource(source string) error {
 	return nil
 }
 
+// publishNote trims the note of a publish and checks it is there (ask says
+// what it should say) and at most `most` characters.
+func publishNote(note string, most int, ask string) (string, error) {
+	note = strings.TrimSpace(note)
+	switch n := utf8.RuneCountInString(note); {
+	case n == 0:
+		return "", xinqiao.Errorf(xinqiao.EINVALID, "%s", ask)
+	case n > most:
+		return "", xinqiao.Errorf(xinqiao.EINVALID, "the note is %d characters; at most %d", n, most)
+	}
+	return note, nil
+}
+
 // validTexts bounds the sentences of a check.
 func validTexts(texts []string) error {
 	if len(texts) > MaxTexts {
@@ -429,12 +442,9 @@ func countLowered(changed []ChangedCase) int {
 // is ECONFLICT. The new version is in force on this node at once and on the
 // others when they receive the event.
 func (s *Service) Publish(ctx context.Context, by xinqiao.Staff, base int, source, note string, acceptLowered bool) (xinqiao.RiskRules, CheckResult, error) {
-	note = strings.TrimSpace(note)
-	switch n := utf8.RuneCountInString(note); {
-	case n == 0:
-		return xinqiao.RiskRules{}, CheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "say in a note what changes and why")
-	case n > xinqiao.MaxRiskRulesNote:
-		return xinqiao.RiskRules{}, CheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "the note is %d characters; at most %d", n, xinqiao.MaxRiskRulesNote)
+	note, err := publishNote(note, xinqiao.MaxRiskRulesNote, "say in a note what changes and why")
+	if err != nil {
+		return xinqiao.RiskRules{}, CheckResult{}, err
 	}
 	if base < 0 {
 		return xinqiao.RiskRules{}, CheckResult{}, xinqiao.Errorf(xinqiao.EINVALID, "base_version must be 0 or more")
