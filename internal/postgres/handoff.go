@@ -258,9 +258,19 @@ func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.
 // changeHandoff runs a conditional UPDATE that returns the id when it
 // applied, then the follow-up statements, then loads the row, all in one
 // transaction. When the UPDATE matched nothing, the row as it is explains why.
+//
+// Every transaction takes its rows in one order: the conversation, the
+// handoff, its timers (OpenHandoff does too; TakeDueTimers skips a handoff
+// being changed). A claim that updated the handoff before the conversation
+// deadlocked with the student's next message raising it, and PostgreSQL
+// aborted one of them with an internal error.
 func (db *DB) changeHandoff(ctx context.Context, id, want, staffID, q string, args []any, then func(tx pgx.Tx) error) (xinqiao.Handoff, error) {
 	var h xinqiao.Handoff
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		const qc = `SELECT 1 FROM conversations WHERE id = (SELECT conversation_id FROM handoffs WHERE id = $1) FOR NO KEY UPDATE`
+		if _, err := tx.Exec(ctx, qc, id); err != nil {
+			return fmt.Errorf("lock conversation: %w", err)
+		}
 		var got string
 		err := tx.QueryRow(ctx, q, args...).Scan(&got)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -374,13 +384,18 @@ func (db *DB) CancelTimers(ctx context.Context, handoffID, kind, staffID string)
 }
 
 // TakeDueTimers implements xinqiao.HandoffStore: SKIP LOCKED lets every node
-// scan at once, and each row is marked fired by exactly one of them.
+// scan at once, and each row is marked fired by exactly one of them. The
+// timer's handoff is locked with it, skipping one that a claim, release or
+// close is changing (the change cancels the timer or the next tick takes
+// it): waiting for the handoff while holding its timer, which the change
+// deletes, deadlocked with it.
 func (db *DB) TakeDueTimers(ctx context.Context, now time.Time, limit int) ([]xinqiao.Timer, error) {
 	var out []xinqiao.Timer
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		const q = `WITH due AS (
-				SELECT id FROM handoff_timers WHERE fired_at IS NULL AND due_at <= $1
-				ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+				SELECT t.id FROM handoff_timers t JOIN handoffs h ON h.id = t.handoff_id
+				WHERE t.fired_at IS NULL AND t.due_at <= $1
+				ORDER BY t.due_at, t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED FOR NO KEY UPDATE OF h SKIP LOCKED)
 			UPDATE handoff_timers t SET fired_at = $1 FROM due WHERE t.id = due.id
 			RETURNING t.id, t.handoff_id, t.kind, t.step, t.action, t.staff_id, t.due_at, t.fired_at`
 		rows, err := tx.Query(ctx, q, now, limit)

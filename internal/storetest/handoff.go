@@ -19,6 +19,7 @@ func init() {
 			{"OpenIsIdempotentAndRaises", testHandoffOpen},
 			{"QueueOrder", testHandoffQueue},
 			{"ConcurrentClaimsOneWinner", testHandoffClaimRace},
+			{"ClaimDuringTickAndRaise", testHandoffClaimDuringTickAndRaise},
 			{"RefusalsLeaveStateUnchanged", testHandoffRefusals},
 			{"ReleaseTransferClose", testHandoffReleaseTransfer},
 			{"TimersFireOnce", testHandoffTimers},
@@ -188,6 +189,84 @@ func testHandoffClaimRace(t *testing.T, s xinqiao.Store) {
 	ts, _ := s.Timers(ctx, h.ID)
 	if len(ts) != 0 {
 		t.Fatalf("got %d timers after the claim, want the ladder cancelled", len(ts))
+	}
+}
+
+// testHandoffClaimDuringTickAndRaise claims a student's request for a
+// teacher at the moment its overdue ladder steps fire on two nodes and the
+// student's next message raises it: every claim is won once or refused with
+// ECONFLICT, and the tick and the raise succeed. Each of them locks the
+// handoff, its conversation and its timers; taken in different orders, the
+// claim deadlocked with either (PostgreSQL aborted one, an internal error).
+func testHandoffClaimDuringTickAndRaise(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	const claimers = 6
+	staff := make([]xinqiao.Staff, claimers)
+	for i := range staff {
+		staff[i] = NewStaff(t, s, fmt.Sprint("c", i), xinqiao.RoleCounselor)
+	}
+	at := hoT0.Add(5 * time.Minute) // both ladder steps are due
+	for round := range 15 {
+		c, _ := NewConversation(t, s, "")
+		h, _, _, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Kind: xinqiao.KindRequested,
+			Level: xinqiao.LevelLow, MessageSeq: 1, At: hoT0, Ladder: hoLadder})
+		if err != nil {
+			t.Fatalf("OpenHandoff: %v", err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		winners, conflicts := 0, 0
+		start := make(chan struct{})
+		run := func(f func()) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				f()
+			}()
+		}
+		for i := range staff {
+			run(func() {
+				_, err := s.ClaimHandoff(ctx, h.ID, staff[i].ID, at)
+				mu.Lock()
+				defer mu.Unlock()
+				switch xinqiao.ErrorCode(err) {
+				case "":
+					winners++
+				case xinqiao.ECONFLICT:
+					conflicts++
+				default:
+					t.Errorf("round %d: claim: %v", round, err)
+				}
+			})
+		}
+		for range 2 {
+			run(func() {
+				if _, err := s.TakeDueTimers(ctx, at, 100); err != nil {
+					t.Errorf("round %d: TakeDueTimers: %v", round, err)
+				}
+			})
+		}
+		run(func() {
+			_, _, _, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Kind: xinqiao.KindRequested,
+				Level: xinqiao.LevelMedium, MessageSeq: 2, At: at, Ladder: hoLadder})
+			if err != nil {
+				t.Errorf("round %d: raise: %v", round, err)
+			}
+		})
+		close(start)
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		if winners != 1 || conflicts != claimers-1 {
+			t.Fatalf("round %d: got %d winners and %d conflicts, want 1 and %d", round, winners, conflicts, claimers-1)
+		}
+		got, _ := s.Handoff(ctx, h.ID)
+		conv, _ := s.Conversation(ctx, c.ID)
+		if got.State != xinqiao.HandoffActive || conv.Mode != xinqiao.ModeHandoff {
+			t.Fatalf("round %d: got state %q and mode %q, want active and handoff", round, got.State, conv.Mode)
+		}
 	}
 }
 
