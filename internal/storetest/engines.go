@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"xinqiao/internal/postgres"
@@ -101,12 +102,23 @@ func PostgresSchemaURL(tb testing.TB, schema string) string {
 	return u.String()
 }
 
+// nodePoolSize is the connections each of PostgresNodes' stores opens at
+// most. The production default (24 a node) let a three-node test take 75 of
+// a server's 100 connections, 50 of them at once in a burst of claims; with
+// other suites on the same server, one connection more was refused ("too
+// many clients", SQLSTATE 53300) and that claim failed as internal.
+const nodePoolSize = 8
+
 // PostgresNodes opens n stores on one fresh schema, as n nodes of one
-// deployment would, each closed when the test ends. It skips the test when
-// TEST_DATABASE_URL is unset.
+// deployment would, each closed when the test ends and each with a pool of
+// nodePoolSize unless TEST_DATABASE_URL sets pool_max_conns. It skips the
+// test when TEST_DATABASE_URL is unset.
 func PostgresNodes(tb testing.TB, n int) []*postgres.DB {
 	tb.Helper()
 	u := PostgresURL(tb)
+	if !strings.Contains(u, "pool_max_conns") {
+		u += fmt.Sprintf("&pool_max_conns=%d", nodePoolSize)
+	}
 	out := make([]*postgres.DB, n)
 	for i := range out {
 		db, err := postgres.Open(context.Background(), u, nil)
