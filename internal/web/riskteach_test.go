@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +96,54 @@ func TestModelUploadBounds(t *testing.T) {
 	}
 	if code := sup.Do(t, "GET", "/api/risk/model", nil, &st); code != 200 || st.Version != 0 {
 		t.Fatalf("after the refused uploads: got %d, version %d; want nothing published", code, st.Version)
+	}
+}
+
+// TestModelUploadsAtOnce: while two model uploads are being read (their
+// bodies still arriving), a third is refused with 429 before its body is
+// read; once they end, uploads are read again.
+func TestModelUploadsAtOnce(t *testing.T) {
+	s := apptest.Start(t, storetest.MustOpenSQLite(t), app.Options{})
+	s.AddStaff(t, "sup", xinqiao.RoleSupervisor, "督导")
+	sup := s.Login(t, "sup")
+	post := func(body io.Reader) int {
+		req, _ := http.NewRequest("POST", s.URL+"/api/risk/model/check", body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(web.CSRFHeader, sup.CSRF)
+		resp, err := sup.Client.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	var held []*io.PipeWriter
+	done := make(chan int, 2)
+	for range 2 {
+		pr, pw := io.Pipe()
+		held = append(held, pw)
+		go func() { done <- post(pr) }()
+		if _, err := pw.Write([]byte(`{"weights":"`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := func() int { return post(strings.NewReader(`{"weights":"!!"}`)) } // refused at once when read
+	code := 0
+	for deadline := time.Now().Add(5 * time.Second); code != 429 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		code = bad()
+	}
+	if code != 429 {
+		t.Fatalf("a third upload while two are read: got %d, want 429", code)
+	}
+	for _, pw := range held {
+		pw.CloseWithError(io.ErrUnexpectedEOF) // the body breaks off: refused, the slot freed
+	}
+	for range 2 {
+		if c := <-done; c == 429 {
+			t.Fatalf("a held upload got %d", c)
+		}
+	}
+	if code := bad(); code != 400 {
+		t.Fatalf("an upload after the others ended: got %d, want 400 (read and refused)", code)
 	}
 }

@@ -23,7 +23,7 @@ const maxRuleVersions = 500
 // (audited as "risk_label.set").
 func RiskRulesModule(svc *riskrules.Service) Module {
 	return func(s *Server) {
-		h := &rulesHandlers{s: s, svc: svc}
+		h := &rulesHandlers{s: s, svc: svc, uploads: make(chan struct{}, modelUploadsAtOnce)}
 		s.Page("GET /rules", "rules.html")
 		s.Handle("GET /api/risk/rules", s.Staff(xinqiao.RoleCounselor, h.status))
 		s.Handle("PUT /api/risk/rules", s.Staff(xinqiao.RoleCounselor, h.publish))
@@ -31,8 +31,8 @@ func RiskRulesModule(svc *riskrules.Service) Module {
 		s.Handle("GET /api/risk/rules/versions", s.Staff(xinqiao.RoleCounselor, h.versions))
 		s.Handle("GET /api/risk/rules/versions/{n}", s.Staff(xinqiao.RoleCounselor, h.version))
 		s.Handle("GET /api/risk/model", s.Staff(xinqiao.RoleCounselor, h.modelStatus))
-		s.HandleLarge("POST /api/risk/model/check", maxModelBody, s.Staff(xinqiao.RoleCounselor, h.modelCheck))
-		s.HandleLarge("PUT /api/risk/model", maxModelBody, s.Staff(xinqiao.RoleSupervisor, h.modelPublish))
+		s.HandleLarge("POST /api/risk/model/check", maxModelBody, s.Staff(xinqiao.RoleCounselor, h.upload(h.modelCheck)))
+		s.HandleLarge("PUT /api/risk/model", maxModelBody, s.Staff(xinqiao.RoleSupervisor, h.upload(h.modelPublish)))
 		s.Handle("GET /api/risk/model/versions", s.Staff(xinqiao.RoleCounselor, h.modelVersions))
 		s.Handle("GET /api/conversations/{id}/labels", s.Staff(xinqiao.RoleCounselor, h.labels))
 		s.Handle("PUT /api/conversations/{id}/messages/{seq}/label", s.Staff(xinqiao.RoleCounselor, h.setLabel))
@@ -65,8 +65,29 @@ func (h *rulesHandlers) descriptions(w http.ResponseWriter, _ *http.Request, _ x
 }
 
 type rulesHandlers struct {
-	s   *Server
-	svc *riskrules.Service
+	s       *Server
+	svc     *riskrules.Service
+	uploads chan struct{} // model uploads being read
+}
+
+// modelUploadsAtOnce is how many model uploads (checks and publishes) a
+// node reads at once: a body of up to maxModelBody costs a few times its
+// size in memory while it is decoded and the model read.
+const modelUploadsAtOnce = 2
+
+// upload lets h read a model upload when fewer than modelUploadsAtOnce are
+// being read, after the caller is authenticated; otherwise it refuses the
+// request (429 rate_limited) before its body is read.
+func (h *rulesHandlers) upload(next func(http.ResponseWriter, *http.Request, xinqiao.Staff)) func(http.ResponseWriter, *http.Request, xinqiao.Staff) {
+	return func(w http.ResponseWriter, r *http.Request, st xinqiao.Staff) {
+		select {
+		case h.uploads <- struct{}{}:
+			defer func() { <-h.uploads }()
+			next(w, r, st)
+		default:
+			h.s.Error(w, r, xinqiao.Errorf(xinqiao.ERATELIMITED, "other models are being uploaded; try again in a moment"))
+		}
+	}
 }
 
 func (h *rulesHandlers) status(w http.ResponseWriter, r *http.Request, _ xinqiao.Staff) {
