@@ -11,7 +11,6 @@ import (
 
 	"xinqiao/internal/config"
 	"xinqiao/internal/storetest"
-	"xinqiao/internal/web"
 	"xinqiao/internal/xinqiao"
 )
 
@@ -30,10 +29,7 @@ func TestRiskExportUnauditedWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wang, err := web.CreateStaff(ctx, store, "wang", "a-long-enough-pw-42", xinqiao.RoleCounselor, "王老师", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	wang := storetest.NewStaff(t, store, "wang", xinqiao.RoleCounselor)
 	c, _ := storetest.NewConversation(t, store, "")
 	m, _, err := store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: c.ID, Role: xinqiao.RoleStudent, Text: "药已经攒好了",
 		Risk: &xinqiao.RiskMark{Level: "high", Categories: []string{"suicide"}}})
