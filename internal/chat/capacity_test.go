@@ -349,3 +349,48 @@ func TestFullIntakeSaysBusyAndTheResendIsStoredOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestRiskyMessageWhileItsAnswerWaitsEscalatesAtOnce: while the only answer
+// slot is held, a student's question waits for it; a risky message sent
+// then does not join that waiting answer: it shows the crisis card and
+// reaches the console before the slot is free (the waiting question has not
+// gone to the model), and once the slot frees the waiting answer is never
+// sent, because a counselor now has the conversation.
+func TestRiskyMessageWhileItsAnswerWaitsEscalatesAtOnce(t *testing.T) {
+	llm := openaitest.NewServer(t)
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			release := holdAnswers(t, llm)
+			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) {
+				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
+				c.AnswerSlots, c.LLMStall = 1, time.Minute
+			})
+			s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+			console := s.Login(t, "wang").DialStaff(t)
+			console.WaitType(t, wait, "queue")
+			asked := len(llm.ChatRequests())
+			h := s.DialStudent(t, s.NewSession(t, "").Token)
+			h.Message(t, "h", "明天考试，我紧张得睡不着怎么办")
+			h.WaitType(t, wait, "ack")
+			waitAsked(t, llm, asked) // the holder's answer has the slot
+
+			sess := s.NewSession(t, "")
+			c := s.DialStudent(t, sess.Token)
+			c.Message(t, "q1", "考试前怎么复习比较好")
+			c.WaitType(t, wait, "ack")
+			c.Message(t, "r1", "我不想活了，今晚就从楼顶跳下去")
+			c.WaitType(t, wait, "crisis")
+			consoleHandoff(t, console, wait, sess.ConversationID, xinqiao.KindUrgent)
+			if n := len(llm.ChatRequests()); n != asked+1 {
+				t.Fatalf("the model had %d requests when the handoff reached the console, want %d: the escalation waited for the slot", n, asked+1)
+			}
+			release()
+			h.Wait(t, wait, isAssistant)
+			c.Quiet(t, time.Second, isAssistant) // the AI stepped back: q1's answer is dropped
+			if n := answersIn(t, s.Store, sess.ConversationID); n != 0 {
+				t.Fatalf("got %d AI answers in a conversation a counselor has, want 0", n)
+			}
+			noTurnsLeft(t, s.Store, time.Now())
+		})
+	}
+}
