@@ -394,3 +394,50 @@ func TestRiskyMessageWhileItsAnswerWaitsEscalatesAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestMediumMessageWhileItsAnswerWaitsOpensItsReviewAtOnce: a medium
+// message sent while the conversation's answer waits for the only slot
+// joins that answer, but its review reaches the console at once, before the
+// slot frees; the waiting question is not then answered on its own, and
+// every turn is done.
+func TestMediumMessageWhileItsAnswerWaitsOpensItsReviewAtOnce(t *testing.T) {
+	llm := openaitest.NewServer(t)
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			release := holdAnswers(t, llm)
+			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) {
+				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
+				c.AnswerSlots, c.LLMStall = 1, time.Minute
+			})
+			s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+			console := s.Login(t, "wang").DialStaff(t)
+			console.WaitType(t, wait, "queue")
+			asked := len(llm.ChatRequests())
+			h := s.DialStudent(t, s.NewSession(t, "").Token)
+			h.Message(t, "h", "明天考试，我紧张得睡不着怎么办")
+			h.WaitType(t, wait, "ack")
+			waitAsked(t, llm, asked) // the holder's answer has the slot
+
+			sess := s.NewSession(t, "")
+			c := s.DialStudent(t, sess.Token)
+			c.Message(t, "q1", "考试前怎么复习比较好")
+			c.WaitType(t, wait, "ack")
+			c.Message(t, "m1", "有时候觉得活着没什么意思，不想活了") // medium (TestMediumIdeationOpensAReview)
+			c.WaitType(t, wait, "ack")
+			consoleHandoff(t, console, wait, sess.ConversationID, xinqiao.KindReview)
+			if n := len(llm.ChatRequests()); n != asked+1 {
+				t.Fatalf("the model had %d requests when the review reached the console, want %d: the review waited for the slot", n, asked+1)
+			}
+			release()
+			h.Wait(t, wait, isAssistant)
+			c.Wait(t, wait, isAssistant)
+			c.Quiet(t, 500*time.Millisecond, func(f apptest.Frame) bool { return f.Type == "error" })
+			for _, r := range llm.ChatRequests()[asked+1:] {
+				if b, _ := json.Marshal(r.Messages); strings.Contains(string(b), "怎么复习") && !strings.Contains(string(b), "没什么意思") {
+					t.Fatalf("the waiting question was answered on its own: %s", b)
+				}
+			}
+			noTurnsLeft(t, s.Store, time.Now())
+		})
+	}
+}
