@@ -428,6 +428,10 @@ func TestMediumMessageWhileItsAnswerWaitsOpensItsReviewAtOnce(t *testing.T) {
 			if n := len(llm.ChatRequests()); n != asked+1 {
 				t.Fatalf("the model had %d requests when the review reached the console, want %d: the review waited for the slot", n, asked+1)
 			}
+			// A socket's messages are taken in order: once m2 is acked, m1
+			// has joined the waiting answer (after its review opened).
+			c.Message(t, "m2", "谢谢")
+			c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "ack" && f.ClientID == "m2" })
 			release()
 			h.Wait(t, wait, isAssistant)
 			c.Wait(t, wait, isAssistant)
