@@ -237,12 +237,31 @@ func riskExport(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		if _, err := stdout.Write(buf.Bytes()); err != nil {
 			return err
 		}
-	} else if err := os.WriteFile(out, buf.Bytes(), 0o600); err != nil {
+	} else if err := writePrivate(out, buf.Bytes()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "exported %d labelled messages: %d risk, %d none, %d unsure; names of staff, schools or places replaced in %d\n",
 		sum.Rows, sum.Risk, sum.None, sum.Unsure, sum.Scrubbed)
 	return nil
+}
+
+// writePrivate writes b to path readable by its owner only (0600), even
+// over an existing file of another mode: through a temporary file beside
+// it, renamed into place, so no reader sees half an export either.
+func writePrivate(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".xinqiao-export-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // nothing left after the rename
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // liveClassifier is the classifier a server on this configuration puts in

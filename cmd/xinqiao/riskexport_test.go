@@ -14,7 +14,8 @@ import (
 	"xinqiao/internal/xinqiao"
 )
 
-// TestRiskExportUnauditedWritesNothing: when the export cannot be recorded
+// TestRiskExportUnauditedWritesNothing: an export over an existing file
+// leaves it readable by its owner only; when the export cannot be recorded
 // in the audit log, no student's words leave the service: no file, nothing
 // on stdout, and the command says why.
 func TestRiskExportUnauditedWritesNothing(t *testing.T) {
@@ -41,6 +42,24 @@ func TestRiskExportUnauditedWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	store.Close()
+
+	// An export over an existing file readable by others leaves it readable
+	// by its owner only.
+	open := filepath.Join(t.TempDir(), "open.jsonl")
+	if err := os.WriteFile(open, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb syncBuffer
+	if err := run(ctx, []string{"risk", "export", "--out", open}, nil, &out, &errb, envFrom(env)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(open); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("export over a 0644 file: %v, %v; want mode 0600", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(open); !strings.Contains(string(b), "药已经攒好了") {
+		t.Fatalf("export: %q", b)
+	}
+
 	// The audit log refuses every new entry, as a full or broken one would.
 	db, err := sql.Open("sqlite", filepath.Join(dir, "xinqiao.db"))
 	if err != nil {
