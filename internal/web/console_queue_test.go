@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,6 +106,82 @@ func TestQueuePreviewNeedsItsAudit(t *testing.T) {
 		}
 		if n := len(evs); refused && n != 0 || !refused && (n != 1 || evs[0].Action != "conversation.preview") {
 			t.Fatalf("audit refused %v: audit events %+v", refused, evs)
+		}
+	}
+}
+
+// slowWatchStore takes a while to read a conversation while slow is set and
+// records how many such reads ran at once.
+type slowWatchStore struct {
+	xinqiao.Store
+	slow          atomic.Bool
+	mu            sync.Mutex
+	now, max, all int
+}
+
+func (q *slowWatchStore) Conversation(ctx context.Context, id string) (xinqiao.Conversation, error) {
+	if q.slow.Load() {
+		q.mu.Lock()
+		q.now++
+		q.all++
+		q.max = max(q.max, q.now)
+		q.mu.Unlock()
+		defer func() {
+			q.mu.Lock()
+			q.now--
+			q.mu.Unlock()
+		}()
+		time.Sleep(50 * time.Millisecond)
+	}
+	return q.Store.Conversation(ctx, id)
+}
+
+// TestConsoleWatchesOneAtATimeLatestWins: a console that asks to watch two
+// conversations in turn twenty times starts one watch at a time, not twenty
+// at once (each is a store read and an audit entry), and ends up watching
+// the one it asked for last: that conversation's new messages reach it, the
+// other's do not.
+func TestConsoleWatchesOneAtATimeLatestWins(t *testing.T) {
+	q := &slowWatchStore{Store: storetest.MustOpenSQLite(t)}
+	s := apptest.Start(t, q, app.Options{})
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	console := s.Login(t, "wang").DialStaff(t)
+	console.WaitType(t, 10*time.Second, "queue")
+	a, b := s.NewSession(t, ""), s.NewSession(t, "")
+	sa, sb := s.DialStudent(t, a.Token), s.DialStudent(t, b.Token)
+	q.slow.Store(true)
+	for i := range 20 {
+		id := a.ConversationID
+		if i%2 == 1 {
+			id = b.ConversationID
+		}
+		console.Send(t, map[string]any{"type": "watch", "conversation_id": id, "after_seq": 0})
+	}
+	console.Quiet(t, time.Second, func(f apptest.Frame) bool { return f.Type == "error" })
+	q.slow.Store(false)
+	q.mu.Lock()
+	most, reads := q.max, q.all
+	q.mu.Unlock()
+	if most != 1 || reads > 10 {
+		t.Fatalf("twenty watch requests: %d reads, up to %d at once; want one at a time, and far fewer than twenty", reads, most)
+	}
+	convOf := func(f apptest.Frame) string {
+		var m struct {
+			ConversationID string `json:"conversation_id"`
+		}
+		_ = json.Unmarshal(f.Raw, &m)
+		return m.ConversationID
+	}
+	sa.Message(t, "a1", "你好")
+	sa.WaitType(t, 10*time.Second, "ack")
+	sb.Message(t, "b1", "你好")
+	sb.WaitType(t, 10*time.Second, "ack")
+	_, seen := console.Wait(t, 10*time.Second, func(f apptest.Frame) bool {
+		return f.Type == "message" && convOf(f) == b.ConversationID
+	})
+	for _, f := range seen {
+		if f.Type == "message" && convOf(f) == a.ConversationID {
+			t.Fatalf("the console still got the first conversation's messages: %s", f.Raw)
 		}
 	}
 }

@@ -368,6 +368,10 @@ type staffSock struct {
 	queueMu    sync.Mutex
 	queueBusy  bool // a queue is being read for this console
 	queueAgain bool // asked for again while it was: read once more after
+
+	watchMu   sync.Mutex
+	watchBusy bool          // a watch is being started for this console
+	watchNext *watchRequest // the latest watch asked for meanwhile, started after it
 }
 
 func newStaffHub(ctx context.Context, s *Server, svc *handoff.Service) *staffHub {
@@ -469,7 +473,7 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 		}
 		switch f.Type {
 		case "watch":
-			go hb.watch(ctx, sock, f.ConversationID, f.AfterSeq)
+			hb.requestWatch(ctx, sock, watchRequest{f.ConversationID, f.AfterSeq})
 		case "unwatch":
 			sock.mu.Lock()
 			sock.watch, sock.cursor = "", 0
@@ -490,6 +494,40 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 			c.Send(staffErrorFrame{Type: "error", Code: xinqiao.EINVALID, Message: "unknown frame type"})
 		}
 	})
+}
+
+// watchRequest is a console's request to watch a conversation.
+type watchRequest struct {
+	convID   string
+	afterSeq int64
+}
+
+// requestWatch starts the watches a console asks for one at a time, in
+// order: a request that comes while a watch is being started replaces any
+// other waiting, and is started after it, so the console ends up watching
+// the conversation it asked for last. One started is audited and reads the
+// store; one replaced before it started is neither.
+func (hb *staffHub) requestWatch(ctx context.Context, sock *staffSock, w watchRequest) {
+	sock.watchMu.Lock()
+	defer sock.watchMu.Unlock()
+	if sock.watchBusy {
+		sock.watchNext = &w
+		return
+	}
+	sock.watchBusy = true
+	go func() {
+		for {
+			hb.watch(ctx, sock, w.convID, w.afterSeq)
+			sock.watchMu.Lock()
+			next := sock.watchNext
+			sock.watchNext, sock.watchBusy = nil, next != nil
+			sock.watchMu.Unlock()
+			if next == nil {
+				return
+			}
+			w = *next
+		}
+	}()
 }
 
 // requestQueue sends a console its queue on request, one read at a time: a
