@@ -77,6 +77,7 @@ func (a *App) Close() {
 	}
 	a.cancel()
 	a.wg.Wait()
+	appendMetrics.remove(a)
 }
 
 // Build wires the service on an open store: risk rules, hotlines,
@@ -250,6 +251,9 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		web.AdminModule(),
 		web.RiskRulesModule(a.Rules),
 	)
+	if as, grouped := store.(appendStatser); grouped {
+		appendMetrics.add(a, as)
+	}
 	ok = true
 	return a, nil
 }
