@@ -142,8 +142,63 @@ func (r *room) broadcast(v any) {
 // catchUp sends every socket of the room the stored messages it has not had
 // yet, in seq order. It reads from the lowest cursor once and shares the rows.
 func (h *hub) catchUp(ctx context.Context, r *room) {
+	h.catchUpTo(ctx, r, 0)
+}
+
+// catchUpTo is catchUp for an event that conversation has seq: when every
+// socket has had seq already (this node delivered it as it stored it), it
+// reads nothing. seq 0 means unknown: it always reads.
+func (h *hub) catchUpTo(ctx context.Context, r *room, seq int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if seq > 0 && r.allHave(seq) {
+		return
+	}
+	h.read(ctx, r)
+}
+
+// deliver sends a message this node has just stored to the room's sockets
+// without reading it back: a socket that has every message before it gets
+// it at once; a socket that misses some (another node's message whose event
+// has not come yet, or a resume in progress) is caught up from the store,
+// so every socket still sees every message in seq order.
+func (h *hub) deliver(ctx context.Context, r *room, m xinqiao.Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	gap := false
+	var f *messageFrame
+	for s := range r.socks {
+		switch {
+		case s.cursor >= m.Seq:
+		case s.cursor == m.Seq-1:
+			if f == nil {
+				mf := toMessageFrame(m)
+				f = &mf
+			}
+			s.conn.Send(*f)
+			s.cursor = m.Seq
+		default:
+			gap = true
+		}
+	}
+	if gap {
+		h.read(ctx, r)
+	}
+}
+
+// allHave reports whether every socket of the room has had seq. r.mu is held.
+func (r *room) allHave(seq int64) bool {
+	for s := range r.socks {
+		if s.cursor < seq {
+			return false
+		}
+	}
+	return true
+}
+
+// read sends the room's sockets what they miss, from the store, reading
+// from the lowest cursor once and sharing the rows. r.mu is held.
+func (h *hub) read(ctx context.Context, r *room) {
 	if len(r.socks) == 0 {
 		return
 	}

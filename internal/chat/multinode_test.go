@@ -1,12 +1,14 @@
 package chat_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
 	"xinqiao/internal/storetest"
+	"xinqiao/internal/xinqiao"
 )
 
 // TestTwoNodesShareAConversation runs two nodes on one PostgreSQL database:
@@ -80,4 +82,55 @@ func TestTurnsOfACrashedNodeAreFinishedOnce(t *testing.T) {
 		t.Fatalf("got %d answers, want 1", answers)
 	}
 	noTurnsLeft(t, nodes[1], clk.Now())
+}
+
+// TestTwoNodesSeeEveryMessageInOrder: a student writes from sockets on two
+// nodes at once. Each node delivers what it stores without reading it back,
+// so a socket that has not yet heard of the other node's message has a gap,
+// which a read fills: every socket sees every message of the conversation
+// once, in seq order.
+func TestTwoNodesSeeEveryMessageInOrder(t *testing.T) {
+	nodes := storetest.PostgresNodes(t, 2) // skips without TEST_DATABASE_URL; CI always sets it
+	a := apptest.Start(t, nodes[0], app.Options{Node: "a"})
+	b := apptest.Start(t, nodes[1], app.Options{Node: "b"})
+	sess := a.NewSession(t, "")
+	onA := a.DialStudent(t, sess.Token)
+	onB := b.DialStudent(t, sess.Token)
+	for i := range 3 {
+		onA.Message(t, fmt.Sprintf("a%d", i), "明天考试，我紧张得睡不着怎么办")
+		onB.Message(t, fmt.Sprintf("b%d", i), "我和同学吵架了，现在很难受")
+	}
+	var ms []xinqiao.Message
+	for deadline := time.Now().Add(wait); ; time.Sleep(100 * time.Millisecond) {
+		ts, err := nodes[0].ClaimStaleTurns(t.Context(), time.Now().Add(time.Hour), time.Now().Add(2*time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ts) == 0 {
+			if ms, err = nodes[0].Messages(t.Context(), sess.ConversationID, 0, 100); err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) > 0 && ms[len(ms)-1].Role == xinqiao.RoleAssistant {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("turns still pending after %v", wait)
+		}
+	}
+	last := ms[len(ms)-1].Seq
+	for name, c := range map[string]*apptest.Client{"a": onA, "b": onB} {
+		var seqs []int64
+		c.Wait(t, wait, func(f apptest.Frame) bool {
+			if f.Type == "message" {
+				seqs = append(seqs, f.Seq)
+			}
+			return f.Type == "message" && f.Seq == last
+		})
+		for i, s := range seqs {
+			if s != int64(i+1) {
+				t.Fatalf("socket on node %s got seqs %v, want 1 to %d once each in order", name, seqs, last)
+			}
+		}
+	}
 }

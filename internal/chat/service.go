@@ -222,7 +222,7 @@ func (s *Service) onEvent(e xinqiao.Event) {
 	}
 	switch e.Kind {
 	case "message":
-		go s.hub.catchUp(s.ctx, r)
+		go s.hub.catchUpTo(s.ctx, r, e.Seq)
 	case "handoff":
 		go s.sendHandoffState(r)
 	case "crisis":
@@ -518,6 +518,7 @@ func (s *Service) tellHandoff(ctx context.Context, r *room, conv xinqiao.Convers
 	r.tell("waiting", "", kind)
 	r.broadcast(handoffFrame{Type: "handoff", State: "waiting", Kind: kind, OnDuty: &on, Text: text})
 	if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: text}); err == nil && created {
+		s.hub.deliver(ctx, r, m)
 		s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
 	}
 }
@@ -593,20 +594,22 @@ func (s *Service) runTurns(r *room) {
 			r.next = nil
 		} // else a counselor took over (the loop finishes the turn) or stopAI dropped it
 		r.aiMu.Unlock()
+		free := func() {}
+		if got {
+			free = sync.OnceFunc(func() { <-s.answerSlots })
+		}
 		switch {
 		case t == nil:
 		case got:
 			s.dequeued()
-			s.answerTurn(ctx, r, *t)
+			s.answerTurn(ctx, r, *t, free)
 			s.releaseTurn(t)
 		default: // the node is stopping
 			s.dequeued()
 			s.handOverTurn(t)
 			s.releaseTurn(t)
 		}
-		if got {
-			<-s.answerSlots
-		}
+		free()
 		cancel()
 		r.aiMu.Lock()
 		r.cancelAI = nil
@@ -646,12 +649,16 @@ func (s *Service) enqueueTurn(r *room, t turn) (delayed bool) {
 	return t.told
 }
 
-func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
+// answerTurn writes the answer of a turn holding an answer slot, which it
+// gives back (free) as soon as the answer is written: storing and sending
+// it wait on the store, not on what the slots bound (this node's CPUs for
+// the extractive answer, the model's calls for an LLM).
+func (s *Service) answerTurn(ctx context.Context, r *room, t turn, free func()) {
 	log := s.d.Log.With("conversation", t.conv.ID, "seq", t.seq(), "merged", len(t.parts)-1)
 	text, first := t.question()
+	hist := s.history(ctx, t.conv.ID, first) // read once: the second opinion and the answer share it
 	// Layer 3: a second opinion may raise the level before any AI text.
 	if s.d.SecondOpinion != nil {
-		hist := s.history(ctx, t.conv.ID, first)
 		texts := make([]string, 0, len(hist))
 		for _, h := range hist {
 			if h.Role == xinqiao.RoleStudent {
@@ -680,13 +687,14 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 		log.Warn("retrieval failed; answering without passages", "err", err)
 		ps, confident = nil, false
 	}
-	req := answer.Request{Question: text, Lang: lang, Band: t.conv.Band, History: s.history(ctx, t.conv.ID, first),
+	req := answer.Request{Question: text, Lang: lang, Band: t.conv.Band, History: hist,
 		Passages: ps, Confident: confident, RiskLevel: t.result.Level.String(), RiskCategories: cats}
 	ans, err := s.d.Answer.Answer(ctx, req, func(delta string) {
 		if !r.isAILocked() && ctx.Err() == nil {
 			r.broadcast(deltaFrame{Type: "delta", ReplyTo: t.clientID(), Text: delta})
 		}
 	})
+	free()
 	switch {
 	case s.ctx.Err() != nil:
 		s.handOverTurn(&t) // the node is stopping
@@ -716,24 +724,28 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn) {
 		r.broadcast(errorFrame{Type: "error", Code: "answer_failed", Message: failedText(t.conv.Lang), ClientID: t.clientID()})
 		return
 	}
-	s.hub.catchUp(ctx, r)
-	s.publish(xinqiao.Event{Kind: "message", ConversationID: t.conv.ID, Seq: m.Seq})
+	s.hub.deliver(ctx, r, m)
+	last := m.Seq
 	if t.ask != "" {
-		s.askSafety(ctx, r, t.conv.ID, t.ask)
+		last = max(last, s.askSafety(ctx, r, t.conv.ID, t.ask))
 	}
+	// One event for the answer and the question after it: another node's
+	// catch-up reads every row up to it.
+	s.publish(xinqiao.Event{Kind: "message", ConversationID: t.conv.ID, Seq: last})
 }
 
 // askSafety stores the standard safety question as the assistant's last
 // word, so that the student's short answer is read against it (the dialogue
-// reading, lastQuestion).
-func (s *Service) askSafety(ctx context.Context, r *room, convID, question string) {
+// reading, lastQuestion), and sends it to this node's sockets. It returns
+// its seq, for the caller's event, or 0 when it was not stored.
+func (s *Service) askSafety(ctx context.Context, r *room, convID, question string) int64 {
 	m, _, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: convID, Role: xinqiao.RoleAssistant,
 		Text: question, RequireMode: xinqiao.ModeAI})
 	if err != nil {
-		return // a counselor took over meanwhile, or the store failed: they ask in person
+		return 0 // a counselor took over meanwhile, or the store failed: they ask in person
 	}
-	s.hub.catchUp(ctx, r)
-	s.publish(xinqiao.Event{Kind: "message", ConversationID: convID, Seq: m.Seq})
+	s.hub.deliver(ctx, r, m)
+	return m.Seq
 }
 
 // messageLang is the language to answer a message in: English for a

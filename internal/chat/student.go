@@ -468,7 +468,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		return // test hook: the node "dies" here, its turn left pending
 	}
 	turnsTotal.WithLabelValues(level.String()).Inc()
-	s.hub.catchUp(ctx, rm)
+	s.hub.deliver(ctx, rm, m)
 	s.publish(xinqiao.Event{Kind: "message", ConversationID: convID, Seq: m.Seq})
 
 	// 3. High and above: crisis card and a human; the AI stays silent.
@@ -584,7 +584,7 @@ func (s *Service) review(ctx context.Context, conv xinqiao.Conversation, text st
 	if notice, err := prompts.Reply(lang, prompts.ReplyReviewNotice); err == nil {
 		if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: notice}); err == nil && created {
 			if r := s.hub.room(conv.ID); r != nil {
-				s.hub.catchUp(ctx, r)
+				s.hub.deliver(ctx, r, m)
 			}
 			s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
 		}

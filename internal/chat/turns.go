@@ -331,7 +331,7 @@ func (s *Service) apologize(ctx context.Context, r *room, conv xinqiao.Conversat
 		s.d.Log.Warn("store apology failed; the turn stays pending", "conversation", conv.ID, "seq", seq, "err", err)
 		return
 	}
-	s.hub.catchUp(ctx, r)
+	s.hub.deliver(ctx, r, m)
 	s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
 }
 
