@@ -140,7 +140,8 @@ func (q *slowWatchStore) Conversation(ctx context.Context, id string) (xinqiao.C
 // conversations in turn twenty times starts one watch at a time, not twenty
 // at once (each is a store read and an audit entry), and ends up watching
 // the one it asked for last: that conversation's new messages reach it, the
-// other's do not.
+// other's do not. An unwatch sent while a watch starts leaves it watching
+// nothing.
 func TestConsoleWatchesOneAtATimeLatestWins(t *testing.T) {
 	q := &slowWatchStore{Store: storetest.MustOpenSQLite(t)}
 	s := apptest.Start(t, q, app.Options{})
@@ -184,4 +185,21 @@ func TestConsoleWatchesOneAtATimeLatestWins(t *testing.T) {
 			t.Fatalf("the console still got the first conversation's messages: %s", f.Raw)
 		}
 	}
+
+	// An unwatch sent while a watch is starting is carried out after it:
+	// the console watches nothing.
+	q.slow.Store(true)
+	console.Send(t, map[string]any{"type": "watch", "conversation_id": a.ConversationID, "after_seq": 0})
+	console.Send(t, map[string]any{"type": "unwatch"})
+	console.Quiet(t, 500*time.Millisecond, func(f apptest.Frame) bool { return f.Type == "error" })
+	q.slow.Store(false)
+	sa.Message(t, "a2", "还在吗")
+	sa.WaitType(t, 10*time.Second, "ack")
+	console.Quiet(t, time.Second, func(f apptest.Frame) bool {
+		var m struct {
+			Message xinqiao.Message `json:"message"`
+		}
+		_ = json.Unmarshal(f.Raw, &m)
+		return f.Type == "message" && m.Message.ClientID == "a2"
+	})
 }

@@ -473,11 +473,9 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 		}
 		switch f.Type {
 		case "watch":
-			hb.requestWatch(ctx, sock, watchRequest{f.ConversationID, f.AfterSeq})
+			hb.requestWatch(ctx, sock, watchRequest{convID: f.ConversationID, afterSeq: f.AfterSeq})
 		case "unwatch":
-			sock.mu.Lock()
-			sock.watch, sock.cursor = "", 0
-			sock.mu.Unlock()
+			hb.requestWatch(ctx, sock, watchRequest{unwatch: true})
 		case "typing":
 			sock.mu.Lock()
 			quiet := time.Since(sock.lastTyped) > time.Second
@@ -496,28 +494,38 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 	})
 }
 
-// watchRequest is a console's request to watch a conversation.
+// watchRequest is a console's request to watch a conversation, or to stop
+// watching.
 type watchRequest struct {
 	convID   string
 	afterSeq int64
+	unwatch  bool
 }
 
 // requestWatch starts the watches a console asks for one at a time, in
-// order: a request that comes while a watch is being started replaces any
-// other waiting, and is started after it, so the console ends up watching
-// the conversation it asked for last. One started is audited and reads the
-// store; one replaced before it started is neither.
+// order: a request (or an unwatch) that comes while a watch is being
+// started replaces any other waiting, and is carried out after it, so the
+// console ends up watching what it asked for last. A watch started is
+// audited and reads the store; one replaced before it started is neither.
 func (hb *staffHub) requestWatch(ctx context.Context, sock *staffSock, w watchRequest) {
 	sock.watchMu.Lock()
 	defer sock.watchMu.Unlock()
-	if sock.watchBusy {
+	switch {
+	case sock.watchBusy:
 		sock.watchNext = &w
+		return
+	case w.unwatch:
+		hb.unwatch(sock)
 		return
 	}
 	sock.watchBusy = true
 	go func() {
 		for {
-			hb.watch(ctx, sock, w.convID, w.afterSeq)
+			if w.unwatch {
+				hb.unwatch(sock)
+			} else {
+				hb.watch(ctx, sock, w.convID, w.afterSeq)
+			}
 			sock.watchMu.Lock()
 			next := sock.watchNext
 			sock.watchNext, sock.watchBusy = nil, next != nil
@@ -528,6 +536,13 @@ func (hb *staffHub) requestWatch(ctx context.Context, sock *staffSock, w watchRe
 			w = *next
 		}
 	}()
+}
+
+// unwatch stops sending a console a conversation's messages.
+func (hb *staffHub) unwatch(sock *staffSock) {
+	sock.mu.Lock()
+	sock.watch, sock.cursor = "", 0
+	sock.mu.Unlock()
 }
 
 // requestQueue sends a console its queue on request, one read at a time: a
