@@ -62,6 +62,8 @@ type Options struct {
 	Node string
 	// AfterAck is the chat pipeline's crash hook for fault tests (chat.Deps.AfterAck).
 	AfterAck func(conversationID string, seq int64) (crash bool)
+	// AnswerEventWait replaces chat.Deps.AnswerEventWait (default 200 ms).
+	AnswerEventWait time.Duration
 }
 
 // Context is the node's lifetime: it ends when Close is called.
@@ -234,7 +236,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis,
 		SecondOpinion: second, Log: log, Now: now, Node: opts.Node,
 		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL, AfterAck: opts.AfterAck,
-		AnswerSlots: slots, Socket: socket,
+		AnswerSlots: slots, AnswerEventWait: opts.AnswerEventWait, Socket: socket,
 	})
 	// Turns acked by a node that stopped are finished here: now, then
 	// periodically.

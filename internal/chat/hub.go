@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"xinqiao/internal/ws"
 	"xinqiao/internal/xinqiao"
@@ -39,6 +40,10 @@ type room struct {
 	cancelAI context.CancelFunc // cancels the answer being written (or waiting for a slot), if any
 	next     *turn              // the AI turn waiting, which later messages join; nil when none
 	working  bool
+
+	pubMu    sync.Mutex
+	unpub    int64       // the latest seq stored here whose event waits for its answer's; 0 when none
+	pubTimer *time.Timer // publishes unpub if the answer's event has not covered it by then
 }
 
 // socket is one student connection.

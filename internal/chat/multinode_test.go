@@ -2,11 +2,14 @@ package chat_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"xinqiao/internal/app"
 	"xinqiao/internal/apptest"
+	"xinqiao/internal/config"
+	"xinqiao/internal/openai/openaitest"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 )
@@ -132,5 +135,36 @@ func TestTwoNodesSeeEveryMessageInOrder(t *testing.T) {
 				t.Fatalf("socket on node %s got seqs %v, want 1 to %d once each in order", name, seqs, last)
 			}
 		}
+	}
+}
+
+// TestTwoNodesSeeAMessageWhoseAnswerIsSlow: a student message's event waits
+// for its answer's, which covers it, but only AnswerEventWait: with the
+// answer held on the model, a socket on the other node still gets the
+// message, then the answer.
+func TestTwoNodesSeeAMessageWhoseAnswerIsSlow(t *testing.T) {
+	nodes := storetest.PostgresNodes(t, 2) // skips without TEST_DATABASE_URL; CI always sets it
+	llm := openaitest.NewServer(t)
+	llm.Default = openaitest.Reply{Chunks: []string{"考试前紧张很常见。", "可以试试慢慢地深呼吸[1]。"}}
+	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	llm.OnFirstChunk = func(time.Time) { <-hold }
+	a := apptest.Start(t, nodes[0], app.Options{Node: "a", AnswerEventWait: 50 * time.Millisecond}, func(c *config.Config) {
+		c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
+	})
+	b := apptest.Start(t, nodes[1], app.Options{Node: "b"})
+	t.Cleanup(release) // before the nodes stop
+	sess := a.NewSession(t, "")
+	onA := a.DialStudent(t, sess.Token)
+	onB := b.DialStudent(t, sess.Token)
+	onA.Message(t, "s1", "明天考试，我紧张得睡不着怎么办")
+	onA.WaitType(t, wait, "ack")
+	student, _ := onB.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" })
+	if student.Role != "student" || student.Seq != 1 {
+		t.Fatalf("node b got %s first, want the student's message (seq 1) while its answer is held", student.Raw)
+	}
+	release()
+	if answer, _ := onB.Wait(t, wait, isAssistant); answer.Seq != 2 {
+		t.Fatalf("node b got the answer at seq %d, want 2", answer.Seq)
 	}
 }

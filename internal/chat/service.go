@@ -95,6 +95,10 @@ type Deps struct {
 	// slot.
 	IntakeSlots int
 	IntakeWait  time.Duration
+	// AnswerEventWait is how long the event of a student message being
+	// answered here waits for the answer's event, which covers it (default
+	// 200 ms); after it, the message's own event goes out.
+	AnswerEventWait time.Duration
 	// Socket bounds every student socket (default ws.DefaultOptions).
 	Socket ws.Options
 }
@@ -184,6 +188,9 @@ func New(ctx context.Context, d Deps) *Service {
 	if d.IntakeWait <= 0 {
 		d.IntakeWait = 500 * time.Millisecond
 	}
+	if d.AnswerEventWait <= 0 {
+		d.AnswerEventWait = 200 * time.Millisecond
+	}
 	if d.Socket == (ws.Options{}) {
 		d.Socket = ws.DefaultOptions()
 	}
@@ -235,12 +242,55 @@ func (s *Service) onEvent(e xinqiao.Event) {
 }
 
 // publish sends an event, logging (not failing) when the store is down:
-// the sender has already been served locally.
+// the sender has already been served locally. An event of a commit still
+// goes out while the node stops.
 func (s *Service) publish(e xinqiao.Event) {
 	e.Origin = s.d.Node
-	if err := s.d.Store.Publish(s.ctx, e); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+	defer cancel()
+	if err := s.d.Store.Publish(ctx, e); err != nil {
 		storeFailures.WithLabelValues("publish").Inc()
 		s.d.Log.Warn("publish event failed", "kind", e.Kind, "conversation", e.ConversationID, "err", err)
+	}
+}
+
+// publishMessage tells every node that the conversation has seq: their
+// sockets read every row up to it that they miss. It covers the event of an
+// earlier message of r waiting for its answer (r may be nil: no room here).
+func (s *Service) publishMessage(r *room, convID string, seq int64) {
+	if r != nil {
+		r.pubMu.Lock()
+		if r.unpub <= seq {
+			r.unpub = 0
+			if r.pubTimer != nil {
+				r.pubTimer.Stop()
+				r.pubTimer = nil
+			}
+		}
+		r.pubMu.Unlock()
+	}
+	s.publish(xinqiao.Event{Kind: "message", ConversationID: convID, Seq: seq})
+}
+
+// publishAfterAnswer is publishMessage for a student message this node is
+// answering: its event waits up to AnswerEventWait for the answer's, which
+// covers it, so that a quickly answered message costs one event, not two.
+// Another node's sockets and consoles see the message with its answer, or
+// AnswerEventWait after it was stored.
+func (s *Service) publishAfterAnswer(r *room, seq int64) {
+	r.pubMu.Lock()
+	defer r.pubMu.Unlock()
+	r.unpub = max(r.unpub, seq)
+	if r.pubTimer == nil {
+		r.pubTimer = time.AfterFunc(s.d.AnswerEventWait, func() {
+			r.pubMu.Lock()
+			seq := r.unpub
+			r.unpub, r.pubTimer = 0, nil
+			r.pubMu.Unlock()
+			if seq > 0 {
+				s.publish(xinqiao.Event{Kind: "message", ConversationID: r.id, Seq: seq})
+			}
+		})
 	}
 }
 
@@ -519,7 +569,7 @@ func (s *Service) tellHandoff(ctx context.Context, r *room, conv xinqiao.Convers
 	r.broadcast(handoffFrame{Type: "handoff", State: "waiting", Kind: kind, OnDuty: &on, Text: text})
 	if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: text}); err == nil && created {
 		s.hub.deliver(ctx, r, m)
-		s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
+		s.publishMessage(r, conv.ID, m.Seq)
 	}
 }
 
@@ -731,7 +781,7 @@ func (s *Service) answerTurn(ctx context.Context, r *room, t turn, free func()) 
 	}
 	// One event for the answer and the question after it: another node's
 	// catch-up reads every row up to it.
-	s.publish(xinqiao.Event{Kind: "message", ConversationID: t.conv.ID, Seq: last})
+	s.publishMessage(r, t.conv.ID, last)
 }
 
 // askSafety stores the standard safety question as the assistant's last

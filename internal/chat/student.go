@@ -469,13 +469,17 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	}
 	turnsTotal.WithLabelValues(level.String()).Inc()
 	s.hub.deliver(ctx, rm, m)
-	s.publish(xinqiao.Event{Kind: "message", ConversationID: convID, Seq: m.Seq})
-
-	// 3. High and above: crisis card and a human; the AI stays silent.
 	kind := ""
 	if pending != nil {
 		kind = pending.Kind
 	}
+	if kind == xinqiao.TurnAnswer {
+		s.publishAfterAnswer(rm, m.Seq) // the answer's event covers it
+	} else {
+		s.publishMessage(rm, convID, m.Seq)
+	}
+
+	// 3. High and above: crisis card and a human; the AI stays silent.
 	switch kind {
 	case xinqiao.TurnEscalate:
 		s.escalateTurn(rm, conv, level, shown, res, m.Seq)
@@ -583,10 +587,11 @@ func (s *Service) review(ctx context.Context, conv xinqiao.Conversation, text st
 	lang := messageLang(text, conv.Lang)
 	if notice, err := prompts.Reply(lang, prompts.ReplyReviewNotice); err == nil {
 		if m, created, err := s.d.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: conv.ID, Role: xinqiao.RoleSystem, Text: notice}); err == nil && created {
-			if r := s.hub.room(conv.ID); r != nil {
+			r := s.hub.room(conv.ID)
+			if r != nil {
 				s.hub.deliver(ctx, r, m)
 			}
-			s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
+			s.publishMessage(r, conv.ID, m.Seq)
 		}
 	}
 	q, err := prompts.Reply(lang, prompts.ReplySafetyQuestion)

@@ -332,7 +332,7 @@ func (s *Service) apologize(ctx context.Context, r *room, conv xinqiao.Conversat
 		return
 	}
 	s.hub.deliver(ctx, r, m)
-	s.publish(xinqiao.Event{Kind: "message", ConversationID: conv.ID, Seq: m.Seq})
+	s.publishMessage(r, conv.ID, m.Seq)
 }
 
 func apologyText(lang string) string {
