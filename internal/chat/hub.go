@@ -13,7 +13,9 @@ import (
 // hub holds this node's student sockets, grouped by conversation, and
 // delivers stored messages to them in seq order. Messages travel as store
 // rows: a Broker event says "conversation C has seq S", and every node reads
-// the rows its sockets have not had yet.
+// the rows its sockets have not had yet. The node that stored a message
+// sends it to its own sockets as it was stored (deliver), reading only to
+// fill a gap, and so reads nothing on its own event.
 type hub struct {
 	store xinqiao.Store
 	log   *slog.Logger

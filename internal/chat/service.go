@@ -84,8 +84,11 @@ type Deps struct {
 	AfterAck func(conversationID string, seq int64) (crash bool)
 
 	// AnswerSlots bounds the answers written at once (default twice the
-	// CPUs); more wait in order, and their students are told the answer
-	// will take a moment. Acks, crisis cards and handoffs never take a slot.
+	// CPUs): a slot covers reading the history, retrieval and writing the
+	// answer (the model's call with an LLM), and is given back before the
+	// answer is stored and sent, which wait on the store. More wait in order,
+	// and their students are told the answer will take a moment. Acks,
+	// crisis cards and handoffs never take a slot.
 	AnswerSlots int
 	// IntakeSlots bounds the ordinary messages being stored at once
 	// (default 64), and IntakeWait how long one waits for a slot (default
