@@ -413,19 +413,19 @@ func (s *Service) messageLevel(ctx context.Context, r OpenRequest) string {
 // with the student: the handoff becomes a requested one, still theirs (a
 // talk with a teacher from now on, with that kind's lifecycle: release,
 // transfer, close and reconnects tell the student as for a request), the AI
-// steps back and the student is told who joined, as on a claim.
+// steps back and the student is told who joined, as on a claim. The kind
+// and the mode change in one store transaction, so a join that fails
+// changes nothing and the counselor's next message joins again.
 func (s *Service) joinReview(ctx context.Context, st xinqiao.Staff, h xinqiao.Handoff) error {
-	now := s.now()
-	nh, _, _, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: h.ConversationID, Kind: xinqiao.KindRequested,
-		Level: h.Level, Categories: h.Categories, Rules: h.Reason, MessageSeq: h.MessageSeq, At: now,
-		Ladder: s.ladder(xinqiao.KindRequested, h.Level, now)})
-	if err != nil {
-		return err
-	}
-	if nh.ID != h.ID || nh.State != xinqiao.HandoffActive || nh.Counselor != st.ID {
-		return nh.WhyNot(xinqiao.HandoffActive, st.ID)
-	}
-	if err := s.store.SetMode(ctx, h.ConversationID, xinqiao.ModeHandoff); err != nil {
+	if _, err := s.store.JoinHandoff(ctx, h.ID, st.ID, s.now()); err != nil {
+		// Another message of theirs, sent at the same moment, may have
+		// joined first; the student was told then.
+		if xinqiao.ErrorCode(err) == xinqiao.ECONFLICT {
+			if cur, cerr := s.store.Handoff(ctx, h.ID); cerr == nil && cur.State == xinqiao.HandoffActive &&
+				cur.Counselor == st.ID && cur.Kind == xinqiao.KindRequested {
+				return nil
+			}
+		}
 		return err
 	}
 	s.log.Info("review joined", "handoff", h.ID, "staff", st.ID)

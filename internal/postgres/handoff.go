@@ -311,6 +311,21 @@ func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time
 	})
 }
 
+// JoinHandoff implements xinqiao.HandoffStore with one conditional UPDATE.
+func (db *DB) JoinHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
+	const q = `UPDATE handoffs SET kind = 'requested', kind_rank = $3, updated_at = $4
+		WHERE id = $1 AND state = 'active' AND counselor = $2 AND kind = 'review' RETURNING id`
+	args := []any{id, staffID, xinqiao.KindRank(xinqiao.KindRequested), at}
+	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, staffID, q, args, func(tx pgx.Tx) error {
+		const qm = `UPDATE conversations SET mode = 'handoff', updated_at = $2
+			WHERE id = (SELECT conversation_id FROM handoffs WHERE id = $1)`
+		if _, err := tx.Exec(ctx, qm, id, at); err != nil {
+			return fmt.Errorf("set mode: %w", err)
+		}
+		return nil
+	})
+}
+
 // ReleaseHandoff implements xinqiao.HandoffStore.
 func (db *DB) ReleaseHandoff(ctx context.Context, id, staffID string, at time.Time, ladder []xinqiao.LadderStep) (xinqiao.Handoff, error) {
 	const q = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = $3, updated_at = $3

@@ -301,6 +301,21 @@ func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time
 	})
 }
 
+// JoinHandoff implements xinqiao.HandoffStore with one conditional UPDATE.
+func (db *DB) JoinHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
+	const q = `UPDATE handoffs SET kind = 'requested', kind_rank = ?, updated_at = ?
+		WHERE id = ? AND state = 'active' AND counselor = ? AND kind = 'review' RETURNING id`
+	args := []any{xinqiao.KindRank(xinqiao.KindRequested), ms2(at), id, staffID}
+	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, staffID, q, args, func(tx *sql.Tx) error {
+		const qm = `UPDATE conversations SET mode = 'handoff', updated_at = ?
+			WHERE id = (SELECT conversation_id FROM handoffs WHERE id = ?)`
+		if _, err := tx.ExecContext(ctx, qm, ms2(at), id); err != nil {
+			return fmt.Errorf("set mode: %w", err)
+		}
+		return nil
+	})
+}
+
 // ReleaseHandoff implements xinqiao.HandoffStore.
 func (db *DB) ReleaseHandoff(ctx context.Context, id, staffID string, at time.Time, ladder []xinqiao.LadderStep) (xinqiao.Handoff, error) {
 	const q = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = ?, updated_at = ?

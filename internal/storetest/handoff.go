@@ -27,6 +27,7 @@ func init() {
 			{"Cases", testHandoffCases},
 			{"Kinds", testHandoffKinds},
 			{"FlaggedMessage", testHandoffFlaggedMessage},
+			{"JoinIsOneChange", testHandoffJoin},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -643,6 +644,75 @@ func testHandoffKinds(t *testing.T, s xinqiao.Store) {
 	}
 	_, _, _, err = s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: asked.ID, Kind: "bogus", Level: xinqiao.LevelHigh, At: hoT0})
 	wantCode(t, err, xinqiao.EINVALID)
+}
+
+// testHandoffJoin: joining a review changes its kind and the
+// conversation's mode together; every refusal changes neither.
+func testHandoffJoin(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	wang, li := NewStaff(t, s, "joinwang", xinqiao.RoleCounselor), NewStaff(t, s, "joinli", xinqiao.RoleCounselor)
+	open := func(kind, level string) (xinqiao.Conversation, xinqiao.Handoff) {
+		t.Helper()
+		c, _ := NewConversation(t, s, "")
+		h, _, _, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Kind: kind, Level: level,
+			Categories: []string{"suicide"}, MessageSeq: 1, At: hoT0})
+		if err != nil {
+			t.Fatalf("OpenHandoff %s: %v", kind, err)
+		}
+		return c, h
+	}
+	// state reads the handoff's kind and the conversation's mode.
+	state := func(c xinqiao.Conversation, h xinqiao.Handoff) string {
+		t.Helper()
+		cur, err := s.Handoff(ctx, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv, err := s.Conversation(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cur.State + "/" + cur.Kind + "/" + conv.Mode
+	}
+	claim := func(h xinqiao.Handoff, st xinqiao.Staff) {
+		t.Helper()
+		if _, err := s.ClaimHandoff(ctx, h.ID, st.ID, hoT0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c, rv := open(xinqiao.KindReview, xinqiao.LevelMedium)
+	_, err := s.JoinHandoff(ctx, rv.ID, wang.ID, hoT0.Add(time.Minute))
+	wantCode(t, err, xinqiao.ECONFLICT)
+	if got := state(c, rv); got != "waiting/review/ai" {
+		t.Fatalf("join of a waiting review: got %s, want it unchanged (waiting/review/ai)", got)
+	}
+	claim(rv, wang)
+	_, err = s.JoinHandoff(ctx, rv.ID, li.ID, hoT0.Add(2*time.Minute))
+	wantCode(t, err, xinqiao.EFORBIDDEN)
+	if got := state(c, rv); got != "active/review/ai" {
+		t.Fatalf("join of another's review: got %s, want it unchanged (active/review/ai)", got)
+	}
+	h, err := s.JoinHandoff(ctx, rv.ID, wang.ID, hoT0.Add(2*time.Minute))
+	if err != nil {
+		t.Fatalf("JoinHandoff: %v", err)
+	}
+	if h.ID != rv.ID || h.Kind != xinqiao.KindRequested || h.State != xinqiao.HandoffActive || h.Counselor != wang.ID ||
+		state(c, rv) != "active/requested/handoff" {
+		t.Fatalf("joined: got %+v, %s; want the review become wang's requested handoff with the AI stepped back", h, state(c, rv))
+	}
+	_, err = s.JoinHandoff(ctx, rv.ID, wang.ID, hoT0.Add(3*time.Minute))
+	wantCode(t, err, xinqiao.ECONFLICT)
+
+	uc, ur := open(xinqiao.KindUrgent, xinqiao.LevelHigh)
+	claim(ur, wang)
+	_, err = s.JoinHandoff(ctx, ur.ID, wang.ID, hoT0.Add(2*time.Minute))
+	wantCode(t, err, xinqiao.ECONFLICT)
+	if got := state(uc, ur); got != "active/urgent/handoff" {
+		t.Fatalf("join of an urgent handoff: got %s, want it unchanged", got)
+	}
+	_, err = s.JoinHandoff(ctx, xinqiao.NewID(), wang.ID, hoT0)
+	wantCode(t, err, xinqiao.ENOTFOUND)
 }
 
 func kinds(hs []xinqiao.Handoff) []string {

@@ -367,6 +367,12 @@ type HandoffStore interface {
 	// Unfired ladder timers are cancelled. Claiming a requested handoff puts
 	// the conversation in handoff mode; claiming a review leaves the AI on.
 	ClaimHandoff(ctx context.Context, id, staffID string, at time.Time) (Handoff, error)
+	// JoinHandoff, in one transaction, makes staffID's active review a
+	// requested handoff and puts the conversation in handoff mode: the
+	// counselor reading it now talks with the student and the AI steps
+	// back. Anything else (waiting, another's, already joined or raised) is
+	// refused as WhyNot explains and changes nothing.
+	JoinHandoff(ctx context.Context, id, staffID string, at time.Time) (Handoff, error)
 	// ReleaseHandoff returns an active handoff held by staffID ("" for any
 	// holder) to the queue, scheduling ladder from at.
 	ReleaseHandoff(ctx context.Context, id, staffID string, at time.Time, ladder []LadderStep) (Handoff, error)

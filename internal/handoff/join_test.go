@@ -1,0 +1,127 @@
+package handoff_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"xinqiao/internal/apptest"
+	"xinqiao/internal/xinqiao"
+)
+
+// failJoinOnce wraps a store so that the first join of a review meets a
+// store error: whichever step of it reaches the store first, the mode
+// change (SetMode) or the join itself (JoinHandoff), fails once, as a lost
+// connection would, before touching the database.
+type failJoinOnce struct {
+	xinqiao.Store
+	failed atomic.Bool
+}
+
+var errInjected = errors.New("store unavailable: connection reset (fault injected by the test)")
+
+func (f *failJoinOnce) fault() error {
+	if f.failed.CompareAndSwap(false, true) {
+		return errInjected
+	}
+	return nil
+}
+
+// SetMode implements xinqiao.ConversationStore.
+func (f *failJoinOnce) SetMode(ctx context.Context, conversationID, mode string) error {
+	if err := f.fault(); err != nil {
+		return err
+	}
+	return f.Store.SetMode(ctx, conversationID, mode)
+}
+
+// JoinHandoff implements xinqiao.HandoffStore.
+func (f *failJoinOnce) JoinHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
+	if err := f.fault(); err != nil {
+		return xinqiao.Handoff{}, err
+	}
+	return f.Store.JoinHandoff(ctx, id, staffID, at)
+}
+
+// TestJoinAfterAFailedJoin: the counselor's first message in a review they
+// claimed meets a store error while joining. It is refused, and the
+// counselor's next message joins: it reaches the student, who is told once
+// that 王老师 joined, and the AI stays quiet while they talk.
+func TestJoinAfterAFailedJoin(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		clk := apptest.NewClock(time.Now())
+		var faulty *failJoinOnce
+		s := boot(t, func(tb testing.TB) xinqiao.Store {
+			faulty = &failJoinOnce{Store: open(tb)}
+			return faulty
+		}, clk)
+		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+		wang := s.Login(t, "wang")
+		sess := s.NewSession(t, `{"lang":"zh"}`)
+		student := s.DialStudent(t, sess.Token)
+		student.Message(t, "m1", "有时候觉得活着没什么意思，不想活了")
+		student.Wait(t, wait, isAnswer)
+		var queue struct{ Handoffs []xinqiao.Handoff }
+		wang.Do(t, "GET", "/api/handoffs?kind=review&status=waiting", nil, &queue)
+		var h xinqiao.Handoff
+		for _, q := range queue.Handoffs {
+			if q.ConversationID == sess.ConversationID {
+				h = q
+			}
+		}
+		if h.ID == "" {
+			t.Fatalf("precondition: no review of the conversation in %+v", queue.Handoffs)
+		}
+		if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/claim", nil, nil); code != 200 {
+			t.Fatalf("claim: got %d", code)
+		}
+
+		var bad struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "你好，我是王老师", "client_id": "w1"}, &bad); code < 500 {
+			t.Fatalf("the first message, whose join met a store error: got %d %+v, want a server error", code, bad)
+		}
+		if !faulty.failed.Load() {
+			t.Fatal("precondition: the join never reached the store")
+		}
+		if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "你好，我是王老师", "client_id": "w1"}, &bad); code != 201 {
+			t.Fatalf("the counselor's next message after a failed join: got %d %+v, want 201", code, bad)
+		}
+		reply, skipped := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleCounselor })
+		if reply.Text != "你好，我是王老师" {
+			t.Fatalf("student got %s, want the counselor's message", reply.Raw)
+		}
+		// Everything the student saw, with what follows the message.
+		c2 := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "想和我聊聊吗？", "client_id": "w2"}, &bad)
+		if c2 != 201 {
+			t.Fatalf("the second message after the join: got %d %+v", c2, bad)
+		}
+		second, more := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleCounselor })
+		seen := append(append(skipped, more...), second)
+		for f, ok := student.TryNext(500 * time.Millisecond); ok; f, ok = student.TryNext(500 * time.Millisecond) {
+			seen = append(seen, f)
+		}
+		lines, joined := 0, false
+		for _, f := range seen {
+			if f.Type == "message" && f.Role == xinqiao.RoleSystem && strings.Contains(f.Text, "王老师加入了对话") {
+				lines++
+			}
+			joined = joined || (f.Type == "handoff" && f.State == "joined" && f.Counselor == "王老师")
+		}
+		if lines != 1 || !joined || second.Text != "想和我聊聊吗？" {
+			t.Fatalf("the student saw %d join lines (joined frame %v) and then %q; want one line, the joined frame and the second message", lines, joined, second.Text)
+		}
+		got, err := s.Store.Handoff(context.Background(), h.ID)
+		if err != nil || got.Kind != xinqiao.KindRequested || got.State != xinqiao.HandoffActive || got.Counselor != wang.Me.ID {
+			t.Fatalf("handoff after the join: %+v, %v; want it active, 王老师's, requested", got, err)
+		}
+		// While they talk the AI is quiet.
+		student.Message(t, "m2", "嗯，谢谢老师")
+		student.WaitType(t, wait, "ack")
+		student.Quiet(t, 700*time.Millisecond, isAnswer)
+	})
+}
