@@ -46,6 +46,54 @@ func (f *failJoinOnce) JoinHandoff(ctx context.Context, id, staffID string, at t
 	return f.Store.JoinHandoff(ctx, id, staffID, at)
 }
 
+// claimedReview has a student say something medium and 王老师 claim the
+// review it opens, to read it.
+func claimedReview(t *testing.T, s *apptest.Server) (*apptest.Staff, *apptest.Client, xinqiao.Handoff) {
+	t.Helper()
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	wang := s.Login(t, "wang")
+	sess := s.NewSession(t, `{"lang":"zh"}`)
+	student := s.DialStudent(t, sess.Token)
+	student.Message(t, "m1", "有时候觉得活着没什么意思，不想活了")
+	student.Wait(t, wait, isAnswer)
+	var queue struct{ Handoffs []xinqiao.Handoff }
+	wang.Do(t, "GET", "/api/handoffs?kind=review&status=waiting", nil, &queue)
+	var h xinqiao.Handoff
+	for _, q := range queue.Handoffs {
+		if q.ConversationID == sess.ConversationID {
+			h = q
+		}
+	}
+	if h.ID == "" {
+		t.Fatalf("precondition: no review of the conversation in %+v", queue.Handoffs)
+	}
+	if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/claim", nil, nil); code != 200 {
+		t.Fatalf("claim: got %d", code)
+	}
+	return wang, student, h
+}
+
+// joinLines counts the lines telling the student 王老师 joined, and
+// whether a frame said so.
+func joinLines(fs []apptest.Frame) (lines int, joined bool) {
+	for _, f := range fs {
+		if f.Type == "message" && f.Role == xinqiao.RoleSystem && strings.Contains(f.Text, "王老师加入了对话") {
+			lines++
+		}
+		joined = joined || (f.Type == "handoff" && f.State == "joined" && f.Counselor == "王老师")
+	}
+	return lines, joined
+}
+
+// rest returns the frames that arrive until the socket is quiet for d.
+func rest(c *apptest.Client, d time.Duration) []apptest.Frame {
+	var fs []apptest.Frame
+	for f, ok := c.TryNext(d); ok; f, ok = c.TryNext(d) {
+		fs = append(fs, f)
+	}
+	return fs
+}
+
 // TestJoinAfterAFailedJoin: the counselor's first message in a review they
 // claimed meets a store error while joining. It is refused, and the
 // counselor's next message joins: it reaches the student, who is told once
@@ -58,26 +106,7 @@ func TestJoinAfterAFailedJoin(t *testing.T) {
 			faulty = &failJoinOnce{Store: open(tb)}
 			return faulty
 		}, clk)
-		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
-		wang := s.Login(t, "wang")
-		sess := s.NewSession(t, `{"lang":"zh"}`)
-		student := s.DialStudent(t, sess.Token)
-		student.Message(t, "m1", "有时候觉得活着没什么意思，不想活了")
-		student.Wait(t, wait, isAnswer)
-		var queue struct{ Handoffs []xinqiao.Handoff }
-		wang.Do(t, "GET", "/api/handoffs?kind=review&status=waiting", nil, &queue)
-		var h xinqiao.Handoff
-		for _, q := range queue.Handoffs {
-			if q.ConversationID == sess.ConversationID {
-				h = q
-			}
-		}
-		if h.ID == "" {
-			t.Fatalf("precondition: no review of the conversation in %+v", queue.Handoffs)
-		}
-		if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/claim", nil, nil); code != 200 {
-			t.Fatalf("claim: got %d", code)
-		}
+		wang, student, h := claimedReview(t, s)
 
 		var bad struct {
 			Error struct{ Code, Message string } `json:"error"`
@@ -101,17 +130,7 @@ func TestJoinAfterAFailedJoin(t *testing.T) {
 			t.Fatalf("the second message after the join: got %d %+v", c2, bad)
 		}
 		second, more := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleCounselor })
-		seen := append(append(skipped, more...), second)
-		for f, ok := student.TryNext(500 * time.Millisecond); ok; f, ok = student.TryNext(500 * time.Millisecond) {
-			seen = append(seen, f)
-		}
-		lines, joined := 0, false
-		for _, f := range seen {
-			if f.Type == "message" && f.Role == xinqiao.RoleSystem && strings.Contains(f.Text, "王老师加入了对话") {
-				lines++
-			}
-			joined = joined || (f.Type == "handoff" && f.State == "joined" && f.Counselor == "王老师")
-		}
+		lines, joined := joinLines(append(append(append(skipped, more...), second), rest(student, 500*time.Millisecond)...))
 		if lines != 1 || !joined || second.Text != "想和我聊聊吗？" {
 			t.Fatalf("the student saw %d join lines (joined frame %v) and then %q; want one line, the joined frame and the second message", lines, joined, second.Text)
 		}
@@ -123,5 +142,81 @@ func TestJoinAfterAFailedJoin(t *testing.T) {
 		student.Message(t, "m2", "嗯，谢谢老师")
 		student.WaitType(t, wait, "ack")
 		student.Quiet(t, 700*time.Millisecond, isAnswer)
+	})
+}
+
+// meetAtJoin wraps a store so that, once armed, the first two joins (or
+// handoff opens, which the join once was) wait for each other: two
+// messages sent at once both read the review before either joins it.
+type meetAtJoin struct {
+	xinqiao.Store
+	left atomic.Int32
+	met  chan struct{}
+}
+
+func (m *meetAtJoin) arm() { m.met = make(chan struct{}); m.left.Store(2) }
+
+func (m *meetAtJoin) meet() {
+	switch m.left.Add(-1) {
+	case 0:
+		close(m.met)
+	case 1:
+		select {
+		case <-m.met:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// OpenHandoff implements xinqiao.HandoffStore.
+func (m *meetAtJoin) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.Handoff, bool, bool, error) {
+	m.meet()
+	return m.Store.OpenHandoff(ctx, nh)
+}
+
+// JoinHandoff implements xinqiao.HandoffStore.
+func (m *meetAtJoin) JoinHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
+	m.meet()
+	return m.Store.JoinHandoff(ctx, id, staffID, at)
+}
+
+// TestTwoMessagesJoinOnce: two messages the counselor sends at once into a
+// review they claimed, both read as a review, both reach the student, who
+// is told once that 王老师 joined.
+func TestTwoMessagesJoinOnce(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		clk := apptest.NewClock(time.Now())
+		var meeting *meetAtJoin
+		s := boot(t, func(tb testing.TB) xinqiao.Store {
+			meeting = &meetAtJoin{Store: open(tb)}
+			return meeting
+		}, clk)
+		wang, student, h := claimedReview(t, s)
+		rest(student, 300*time.Millisecond)
+		meeting.arm()
+		codes := make(chan int, 2)
+		for _, id := range []string{"w1", "w2"} {
+			go func() {
+				code := 0 // sent even when Do fails the test and ends this goroutine
+				defer func() { codes <- code }()
+				code = wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "老师在这里 " + id, "client_id": id}, nil)
+			}()
+		}
+		for range 2 {
+			if code := <-codes; code != 201 {
+				t.Fatalf("a message sent with another into the review: got %d, want 201", code)
+			}
+		}
+		if meeting.left.Load() > 0 {
+			t.Fatal("precondition: the two messages did not both try to join")
+		}
+		var fs []apptest.Frame
+		for n := 0; n < 2; {
+			f, skipped := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleCounselor })
+			fs, n = append(append(fs, skipped...), f), n+1
+		}
+		if lines, joined := joinLines(append(fs, rest(student, 500*time.Millisecond)...)); lines != 1 || !joined {
+			t.Fatalf("the student saw %d join lines (joined frame %v), want one line and the joined frame", lines, joined)
+		}
 	})
 }
