@@ -228,8 +228,8 @@ func TestIssueExamples(t *testing.T) {
 	}{
 		{"想知道一次吃多少片才够", risk.High, true},
 		{"每天醒来都觉得多活一天都是负担", risk.Medium, true},
-		{"有没有不疼的离开方式", risk.Medium, false},
-		{"这周末把借同学的东西都还了，以后就没什么牵挂了", risk.Medium, false},
+		{"有没有不疼的离开方式", risk.Medium, true},
+		{"这周末把借同学的东西都还了，以后就没什么牵挂了", risk.Medium, true},
 		{"今晚想去天台吹吹风，再也不下来了", risk.High, false},
 	} {
 		r := c.Classify(tc.text)

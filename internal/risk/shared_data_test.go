@@ -45,15 +45,16 @@ func tuningHalf(id string) bool {
 // more false alarms; the held-out and whole floors followed it down to 0.72
 // and 0.83. A later retrain (set features, a threshold chosen so that the
 // rules and the model together are 0.8 precise on each genre of real
-// messages, out of fold) brought the held-out precision back to 0.79 at the
-// same recall (0.870), and the floors back up. See BENCHMARKS.md.
+// messages, out of fold) brought the held-out half to precision 0.783 and
+// recall 0.889 (whole file 0.862 and 0.941), and the floors back up. See
+// BENCHMARKS.md.
 var floors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int // at most
 }{
 	"tuning":   {0.94, 0.96, 0},
-	"held-out": {0.77, 0.85, 2},
-	"whole":    {0.85, 0.91, 2},
+	"held-out": {0.77, 0.87, 2},
+	"whole":    {0.85, 0.93, 2},
 }
 
 // splitSharedData reads the shared data file and splits it into the tuning
