@@ -212,6 +212,16 @@ func ParseModel(b []byte) (*Model, error) {
 	return m, nil
 }
 
+// Format is the weights file format the model is written in: the oldest
+// that holds it, so that older binaries read what they can (format 2 for
+// set features or a threshold of its own for long messages).
+func (m *Model) Format() int {
+	if m.cfg.Sets > 0 || m.t.long != m.t.risk {
+		return 2
+	}
+	return 1
+}
+
 // MarshalBinary writes the weights file, in format 1 when the model has no
 // set features.
 func (m *Model) MarshalBinary() ([]byte, error) {
@@ -220,11 +230,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	buf.Grow(modelHeaderLen2 + 2*4*modelHeads + 2*len(m.w) + 4)
 	buf.WriteString(modelMagic)
 	var h [modelHeaderLen2 - 4]byte
-	// the oldest format that holds the model, so that older binaries read
-	// what they can
-	format, hlen := uint16(1), modelHeaderLen
-	if m.cfg.Sets > 0 || m.t.long != m.t.risk {
-		format, hlen = 2, modelHeaderLen2
+	format, hlen := uint16(m.Format()), modelHeaderLen
+	if format == 2 {
+		hlen = modelHeaderLen2
 	}
 	le.PutUint16(h[0:], format)
 	h[2], h[3], h[4], h[5], h[6] = byte(modelHeads), m.cfg.Bits, m.cfg.CharMax, m.cfg.WordMax, m.cfg.Sets

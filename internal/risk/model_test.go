@@ -102,7 +102,8 @@ func TestModelRoundTrip(t *testing.T) {
 
 // TestModelFormat1: a weights file of format 1 (no set features, one risk
 // threshold) still reads, with the long-message threshold equal to the
-// other, and writes back the same bytes.
+// other, writes back the same bytes and says it is format 1 (the rules page
+// showed the binary's format for any model).
 func TestModelFormat1(t *testing.T) {
 	b := shippedWeights(t)
 	if b[4] != 2 {
@@ -128,8 +129,12 @@ func TestModelFormat1(t *testing.T) {
 	if !bytes.Equal(back, old) {
 		t.Fatal("a format 1 model does not write back as it was read")
 	}
-	if shipped, _ := risk.ParseModel(b); shipped.LongThreshold() == m.LongThreshold() {
+	shipped, _ := risk.ParseModel(b)
+	if shipped.LongThreshold() == m.LongThreshold() {
 		t.Fatalf("the shipped model's long threshold %v is its short one", shipped.LongThreshold())
+	}
+	if m.Format() != 1 || shipped.Format() != 2 {
+		t.Fatalf("formats reported %d and %d, want 1 and 2 as in their files", m.Format(), shipped.Format())
 	}
 }
 

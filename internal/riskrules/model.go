@@ -135,7 +135,7 @@ func modelInfo(m *risk.Model) *ModelInfo {
 		}
 	}
 	r, h := m.Thresholds()
-	return &ModelInfo{Builtin: builtin, Format: risk.ModelFormat, Features: m.Config(), ThreshRisk: r, ThreshHigh: h}
+	return &ModelInfo{Builtin: builtin, Format: m.Format(), Features: m.Config(), ThreshRisk: r, ThreshHigh: h}
 }
 
 // ModelStatus is the district model as the rules page shows it.
