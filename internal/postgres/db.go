@@ -23,7 +23,7 @@ import (
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool   *pgxpool.Pool
+	pool   pool
 	cfg    *pgxpool.Config
 	log    *slog.Logger
 	now    func() time.Time
@@ -80,15 +80,15 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		cfg.MaxConns = defaultPoolSize
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error { return pgxvec.RegisterTypes(ctx, c) }
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pp, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool for %s: %w", where, err)
 	}
-	if err := pool.Ping(cctx); err != nil {
-		pool.Close()
+	if err := pp.Ping(cctx); err != nil {
+		pp.Close()
 		return nil, fmt.Errorf("cannot use PostgreSQL at %s: %v", where, redact(err))
 	}
-	db := &DB{pool: pool, cfg: cfg, log: log, now: time.Now, channel: eventChannel(schema)}
+	db := &DB{pool: pool{pp}, cfg: cfg, log: log, now: time.Now, channel: eventChannel(schema)}
 	db.broker = newBroker(cfg.ConnConfig, db.channel, log)
 	db.appends = db.newAppender()
 	return db, nil
@@ -105,7 +105,7 @@ func redact(err error) string {
 func (db *DB) Engine() string { return "postgres" }
 
 // Pool exposes the pool to tests and benchmarks of this package's users.
-func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+func (db *DB) Pool() *pgxpool.Pool { return db.pool.Pool }
 
 // SetClock replaces the store's clock; tests use it to control expiries.
 func (db *DB) SetClock(now func() time.Time) { db.now = now }
