@@ -322,6 +322,13 @@ func (s *Server) Login(tb testing.TB, username string) *Staff {
 // returning the status code.
 func (st *Staff) Do(tb testing.TB, method, path string, body, out any) int {
 	tb.Helper()
+	return st.DoHeader(tb, method, path, body, out).StatusCode
+}
+
+// DoHeader is Do returning the whole response (its body already read and
+// closed), for a test that checks headers too.
+func (st *Staff) DoHeader(tb testing.TB, method, path string, body, out any) *http.Response {
+	tb.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -343,7 +350,7 @@ func (st *Staff) Do(tb testing.TB, method, path string, body, out any) int {
 			tb.Fatalf("%s %s: decode %q: %v", method, path, b, err)
 		}
 	}
-	return resp.StatusCode
+	return resp
 }
 
 // DialStaff opens the staff socket with the staff member's cookie.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 // Outage wraps a real store so that a test can take the database away under
 // a running node and bring it back. While it is down, every call the student
 // pipeline makes (conversations, messages, turns, events, opening a handoff)
-// fails as a lost connection would; everything else passes through.
+// and a counselor's queue and claim (Handoffs, ClaimHandoff) fail as a lost
+// connection does in the real stores (EUNAVAILABLE); everything else passes
+// through.
 type Outage struct {
 	xinqiao.Store
 	down atomic.Bool
@@ -28,8 +31,11 @@ func (o *Outage) Down() { o.down.Store(true) }
 // Up brings it back.
 func (o *Outage) Up() { o.down.Store(false) }
 
-// errOutage is what every call returns while the database is away.
-var errOutage = errors.New("store unavailable: connection refused (outage injected by the test)")
+// errOutage is what every call returns while the database is away: the
+// stores' unavailable error with a lost connection as its cause.
+var errOutage = fmt.Errorf("%w: %w",
+	xinqiao.Errorf(xinqiao.EUNAVAILABLE, "the database cannot be reached just now; try again in a moment"),
+	errors.New("connection refused (outage injected by the test)"))
 
 func (o *Outage) fail() error {
 	if o.down.Load() {
@@ -140,4 +146,20 @@ func (o *Outage) Publish(ctx context.Context, e xinqiao.Event) error {
 		return err
 	}
 	return o.Store.Publish(ctx, e)
+}
+
+// Handoffs implements xinqiao.HandoffStore.
+func (o *Outage) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.Handoff, error) {
+	if err := o.fail(); err != nil {
+		return nil, err
+	}
+	return o.Store.Handoffs(ctx, f)
+}
+
+// ClaimHandoff implements xinqiao.HandoffStore.
+func (o *Outage) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
+	if err := o.fail(); err != nil {
+		return xinqiao.Handoff{}, err
+	}
+	return o.Store.ClaimHandoff(ctx, id, staffID, at)
 }

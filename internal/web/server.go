@@ -335,12 +335,23 @@ type ErrorBody struct {
 	} `json:"error"`
 }
 
+// RetryAfter is the Retry-After, in seconds, of an unavailable response: a
+// database that refused a connection or is restarting is usually back
+// within seconds, and the client should not hammer it before.
+const RetryAfter = 5
+
 // Error writes err as {"error": {"code", "message"}} with the status of its
 // code. Internal errors are logged and shown only as "internal error".
+// Unavailable ones (the store cannot be reached just now) are logged as
+// warnings with their cause and carry Retry-After.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := xinqiao.ErrorCode(err)
-	if code == xinqiao.EINTERNAL {
+	switch code {
+	case xinqiao.EINTERNAL:
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	case xinqiao.EUNAVAILABLE:
+		s.Log.Warn("request failed: unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
 	}
 	var body ErrorBody
 	body.Error.Code, body.Error.Message = code, xinqiao.ErrorMessage(err)

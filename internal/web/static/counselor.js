@@ -292,8 +292,14 @@ function showAlert(id) {
   alertTimer = setTimeout(() => bar.classList.add("hidden"), 60000);
 }
 
+// UNAVAILABLE is what a counselor reads when the database cannot be reached
+// just now (code "unavailable", HTTP 503): nothing they did is wrong, and
+// the same action will work again in a moment.
+const UNAVAILABLE = "系统暂时连不上数据库，请稍等几秒后再试一次。(The system cannot reach its database just now; please try again in a few seconds.)";
+
+// showErr shows an error of an action (REST) or of the staff socket.
 function showErr(e) {
-  $("err").textContent = e.message || String(e);
+  $("err").textContent = e.code === "unavailable" ? UNAVAILABLE : e.message || String(e);
 }
 
 async function act(method, path, body) {
