@@ -120,7 +120,7 @@ func Sync(ctx context.Context, st Store, emb xinqiao.Embedder, fsys fs.FS, dir s
 		bar.step(i, file)
 		err := syncFile(ctx, st, emb, fsys, file, seen, &rep)
 		if err != nil {
-			if xinqiao.ErrorCode(err) == xinqiao.EINTERNAL {
+			if code := xinqiao.ErrorCode(err); code == xinqiao.EINTERNAL || code == xinqiao.EUNAVAILABLE {
 				// The store or the embedder failed: the next file would too.
 				bar.done()
 				return rep, fmt.Errorf("sync %s: %w", file, err)
