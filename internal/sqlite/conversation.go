@@ -362,7 +362,7 @@ func prepareAll(ctx context.Context, pool *sql.DB, ss []stmtText) error {
 }
 
 func (db *DB) prepareWriter(ctx context.Context) error {
-	return prepareAll(ctx, db.w, []stmtText{
+	return prepareAll(ctx, db.w.DB, []stmtText{
 		{&db.ws.dupMessage, `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND client_id = ?`},
 		{&db.ws.pendingTurn, `SELECT ` + turnColumns + ` FROM pending_turns WHERE conversation_id = ? AND seq = ?`},
 		{&db.ws.bumpSeq, `UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq, mode`},

@@ -28,7 +28,7 @@ import (
 type DB struct {
 	xinqiao.LocalBroker // one node: events stay in process
 
-	w    *sql.DB
+	w    writer
 	r    *sql.DB
 	path string
 	now  func() time.Time
@@ -77,7 +77,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// idle ones by default, and a new one costs its pragmas and re-prepares
 	// every statement.
 	r.SetMaxIdleConns(4)
-	db := &DB{w: w, r: r, path: path, now: time.Now}
+	db := &DB{w: writer{w}, r: r, path: path, now: time.Now}
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("database file %s cannot be opened: %w (is the data folder writable?)", path, err)
@@ -174,13 +174,13 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("begin: %w", mapErr(err))
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return mapErr(err)
 	}
-	return tx.Commit()
+	return mapErr(tx.Commit())
 }
 
 // ms2 converts a time to the stored form: milliseconds since the epoch.
