@@ -37,8 +37,13 @@ func unavailable(err error) bool {
 	case code != "":
 		return false
 	}
+	// A deadline passed waiting for a pooled connection (the pool returns
+	// the bare context error) or for the server (pgconn's timeout error);
+	// a socket that failed or closed mid-way. A cancelled request is none
+	// of these: context.Canceled is not a net.Error.
 	var ne net.Error
-	return pgconn.Timeout(err) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+	return errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) ||
+		errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // mapErr returns err with errUnavailable in its chain when the database
