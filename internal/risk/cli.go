@@ -26,14 +26,11 @@ func newLineReader(in io.Reader) *bufio.Scanner {
 	return sc
 }
 
-// ClassifyJSONL reads JSON objects, one a line, each with a string "text",
-// and writes each object back with a "risk" field added:
-// {"level","categories","rules"}. Other fields are kept (in their order when
-// the input has no "risk" field). Blank lines are skipped; any other bad line
-// stops with an error naming its line number.
-func ClassifyJSONL(c *Classifier, in io.Reader, out io.Writer) error {
+// eachLine calls f with each line of in that is not blank, trimmed, and its
+// number from 1, and stops at f's first error. A line the reader cannot
+// take (longer than maxLine) is an error placed by at, as f places its own.
+func eachLine(in io.Reader, at func(ln int) string, f func(ln int, line []byte) error) error {
 	sc := newLineReader(in)
-	w := bufio.NewWriter(out)
 	ln := 0
 	for sc.Scan() {
 		ln++
@@ -41,6 +38,32 @@ func ClassifyJSONL(c *Classifier, in io.Reader, out io.Writer) error {
 		if len(line) == 0 {
 			continue
 		}
+		if err := f(ln, line); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %v", at(ln+1), err)
+	}
+	return nil
+}
+
+// lineNo places an error of a file read from standard input.
+func lineNo(ln int) string { return fmt.Sprintf("line %d", ln) }
+
+// fileLine places an error of the file named name.
+func fileLine(name string) func(ln int) string {
+	return func(ln int) string { return fmt.Sprintf("%s:%d", name, ln) }
+}
+
+// ClassifyJSONL reads JSON objects, one a line, each with a string "text",
+// and writes each object back with a "risk" field added:
+// {"level","categories","rules"}. Other fields are kept (in their order when
+// the input has no "risk" field). Blank lines are skipped; any other bad line
+// stops with an error naming its line number.
+func ClassifyJSONL(c *Classifier, in io.Reader, out io.Writer) error {
+	w := bufio.NewWriter(out)
+	err := eachLine(in, lineNo, func(ln int, line []byte) error {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(line, &obj); err != nil {
 			return fmt.Errorf("line %d: not a JSON object: %v", ln, err)
@@ -89,12 +112,10 @@ func ClassifyJSONL(c *Classifier, in io.Reader, out io.Writer) error {
 			w.Write(rb)
 			w.WriteByte('}')
 		}
-		if err := w.WriteByte('\n'); err != nil {
-			return err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("line %d: %v", ln+1, err)
+		return w.WriteByte('\n')
+	})
+	if err != nil {
+		return err
 	}
 	return w.Flush()
 }
@@ -167,20 +188,13 @@ func Eval(c *Classifier, in io.Reader) (Report, error) {
 // combined with a second opinion.
 func EvalWith(in io.Reader, classify func(Turn) Result) (Report, error) {
 	rep := Report{Threshold: Medium, BySeverity: map[string]map[Level]int{}}
-	sc := newLineReader(in)
-	ln := 0
-	for sc.Scan() {
-		ln++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err := eachLine(in, lineNo, func(ln int, line []byte) error {
 		var row evalRow
 		if err := json.Unmarshal(line, &row); err != nil {
-			return rep, fmt.Errorf("line %d: %v", ln, err)
+			return fmt.Errorf("line %d: %v", ln, err)
 		}
 		if row.Text == nil {
-			return rep, fmt.Errorf("line %d: no \"text\" field", ln)
+			return fmt.Errorf("line %d: no \"text\" field", ln)
 		}
 		var want bool
 		switch row.Label {
@@ -189,9 +203,9 @@ func EvalWith(in io.Reader, classify func(Turn) Result) (Report, error) {
 		case "none":
 		case "unsure":
 			rep.Unsure++
-			continue
+			return nil
 		default:
-			return rep, fmt.Errorf("line %d: label %q: want \"risk\", \"none\" or \"unsure\" (skipped)", ln, row.Label)
+			return fmt.Errorf("line %d: label %q: want \"risk\", \"none\" or \"unsure\" (skipped)", ln, row.Label)
 		}
 		r := classify(Turn{Question: row.Question, Text: *row.Text})
 		if r.Failed {
@@ -223,9 +237,10 @@ func EvalWith(in io.Reader, classify func(Turn) Result) (Report, error) {
 				}
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return rep, fmt.Errorf("line %d: %v", ln+1, err)
+		return nil
+	})
+	if err != nil {
+		return rep, err
 	}
 	rep.Precision = ratio(rep.TP, rep.TP+rep.FP)
 	rep.Recall = ratio(rep.TP, rep.TP+rep.FN)

@@ -1,7 +1,6 @@
 package risk
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,39 +28,33 @@ type extraRow struct {
 // row is an error naming its line; rows labelled unsure are skipped and
 // counted.
 func readExtra(name string, r io.Reader) (rows []trainRow, unsure int, err error) {
-	sc := newLineReader(r)
-	ln := 0
-	for sc.Scan() {
-		ln++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err = eachLine(r, fileLine(name), func(ln int, line []byte) error {
 		var x extraRow
 		if err := json.Unmarshal(line, &x); err != nil {
-			return nil, 0, fmt.Errorf("%s:%d: not a JSON object of the export or the corpus shape: %v", name, ln, err)
+			return fmt.Errorf("%s:%d: not a JSON object of the export or the corpus shape: %v", name, ln, err)
 		}
 		if x.Label == nil {
 			row, err := x.corpusRow.trainRow()
 			if err != nil {
-				return nil, 0, fmt.Errorf("%s:%d: %v (a row without \"label\" is read in the corpus shape)", name, ln, err)
+				return fmt.Errorf("%s:%d: %v (a row without \"label\" is read in the corpus shape)", name, ln, err)
 			}
 			row.source, row.genre = "extra", "corpus"
 			rows = append(rows, row)
-			continue
+			return nil
 		}
 		row, skip, err := x.labelled()
 		if err != nil {
-			return nil, 0, fmt.Errorf("%s:%d: %v", name, ln, err)
+			return fmt.Errorf("%s:%d: %v", name, ln, err)
 		}
 		if skip {
 			unsure++
-			continue
+			return nil
 		}
 		rows = append(rows, row)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, 0, fmt.Errorf("%s:%d: %v", name, ln+1, err)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return rows, unsure, nil
 }

@@ -378,27 +378,21 @@ func (c corpusRow) trainRow() (trainRow, error) {
 // category, genre, lang, batch); a bad row is an error naming its file and
 // line.
 func readCorpus(name string, r io.Reader) ([]trainRow, error) {
-	sc := newLineReader(r)
 	var out []trainRow
-	ln := 0
-	for sc.Scan() {
-		ln++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
+	err := eachLine(r, fileLine(name), func(ln int, line []byte) error {
 		var c corpusRow
 		if err := json.Unmarshal(line, &c); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, ln, err)
+			return fmt.Errorf("%s:%d: %v", name, ln, err)
 		}
 		row, err := c.trainRow()
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, ln, err)
+			return fmt.Errorf("%s:%d: %v", name, ln, err)
 		}
 		out = append(out, row)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %v", name, ln+1, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
