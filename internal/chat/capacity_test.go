@@ -350,6 +350,42 @@ func TestFullIntakeSaysBusyAndTheResendIsStoredOnce(t *testing.T) {
 	}
 }
 
+// slotWait is a node with one answer slot, held by another student's
+// answer (holder), while student's question q1 waits for it; a counselor's
+// console is open.
+type slotWait struct {
+	s               *apptest.Server
+	console         *apptest.Client
+	asked           int // the model's requests before the holder's
+	release         func()
+	holder, student *apptest.Client
+	sess            apptest.Session // student's
+}
+
+// questionWaitsForTheSlot starts a slotWait on store.
+func questionWaitsForTheSlot(t *testing.T, store xinqiao.Store, llm *openaitest.Server) slotWait {
+	t.Helper()
+	w := slotWait{release: holdAnswers(t, llm)}
+	w.s = apptest.Start(t, store, app.Options{}, func(c *config.Config) {
+		c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
+		c.AnswerSlots, c.LLMStall = 1, time.Minute
+	})
+	w.s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	w.console = w.s.Login(t, "wang").DialStaff(t)
+	w.console.WaitType(t, wait, "queue")
+	w.asked = len(llm.ChatRequests())
+	w.holder = w.s.DialStudent(t, w.s.NewSession(t, "").Token)
+	w.holder.Message(t, "h", "明天考试，我紧张得睡不着怎么办")
+	w.holder.WaitType(t, wait, "ack")
+	waitAsked(t, llm, w.asked) // the holder's answer has the slot
+
+	w.sess = w.s.NewSession(t, "")
+	w.student = w.s.DialStudent(t, w.sess.Token)
+	w.student.Message(t, "q1", "考试前怎么复习比较好")
+	w.student.WaitType(t, wait, "ack")
+	return w
+}
+
 // TestRiskyMessageWhileItsAnswerWaitsEscalatesAtOnce: while the only answer
 // slot is held, a student's question waits for it; a risky message sent
 // then does not join that waiting answer: it shows the crisis card and
@@ -360,24 +396,8 @@ func TestRiskyMessageWhileItsAnswerWaitsEscalatesAtOnce(t *testing.T) {
 	llm := openaitest.NewServer(t)
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			release := holdAnswers(t, llm)
-			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) {
-				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
-				c.AnswerSlots, c.LLMStall = 1, time.Minute
-			})
-			s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
-			console := s.Login(t, "wang").DialStaff(t)
-			console.WaitType(t, wait, "queue")
-			asked := len(llm.ChatRequests())
-			h := s.DialStudent(t, s.NewSession(t, "").Token)
-			h.Message(t, "h", "明天考试，我紧张得睡不着怎么办")
-			h.WaitType(t, wait, "ack")
-			waitAsked(t, llm, asked) // the holder's answer has the slot
-
-			sess := s.NewSession(t, "")
-			c := s.DialStudent(t, sess.Token)
-			c.Message(t, "q1", "考试前怎么复习比较好")
-			c.WaitType(t, wait, "ack")
+			w := questionWaitsForTheSlot(t, e.Open(t), llm)
+			s, console, asked, release, h, c, sess := w.s, w.console, w.asked, w.release, w.holder, w.student, w.sess
 			c.Message(t, "r1", "我不想活了，今晚就从楼顶跳下去")
 			c.WaitType(t, wait, "crisis")
 			consoleHandoff(t, console, wait, sess.ConversationID, xinqiao.KindUrgent)
@@ -404,24 +424,8 @@ func TestMediumMessageWhileItsAnswerWaitsOpensItsReviewAtOnce(t *testing.T) {
 	llm := openaitest.NewServer(t)
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			release := holdAnswers(t, llm)
-			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) {
-				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
-				c.AnswerSlots, c.LLMStall = 1, time.Minute
-			})
-			s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
-			console := s.Login(t, "wang").DialStaff(t)
-			console.WaitType(t, wait, "queue")
-			asked := len(llm.ChatRequests())
-			h := s.DialStudent(t, s.NewSession(t, "").Token)
-			h.Message(t, "h", "明天考试，我紧张得睡不着怎么办")
-			h.WaitType(t, wait, "ack")
-			waitAsked(t, llm, asked) // the holder's answer has the slot
-
-			sess := s.NewSession(t, "")
-			c := s.DialStudent(t, sess.Token)
-			c.Message(t, "q1", "考试前怎么复习比较好")
-			c.WaitType(t, wait, "ack")
+			w := questionWaitsForTheSlot(t, e.Open(t), llm)
+			s, console, asked, release, h, c, sess := w.s, w.console, w.asked, w.release, w.holder, w.student, w.sess
 			c.Message(t, "m1", "有时候觉得活着没什么意思，不想活了") // medium (TestMediumIdeationOpensAReview)
 			c.WaitType(t, wait, "ack")
 			consoleHandoff(t, console, wait, sess.ConversationID, xinqiao.KindReview)
