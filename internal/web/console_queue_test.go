@@ -15,29 +15,48 @@ import (
 	"xinqiao/internal/xinqiao"
 )
 
+// slowReads makes reads take a while and counts them: how many in all,
+// and the most at once.
+type slowReads struct {
+	mu            sync.Mutex
+	now, max, all int
+}
+
+// start counts a read that has begun and takes d; the read ends when the
+// returned func is called.
+func (r *slowReads) start(d time.Duration) (end func()) {
+	r.mu.Lock()
+	r.now++
+	r.all++
+	r.max = max(r.max, r.now)
+	r.mu.Unlock()
+	time.Sleep(d)
+	return func() {
+		r.mu.Lock()
+		r.now--
+		r.mu.Unlock()
+	}
+}
+
+// counts returns the reads in all and the most at once.
+func (r *slowReads) counts() (all, most int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.all, r.max
+}
+
 // slowQueueStore takes a while to read the console's queue and records how
 // many such reads ran at once.
 type slowQueueStore struct {
 	xinqiao.Store
-	mu            sync.Mutex
-	now, max, all int
+	slowReads
 }
 
 func (q *slowQueueStore) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.Handoff, error) {
 	if f.Limit != 500 || len(f.States) != 2 { // not the console's queue
 		return q.Store.Handoffs(ctx, f)
 	}
-	q.mu.Lock()
-	q.now++
-	q.all++
-	q.max = max(q.max, q.now)
-	q.mu.Unlock()
-	defer func() {
-		q.mu.Lock()
-		q.now--
-		q.mu.Unlock()
-	}()
-	time.Sleep(100 * time.Millisecond)
+	defer q.start(100 * time.Millisecond)()
 	return q.Store.Handoffs(ctx, f)
 }
 
@@ -56,10 +75,8 @@ func TestConsoleQueueRequestsAreReadOneAtATime(t *testing.T) {
 	}
 	console.WaitType(t, 10*time.Second, "queue")
 	console.Quiet(t, 300*time.Millisecond, func(f apptest.Frame) bool { return false })
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.max != 1 || q.all > 10 {
-		t.Fatalf("fifty queue requests: %d reads, up to %d at once; want one at a time, and far fewer reads than requests", q.all, q.max)
+	if all, most := q.counts(); most != 1 || all > 10 {
+		t.Fatalf("fifty queue requests: %d reads, up to %d at once; want one at a time, and far fewer reads than requests", all, most)
 	}
 }
 
@@ -114,24 +131,13 @@ func TestQueuePreviewNeedsItsAudit(t *testing.T) {
 // records how many such reads ran at once.
 type slowWatchStore struct {
 	xinqiao.Store
-	slow          atomic.Bool
-	mu            sync.Mutex
-	now, max, all int
+	slow atomic.Bool
+	slowReads
 }
 
 func (q *slowWatchStore) Conversation(ctx context.Context, id string) (xinqiao.Conversation, error) {
 	if q.slow.Load() {
-		q.mu.Lock()
-		q.now++
-		q.all++
-		q.max = max(q.max, q.now)
-		q.mu.Unlock()
-		defer func() {
-			q.mu.Lock()
-			q.now--
-			q.mu.Unlock()
-		}()
-		time.Sleep(50 * time.Millisecond)
+		defer q.start(50 * time.Millisecond)()
 	}
 	return q.Store.Conversation(ctx, id)
 }
@@ -160,9 +166,7 @@ func TestConsoleWatchesOneAtATimeLatestWins(t *testing.T) {
 	}
 	console.Quiet(t, time.Second, func(f apptest.Frame) bool { return f.Type == "error" })
 	q.slow.Store(false)
-	q.mu.Lock()
-	most, reads := q.max, q.all
-	q.mu.Unlock()
+	reads, most := q.counts()
 	if most != 1 || reads > 10 {
 		t.Fatalf("twenty watch requests: %d reads, up to %d at once; want one at a time, and far fewer than twenty", reads, most)
 	}
