@@ -27,21 +27,12 @@ func TestOverloadedNodeKeepsAckingAndShowsTheCrisisCard(t *testing.T) {
 	llm.Default = openaitest.Reply{Chunks: []string{"好的。"}, FirstDelay: time.Minute}
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
-			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) {
-				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
-				c.AnswerSlots, c.LLMStall = 1, time.Minute
-			})
+			s := apptest.Start(t, e.Open(t), app.Options{}, oneSlot(llm))
 			asked := len(llm.ChatRequests())
 			first := s.DialStudent(t, s.NewSession(t, "").Token)
 			first.Message(t, "a1", "明天考试，我紧张得睡不着怎么办")
 			first.WaitType(t, wait, "ack")
-			// The first answer holds the slot once the model has its request.
-			for deadline := time.Now().Add(wait); len(llm.ChatRequests()) == asked; {
-				if time.Now().After(deadline) {
-					t.Fatal("the first answer never reached the model")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitAsked(t, llm, asked) // the first answer holds the slot once the model has its request
 
 			for i := range 3 {
 				c := s.DialStudent(t, s.NewSession(t, "").Token)
@@ -129,6 +120,15 @@ func holdAnswers(t *testing.T, llm *openaitest.Server) (release func()) {
 	return release
 }
 
+// oneSlot configures a node that answers with llm, one answer at a time,
+// and waits a minute for a silent model.
+func oneSlot(llm *openaitest.Server) func(*config.Config) {
+	return func(c *config.Config) {
+		c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
+		c.AnswerSlots, c.LLMStall = 1, time.Minute
+	}
+}
+
 // waitAsked waits until the model has had more than n chat requests.
 func waitAsked(t *testing.T, llm *openaitest.Server, n int) {
 	t.Helper()
@@ -162,10 +162,7 @@ func TestMessagesWhileEverySlotIsHeldAreAnsweredTogether(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			release := holdAnswers(t, llm)
-			s := apptest.Start(t, e.Open(t), app.Options{}, func(c *config.Config) {
-				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
-				c.AnswerSlots, c.LLMStall = 1, time.Minute
-			})
+			s := apptest.Start(t, e.Open(t), app.Options{}, oneSlot(llm))
 			// The model's first-token timeout (8 s) ends an answer held at the
 			// model, so three students hold the slot one after another (the
 			// slot is taken in the order asked) while the student writes.
@@ -366,10 +363,7 @@ type slotWait struct {
 func questionWaitsForTheSlot(t *testing.T, store xinqiao.Store, llm *openaitest.Server) slotWait {
 	t.Helper()
 	w := slotWait{release: holdAnswers(t, llm)}
-	w.s = apptest.Start(t, store, app.Options{}, func(c *config.Config) {
-		c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
-		c.AnswerSlots, c.LLMStall = 1, time.Minute
-	})
+	w.s = apptest.Start(t, store, app.Options{}, oneSlot(llm))
 	w.s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
 	w.console = w.s.Login(t, "wang").DialStaff(t)
 	w.console.WaitType(t, wait, "queue")

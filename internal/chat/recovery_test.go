@@ -305,10 +305,7 @@ func TestMergedTurnOfAStoppedNodeIsAnsweredOnce(t *testing.T) {
 			release := holdAnswers(t, llm)
 			store := e.Open(t)
 			clk := apptest.NewClock(time.Now())
-			withLLM := func(c *config.Config) {
-				c.OpenAIBaseURL, c.ChatModel = llm.BaseURL(), "test-model"
-				c.AnswerSlots, c.LLMStall = 1, time.Minute
-			}
+			withLLM := oneSlot(llm)
 			a := apptest.Start(t, store, app.Options{Now: clk.Now, Node: "a"}, withLLM)
 			asked := len(llm.ChatRequests())
 			holder := a.NewSession(t, "")
