@@ -353,7 +353,10 @@ func (st *Staff) DoHeader(tb testing.TB, method, path string, body, out any) *ht
 	return resp
 }
 
-// DialStaff opens the staff socket with the staff member's cookie.
+// DialStaff opens the staff socket with the staff member's cookie and
+// returns once its hello frame has come (and is consumed): the server sends
+// hello after it has registered the console, so every handoff opened after
+// DialStaff returns reaches it as a frame, not only in the first queue.
 func (st *Staff) DialStaff(tb testing.TB) *Client {
 	tb.Helper()
 	h := http.Header{}
@@ -368,5 +371,6 @@ func (st *Staff) DialStaff(tb testing.TB) *Client {
 		}
 		tb.Fatalf("dial staff socket: %v (HTTP %d)", err, status)
 	}
+	c.WaitType(tb, 5*time.Second, "hello")
 	return c
 }
