@@ -107,7 +107,8 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	noLatency := fs.Bool("no-latency", false, "leave the latency out of the card")
 	noCases := fs.Bool("no-cases", false, "leave our labelled cases (exemplars) out of training, e.g. for a quick training on a small fixture")
 	extra := fs.String("extra", "", "more labelled rows to train on: the JSONL of xinqiao risk export, or rows in the corpus shape")
-	cvOnly := fs.Bool("cv-only", false, "only cross-validate (to choose options): print the figures, measure nothing held out, write nothing")
+	cvOnly := fs.Bool("cv-only", false, "only cross-validate (to choose options): print the k-fold and leave-group-out figures and our corpus's held-out slice, never the shared split's held-out half; write nothing")
+	groupT := fs.Bool("group-thresholds", false, "choose the thresholds on the leave-group-out scores (each writer scored by a model that never saw it) instead of the k-fold ones")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -125,13 +126,13 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, Log: stderr})
+		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, Log: stderr})
 	if err != nil {
 		return err
 	}
 	if *cvOnly {
 		f := res.Figures
-		fmt.Fprintf(stdout, "thresholds risk %.3f high %.3f\n", f.ThreshRisk, f.ThreshHigh)
+		fmt.Fprintf(stdout, "thresholds risk %.3f (long %.3f) high %.3f\n", f.ThreshRisk, f.ThreshRiskLong, f.ThreshHigh)
 		for _, k := range append([]string{""}, slices.Sorted(maps.Keys(f.CVSource))...) {
 			c, name := f.CV, "all"
 			if k != "" {
@@ -139,6 +140,12 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 			}
 			fmt.Fprintf(stdout, "cross-validated %s: precision %.3f (%d/%d) recall %.3f (%d/%d), high/imminent graded high+ %d/%d\n",
 				name, c.Precision(), c.TP, c.TP+c.FP, c.Recall(), c.TP, c.TP+c.FN, c.SevereHigh, c.Severe)
+		}
+		f.WriteLeaveOut(stdout)
+		for _, g := range slices.Sorted(maps.Keys(f.Corpus)) {
+			c, a := f.Corpus[g], f.CorpusRules[g]
+			fmt.Fprintf(stdout, "corpus held-out %s (model trained on every training row): rules + model precision %.3f (%d/%d) recall %.3f (%d/%d), flagged high/imminent graded high+ %d/%d, graded high+ labelled high %d/%d; rules alone %.3f %.3f\n",
+				g, c.Precision(), c.TP, c.TP+c.FP, c.Recall(), c.TP, c.TP+c.FN, c.SevereHigh, c.SevereFlagged, c.HighSevere, c.High, a.Precision(), a.Recall())
 		}
 		return nil
 	}

@@ -77,9 +77,15 @@ type TrainOptions struct {
 	// model is ignored); nil: the built-in rules.
 	Rules *Classifier
 	// CVOnly stops after the cross-validation: the result has the
-	// thresholds and the cross-validated figures only, no model, and nothing
-	// held out is measured. It is for choosing options.
+	// thresholds, the cross-validated and leave-group-out figures and our
+	// corpus's held-out slice measured on a model trained on every training
+	// row (no rounds for broken cases); the shared split's held-out half is
+	// not measured. It is for choosing options.
 	CVOnly bool
+	// GroupThresholds chooses the thresholds on the leave-group-out scores
+	// (each writer's rows scored by a model that never saw that writer)
+	// instead of the k-fold ones.
+	GroupThresholds bool
 	// Log receives progress lines; nil: none.
 	Log io.Writer
 }
@@ -142,6 +148,11 @@ type trainRow struct {
 	// extra is how many more times each epoch visits the row (a labelled
 	// case the model broke).
 	extra int
+	// group is the hand that wrote the row, for the leave-group-out
+	// cross-validation: "shared" for the shared split, "corpus:a" for
+	// corpus writer a (the file name up to its first "_"); "" for our
+	// cases, reply cases and extra rows, which are spread over the groups.
+	group string
 }
 
 // Confusion counts one measurement of the combined classifier.
@@ -155,6 +166,12 @@ type Confusion struct {
 	// graded high or above.
 	Severe     int `json:"severe"`
 	SevereHigh int `json:"severe_high"`
+	// SevereFlagged of the severe rows were graded medium or above; High
+	// rows were graded high or above, HighSevere of them labelled high or
+	// imminent (the leave-group-out figures carry these).
+	SevereFlagged int `json:"severe_flagged,omitempty"`
+	High          int `json:"high,omitempty"`
+	HighSevere    int `json:"high_severe,omitempty"`
 }
 
 func (c *Confusion) add(wantRisk, severe bool, got Level) {
@@ -174,6 +191,19 @@ func (c *Confusion) add(wantRisk, severe bool, got Level) {
 		c.Severe++
 		if got >= High {
 			c.SevereHigh++
+		}
+	}
+}
+
+// addHigh counts the severity figures of the leave-group-out measurement.
+func (c *Confusion) addHigh(severe bool, got Level) {
+	if severe && got >= Medium {
+		c.SevereFlagged++
+	}
+	if got >= High {
+		c.High++
+		if severe {
+			c.HighSevere++
 		}
 	}
 }
@@ -227,6 +257,18 @@ type CardFigures struct {
 	// corpus, by genre ("corpus/post").
 	CV       Confusion            `json:"cv"`
 	CVSource map[string]Confusion `json:"cv_source,omitempty"`
+	// LeaveOut is the leave-group-out cross-validation, a more honest
+	// figure than CV for messages from an unseen hand: each group (the
+	// shared split's tuning half, each writer of our corpus) is scored by a
+	// model trained without it, at the chosen thresholds, rules and model
+	// (LeaveOutRules: the rules alone). LeaveOutGenre is the same by
+	// source and genre.
+	LeaveOut      map[string]Confusion `json:"leave_out,omitempty"`
+	LeaveOutRules map[string]Confusion `json:"leave_out_rules,omitempty"`
+	LeaveOutGenre map[string]Confusion `json:"leave_out_genre,omitempty"`
+	// GroupThresholds is set when the thresholds were chosen on the
+	// leave-group-out scores rather than the k-fold ones.
+	GroupThresholds bool `json:"group_thresholds,omitempty"`
 	// HeldOut is the shared split's held-out half, rules and model;
 	// HeldOutRules the rules alone.
 	HeldOut      *Confusion `json:"held_out,omitempty"`
@@ -320,7 +362,7 @@ func readShared(path string) (tune, held []trainRow, err error) {
 			return nil, nil, fmt.Errorf("%s:%d: %v", path, ln+1, err)
 		}
 		row := trainRow{text: r.Text, risk: b2i(r.Label == "risk"), severe: b2i(sev >= High), cat: -1,
-			source: "shared", genre: r.Source, lang: "zh-Hans", weight: 1, maxLevel: Imminent}
+			source: "shared", genre: r.Source, lang: "zh-Hans", weight: 1, maxLevel: Imminent, group: "shared"}
 		if row.risk == 1 {
 			for _, c := range r.Categories {
 				if k := catIndex(Category(c)); k >= 0 {
@@ -418,7 +460,9 @@ func readCorpusDir(dir string) (train, held []trainRow, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		writer, _, _ := strings.Cut(filepath.Base(n), "_")
 		for _, r := range rows {
+			r.group = "corpus:" + writer
 			if CorpusHeldOut(r.text) {
 				held = append(held, r)
 			} else {
@@ -743,6 +787,36 @@ func (s oofScore) level(t modelThresholds) Level {
 	return t.level(s.risk, s.severe, s.units)
 }
 
+// outOfFold scores every row (sentence rows excepted) with a model trained
+// on the rows of the other folds; a sentence row is in its message's fold.
+func outOfFold(train []trainRow, fold []int, folds int, o TrainOptions, rules *Classifier, name string) []oofScore {
+	for i, r := range train {
+		if r.parent >= 0 {
+			fold[i] = fold[r.parent] // a sentence is never scored by a model trained on its message
+		}
+	}
+	oof := make([]oofScore, len(train))
+	var sc scratch
+	for k := 0; k < folds; k++ {
+		var idx []int
+		for i := range train {
+			if fold[i] != k {
+				idx = append(idx, i)
+			}
+		}
+		m := fit(train, idx, o, o.Seed+uint64(k)+1)
+		for i, r := range train {
+			if fold[i] == k && r.parent < 0 {
+				rules.modelInput(r.text, &sc)
+				s := m.score(&sc.nt, &sc.model)
+				oof[i] = oofScore{s.risk, s.severe, s.units}
+			}
+		}
+		fmt.Fprintf(o.Log, "%s %d of %d done\n", name, k+1, folds)
+	}
+	return oof
+}
+
 // pickThresholds chooses the thresholds on the cross-validated scores,
 // separately for short messages and for long ones (longUnits sentences or
 // more). A risk threshold is the lowest at which the flags the model adds
@@ -1024,29 +1098,31 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	for i, p := range perm {
 		fold[p] = i % o.Folds
 	}
-	for i, r := range train {
-		if r.parent >= 0 {
-			fold[i] = fold[r.parent] // a sentence is never scored by a model trained on its message
+	oof := outOfFold(train, fold, o.Folds, o, rules, "fold")
+	// leave-group-out: each hand's rows scored by a model trained without
+	// that hand; rows of no group (our cases, extra rows) are spread over
+	// the groups
+	groups := map[string]int{}
+	for _, r := range train {
+		if r.group != "" && r.parent < 0 {
+			groups[r.group] = 0
 		}
 	}
-	oof := make([]oofScore, len(train))
-	var sc scratch
-	for k := 0; k < o.Folds; k++ {
-		var idx []int
-		for i := range train {
-			if fold[i] != k {
-				idx = append(idx, i)
+	gnames := sortedKeys(groups)
+	for k, g := range gnames {
+		groups[g] = k
+	}
+	var goof []oofScore
+	if len(gnames) >= 2 {
+		gfold := make([]int, len(train))
+		for i, p := range perm {
+			if g := train[p].group; g != "" {
+				gfold[p] = groups[g]
+			} else {
+				gfold[p] = i % len(gnames)
 			}
 		}
-		m := fit(train, idx, o, o.Seed+uint64(k)+1)
-		for i, r := range train {
-			if fold[i] == k && r.parent < 0 {
-				rules.modelInput(r.text, &sc)
-				s := m.score(&sc.nt, &sc.model)
-				oof[i] = oofScore{s.risk, s.severe, s.units}
-			}
-		}
-		fmt.Fprintf(o.Log, "fold %d of %d done\n", k+1, o.Folds)
+		goof = outOfFold(train, gfold, len(gnames), o, rules, "group ("+strings.Join(gnames, ", ")+")")
 	}
 	{
 		type sc struct {
@@ -1126,7 +1202,11 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			}
 		}
 	}
-	th := pickThresholds(train, ruleLv, oof, o)
+	pickOn := oof
+	if o.GroupThresholds && goof != nil {
+		pickOn, fig.GroupThresholds = goof, true
+	}
+	th := pickThresholds(train, ruleLv, pickOn, o)
 	fig.ThreshRisk, fig.ThreshRiskLong, fig.ThreshHigh = round3(th.risk), round3(th.long), round3(th.high)
 	for i, r := range train {
 		if r.risk < 0 || r.parent >= 0 {
@@ -1161,7 +1241,43 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		fig.CVSource[k] = *c
 		fmt.Fprintf(o.Log, "  cross-validated %s: P %.3f R %.3f (TP %d FP %d FN %d) severe high+ %d/%d\n", k, c.Precision(), c.Recall(), c.TP, c.FP, c.FN, c.SevereHigh, c.Severe)
 	}
+	if goof != nil {
+		fig.LeaveOut, fig.LeaveOutRules, fig.LeaveOutGenre = map[string]Confusion{}, map[string]Confusion{}, map[string]Confusion{}
+		for i, r := range train {
+			if r.risk < 0 || r.parent >= 0 || r.group == "" {
+				continue
+			}
+			lv := max(ruleLv[i], goof[i].level(th))
+			c, a, gc := fig.LeaveOut[r.group], fig.LeaveOutRules[r.group], fig.LeaveOutGenre[r.source+"/"+r.genre]
+			c.add(r.risk == 1, r.severe == 1, lv)
+			c.addHigh(r.severe == 1, lv)
+			a.add(r.risk == 1, r.severe == 1, ruleLv[i])
+			a.addHigh(r.severe == 1, ruleLv[i])
+			gc.add(r.risk == 1, r.severe == 1, lv)
+			gc.addHigh(r.severe == 1, lv)
+			fig.LeaveOut[r.group], fig.LeaveOutRules[r.group], fig.LeaveOutGenre[r.source+"/"+r.genre] = c, a, gc
+		}
+	}
 	if o.CVOnly {
+		if len(corpusHeld) > 0 {
+			all := make([]int, len(train))
+			for i := range all {
+				all[i] = i
+			}
+			m := fit(train, all, o, o.Seed)
+			m.t = th
+			withModel := rules.WithModel(m)
+			fig.Corpus, fig.CorpusRules = map[string]Confusion{}, map[string]Confusion{}
+			for _, r := range corpusHeld {
+				c, a := fig.Corpus[r.genre], fig.CorpusRules[r.genre]
+				lv, lr := withModel.Classify(r.text).Level, rules.Classify(r.text).Level
+				c.add(r.risk == 1, r.severe == 1, lv)
+				c.addHigh(r.severe == 1, lv)
+				a.add(r.risk == 1, r.severe == 1, lr)
+				a.addHigh(r.severe == 1, lr)
+				fig.Corpus[r.genre], fig.CorpusRules[r.genre] = c, a
+			}
+		}
 		return &TrainResult{Figures: fig}, nil
 	}
 
@@ -1345,6 +1461,10 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 	for _, l := range sortedKeys(f.CorpusLang) {
 		row("corpus held-out, lang "+l+", rules + model", f.CorpusLang[l])
 	}
+	if len(f.LeaveOut) > 0 {
+		fmt.Fprintf(&b, "\n### Leave-group-out\n\nEach hand's rows (the shared split's tuning half; each writer of our corpus, by the file name\nup to its first \"_\") scored by a model trained without that hand, at the thresholds above%s;\nthe rules were written looking at the tuning half, so its \"rules alone\" rows are optimistic and\nwhat the model adds there is the telling figure.\n\n", map[bool]string{true: " (chosen on\nthese scores)", false: ""}[f.GroupThresholds])
+		f.WriteLeaveOut(&b)
+	}
 	fmt.Fprintf(&b, "\nOur labelled cases and reply cases (%d): %d broken by rules + model, %d by the rules alone.\n", f.Cases, f.CasesFailing, f.CasesFailingRules)
 	if latency != "" {
 		fmt.Fprintf(&b, "\n## Latency\n\n%s\n", latency)
@@ -1356,6 +1476,28 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 	fmt.Fprintf(&b, "\n## Figures as data\n\n```json\n%s\n```\n", js)
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// WriteLeaveOut writes the leave-group-out figures (and, when the card has
+// them, our corpus's held-out slice) as table rows: rules and model, the
+// rules alone, what the model adds, and the severity figures.
+func (f CardFigures) WriteLeaveOut(w io.Writer) {
+	line := func(name string, c Confusion) {
+		pl, ph := Wilson(c.TP, c.TP+c.FP)
+		rl, rh := Wilson(c.TP, c.TP+c.FN)
+		fmt.Fprintf(w, "| %s | %d | %.3f [%.3f, %.3f] (%d/%d) | %.3f [%.3f, %.3f] (%d/%d) | %d/%d | %d/%d |\n", name, c.N,
+			c.Precision(), pl, ph, c.TP, c.TP+c.FP, c.Recall(), rl, rh, c.TP, c.TP+c.FN, c.SevereHigh, c.SevereFlagged, c.HighSevere, c.High)
+	}
+	fmt.Fprintf(w, "| set | rows | precision | recall | flagged high/imminent graded high+ | graded high+ labelled high/imminent |\n|---|---|---|---|---|---|\n")
+	for _, g := range sortedKeys(f.LeaveOut) {
+		c, a := f.LeaveOut[g], f.LeaveOutRules[g]
+		line("left out "+g+", rules + model", c)
+		line("left out "+g+", rules alone", a)
+		fmt.Fprintf(w, "| left out %s, the model's additions | | %d right, %d wrong | | | |\n", g, c.TP-a.TP, c.FP-a.FP)
+	}
+	for _, g := range sortedKeys(f.LeaveOutGenre) {
+		line("left out, "+g+", rules + model", f.LeaveOutGenre[g])
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

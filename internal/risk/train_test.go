@@ -146,3 +146,51 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// TestTrainLeaveGroupOut: the leave-group-out figures score every row of
+// each hand (the shared split's tuning half, each corpus writer) with a
+// model trained without it; the cross-validation alone measures our
+// corpus's held-out slice but never the shared split's held-out half; and
+// thresholds chosen on the leave-group-out scores say so in the card.
+func TestTrainLeaveGroupOut(t *testing.T) {
+	o := fixtureOptions()
+	o.CVOnly = true
+	res, err := risk.Train(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Figures
+	if f.HeldOut != nil || f.HeldOutRules != nil || res.Model != nil {
+		t.Fatalf("a cross-validation alone measured the shared held-out half or built a model: %+v", f)
+	}
+	shared, corpus := f.LeaveOut["shared"], f.LeaveOut["corpus:fixture"]
+	if shared.N != f.Train["shared/fixture"] || shared.N != f.LeaveOutRules["shared"].N || shared.N != f.LeaveOutGenre["shared/fixture"].N {
+		t.Fatalf("left out shared: %d rows (rules alone %d, by genre %d), %d shared rows trained on", shared.N, f.LeaveOutRules["shared"].N, f.LeaveOutGenre["shared/fixture"].N, f.Train["shared/fixture"])
+	}
+	if corpus.N == 0 || corpus.N != f.LeaveOutRules["corpus:fixture"].N {
+		t.Fatalf("left out corpus:fixture: %d rows, rules alone %d", corpus.N, f.LeaveOutRules["corpus:fixture"].N)
+	}
+	if len(f.Corpus) == 0 || len(f.Corpus) != len(f.CorpusRules) {
+		t.Fatalf("the corpus's held-out slice was not measured: %v %v", f.Corpus, f.CorpusRules)
+	}
+	if f.GroupThresholds {
+		t.Fatal("thresholds said to come from the leave-group-out scores without the option")
+	}
+	o.CVOnly, o.GroupThresholds = false, true
+	g, err := risk.Train(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.Figures.GroupThresholds {
+		t.Fatal("the option did not choose the thresholds on the leave-group-out scores")
+	}
+	var card bytes.Buffer
+	if err := g.WriteCard(&card, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Leave-group-out", "left out shared, rules + model", "left out corpus:fixture, the model's additions", "(chosen on\nthese scores)"} {
+		if !strings.Contains(card.String(), want) {
+			t.Errorf("card lacks %q", want)
+		}
+	}
+}
