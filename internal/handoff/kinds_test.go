@@ -243,3 +243,40 @@ func TestRequestedAlerts(t *testing.T) {
 		}
 	})
 }
+
+// TestRequestKeepsItsLadderWhenAReviewRaisesIt: a student who asked for a
+// teacher and then writes a medium-risk message raises the waiting
+// request's level through a review; the handoff stays a request, so its
+// ladder stays the requested one (a reminder 3 minutes after the ask), not
+// the review's one reminder an hour into the next duty period.
+func TestRequestKeepsItsLadderWhenAReviewRaisesIt(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		f := newFixture(t, open) // t0 is Monday 18:00 in Guangzhou: after hours
+		ctx := context.Background()
+		c := f.conversation(t, "")
+		r, err := f.svc.Open(ctx, handoff.OpenRequest{ConversationID: c.ID, Kind: xinqiao.KindRequested,
+			Level: xinqiao.LevelNone, Rules: []string{"student.ask_counselor"}})
+		if err != nil || !r.Created {
+			t.Fatalf("open request: got %+v, %v", r, err)
+		}
+		f.clock.Set(t0.Add(time.Minute))
+		up, err := f.svc.Open(ctx, handoff.OpenRequest{ConversationID: c.ID, Kind: xinqiao.KindReview, Level: xinqiao.LevelMedium,
+			Categories: []string{"suicide"}, Rules: []string{"zh.suicide.passive"}, MessageSeq: 2})
+		if err != nil || up.Created || !up.Raised || up.Handoff.ID != r.Handoff.ID || up.Handoff.Kind != xinqiao.KindRequested ||
+			up.Handoff.Level != xinqiao.LevelMedium {
+			t.Fatalf("review on the open request: got %+v, %v; want the request raised to medium", up, err)
+		}
+		f.drain(t)
+		before := len(f.hook.got())
+		f.clock.Set(t0.Add(3 * time.Minute))
+		if n, err := f.svc.Tick(ctx); err != nil || n != 1 {
+			ts, _ := f.store.Timers(ctx, r.Handoff.ID)
+			t.Fatalf("3 minutes after the ask: got %d fired, %v; want the requested reminder (timers %+v)", n, err, ts)
+		}
+		f.drain(t)
+		got := f.hook.got()[before:]
+		if len(got) != 1 || got[0]["event"] != handoff.EventEscalation || got[0]["kind"] != xinqiao.KindRequested {
+			t.Fatalf("got %v, want one reminder of the request", got)
+		}
+	})
+}

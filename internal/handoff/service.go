@@ -138,7 +138,8 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 	}
 	h, created, raised, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: r.ConversationID, Kind: r.Kind,
 		Level: r.Level, Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, MessageLevel: s.messageLevel(ctx, r),
-		At: now, Ladder: s.ladder(r.Kind, r.Level, now)})
+		At: now, Ladder: s.ladder(r.Kind, r.Level, now),
+		LadderOf: func(kind, level string) []xinqiao.LadderStep { return s.ladder(kind, level, now) }})
 	if err != nil {
 		return OpenResult{}, fmt.Errorf("open handoff: %w", err)
 	}

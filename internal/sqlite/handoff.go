@@ -164,7 +164,7 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				if kindUp { // a new kind runs its own clocks from now
 					base = nh.At
 				}
-				if err := insertLadder(ctx, tx, id, base, nh.At, nh.Ladder); err != nil {
+				if err := insertLadder(ctx, tx, id, base, nh.At, nh.LadderFor(nh.Kind, nh.Level)); err != nil {
 					return err
 				}
 			}
@@ -196,7 +196,7 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				hoList(nh.Categories), hoList(nh.Rules), nh.MessageSeq, at, at, at); err != nil {
 				return fmt.Errorf("insert handoff: %w", err)
 			}
-			if err := insertLadder(ctx, tx, id, nh.At, nh.At, nh.Ladder); err != nil {
+			if err := insertLadder(ctx, tx, id, nh.At, nh.At, nh.LadderFor(nh.Kind, nh.Level)); err != nil {
 				return err
 			}
 			created = true

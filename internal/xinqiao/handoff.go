@@ -201,6 +201,21 @@ type NewHandoff struct {
 	MessageLevel string
 	At           time.Time
 	Ladder       []LadderStep
+	// LadderOf, when set, gives the ladder of a handoff of a kind at a
+	// level. A merge that raises a waiting handoff reschedules the ladder of
+	// the handoff as merged, which may be of another kind than the request:
+	// a review that raises a student's waiting request keeps the request's
+	// ladder. Unset, Ladder serves every kind.
+	LadderOf func(kind, level string) []LadderStep
+}
+
+// LadderFor is the ladder of the handoff of kind at level that nh created
+// or merged into: LadderOf's, else Ladder. Both stores schedule with it.
+func (nh NewHandoff) LadderFor(kind, level string) []LadderStep {
+	if nh.LadderOf != nil {
+		return nh.LadderOf(kind, level)
+	}
+	return nh.Ladder
 }
 
 // FlagMoves reports whether merging nh into an open handoff of kind and
