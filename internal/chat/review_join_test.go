@@ -113,3 +113,34 @@ func TestRaisedReviewNobodyJoined(t *testing.T) {
 		}
 	})
 }
+
+// TestRaisedReviewTellsTheStudentWhoComes: when a review a counselor only
+// reads is raised to urgent, the student gets the same honest sentence as
+// for any new urgent handoff (with on_duty, stored as a system line): here
+// nobody is on duty, so the page must not say a teacher has been asked to
+// join and to wait.
+func TestRaisedReviewTellsTheStudentWhoComes(t *testing.T) {
+	each(t, func(t *testing.T, s *apptest.Server, clk *apptest.Clock) {
+		clk.Set(mondayMorning)
+		s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+		wang := s.Login(t, "wang") // no console open and no duty switch: nobody is on duty
+		_, c, h := openReview(t, s, wang, "有时候觉得活着没什么意思，不想活了")
+		if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/claim", nil, nil); code != 200 {
+			t.Fatalf("claim: got %d", code)
+		}
+		drain(c, 300*time.Millisecond)
+		c.Message(t, "m2", "我今晚就从楼顶跳下去")
+		told, skipped := c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.OnDuty != nil })
+		if told.State != "waiting" || told.Kind != xinqiao.KindUrgent || *told.OnDuty || !strings.Contains(told.Text, "没有值班") {
+			t.Fatalf("student told %s, want the urgent handoff waiting with nobody on duty, said plainly", told.Raw)
+		}
+		for _, f := range skipped {
+			if f.Type == "handoff" && f.OnDuty == nil {
+				t.Fatalf("before the sentence the page was sent %s, which it shows as a teacher coming", f.Raw)
+			}
+		}
+		if n := systemLines(append(skipped, drain(c, 500*time.Millisecond)...), "没有值班"); n != 1 {
+			t.Fatalf("got %d system lines saying nobody is on duty, want 1", n)
+		}
+	})
+}

@@ -541,8 +541,13 @@ func (s *Service) escalate(r *room, conv xinqiao.Conversation, level, shown risk
 	// What the student was told before: a notice is sent once per change
 	// the student can see (a new urgent handoff, or a review or request
 	// turned urgent), never again while it waits or a counselor is here.
+	// A review is never shown to the student, and a counselor who claimed
+	// one only reads it: nobody has joined, and the raised handoff goes back
+	// to the queue (handoff.Service.Open), so the student is told as for a
+	// new urgent handoff.
 	before, _, beforeKind, had, _ := s.d.Handoffs.StudentState(ctx, conv.ID)
-	if !had || before == "ended" || (before == "waiting" && beforeKind != xinqiao.KindUrgent) {
+	unseen := !had || before == "ended" || beforeKind == xinqiao.KindReview
+	if unseen || (before == "waiting" && beforeKind != xinqiao.KindUrgent) {
 		r.tell("waiting", "", xinqiao.KindUrgent) // this node tells it below, with the words
 	}
 	onDuty, _, err := s.d.Handoffs.Open(ctx, xinqiao.KindUrgent, conv.ID, level.String(), cats, res.Rules, seq)
@@ -556,8 +561,8 @@ func (s *Service) escalate(r *room, conv xinqiao.Conversation, level, shown risk
 	if had && before != "ended" && beforeKind == xinqiao.KindUrgent {
 		return true // already waiting or joined: the page knows, the counselor sees the message
 	}
-	if had && before == "joined" {
-		return true // a counselor who claimed a request or a review is already here
+	if !unseen && before == "joined" {
+		return true // a counselor who claimed a request, or joined a review, is already here
 	}
 	s.tellHandoff(ctx, r, conv, xinqiao.KindUrgent, onDuty > 0)
 	return true
