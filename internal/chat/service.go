@@ -219,9 +219,13 @@ func New(ctx context.Context, d Deps) *Service {
 func (s *Service) onEvent(e xinqiao.Event) {
 	switch e.Kind {
 	case "resync":
+		// Events were missed: the messages, and the handoff changes that
+		// lock and unlock the AI (a close missed would keep the room locked,
+		// its student's messages acked and never answered).
 		go func() {
 			for _, r := range s.hub.allRooms() {
 				s.hub.catchUp(s.ctx, r)
+				s.sendHandoffState(r)
 			}
 		}()
 		return
