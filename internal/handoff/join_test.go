@@ -220,3 +220,65 @@ func TestTwoMessagesJoinOnce(t *testing.T) {
 		}
 	})
 }
+
+// joinBeforeRaise wraps a store so that, once armed, the next urgent open
+// first lets a counselor's join land (before, a real HTTP request): the
+// counselor's first message in a review they read reaches the store after
+// the student's risky message was read as raising a review, before the
+// raise itself.
+type joinBeforeRaise struct {
+	xinqiao.Store
+	before atomic.Pointer[func()]
+}
+
+// OpenHandoff implements xinqiao.HandoffStore.
+func (j *joinBeforeRaise) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.Handoff, bool, bool, error) {
+	if nh.Kind == xinqiao.KindUrgent {
+		if fn := j.before.Swap(nil); fn != nil {
+			(*fn)()
+		}
+	}
+	return j.Store.OpenHandoff(ctx, nh)
+}
+
+// TestJoinedJustBeforeTheRaise: a counselor joins a review (writes to the
+// student) just as the student's next message raises it to urgent. The
+// counselor is in the chat, so the raised handoff stays theirs: it does not
+// go back to the queue, and their next message reaches the student.
+func TestJoinedJustBeforeTheRaise(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		clk := apptest.NewClock(time.Now())
+		var racing *joinBeforeRaise
+		s := boot(t, func(tb testing.TB) xinqiao.Store {
+			racing = &joinBeforeRaise{Store: open(tb)}
+			return racing
+		}, clk)
+		wang, student, h := claimedReview(t, s)
+		rest(student, 300*time.Millisecond)
+		joined := make(chan int, 1)
+		join := func() {
+			joined <- wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "你好，我是王老师", "client_id": "w1"}, nil)
+		}
+		racing.before.Store(&join)
+		student.Message(t, "m2", "我今晚就从楼顶跳下去")
+		student.WaitType(t, wait, "crisis")
+		if code := <-joined; code != 201 {
+			t.Fatalf("the counselor's message that joins the review: got %d, want 201", code)
+		}
+		student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleCounselor })
+		rest(student, 500*time.Millisecond)
+		got, err := s.Store.Handoff(context.Background(), h.ID)
+		if err != nil || got.Kind != xinqiao.KindUrgent || got.State != xinqiao.HandoffActive || got.Counselor != wang.Me.ID {
+			t.Fatalf("handoff after the raise: %+v, %v; want it urgent, active and still 王老师's", got, err)
+		}
+		var bad struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if code := wang.Do(t, "POST", "/api/handoffs/"+h.ID+"/messages", map[string]string{"text": "我在这里陪你", "client_id": "w2"}, &bad); code != 201 {
+			t.Fatalf("the counselor's next message: got %d %+v, want 201", code, bad)
+		}
+		if f, _ := student.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleCounselor }); f.Text != "我在这里陪你" {
+			t.Fatalf("student got %s", f.Raw)
+		}
+	})
+}

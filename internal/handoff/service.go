@@ -130,32 +130,12 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (OpenResult, error) {
 		return OpenResult{}, xinqiao.Errorf(xinqiao.EINVALID, "kind must be urgent, requested or review")
 	}
 	now := s.now()
-	var prior xinqiao.Handoff // the open handoff before, read only when this may raise a review past it
-	if r.Kind != xinqiao.KindReview {
-		if p, err := s.store.LatestHandoff(ctx, r.ConversationID); err == nil && p.Open() {
-			prior = p
-		}
-	}
 	h, created, raised, err := s.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: r.ConversationID, Kind: r.Kind,
 		Level: r.Level, Categories: r.Categories, Rules: r.Rules, MessageSeq: r.MessageSeq, MessageLevel: s.messageLevel(ctx, r),
 		At: now, Ladder: s.ladder(r.Kind, r.Level, now),
 		LadderOf: func(kind, level string) []xinqiao.LadderStep { return s.ladder(kind, level, now) }})
 	if err != nil {
 		return OpenResult{}, fmt.Errorf("open handoff: %w", err)
-	}
-	if !created && prior.ID == h.ID && prior.Kind == xinqiao.KindReview && prior.State == xinqiao.HandoffActive &&
-		h.Kind != xinqiao.KindReview && h.State == xinqiao.HandoffActive {
-		// A counselor was reading the review, not talking with the student
-		// (one who writes in a review makes it a requested handoff, see
-		// Relay): nobody has joined, so the raised handoff goes back to the
-		// queue, the student is told a teacher is being called and the
-		// ladder runs, rather than the student being told someone joined.
-		if rh, err := s.store.ReleaseHandoff(ctx, h.ID, "", now, s.ladder(h.Kind, h.Level, now)); err != nil {
-			s.log.Warn("return a raised review to the queue", "handoff", h.ID, "err", err)
-		} else {
-			h = rh
-			s.log.Info("raised review returned to the queue", "handoff", h.ID, "kind", h.Kind, "reader", prior.Counselor)
-		}
 	}
 	onDuty, err := s.OnDuty(ctx, h.School)
 	if err != nil {

@@ -166,6 +166,24 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 					return err
 				}
 			}
+			if kindUp && kind == xinqiao.KindReview && state == xinqiao.HandoffActive {
+				// A counselor was reading the review, not talking with the
+				// student (one who writes joins it: JoinHandoff makes it a
+				// request, decided in the same order of locks as here).
+				// Nobody has joined, so the raised handoff goes back to the
+				// queue with the ladder of its new kind from now.
+				const qb = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = $2, updated_at = $2
+					WHERE id = $1`
+				if _, err := tx.Exec(ctx, qb, id, nh.At); err != nil {
+					return fmt.Errorf("return raised review to the queue: %w", err)
+				}
+				if _, err := tx.Exec(ctx, `DELETE FROM handoff_timers WHERE handoff_id = $1 AND fired_at IS NULL`, id); err != nil {
+					return fmt.Errorf("return raised review to the queue: %w", err)
+				}
+				if err := insertLadder(ctx, tx, id, nh.At, nh.At, nh.LadderFor(nh.Kind, nh.Level)); err != nil {
+					return err
+				}
+			}
 		case errors.Is(err, pgx.ErrNoRows):
 			const qprev = `SELECT case_id FROM handoffs WHERE conversation_id = $1 AND case_id IS NOT NULL
 				ORDER BY opened_at DESC LIMIT 1`

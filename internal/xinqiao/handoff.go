@@ -363,8 +363,11 @@ type HandoffStore interface {
 	// (urgent kind only), then either opens a waiting handoff (created) filed
 	// under the conversation's case, or merges into the conversation's open
 	// one, raising its level or its kind when the new one is higher (raised);
-	// neither ever falls. A conversation has at most one open handoff. A
-	// missing conversation is ENOTFOUND.
+	// neither ever falls. A review a counselor claimed to read whose kind
+	// rises goes back to the queue in the same transaction (nobody has
+	// joined: a counselor who writes in a review joins it first, see
+	// JoinHandoff). A conversation has at most one open handoff. A missing
+	// conversation is ENOTFOUND.
 	OpenHandoff(ctx context.Context, nh NewHandoff) (h Handoff, created, raised bool, err error)
 	// MarkOpenedNoDuty records that nobody was on duty when the handoff
 	// opened; a missing handoff is ENOTFOUND.
