@@ -439,11 +439,14 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		}
 	}
 	nt := xinqiao.NewTurn{Level: level.String(), Categories: mark(res).Categories, Rules: res.Rules}
-	switch {
-	case level >= risk.High:
+	if level >= risk.High {
 		nt.Kind, nt.LeaseUntil = xinqiao.TurnEscalate, s.d.Now().Add(escalateLease)
-	case conv.Mode != xinqiao.ModeHandoff:
-		nt.Kind, nt.LeaseUntil = xinqiao.TurnAnswer, s.d.Now().Add(answerLease)
+	} else {
+		// An answer, unless a counselor has the conversation when the
+		// message is stored: the store decides by the mode it reads then,
+		// not by the one read above, which a claim or a close may have
+		// changed meanwhile (a close must not leave the message unanswered).
+		nt.Kind, nt.LeaseUntil, nt.AIOnly = xinqiao.TurnAnswer, s.d.Now().Add(answerLease), true
 	}
 	m, pending, created, err := s.d.Store.AppendStudentMessage(ctx, nm, nt)
 	if err != nil {

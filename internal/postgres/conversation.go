@@ -315,6 +315,9 @@ func (db *DB) appendInTx(ctx context.Context, tx pgx.Tx, r appendReq, lockFirst 
 	if nm.RequireMode != "" && mode != nm.RequireMode {
 		return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
 	}
+	if t.AIOnly && mode != xinqiao.ModeAI {
+		t.Kind = "" // a counselor has the conversation and reads the message live
+	}
 	// The rest needs no answer before the next statement is sent: one
 	// pipelined round trip, read back in order.
 	var b pgx.Batch

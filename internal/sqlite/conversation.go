@@ -273,6 +273,9 @@ func (db *DB) appendInTx(ctx context.Context, tx *sql.Tx, r appendReq) (appendRe
 	if nm.RequireMode != "" && mode != nm.RequireMode {
 		return appendRes{}, xinqiao.Errorf(xinqiao.ECONFLICT, "conversation is in mode %s, not %s", mode, nm.RequireMode)
 	}
+	if t.AIOnly && mode != xinqiao.ModeAI {
+		t.Kind = "" // a counselor has the conversation and reads the message live
+	}
 	if nm.Completes > 0 {
 		res, err := tx.StmtContext(ctx, db.ws.completeTurn).ExecContext(ctx, nm.ConversationID, nm.Completes)
 		if err != nil {

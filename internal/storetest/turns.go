@@ -18,6 +18,7 @@ func init() {
 		t.Run("MergedAnswerCompletesEveryTurn", func(t *testing.T) { testTurnMergedAnswer(t, open(t)) })
 		t.Run("RenewKeepsTheTurnFromSweeps", func(t *testing.T) { testTurnRenew(t, open(t)) })
 		t.Run("ConcurrentClaimsTakeEachOnce", func(t *testing.T) { testTurnConcurrentClaims(t, open(t)) })
+		t.Run("AIOnlyByTheModeAtAppend", func(t *testing.T) { testTurnAIOnly(t, open(t)) })
 	})
 }
 
@@ -249,5 +250,40 @@ func testTurnConcurrentClaims(t *testing.T, s xinqiao.Store) {
 		if n != 1 {
 			t.Fatalf("turn %s claimed %d times, want once", k, n)
 		}
+	}
+}
+
+// testTurnAIOnly: an answer turn asked for only in mode ai is recorded by
+// the mode the append itself reads: none while a counselor has the
+// conversation, one again once they gave it back to the AI.
+func testTurnAIOnly(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	c, _ := NewConversation(t, s, "")
+	lease := time.Now().Add(time.Minute)
+	appendAIOnly := func(clientID string) *xinqiao.PendingTurn {
+		t.Helper()
+		_, turn, created, err := s.AppendStudentMessage(ctx,
+			xinqiao.NewMessage{ConversationID: c.ID, ClientID: clientID, Role: xinqiao.RoleStudent, Text: "消息 " + clientID},
+			xinqiao.NewTurn{Kind: xinqiao.TurnAnswer, Level: "low", LeaseUntil: lease, AIOnly: true})
+		if err != nil || !created {
+			t.Fatalf("AppendStudentMessage %s: created %v, %v", clientID, created, err)
+		}
+		return turn
+	}
+	if err := s.SetMode(ctx, c.ID, xinqiao.ModeHandoff); err != nil {
+		t.Fatal(err)
+	}
+	if turn := appendAIOnly("h"); turn != nil {
+		t.Fatalf("in handoff mode: got turn %+v, want none (the counselor reads it live)", turn)
+	}
+	if err := s.SetMode(ctx, c.ID, xinqiao.ModeAI); err != nil {
+		t.Fatal(err)
+	}
+	if turn := appendAIOnly("a"); turn == nil || turn.Kind != xinqiao.TurnAnswer {
+		t.Fatalf("back in ai mode: got turn %+v, want an answer turn", turn)
+	}
+	ts, err := s.ClaimStaleTurns(ctx, lease.Add(time.Hour), lease.Add(2*time.Hour), 10)
+	if err != nil || len(ts) != 1 || ts[0].ClientID != "a" {
+		t.Fatalf("got pending turns %+v, %v; want the one of the message stored in ai mode", ts, err)
 	}
 }

@@ -150,6 +150,11 @@ type NewTurn struct {
 	// LeaseUntil is how long the appending node keeps the turn to itself:
 	// no other node takes it before then.
 	LeaseUntil time.Time
+	// AIOnly records an answer turn only when the conversation is in mode
+	// ai in the same transaction: a counselor who has the conversation
+	// reads the message live, and one who gave it back to the AI a moment
+	// ago, after the caller read the mode, has left it to the AI.
+	AIOnly bool
 }
 
 // PendingTurn is the work an acknowledged student message promises: its
@@ -192,7 +197,8 @@ type ConversationStore interface {
 	AppendMessage(ctx context.Context, m NewMessage) (msg Message, created bool, err error)
 	// AppendStudentMessage is AppendMessage for a student message: in the same
 	// transaction it records the message's turn as pending (unless t.Kind is
-	// ""). A ClientID seen before stores nothing and returns the stored
+	// "", or t.AIOnly and the conversation is not in mode ai: then turn is
+	// nil). A ClientID seen before stores nothing and returns the stored
 	// message, created=false, and its turn while that is still pending (nil
 	// once done): a resend of a message whose turn was never finished is not
 	// mistaken for one fully handled.
