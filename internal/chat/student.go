@@ -491,7 +491,14 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		// (a review), without interrupting the student; the AI answers.
 		ask := ""
 		if level == risk.Medium {
-			ask = s.review(ctx, conv, text, res, state, m.Seq)
+			var failed bool
+			if ask, failed = s.review(ctx, conv, text, res, state, m.Seq); failed {
+				// Answering now would complete the turn with the review
+				// never opened: the turn goes to the next sweep, which opens
+				// the review and then answers.
+				s.handOver(convID, m.Seq)
+				return
+			}
 		}
 		// 4. Below: an AI answer, in order, off the reader goroutine. A
 		// message sent while the conversation's answer waits joins it.
@@ -523,7 +530,11 @@ func (s *Service) resumeTurn(rm *room, conv xinqiao.Conversation, pt xinqiao.Pen
 		}
 		ask := ""
 		if res.Level == risk.Medium { // its review may not have opened before the node stopped
-			ask = s.review(s.ctx, conv, text, res, decodeState(conv.RiskState), pt.Seq)
+			var failed bool
+			if ask, failed = s.review(s.ctx, conv, text, res, decodeState(conv.RiskState), pt.Seq); failed {
+				s.handOver(pt.ConversationID, pt.Seq) // the next sweep opens it, then answers
+				return
+			}
 		}
 		if s.hold(pt.ConversationID, pt.Seq, lease) {
 			s.enqueueTurn(rm, turn{parts: []part{{seq: pt.Seq, clientID: pt.ClientID, text: text}}, result: res, conv: conv, ask: ask})
@@ -559,8 +570,10 @@ var reviewCategories = []risk.Category{risk.Suicide, risk.SelfHarm, risk.Abuse, 
 // conversation reaches a counselor this way, the student is told plainly,
 // once, that the school's psychology teacher will read it, and the standard
 // safety question is returned for the assistant to ask after its answer
-// ("" otherwise). A failure is logged and counted; the answer still comes.
-func (s *Service) review(ctx context.Context, conv xinqiao.Conversation, text string, res risk.Result, state risk.ConversationState, seq int64) string {
+// ("" otherwise). A failure is logged and counted and reported (failed):
+// the caller leaves the message's turn pending, so that it is not answered
+// (and done) before its review is open.
+func (s *Service) review(ctx context.Context, conv xinqiao.Conversation, text string, res risk.Result, state risk.ConversationState, seq int64) (question string, failed bool) {
 	cats := res.Categories
 	if res.Level < risk.Medium {
 		cats = state.Categories
@@ -572,20 +585,20 @@ func (s *Service) review(ctx context.Context, conv xinqiao.Conversation, text st
 		reviewable = reviewable || slices.Contains(reviewCategories, c)
 	}
 	if !reviewable {
-		return ""
+		return "", false
 	}
 	_, _, _, had, err := s.d.Handoffs.StudentState(ctx, conv.ID)
 	if err == nil {
 		_, created, oerr := s.d.Handoffs.Open(ctx, xinqiao.KindReview, conv.ID, xinqiao.LevelMedium, names, res.Rules, seq)
 		err = oerr
 		if err == nil && (!created || had) {
-			return "" // already read, or told before
+			return "", false // already read, or told before
 		}
 	}
 	if err != nil {
 		storeFailures.WithLabelValues("review").Inc()
-		s.d.Log.Error("open review failed", "conversation", conv.ID, "err", err)
-		return ""
+		s.d.Log.Error("open review failed; the message's turn stays pending", "conversation", conv.ID, "err", err)
+		return "", true
 	}
 	lang := messageLang(text, conv.Lang)
 	if notice, err := prompts.Reply(lang, prompts.ReplyReviewNotice); err == nil {
@@ -599,9 +612,9 @@ func (s *Service) review(ctx context.Context, conv xinqiao.Conversation, text st
 	}
 	q, err := prompts.Reply(lang, prompts.ReplySafetyQuestion)
 	if err != nil {
-		return ""
+		return "", false
 	}
-	return q
+	return q, false
 }
 
 // askLimit bounds ask_counselor frames per conversation: three at once,

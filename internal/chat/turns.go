@@ -276,7 +276,11 @@ func (s *Service) recoverTurns(ctx context.Context, convID string, pts []xinqiao
 			}
 			u := turn{parts: []part{{seq: pt.Seq, clientID: pt.ClientID, text: ms[0].Text}}, result: res, conv: conv, recovered: true}
 			if res.Level == risk.Medium { // its review may not have opened before the node stopped
-				u.ask = s.review(ctx, conv, ms[0].Text, res, decodeState(conv.RiskState), pt.Seq)
+				var failed bool
+				if u.ask, failed = s.review(ctx, conv, ms[0].Text, res, decodeState(conv.RiskState), pt.Seq); failed {
+					s.handOver(conv.ID, pt.Seq) // not answered before its review is open: the next sweep tries again
+					continue
+				}
 			}
 			late = late || pt.Attempts > maxTurnAttempts || s.d.Now().Sub(pt.CreatedAt) > lateTurn
 			if t == nil {
