@@ -586,3 +586,40 @@ func TestParseTargets(t *testing.T) {
 		t.Fatalf("got kind %s, want webhook", got.Kind)
 	}
 }
+
+// TestTransferToAnAbsentCounselor: a handoff transferred to a counselor
+// who has no console open anywhere is theirs for the grace period only,
+// as if their console had just closed: if they never come, it goes back
+// to the queue instead of staying with nobody, its student waiting for a
+// teacher who was never there. A disabled account cannot be given one.
+func TestTransferToAnAbsentCounselor(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		a := f.staff(t, "a", xinqiao.RoleCounselor, true)
+		b := f.staff(t, "b", xinqiao.RoleCounselor, false) // never opened a console
+		off := f.staff(t, "off", xinqiao.RoleCounselor, false)
+		disabled := true
+		if _, err := f.store.UpdateStaff(ctx, off.ID, xinqiao.StaffUpdate{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		h := f.open(t, f.conversation(t, "").ID, xinqiao.LevelHigh).Handoff
+		f.svc.ConsoleConnected(ctx, a.ID)
+		if _, err := f.svc.Claim(ctx, a, h.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Transfer(ctx, a, h.ID, off.ID); xinqiao.ErrorCode(err) != xinqiao.EINVALID {
+			t.Fatalf("transfer to a disabled account: got %v, want invalid", err)
+		}
+		if got, err := f.svc.Transfer(ctx, a, h.ID, b.ID); err != nil || got.Counselor != b.ID {
+			t.Fatalf("transfer: got %+v, %v", got, err)
+		}
+		f.clock.Add(f.svc.Config().Grace)
+		if _, err := f.svc.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.store.Handoff(ctx, h.ID); got.State != xinqiao.HandoffWaiting || got.Counselor != "" {
+			t.Fatalf("a grace period after the transfer to an absent counselor: got %+v, want it back in the queue", got)
+		}
+	})
+}

@@ -463,6 +463,14 @@ func (s *Service) Transfer(ctx context.Context, st xinqiao.Staff, id, toStaffID 
 		return h, err
 	}
 	s.log.Info("handoff transferred", "handoff", h.ID, "from", st.ID, "to", to.ID)
+	if !s.present(ctx, to.ID) {
+		// Nobody is at a console under that name: the handoff is theirs for
+		// the grace period, as if their console had just closed, then goes
+		// back to the queue (ConsoleConnected cancels it when they come).
+		if err := s.store.AddTimer(ctx, xinqiao.Timer{HandoffID: h.ID, Kind: xinqiao.TimerGrace, StaffID: to.ID, Due: s.now().Add(s.cfg.Grace)}); err != nil {
+			s.log.Warn("schedule grace timer for an absent transfer target", "handoff", h.ID, "err", err)
+		}
+	}
 	s.system(ctx, h.ConversationID, fmt.Sprintf("%s 老师接手了对话。", to.DisplayName))
 	s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
 	return h, nil
