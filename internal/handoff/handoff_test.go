@@ -623,3 +623,46 @@ func TestTransferToAnAbsentCounselor(t *testing.T) {
 		}
 	})
 }
+
+// TestQueueOfASchoolIsNotCutByOtherSchools: the queue is read up to a
+// bound, and the bound applies to what the counselor may see: a district
+// whose other school has more open reviews than the bound still shows a
+// counselor of this school the student of theirs who asked for a teacher.
+func TestQueueOfASchoolIsNotCutByOtherSchools(t *testing.T) {
+	eachEngine(t, func(t *testing.T, open func(tb testing.TB) xinqiao.Store) {
+		f := newFixture(t, open)
+		ctx := context.Background()
+		for _, tm := range []xinqiao.Terminal{{Code: "A1", School: "一中", Place: "走廊"}, {Code: "B1", School: "二中", Place: "图书馆"}} {
+			if err := f.store.UpsertTerminal(ctx, tm); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 501 {
+			c := f.conversation(t, "A1")
+			if _, _, _, err := f.store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Kind: xinqiao.KindReview,
+				Level: xinqiao.LevelMedium, Categories: []string{"bullying"}, MessageSeq: 1, At: t0.Add(time.Duration(i) * time.Second)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		asked := f.conversation(t, "B1")
+		r, err := f.svc.Open(ctx, handoff.OpenRequest{ConversationID: asked.ID, Kind: xinqiao.KindRequested,
+			Level: xinqiao.LevelNone, Rules: []string{"student.ask_counselor"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.CreateStaff(ctx, xinqiao.Staff{Username: "er", DisplayName: "二中老师", Role: xinqiao.RoleCounselor, School: "二中", PasswordHash: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		er, err := f.store.StaffByUsername(ctx, "er")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := f.svc.Queue(ctx, er)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(q) != 1 || q[0].ID != r.Handoff.ID {
+			t.Fatalf("二中's queue: got %d handoffs, want just its own request", len(q))
+		}
+	})
+}

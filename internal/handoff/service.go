@@ -280,7 +280,10 @@ func (s *Service) Queue(ctx context.Context, st xinqiao.Staff, states ...string)
 	if len(states) == 0 {
 		states = []string{xinqiao.HandoffWaiting, xinqiao.HandoffActive}
 	}
-	all, err := s.store.Handoffs(ctx, xinqiao.HandoffFilter{States: states, Limit: 500})
+	// The bound applies to what this staff member may see (their school's
+	// and those of no school): another school's open handoffs must not
+	// push theirs out of it.
+	all, err := s.store.Handoffs(ctx, xinqiao.HandoffFilter{States: states, School: st.School, Limit: 500})
 	if err != nil {
 		return nil, err
 	}

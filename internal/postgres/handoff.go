@@ -253,7 +253,7 @@ func (db *DB) LatestHandoff(ctx context.Context, conversationID string) (xinqiao
 func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.Handoff, error) {
 	const q = handoffSelect + ` WHERE (cardinality($1::text[]) = 0 OR h.state = ANY($1))
 		AND ($2 = '' OR h.conversation_id = $2) AND ($3 = '' OR h.case_id = $3) AND ($4 = '' OR h.counselor = $4)
-		AND ($6 = '' OR h.kind = $6)
+		AND ($6 = '' OR h.kind = $6) AND ($7 = '' OR COALESCE(t.school, '') IN ('', $7))
 		ORDER BY h.kind_rank = 2 DESC, h.level_rank DESC, h.kind_rank DESC, h.opened_at, h.id LIMIT $5`
 	if f.Limit <= 0 {
 		f.Limit = 200
@@ -262,7 +262,7 @@ func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.
 	if states == nil {
 		states = []string{}
 	}
-	rows, err := db.pool.Query(ctx, q, states, f.ConversationID, f.CaseID, f.Counselor, f.Limit, f.Kind)
+	rows, err := db.pool.Query(ctx, q, states, f.ConversationID, f.CaseID, f.Counselor, f.Limit, f.Kind, f.School)
 	if err != nil {
 		return nil, fmt.Errorf("list handoffs: %w", err)
 	}

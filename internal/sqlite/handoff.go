@@ -255,7 +255,7 @@ func (db *DB) LatestHandoff(ctx context.Context, conversationID string) (xinqiao
 func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.Handoff, error) {
 	const q = handoffSelect + ` WHERE (? = '' OR instr(?, ',' || h.state || ',') > 0)
 		AND (? = '' OR h.conversation_id = ?) AND (? = '' OR h.case_id = ?) AND (? = '' OR h.counselor = ?)
-		AND (? = '' OR h.kind = ?)
+		AND (? = '' OR h.kind = ?) AND (? = '' OR COALESCE(t.school, '') IN ('', ?))
 		ORDER BY h.kind_rank = 2 DESC, h.level_rank DESC, h.kind_rank DESC, h.opened_at, h.id LIMIT ?`
 	if f.Limit <= 0 {
 		f.Limit = 200
@@ -268,7 +268,7 @@ func (db *DB) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.
 		}
 	}
 	rows, err := db.r.QueryContext(ctx, q, states, states, f.ConversationID, f.ConversationID, f.CaseID, f.CaseID,
-		f.Counselor, f.Counselor, f.Kind, f.Kind, f.Limit)
+		f.Counselor, f.Counselor, f.Kind, f.Kind, f.School, f.School, f.Limit)
 	return collect(rows, err, "list handoffs", scanHandoff)
 }
 

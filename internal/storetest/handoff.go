@@ -28,6 +28,7 @@ func init() {
 			{"Kinds", testHandoffKinds},
 			{"FlaggedMessage", testHandoffFlaggedMessage},
 			{"JoinIsOneChange", testHandoffJoin},
+			{"SchoolFilter", testHandoffSchoolFilter},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -756,5 +757,33 @@ func testHandoffFlaggedMessage(t *testing.T, s xinqiao.Store) {
 		if h.MessageSeq != st.want {
 			t.Fatalf("%s: got flagged message %d, want %d", st.name, h.MessageSeq, st.want)
 		}
+	}
+}
+
+// testHandoffSchoolFilter: HandoffFilter.School selects what that school's
+// staff may see, before the limit: its own handoffs and those from no
+// registered terminal, never another school's.
+func testHandoffSchoolFilter(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	for _, tm := range []xinqiao.Terminal{{Code: "SA", School: "一中"}, {Code: "SB", School: "二中"}} {
+		if err := s.UpsertTerminal(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := map[string]string{}
+	for i, term := range []string{"SA", "SA", "SB", ""} {
+		c, _ := NewConversation(t, s, term)
+		h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0.Add(time.Duration(i)*time.Second))
+		ids[h.ID] = term
+	}
+	got, err := s.Handoffs(ctx, xinqiao.HandoffFilter{School: "二中", Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || ids[got[0].ID] != "SB" || ids[got[1].ID] != "" {
+		t.Fatalf("二中 with limit 2: got %v, want its own handoff and the one of no terminal", kinds(got))
+	}
+	if all, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{}); len(all) != 4 {
+		t.Fatalf("no school: got %d handoffs, want all 4", len(all))
 	}
 }

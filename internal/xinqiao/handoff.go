@@ -254,7 +254,12 @@ type HandoffFilter struct {
 	ConversationID string
 	CaseID         string
 	Counselor      string
-	Limit          int // 0 means 200
+	// School, when set, selects the handoffs the staff of that school may
+	// see: the school's own and those from no registered terminal (or a
+	// terminal of no school), so that Limit bounds what they see, not what
+	// the whole district has open.
+	School string
+	Limit  int // 0 means 200
 }
 
 // AlertAttempt records one try to deliver an alert to one target.
