@@ -540,8 +540,11 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 		// Lowered before the close, so no message in between re-opens it.
 		s.lowerRisk(ctx, cur, lower, r.Outcome)
 	}
+	// Only the handoff as read above is closed: a risky message merged into
+	// it since (the student writing as the counselor closes) makes the
+	// close a conflict, so the counselor sees the message first.
 	h, err := s.store.CloseHandoff(ctx, id, xinqiao.CloseHandoff{StaffID: st.ID, AnyHolder: anyHolder,
-		Outcome: r.Outcome, Note: r.Note, Mode: r.Mode, At: s.now()})
+		Outcome: r.Outcome, Note: r.Note, Mode: r.Mode, At: s.now(), Seen: cur.UpdatedAt})
 	if err != nil {
 		return h, err
 	}

@@ -147,8 +147,11 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			if !kindUp {
 				nh.Kind = kind
 			}
+			// updated_at always moves on a merge, even within one clock
+			// tick: a close checks it (CloseHandoff.Seen) so that a risky
+			// message merged after the counselor's last read is seen first.
 			const qu = `UPDATE handoffs SET level = $2, level_rank = $3, kind = $8, kind_rank = $9, categories = $4, reason = $5,
-				message_seq = $6, updated_at = $7 WHERE id = $1`
+				message_seq = $6, updated_at = GREATEST($7, updated_at + interval '1 microsecond') WHERE id = $1`
 			if _, err := tx.Exec(ctx, qu, id, nh.Level, rank, hoList(hoUnion(oc, nh.Categories)),
 				hoList(hoUnion(or, nh.Rules)), seq, nh.At, nh.Kind, xinqiao.KindRank(nh.Kind)); err != nil {
 				return fmt.Errorf("raise handoff: %w", err)
@@ -369,12 +372,17 @@ func (db *DB) TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID st
 // CloseHandoff implements xinqiao.HandoffStore.
 func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandoff) (xinqiao.Handoff, error) {
 	const q = `UPDATE handoffs SET state = 'closed', closed_at = $2, closed_by = $3, outcome = $4, note = $5, updated_at = $2
-		WHERE id = $1 AND state <> 'closed' AND ($6 OR (state = 'active' AND counselor = $3)) RETURNING id`
+		WHERE id = $1 AND state <> 'closed' AND ($6 OR (state = 'active' AND counselor = $3))
+		AND ($7::timestamptz IS NULL OR updated_at = $7) RETURNING id`
 	want, staff := xinqiao.HandoffActive, c.StaffID
 	if c.AnyHolder {
 		staff = ""
 	}
-	return db.changeHandoff(ctx, id, want, staff, q, []any{id, c.At, c.StaffID, c.Outcome, c.Note, c.AnyHolder}, func(tx pgx.Tx) error {
+	var seen *time.Time
+	if !c.Seen.IsZero() {
+		seen = &c.Seen
+	}
+	return db.changeHandoff(ctx, id, want, staff, q, []any{id, c.At, c.StaffID, c.Outcome, c.Note, c.AnyHolder, seen}, func(tx pgx.Tx) error {
 		const qm = `UPDATE conversations SET mode = $2, updated_at = $3
 			WHERE id = (SELECT conversation_id FROM handoffs WHERE id = $1)`
 		if _, err := tx.Exec(ctx, qm, id, c.Mode, c.At); err != nil {

@@ -149,8 +149,11 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			if !kindUp {
 				nh.Kind = kind
 			}
+			// updated_at always moves on a merge, even within one clock
+			// tick: a close checks it (CloseHandoff.Seen) so that a risky
+			// message merged after the counselor's last read is seen first.
 			const qu = `UPDATE handoffs SET level = ?, level_rank = ?, kind = ?, kind_rank = ?, categories = ?, reason = ?,
-				message_seq = ?, updated_at = ? WHERE id = ?`
+				message_seq = ?, updated_at = MAX(?, updated_at + 1) WHERE id = ?`
 			if _, err := tx.ExecContext(ctx, qu, nh.Level, rank, nh.Kind, xinqiao.KindRank(nh.Kind), hoList(hoUnion(oc, nh.Categories)),
 				hoList(hoUnion(or, nh.Rules)), seq, ms2(nh.At), id); err != nil {
 				return fmt.Errorf("raise handoff: %w", err)
@@ -358,13 +361,18 @@ func (db *DB) TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID st
 // CloseHandoff implements xinqiao.HandoffStore.
 func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandoff) (xinqiao.Handoff, error) {
 	const q = `UPDATE handoffs SET state = 'closed', closed_at = ?, closed_by = ?, outcome = ?, note = ?, updated_at = ?
-		WHERE id = ? AND state <> 'closed' AND (? OR (state = 'active' AND counselor = ?)) RETURNING id`
+		WHERE id = ? AND state <> 'closed' AND (? OR (state = 'active' AND counselor = ?))
+		AND (? IS NULL OR updated_at = ?) RETURNING id`
 	staff := c.StaffID
 	if c.AnyHolder {
 		staff = ""
 	}
 	at := ms2(c.At)
-	args := []any{at, c.StaffID, c.Outcome, c.Note, at, id, boolInt(c.AnyHolder), c.StaffID}
+	var seen sql.NullInt64
+	if !c.Seen.IsZero() {
+		seen = sql.NullInt64{Int64: ms2(c.Seen), Valid: true}
+	}
+	args := []any{at, c.StaffID, c.Outcome, c.Note, at, id, boolInt(c.AnyHolder), c.StaffID, seen, seen}
 	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, staff, q, args, func(tx *sql.Tx) error {
 		const qm = `UPDATE conversations SET mode = ?, updated_at = ?
 			WHERE id = (SELECT conversation_id FROM handoffs WHERE id = ?)`

@@ -29,6 +29,7 @@ func init() {
 			{"FlaggedMessage", testHandoffFlaggedMessage},
 			{"JoinIsOneChange", testHandoffJoin},
 			{"SchoolFilter", testHandoffSchoolFilter},
+			{"CloseSeesEveryMerge", testHandoffCloseSeen},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -785,5 +786,34 @@ func testHandoffSchoolFilter(t *testing.T, s xinqiao.Store) {
 	}
 	if all, _ := s.Handoffs(ctx, xinqiao.HandoffFilter{}); len(all) != 4 {
 		t.Fatalf("no school: got %d handoffs, want all 4", len(all))
+	}
+}
+
+// testHandoffCloseSeen: a close that names the handoff as last read (Seen)
+// is refused once a message was merged into it since, even at the same
+// instant, and changes nothing; closing the handoff as it now is works.
+func testHandoffCloseSeen(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	c, _ := NewConversation(t, s, "")
+	h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0)
+	st := NewStaff(t, s, "seen", xinqiao.RoleCounselor)
+	read, err := s.ClaimHandoff(ctx, h.ID, st.ID, hoT0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Level: xinqiao.LevelHigh,
+		Categories: []string{"suicide"}, MessageSeq: 2, At: hoT0}); err != nil {
+		t.Fatal(err)
+	}
+	close := xinqiao.CloseHandoff{StaffID: st.ID, Outcome: xinqiao.OutcomeResolved, Mode: xinqiao.ModeAI, At: hoT0, Seen: read.UpdatedAt}
+	_, err = s.CloseHandoff(ctx, h.ID, close)
+	wantCode(t, err, xinqiao.ECONFLICT)
+	now, err := s.Handoff(ctx, h.ID)
+	if err != nil || now.State != xinqiao.HandoffActive || now.MessageSeq != 2 {
+		t.Fatalf("after the refused close: got %+v, %v; want it active, flagging message 2", now, err)
+	}
+	close.Seen = now.UpdatedAt
+	if got, err := s.CloseHandoff(ctx, h.ID, close); err != nil || got.State != xinqiao.HandoffClosed {
+		t.Fatalf("close as it now is: got %+v, %v", got, err)
 	}
 }

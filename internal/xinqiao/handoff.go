@@ -245,6 +245,11 @@ type CloseHandoff struct {
 	Note      string
 	Mode      string // the conversation's mode afterwards: ModeAI or ModeEnded
 	At        time.Time
+	// Seen, when set, is the handoff's UpdatedAt as the closer last read
+	// it: the close applies only if the handoff has not changed since (a
+	// risky message merged into it meanwhile must be seen before it is
+	// closed); otherwise it is ECONFLICT and changes nothing.
+	Seen time.Time
 }
 
 // HandoffFilter selects handoffs. Empty fields select everything.
