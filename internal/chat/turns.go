@@ -277,8 +277,13 @@ func (s *Service) recoverTurns(ctx context.Context, convID string, pts []xinqiao
 			u := turn{parts: []part{{seq: pt.Seq, clientID: pt.ClientID, text: ms[0].Text}}, result: res, conv: conv, recovered: true}
 			if res.Level == risk.Medium { // its review may not have opened before the node stopped
 				var failed bool
-				if u.ask, failed = s.review(ctx, conv, ms[0].Text, res, decodeState(conv.RiskState), pt.Seq); failed {
-					s.handOver(conv.ID, pt.Seq) // not answered before its review is open: the next sweep tries again
+				u.ask, failed = s.review(ctx, conv, ms[0].Text, res, decodeState(conv.RiskState), pt.Seq)
+				// Not answered before its review is open: the next sweep tries
+				// again. A review that keeps failing does not keep the student
+				// waiting for ever: past maxTurnAttempts the late answer, an
+				// apology, goes out.
+				if failed && pt.Attempts <= maxTurnAttempts {
+					s.handOver(conv.ID, pt.Seq)
 					continue
 				}
 			}
