@@ -14,9 +14,10 @@ import (
 // Outage wraps a real store so that a test can take the database away under
 // a running node and bring it back. While it is down, every call the student
 // pipeline makes (conversations, messages, turns, events, opening a handoff)
-// and a counselor's queue and claim (Handoffs, ClaimHandoff) fail as a lost
-// connection does in the real stores (EUNAVAILABLE); everything else passes
-// through.
+// and a counselor's queue, claim and reads of one handoff (Handoffs,
+// ClaimHandoff, Handoff) fail as a lost connection does in the real stores
+// (EUNAVAILABLE); everything else passes through. A test that needs a row
+// written or an event published while it is down calls the wrapped Store.
 type Outage struct {
 	xinqiao.Store
 	down atomic.Bool
@@ -162,4 +163,12 @@ func (o *Outage) ClaimHandoff(ctx context.Context, id, staffID string, at time.T
 		return xinqiao.Handoff{}, err
 	}
 	return o.Store.ClaimHandoff(ctx, id, staffID, at)
+}
+
+// Handoff implements xinqiao.HandoffStore.
+func (o *Outage) Handoff(ctx context.Context, id string) (xinqiao.Handoff, error) {
+	if err := o.fail(); err != nil {
+		return xinqiao.Handoff{}, err
+	}
+	return o.Store.Handoff(ctx, id)
 }

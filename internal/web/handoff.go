@@ -350,6 +350,11 @@ type staffHub struct {
 
 	mu    sync.Mutex
 	socks map[*staffSock]struct{}
+
+	heldMu    sync.Mutex
+	held      map[xinqiao.Event]struct{} // handoff and alert events whose handoff could not be read yet
+	heldQueue bool                       // an event was not kept (maxHeld): resend every console its queue
+	retrying  bool                       // retryHeld is running
 }
 
 type staffSock struct {
@@ -375,8 +380,24 @@ type staffSock struct {
 }
 
 func newStaffHub(ctx context.Context, s *Server, svc *handoff.Service) *staffHub {
-	return &staffHub{ctx: ctx, s: s, svc: svc, socks: map[*staffSock]struct{}{}}
+	return &staffHub{ctx: ctx, s: s, svc: svc, socks: map[*staffSock]struct{}{}, held: map[xinqiao.Event]struct{}{}}
 }
+
+// A console reads its whole queue only when it connects (or asks); after
+// that it learns of a handoff from the frame each "handoff" event brings.
+// That frame is built from the handoff's row, so an event whose row cannot
+// be read (the store is away) is held and tried again, after
+// heldRetryFirst and then twice as long each time up to heldRetryMax, until
+// the read works: a console whose store came back still learns of the
+// handoff, without waiting for a reconnect.
+const (
+	heldRetryFirst = 200 * time.Millisecond
+	heldRetryMax   = 5 * time.Second
+	// maxHeld bounds the events held; an event past it is not kept, and
+	// every console is sent its whole queue again instead once the store
+	// answers (which shows every handoff as it is then, without its alert).
+	maxHeld = 1000
+)
 
 // Staff socket frames, server → console.
 type (
@@ -572,16 +593,26 @@ func (hb *staffHub) requestQueue(ctx context.Context, sock *staffSock) {
 	}()
 }
 
+// sendQueue sends a console its queue, or an error frame when the store
+// cannot give it.
 func (hb *staffHub) sendQueue(ctx context.Context, sock *staffSock) {
+	if err := hb.trySendQueue(ctx, sock); err != nil {
+		sock.conn.Send(staffErrorFrame{Type: "error", Code: xinqiao.ErrorCode(err), Message: xinqiao.ErrorMessage(err)})
+	}
+}
+
+// trySendQueue sends a console its queue, returning the store's error
+// (and sending nothing) when it cannot be read.
+func (hb *staffHub) trySendQueue(ctx context.Context, sock *staffSock) error {
 	hs, err := hb.svc.Queue(ctx, sock.st)
 	if err != nil {
-		sock.conn.Send(staffErrorFrame{Type: "error", Code: xinqiao.ErrorCode(err), Message: xinqiao.ErrorMessage(err)})
-		return
+		return err
 	}
 	for i := range hs {
 		hs[i].Preview = hb.preview(ctx, sock, hs[i], "")
 	}
 	sock.conn.Send(queueFrame{Type: "queue", Handoffs: hs})
+	return nil
 }
 
 // PreviewLen is how many characters of the flagged message a queue item
@@ -694,8 +725,6 @@ func (hb *staffHub) all() []*staffSock {
 	return out
 }
 
-// onEvent is called by the broker for every event on every node; it must
-// not block, so work goes to goroutines.
 // staffRecheck is how often an open console re-checks its session, beside
 // the immediate re-check when an account changes.
 const staffRecheck = time.Minute
@@ -732,6 +761,8 @@ func (hb *staffHub) recheckEvery(ctx context.Context, sock *staffSock) {
 	}
 }
 
+// onEvent is called by the broker for every event on every node; it must
+// not block, so work goes to goroutines.
 func (hb *staffHub) onEvent(e xinqiao.Event) {
 	ctx := hb.ctx
 	switch e.Kind {
@@ -747,27 +778,9 @@ func (hb *staffHub) onEvent(e xinqiao.Event) {
 			return
 		}
 		go func() {
-			h, err := hb.s.Store.Handoff(ctx, e.HandoffID)
-			if err != nil {
-				return
-			}
-			text := ""
-			if e.Kind != "alert" {
-				text = hb.flaggedText(ctx, h)
-			}
-			for _, sock := range hb.all() {
-				if !handoff.CanSee(sock.st, h) {
-					continue
-				}
-				if e.Kind == "alert" {
-					sock.conn.Send(alertFrame{Type: "alert", HandoffID: h.ID, Step: e.Seq})
-				} else {
-					hs := h
-					if text != "" {
-						hs.Preview = hb.preview(ctx, sock, h, text)
-					}
-					sock.conn.Send(handoffFrame{Type: "handoff", Handoff: hs})
-				}
+			if err := hb.sendHandoff(ctx, e); err != nil {
+				hb.s.Log.Warn("console frame held: handoff unreadable", "kind", e.Kind, "handoff", e.HandoffID, "err", err)
+				hb.hold(e)
 			}
 		}()
 	case "message":
@@ -804,6 +817,97 @@ func (hb *staffHub) onEvent(e xinqiao.Event) {
 				}
 			}()
 		}
+	}
+}
+
+// sendHandoff sends the frame of a handoff or alert event to every console
+// that may see the handoff, as the handoff is now. It returns the store's
+// error when the handoff cannot be read (nothing is sent); a handoff that
+// is gone (purged) has nothing to tell and is no error.
+func (hb *staffHub) sendHandoff(ctx context.Context, e xinqiao.Event) error {
+	h, err := hb.s.Store.Handoff(ctx, e.HandoffID)
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	text := ""
+	if e.Kind != "alert" {
+		text = hb.flaggedText(ctx, h)
+	}
+	for _, sock := range hb.all() {
+		if !handoff.CanSee(sock.st, h) {
+			continue
+		}
+		if e.Kind == "alert" {
+			sock.conn.Send(alertFrame{Type: "alert", HandoffID: h.ID, Step: e.Seq})
+		} else {
+			hs := h
+			if text != "" {
+				hs.Preview = hb.preview(ctx, sock, h, text)
+			}
+			sock.conn.Send(handoffFrame{Type: "handoff", Handoff: hs})
+		}
+	}
+	return nil
+}
+
+// hold keeps an event whose handoff could not be read, for retryHeld, and
+// starts retryHeld unless it runs.
+func (hb *staffHub) hold(e xinqiao.Event) {
+	hb.heldMu.Lock()
+	defer hb.heldMu.Unlock()
+	if len(hb.held) < maxHeld {
+		hb.held[e] = struct{}{}
+	} else {
+		hb.heldQueue = true
+	}
+	if !hb.retrying {
+		hb.retrying = true
+		go hb.retryHeld()
+	}
+}
+
+// retryHeld sends the held events' frames (and, after an overflow, every
+// console's queue) once the store answers, waiting longer after each
+// round that still failed; it ends when nothing is held or the node stops.
+func (hb *staffHub) retryHeld() {
+	wait := heldRetryFirst
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-hb.ctx.Done():
+			return
+		case <-t.C:
+		}
+		hb.heldMu.Lock()
+		held, queue := hb.held, hb.heldQueue
+		hb.held, hb.heldQueue = map[xinqiao.Event]struct{}{}, false
+		hb.heldMu.Unlock()
+		for e := range held {
+			if err := hb.sendHandoff(hb.ctx, e); err != nil {
+				hb.hold(e)
+			}
+		}
+		if queue {
+			for _, sock := range hb.all() {
+				if err := hb.trySendQueue(hb.ctx, sock); err != nil {
+					hb.heldMu.Lock()
+					hb.heldQueue = true
+					hb.heldMu.Unlock()
+				}
+			}
+		}
+		hb.heldMu.Lock()
+		if len(hb.held) == 0 && !hb.heldQueue {
+			hb.retrying = false
+			hb.heldMu.Unlock()
+			return
+		}
+		hb.heldMu.Unlock()
+		wait = min(wait*2, heldRetryMax)
+		t.Reset(wait)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,5 +92,68 @@ func TestConsoleSaysTryAgainDuringOutage(t *testing.T) {
 	p.WaitCount(t, "#b-claim:disabled", 1)
 	if got := p.Text(t, "#err"); got != "" {
 		t.Fatalf("console after the outage still says %q", got)
+	}
+}
+
+// failedReads is an Outage that reports each failed read of one handoff.
+type failedReads struct {
+	*storetest.Outage
+	id     atomic.Value // the handoff's id, once it is known
+	failed chan struct{}
+}
+
+func (f *failedReads) Handoff(ctx context.Context, id string) (xinqiao.Handoff, error) {
+	h, err := f.Outage.Handoff(ctx, id)
+	if err != nil && f.id.Load() == id {
+		select {
+		case f.failed <- struct{}{}:
+		default:
+		}
+	}
+	return h, err
+}
+
+// TestConsoleGetsHandoffWhoseReadFailed: a handoff opened while the
+// database cannot be read (its event came, its row could not be read)
+// still reaches an open console as a "handoff" frame once the database is
+// back, without the console reconnecting or asking for its queue.
+func TestConsoleGetsHandoffWhoseReadFailed(t *testing.T) {
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			db := storetest.NewOutage(e.Open(t))
+			reads := &failedReads{Outage: db, failed: make(chan struct{}, 1)}
+			s := apptest.Start(t, reads, app.Options{})
+			ctx := context.Background()
+			s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+			c, _ := storetest.NewConversation(t, db.Store, "")
+			console := s.Login(t, "wang").DialStaff(t)
+			if q := console.WaitType(t, 10*time.Second, "queue"); strings.Contains(string(q.Raw), c.ID) {
+				t.Fatalf("first queue %s already holds the conversation", q.Raw)
+			}
+
+			db.Down()
+			h, _, _, err := db.Store.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Level: xinqiao.LevelHigh,
+				Categories: []string{"suicide"}, Rules: []string{"zh.test"}, MessageSeq: 1, At: time.Now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reads.id.Store(h.ID)
+			if err := db.Store.Publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: c.ID, HandoffID: h.ID}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-reads.failed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the console hub never tried to read the handoff of the event")
+			}
+
+			db.Up()
+			f, _ := console.Wait(t, 10*time.Second, func(f apptest.Frame) bool {
+				return f.Type == "handoff" && strings.Contains(string(f.Raw), h.ID)
+			})
+			if !strings.Contains(string(f.Raw), `"state":"waiting"`) {
+				t.Fatalf("got %s, want the handoff waiting", f.Raw)
+			}
+		})
 	}
 }
