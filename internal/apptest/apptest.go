@@ -197,6 +197,19 @@ func (s *Server) DialStudent(tb testing.TB, token string) *Client {
 	return c
 }
 
+// Ping sends a student socket's ping and returns once its pong has come,
+// with the frames that came before it. DialStudent returns as soon as the
+// socket is open, before the server has joined it to its conversation on
+// that node; the server answers frames only after, so once Ping returns
+// every message and state of the conversation announced from then on, on
+// any node, reaches the socket.
+func (c *Client) Ping(tb testing.TB) []Frame {
+	tb.Helper()
+	c.Send(tb, map[string]string{"type": "ping"})
+	_, before := c.Wait(tb, 5*time.Second, func(f Frame) bool { return f.Type == "pong" })
+	return before
+}
+
 // Send writes a JSON frame.
 func (c *Client) Send(tb testing.TB, v any) {
 	tb.Helper()

@@ -24,8 +24,7 @@ func TestTwoNodesShareAConversation(t *testing.T) {
 	sess := a.NewSession(t, "")
 	onA := a.DialStudent(t, sess.Token)
 	onB := b.DialStudent(t, sess.Token)
-	onB.Send(t, map[string]any{"type": "resume", "after_seq": 0})
-	time.Sleep(100 * time.Millisecond)
+	onB.Ping(t)
 
 	onA.Message(t, "n1", "明天考试，我紧张得睡不着怎么办")
 	onA.WaitType(t, wait, "ack")
@@ -157,6 +156,7 @@ func TestTwoNodesSeeAMessageWhoseAnswerIsSlow(t *testing.T) {
 	sess := a.NewSession(t, "")
 	onA := a.DialStudent(t, sess.Token)
 	onB := b.DialStudent(t, sess.Token)
+	onB.Ping(t) // node b has the socket before node a's event comes
 	onA.Message(t, "s1", "明天考试，我紧张得睡不着怎么办")
 	onA.WaitType(t, wait, "ack")
 	student, _ := onB.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" })
