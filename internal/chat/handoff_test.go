@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -58,7 +59,10 @@ func TestCounselorTakesOver(t *testing.T) {
 			}
 		}
 		console.Send(t, map[string]string{"type": "watch", "conversation_id": sess.ConversationID})
-		time.Sleep(100 * time.Millisecond)
+		// The watch's catch-up sends the stored messages once the console watches.
+		console.Wait(t, wait, func(f apptest.Frame) bool {
+			return f.Type == "message" && strings.Contains(string(f.Raw), sess.ConversationID)
+		})
 		c.Send(t, map[string]string{"type": "typing"})
 		console.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "typing" && f.Role == "student" })
 		c.Message(t, "x2", "老师我好害怕")
