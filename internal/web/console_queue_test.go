@@ -207,3 +207,68 @@ func TestConsoleWatchesOneAtATimeLatestWins(t *testing.T) {
 		return f.Type == "message" && m.Message.ClientID == "a2"
 	})
 }
+
+// heldQueueStore holds the first console queue it reads until release is
+// closed, so that the queue is older than what happens meanwhile.
+type heldQueueStore struct {
+	xinqiao.Store
+	reading chan struct{} // closed once the first queue is read (and held)
+	release chan struct{}
+	once    sync.Once
+}
+
+func (q *heldQueueStore) Handoffs(ctx context.Context, f xinqiao.HandoffFilter) ([]xinqiao.Handoff, error) {
+	hs, err := q.Store.Handoffs(ctx, f)
+	if f.Limit == 500 && len(f.States) == 2 { // the console's queue
+		q.once.Do(func() {
+			close(q.reading)
+			<-q.release
+		})
+	}
+	return hs, err
+}
+
+// TestHandoffDuringFirstQueueIsNotLost: a handoff opened while a console's
+// first queue is being read comes as a frame before that (older) queue,
+// which replaces the console's whole list; the console is then sent its
+// queue once more, so the list it ends on holds the handoff.
+func TestHandoffDuringFirstQueueIsNotLost(t *testing.T) {
+	q := &heldQueueStore{Store: storetest.MustOpenSQLite(t), reading: make(chan struct{}), release: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(q.release) })
+	s := apptest.Start(t, q, app.Options{})
+	t.Cleanup(release) // before the node stops
+	s.AddStaff(t, "wang", xinqiao.RoleCounselor, "王老师")
+	console := s.Login(t, "wang").DialStaff(t)
+	select {
+	case <-q.reading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the console's first queue was never read")
+	}
+	sess := s.NewSession(t, "")
+	student := s.DialStudent(t, sess.Token)
+	student.Message(t, "r1", "我不想活了，今晚就从楼顶跳下去")
+	student.WaitType(t, 10*time.Second, "crisis")
+	hasHandoff := func(f apptest.Frame) bool {
+		var body struct {
+			Handoff  xinqiao.Handoff
+			Handoffs []xinqiao.Handoff
+		}
+		_ = json.Unmarshal(f.Raw, &body)
+		for _, h := range append(body.Handoffs, body.Handoff) {
+			if h.ConversationID == sess.ConversationID {
+				return true
+			}
+		}
+		return false
+	}
+	if f, _ := console.Wait(t, 10*time.Second, func(f apptest.Frame) bool { return f.Type == "handoff" }); !hasHandoff(f) {
+		t.Fatalf("got %s, want the student's handoff", f.Raw)
+	}
+	release()
+	if first := console.WaitType(t, 10*time.Second, "queue"); hasHandoff(first) {
+		t.Fatalf("the held first queue %s already has the handoff: it was read too late for this test", first.Raw)
+	}
+	if again := console.WaitType(t, 10*time.Second, "queue"); !hasHandoff(again) {
+		t.Fatalf("the queue sent after %s lacks the handoff", again.Raw)
+	}
+}

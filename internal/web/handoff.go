@@ -372,7 +372,7 @@ type staffSock struct {
 
 	queueMu    sync.Mutex
 	queueBusy  bool // a queue is being read for this console
-	queueAgain bool // asked for again while it was: read once more after
+	queueAgain bool // asked for again, or a handoff frame went out, while it was: read once more after
 
 	watchMu   sync.Mutex
 	watchBusy bool          // a watch is being started for this console
@@ -471,7 +471,10 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 	if err != nil {
 		return
 	}
-	sock := &staffSock{conn: c, st: st, tokenHash: sess.TokenHash, shown: map[string]int64{}}
+	// The first queue is being read from the moment the socket is
+	// registered: a handoff frame sent before it goes out is followed by
+	// one more queue (see queueLoop).
+	sock := &staffSock{conn: c, st: st, tokenHash: sess.TokenHash, shown: map[string]int64{}, queueBusy: true}
 	hb.mu.Lock()
 	hb.socks[sock] = struct{}{}
 	hb.mu.Unlock()
@@ -484,7 +487,7 @@ func (hb *staffHub) serve(up *websocket.Upgrader, w http.ResponseWriter, r *http
 		hb.svc.ConsoleDisconnected(context.WithoutCancel(ctx), st.ID)
 	}()
 	c.Send(helloFrame{Type: "hello", Staff: st})
-	hb.sendQueue(ctx, sock)
+	hb.queueLoop(ctx, sock)
 	go hb.recheckEvery(ctx, sock)
 	c.Run(ctx, func(data []byte, err error) {
 		var f clientFrame
@@ -579,18 +582,35 @@ func (hb *staffHub) requestQueue(ctx context.Context, sock *staffSock) {
 		return
 	}
 	sock.queueBusy = true
-	go func() {
-		for {
-			hb.sendQueue(ctx, sock)
-			sock.queueMu.Lock()
-			again := sock.queueAgain
-			sock.queueAgain, sock.queueBusy = false, again
-			sock.queueMu.Unlock()
-			if !again {
-				return
-			}
+	go hb.queueLoop(ctx, sock)
+}
+
+// queueLoop sends a console its queue (sock.queueBusy is set), and again
+// while more was asked for meanwhile. A queue frame replaces the console's
+// whole list, so a handoff frame that went out while the queue was being
+// read (its handoff perhaps newer than the read) asks for one more: the
+// console does not end on a list older than a frame it was sent.
+func (hb *staffHub) queueLoop(ctx context.Context, sock *staffSock) {
+	for {
+		hb.sendQueue(ctx, sock)
+		sock.queueMu.Lock()
+		again := sock.queueAgain
+		sock.queueAgain, sock.queueBusy = false, again
+		sock.queueMu.Unlock()
+		if !again {
+			return
 		}
-	}()
+	}
+}
+
+// sentHandoff notes that a handoff frame went out to a console: if its
+// queue is being read, it is read once more after.
+func (sock *staffSock) sentHandoff() {
+	sock.queueMu.Lock()
+	defer sock.queueMu.Unlock()
+	if sock.queueBusy {
+		sock.queueAgain = true
+	}
 }
 
 // sendQueue sends a console its queue, or an error frame when the store
@@ -807,8 +827,8 @@ func (hb *staffHub) onEvent(e xinqiao.Event) {
 		}
 	case "resync":
 		for _, sock := range hb.all() {
+			hb.requestQueue(ctx, sock)
 			go func() {
-				hb.sendQueue(ctx, sock)
 				sock.mu.Lock()
 				conv := sock.watch
 				sock.mu.Unlock()
@@ -847,6 +867,7 @@ func (hb *staffHub) sendHandoff(ctx context.Context, e xinqiao.Event) error {
 				hs.Preview = hb.preview(ctx, sock, h, text)
 			}
 			sock.conn.Send(handoffFrame{Type: "handoff", Handoff: hs})
+			sock.sentHandoff()
 		}
 	}
 	return nil
