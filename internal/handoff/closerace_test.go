@@ -2,6 +2,7 @@ package handoff_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -87,6 +88,18 @@ func TestRiskyMessageAsTheCounselorCloses(t *testing.T) {
 		got, err := s.Store.Handoff(context.Background(), h.ID)
 		if err != nil || got.State != xinqiao.HandoffActive || got.Counselor != wang.Me.ID || got.MessageSeq <= h.MessageSeq {
 			t.Fatalf("handoff after the refused close: %+v, %v; want it active, 王老师's, flagging the new message", got, err)
+		}
+		// Nor is the conversation's risk lowered by a close that did not
+		// happen: the handoff is open, so its level and signals stand.
+		conv, err := s.Store.Conversation(context.Background(), sess.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Lowered *struct{ To string } `json:"lowered"`
+		}
+		if err := json.Unmarshal(conv.RiskState, &st); err != nil || st.Lowered != nil || xinqiao.LevelRank(conv.RiskLevel) < xinqiao.LevelRank(xinqiao.LevelHigh) {
+			t.Fatalf("conversation after the refused close: risk %q, state %s (%v); want it high or above, never lowered", conv.RiskLevel, conv.RiskState, err)
 		}
 	})
 }

@@ -536,15 +536,17 @@ func (s *Service) Close(ctx context.Context, st xinqiao.Staff, id string, r Clos
 	if cur.State == xinqiao.HandoffClosed || (!anyHolder && (cur.State != xinqiao.HandoffActive || cur.Counselor != st.ID)) {
 		return xinqiao.Handoff{}, cur.WhyNot(xinqiao.HandoffActive, st.ID)
 	}
+	c := xinqiao.CloseHandoff{StaffID: st.ID, AnyHolder: anyHolder,
+		Outcome: r.Outcome, Note: r.Note, Mode: r.Mode, At: s.now(), Seen: cur.UpdatedAt}
 	if r.Mode == xinqiao.ModeAI {
-		// Lowered before the close, so no message in between re-opens it.
-		s.lowerRisk(ctx, cur, lower, r.Outcome)
+		// Lowered in the close's transaction: no message in between re-opens
+		// it, and a refused close leaves the risk where it was.
+		c.Risk, c.RiskState = s.lowerRisk(ctx, cur, lower, r.Outcome)
 	}
 	// Only the handoff as read above is closed: a risky message merged into
 	// it since (the student writing as the counselor closes) makes the
 	// close a conflict, so the counselor sees the message first.
-	h, err := s.store.CloseHandoff(ctx, id, xinqiao.CloseHandoff{StaffID: st.ID, AnyHolder: anyHolder,
-		Outcome: r.Outcome, Note: r.Note, Mode: r.Mode, At: s.now(), Seen: cur.UpdatedAt})
+	h, err := s.store.CloseHandoff(ctx, id, c)
 	if err != nil {
 		return h, err
 	}
@@ -588,34 +590,35 @@ func (s *Service) defaultLabels(ctx context.Context, st xinqiao.Staff, h xinqiao
 	}
 }
 
-// lowerRisk records the counselor's assessment in the conversation's risk
-// state (risk.Lower clears the accumulated signals), best effort: a failure
-// means at worst a fresh handoff on the next message, never a missed one.
-func (s *Service) lowerRisk(ctx context.Context, h xinqiao.Handoff, to risk.Level, outcome string) {
+// lowerRisk returns the conversation's risk level and state after the
+// counselor's assessment (risk.Lower clears the accumulated signals), for
+// the close to write in its transaction; "" leaves the risk as it is. Best
+// effort: a failure means at worst a fresh handoff on the next message,
+// never a missed one.
+func (s *Service) lowerRisk(ctx context.Context, h xinqiao.Handoff, to risk.Level, outcome string) (string, json.RawMessage) {
 	conv, err := s.store.Conversation(ctx, h.ConversationID)
 	if err != nil {
 		s.log.Warn("lower risk: load conversation", "conversation", h.ConversationID, "err", err)
-		return
+		return "", nil
 	}
 	var prev risk.ConversationState
 	if len(conv.RiskState) > 0 {
 		_ = json.Unmarshal(conv.RiskState, &prev)
 	}
 	if prev.Level < to {
-		return
+		return "", nil
 	}
 	next, err := risk.Lower(prev, to, "handoff "+h.ID+" closed by a counselor: "+outcome)
 	if err != nil {
 		s.log.Warn("lower risk", "conversation", h.ConversationID, "err", err)
-		return
+		return "", nil
 	}
 	b, err := json.Marshal(next)
-	if err == nil {
-		err = s.store.SetRisk(ctx, h.ConversationID, next.Level.String(), b)
-	}
 	if err != nil {
-		s.log.Warn("lower risk: store", "conversation", h.ConversationID, "err", err)
+		s.log.Warn("lower risk: encode", "conversation", h.ConversationID, "err", err)
+		return "", nil
 	}
+	return next.Level.String(), b
 }
 
 // system appends a system line to the transcript, best effort: the handoff

@@ -388,6 +388,17 @@ func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandof
 		if _, err := tx.Exec(ctx, qm, id, c.Mode, c.At); err != nil {
 			return fmt.Errorf("set mode: %w", err)
 		}
+		if c.Risk != "" {
+			var st any
+			if len(c.RiskState) > 0 {
+				st = string(c.RiskState)
+			}
+			const qr = `UPDATE conversations SET risk_level = $2, risk_state = $3
+				WHERE id = (SELECT conversation_id FROM handoffs WHERE id = $1)`
+			if _, err := tx.Exec(ctx, qr, id, c.Risk, st); err != nil {
+				return fmt.Errorf("set risk: %w", err)
+			}
+		}
 		_, err := tx.Exec(ctx, `DELETE FROM handoff_timers WHERE handoff_id = $1 AND fired_at IS NULL`, id)
 		return err
 	})

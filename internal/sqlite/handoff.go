@@ -379,6 +379,13 @@ func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandof
 		if _, err := tx.ExecContext(ctx, qm, c.Mode, at, id); err != nil {
 			return fmt.Errorf("set mode: %w", err)
 		}
+		if c.Risk != "" {
+			const qr = `UPDATE conversations SET risk_level = ?, risk_state = ?
+				WHERE id = (SELECT conversation_id FROM handoffs WHERE id = ?)`
+			if _, err := tx.ExecContext(ctx, qr, c.Risk, nullString(string(c.RiskState)), id); err != nil {
+				return fmt.Errorf("set risk: %w", err)
+			}
+		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM handoff_timers WHERE handoff_id = ? AND fired_at IS NULL`, id)
 		return err
 	})

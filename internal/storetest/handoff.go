@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -805,15 +807,35 @@ func testHandoffCloseSeen(t *testing.T, s xinqiao.Store) {
 		Categories: []string{"suicide"}, MessageSeq: 2, At: hoT0}); err != nil {
 		t.Fatal(err)
 	}
-	close := xinqiao.CloseHandoff{StaffID: st.ID, Outcome: xinqiao.OutcomeResolved, Mode: xinqiao.ModeAI, At: hoT0, Seen: read.UpdatedAt}
+	if err := s.SetRisk(ctx, c.ID, xinqiao.LevelHigh, json.RawMessage(`{"level":3}`)); err != nil {
+		t.Fatal(err)
+	}
+	close := xinqiao.CloseHandoff{StaffID: st.ID, Outcome: xinqiao.OutcomeResolved, Mode: xinqiao.ModeAI, At: hoT0, Seen: read.UpdatedAt,
+		Risk: xinqiao.LevelLow, RiskState: json.RawMessage(`{"level":1}`)}
 	_, err = s.CloseHandoff(ctx, h.ID, close)
 	wantCode(t, err, xinqiao.ECONFLICT)
 	now, err := s.Handoff(ctx, h.ID)
 	if err != nil || now.State != xinqiao.HandoffActive || now.MessageSeq != 2 {
 		t.Fatalf("after the refused close: got %+v, %v; want it active, flagging message 2", now, err)
 	}
+	if conv, err := s.Conversation(ctx, c.ID); err != nil || conv.RiskLevel != xinqiao.LevelHigh || !sameJSON(conv.RiskState, `{"level":3}`) {
+		t.Fatalf("risk after the refused close: %q %s, %v; want it high as it was", conv.RiskLevel, conv.RiskState, err)
+	}
 	close.Seen = now.UpdatedAt
 	if got, err := s.CloseHandoff(ctx, h.ID, close); err != nil || got.State != xinqiao.HandoffClosed {
 		t.Fatalf("close as it now is: got %+v, %v", got, err)
 	}
+	if conv, err := s.Conversation(ctx, c.ID); err != nil || conv.RiskLevel != xinqiao.LevelLow || !sameJSON(conv.RiskState, `{"level":1}`) {
+		t.Fatalf("risk after the close: %q %s, %v; want the close's low", conv.RiskLevel, conv.RiskState, err)
+	}
+}
+
+// sameJSON reports whether got encodes the same value as want (Postgres
+// re-spaces jsonb).
+func sameJSON(got json.RawMessage, want string) bool {
+	var a, b any
+	if json.Unmarshal(got, &a) != nil || json.Unmarshal([]byte(want), &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -2,6 +2,7 @@ package xinqiao
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -250,6 +251,13 @@ type CloseHandoff struct {
 	// risky message merged into it meanwhile must be seen before it is
 	// closed); otherwise it is ECONFLICT and changes nothing.
 	Seen time.Time
+	// Risk, when set, is the conversation's risk level after the close
+	// (the counselor's assessment) and RiskState its classifier state,
+	// written in the close's transaction: a refused close leaves the
+	// conversation's risk as it was, and a committed one leaves no moment
+	// in which the handoff is closed but the old level still stands.
+	Risk      string
+	RiskState json.RawMessage
 }
 
 // HandoffFilter selects handoffs. Empty fields select everything.
@@ -407,8 +415,8 @@ type HandoffStore interface {
 	// TransferHandoff gives an active handoff held by fromStaffID ("" for any
 	// holder) to toStaffID.
 	TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID string, at time.Time) (Handoff, error)
-	// CloseHandoff closes a handoff, sets the conversation's mode and cancels
-	// its timers, in one transaction. Closing a closed handoff is ECONFLICT;
+	// CloseHandoff closes a handoff, sets the conversation's mode (and its
+	// risk, when c.Risk is set) and cancels its timers, in one transaction. Closing a closed handoff is ECONFLICT;
 	// closing another counselor's is EFORBIDDEN unless AnyHolder.
 	CloseHandoff(ctx context.Context, id string, c CloseHandoff) (Handoff, error)
 
