@@ -65,6 +65,10 @@ type broker struct {
 	next    int
 	stop    context.CancelFunc
 	done    chan struct{}
+	// listening is set once the first LISTEN is in place; gaveUp when a
+	// subscriber stopped waiting for it, so that subscribers get a
+	// "resync" then for the events they may have missed meanwhile.
+	listening, gaveUp bool
 }
 
 func newBroker(cfg *pgx.ConnConfig, channel string, log *slog.Logger) *broker {
@@ -85,6 +89,9 @@ func (b *broker) subscribe(ctx context.Context, fn func(xinqiao.Event)) {
 		select { // wait for the first LISTEN so no event published after Subscribe returns is missed
 		case <-ready:
 		case <-time.After(5 * time.Second):
+			b.mu.Lock()
+			b.gaveUp = !b.listening
+			b.mu.Unlock()
 		}
 	} else {
 		b.mu.Unlock()
@@ -116,8 +123,16 @@ func (b *broker) listen(ctx context.Context, ready chan struct{}) {
 	for ctx.Err() == nil {
 		err := b.listenOnce(ctx, func() {
 			if first {
+				b.mu.Lock()
+				b.listening = true
+				late := b.gaveUp
+				b.mu.Unlock()
 				close(ready)
 				first = false
+				if late {
+					b.log.Warn("event listener started after its subscribers stopped waiting; they resync")
+					b.fanout(xinqiao.Event{Kind: "resync"})
+				}
 			} else {
 				b.fanout(xinqiao.Event{Kind: "resync"})
 			}
