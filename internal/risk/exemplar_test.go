@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +58,21 @@ func TestParseCasesErrors(t *testing.T) {
 type fakeEmbedder struct {
 	vec   map[string][]float32
 	delay time.Duration
+}
+
+// heldEmbedder is fakeEmbedder, except that once held is set Embed waits
+// for release whatever its context: a second opinion that does not answer.
+type heldEmbedder struct {
+	fakeEmbedder
+	held    atomic.Bool
+	release chan struct{}
+}
+
+func (h *heldEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if h.held.Load() {
+		<-h.release
+	}
+	return h.fakeEmbedder.Embed(ctx, texts)
 }
 
 func (f fakeEmbedder) Name() string { return "fake" }
@@ -180,14 +196,27 @@ func TestExemplarOpinionContext(t *testing.T) {
 	if _, err := risk.NewExemplarOpinion(ctx, slow, ex, risk.ExemplarOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("NewExemplarOpinion with a cancelled context: got %v, want context.Canceled", err)
 	}
-	slowOp, err := risk.NewExemplarOpinion(context.Background(), slow, ex, risk.ExemplarOptions{})
+	// Combine answers at its timeout with the rules' level while the second
+	// opinion has still not answered (its embedder waits, whatever the
+	// context, until the test ends).
+	held := &heldEmbedder{release: make(chan struct{})}
+	defer close(held.release)
+	heldOp, err := risk.NewExemplarOpinion(context.Background(), held, ex, risk.ExemplarOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-	r := risk.Combine(context.Background(), risk.Result{Level: risk.Low}, "x", nil, slowOp, 5*time.Millisecond)
-	if r.Level != risk.Low || time.Since(start) > 40*time.Millisecond {
-		t.Errorf("Combine with a slow embedder: got %s after %v, want low at the timeout", r.Level, time.Since(start))
+	held.held.Store(true)
+	combined := make(chan risk.Result, 1)
+	go func() {
+		combined <- risk.Combine(context.Background(), risk.Result{Level: risk.Low}, "x", nil, heldOp, 5*time.Millisecond)
+	}()
+	select {
+	case r := <-combined:
+		if r.Level != risk.Low {
+			t.Errorf("Combine with an embedder that has not answered: got %s, want low", r.Level)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Combine waited for an embedder that had not answered, past its 5 ms timeout")
 	}
 	if _, err := risk.NewExemplarOpinion(context.Background(), fakeEmbedder{}, nil, risk.ExemplarOptions{}); err == nil {
 		t.Error("NewExemplarOpinion with no exemplars: want an error")
