@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"xinqiao/internal/xinqiao"
@@ -110,23 +111,47 @@ func (a Alert) text(onCall string) string {
 // alert queues delivery of a to every target that wants its audience. It
 // returns at once; deliveries run in the background with retries, and
 // every attempt is recorded in the store.
-func (s *Service) alert(a Alert) {
+func (s *Service) alert(a Alert) { s.alertThen(a, nil) }
+
+// alertThen is alert, then done (when set) once every delivery has ended,
+// with whether a target accepted the alert; no target wanting it counts
+// as delivered (the consoles were told by the event), and done is then
+// called before alertThen returns. Drain waits for done too.
+func (s *Service) alertThen(a Alert, done func(delivered bool)) {
 	a.Console = s.cfg.ConsoleURL
 	if a.At.IsZero() {
 		a.At = s.now()
 	}
 	a.Text = a.text(s.cfg.OnCallContact)
 	s.publish(context.Background(), xinqiao.Event{Kind: "alert", ConversationID: a.ConversationID, HandoffID: a.HandoffID, Seq: int64(a.Step)})
+	var targets []Target
 	for _, t := range s.cfg.Targets {
-		if !t.wants(a.Audience) {
-			continue
+		if t.wants(a.Audience) {
+			targets = append(targets, t)
 		}
+	}
+	if len(targets) == 0 {
+		if done != nil {
+			done(true)
+		}
+		return
+	}
+	var left atomic.Int32
+	var accepted atomic.Bool
+	left.Store(int32(len(targets)))
+	for _, t := range targets {
 		s.inflight.Add(1)
 		go func() {
 			defer s.inflight.Done()
 			s.sem <- struct{}{}
-			defer func() { <-s.sem }()
-			s.deliver(s.bg, t, a)
+			ok := s.deliver(s.bg, t, a)
+			<-s.sem
+			if ok {
+				accepted.Store(true)
+			}
+			if left.Add(-1) == 0 && done != nil {
+				done(accepted.Load())
+			}
 		}()
 	}
 }
@@ -145,8 +170,8 @@ func (s *Service) Drain(ctx context.Context) error {
 }
 
 // deliver tries one target until it accepts, a try fails for good, or the
-// attempts run out, recording each try.
-func (s *Service) deliver(ctx context.Context, t Target, a Alert) {
+// attempts run out, recording each try; it reports whether it accepted.
+func (s *Service) deliver(ctx context.Context, t Target, a Alert) bool {
 	wait := s.cfg.Backoff
 	for attempt := 1; attempt <= s.cfg.Attempts; attempt++ {
 		status, err := s.post(ctx, t, a)
@@ -162,7 +187,7 @@ func (s *Service) deliver(ctx context.Context, t Target, a Alert) {
 		cancel()
 		if err == nil {
 			alertsSent.WithLabelValues(a.Event, "ok").Inc()
-			return
+			return true
 		}
 		permanent := status >= 400 && status < 500 && status != http.StatusTooManyRequests && status != http.StatusRequestTimeout
 		s.log.Warn("alert delivery failed", "target", t.String(), "handoff", a.HandoffID, "attempt", attempt, "status", status, "err", err, "permanent", permanent)
@@ -172,13 +197,14 @@ func (s *Service) deliver(ctx context.Context, t Target, a Alert) {
 		select {
 		case <-ctx.Done():
 			alertsSent.WithLabelValues(a.Event, "failed").Inc()
-			return
+			return false
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, s.cfg.MaxBackoff)
 	}
 	alertsSent.WithLabelValues(a.Event, "failed").Inc()
 	s.log.Error("alert not delivered", "target", t.String(), "handoff", a.HandoffID, "event", a.Event)
+	return false
 }
 
 // robotPayload is the WeCom/DingTalk group-robot text message.

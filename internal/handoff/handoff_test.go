@@ -214,6 +214,8 @@ func TestLadderFiresAtConfiguredTimes(t *testing.T) {
 			if err != nil || n != st.wantFired {
 				t.Fatalf("at %v: got %d fired, %v; want %d", st.at, n, err, st.wantFired)
 			}
+			f.drain(t) // a step is done once its alert is delivered
+
 			for id, want := range st.wantEsc {
 				h, _ := f.store.Handoff(ctx, id)
 				if h.Escalated != want {

@@ -8,9 +8,10 @@ import (
 )
 
 // Run is the background loop of one node: every Tick it takes the due
-// timers (each fires on exactly one node: SKIP LOCKED on PostgreSQL, the
-// single writer on SQLite) and acts on them; every PresenceEvery it records
-// the staff whose consoles this node holds. It returns when ctx ends.
+// timers (each leased to one node at a time: SKIP LOCKED on PostgreSQL,
+// the single writer on SQLite) and acts on them; every PresenceEvery it
+// records the staff whose consoles this node holds. It returns when ctx
+// ends.
 func (s *Service) Run(ctx context.Context) {
 	tick := time.NewTicker(s.cfg.Tick)
 	defer tick.Stop()
@@ -32,12 +33,29 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
-// Tick fires every timer due by the service's clock and returns how many
-// it took. Run calls it; tests call it after moving their clock.
+// timerLease is how long a node holds a timer it took before another
+// (or itself) may take it again: one full round of alert deliveries (every
+// attempt timing out, every backoff waited) and two ticks. A step is done,
+// and its timer marked fired, only when a target accepted its alert or it
+// had nothing to do; a node that dies or fails before then leaves the
+// lease to lapse, and the step fires again (at least once, never lost).
+func (s *Service) timerLease() time.Duration {
+	d := time.Duration(s.cfg.Attempts)*s.cfg.HTTPTimeout + 2*s.cfg.Tick
+	wait := s.cfg.Backoff
+	for i := 1; i < s.cfg.Attempts; i++ {
+		d += wait
+		wait = min(wait*2, s.cfg.MaxBackoff)
+	}
+	return d
+}
+
+// Tick acts on every timer due by the service's clock and returns how
+// many it took. Run calls it; tests call it after moving their clock.
 func (s *Service) Tick(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		ts, err := s.store.TakeDueTimers(ctx, s.now(), 100)
+		now := s.now()
+		ts, err := s.store.TakeDueTimers(ctx, now, now.Add(s.timerLease()), 100)
 		if err != nil {
 			return n, err
 		}
@@ -51,35 +69,70 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 	}
 }
 
+// complete marks a timer's step done, so no node takes it again. A failure
+// leaves its lease to lapse: the step fires once more, a duplicate alert
+// rather than a lost one.
+func (s *Service) complete(t xinqiao.Timer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.store.CompleteTimer(ctx, t.ID, s.now()); err != nil {
+		s.log.Warn("mark timer fired; it fires again when its lease lapses", "handoff", t.HandoffID, "timer", t.ID, "err", err)
+	}
+}
+
+// fire acts on a taken timer and marks it fired once its step is done. A
+// store error on the way leaves it unmarked: its lease lapses and the step
+// is taken again, on this node or another.
 func (s *Service) fire(ctx context.Context, t xinqiao.Timer) {
 	h, err := s.store.Handoff(ctx, t.HandoffID)
-	if err != nil {
-		s.log.Warn("timer for a missing handoff", "handoff", t.HandoffID, "err", err)
+	if xinqiao.ErrorCode(err) == xinqiao.ENOTFOUND {
+		s.complete(t)
+		return
+	} else if err != nil {
+		s.log.Warn("timer: read its handoff; it fires again when its lease lapses", "handoff", t.HandoffID, "timer", t.ID, "err", err)
 		return
 	}
 	switch t.Kind {
 	case xinqiao.TimerLadder:
 		if h.State != xinqiao.HandoffWaiting {
+			s.complete(t)
 			return
 		}
 		onDuty, _ := s.OnDuty(ctx, h.School)
 		escalations.WithLabelValues(t.Action).Inc()
 		s.log.Warn("handoff unclaimed: escalating", "handoff", h.ID, "level", h.Level, "step", t.Step, "action", t.Action)
 		h.Escalated = max(h.Escalated, t.Step)
-		s.alert(s.alertFor(h, EventEscalation, t.Action, t.Step, onDuty))
+		s.alertThen(s.alertFor(h, EventEscalation, t.Action, t.Step, onDuty), func(delivered bool) {
+			if delivered {
+				s.complete(t)
+				return
+			}
+			s.log.Error("escalation not delivered to any target; it fires again when its lease lapses", "handoff", h.ID, "step", t.Step)
+		})
 		s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: h.ConversationID, HandoffID: h.ID})
 	case xinqiao.TimerGrace:
 		if h.State != xinqiao.HandoffActive || h.Counselor != t.StaffID {
+			s.complete(t)
 			return
 		}
 		if s.present(ctx, t.StaffID) {
+			s.complete(t)
 			return // back on a console, on this node or another
 		}
 		rel, err := s.store.ReleaseHandoff(ctx, h.ID, t.StaffID, s.now(), s.ladder(h.Kind, h.Level, s.now()))
-		if err != nil {
+		switch xinqiao.ErrorCode(err) {
+		case "":
+		case xinqiao.ECONFLICT, xinqiao.EFORBIDDEN, xinqiao.ENOTFOUND:
 			s.log.Info("grace release did not apply", "handoff", h.ID, "err", err)
+			s.complete(t)
+			return
+		default:
+			s.log.Warn("grace release failed; it is tried again when its lease lapses", "handoff", h.ID, "err", err)
 			return
 		}
+		// The release deleted this timer with the handoff's others, and
+		// scheduled the ladder afresh: the released alert is best effort,
+		// the new ladder is not.
 		s.log.Warn("counselor away past the grace period: handoff back in the queue", "handoff", h.ID, "staff", t.StaffID)
 		if rel.Kind != xinqiao.KindReview {
 			s.system(ctx, rel.ConversationID, "老师的网络断开了，正在为你联系另一位老师。你也可以拨打页面热线栏里现在能接通的电话。")
@@ -87,6 +140,8 @@ func (s *Service) fire(ctx context.Context, t xinqiao.Timer) {
 		s.publish(ctx, xinqiao.Event{Kind: "handoff", ConversationID: rel.ConversationID, HandoffID: rel.ID})
 		onDuty, _ := s.OnDuty(ctx, rel.School)
 		s.alert(s.alertFor(rel, EventReleased, AudienceReleased, 0, onDuty))
+	default:
+		s.complete(t)
 	}
 }
 

@@ -404,12 +404,12 @@ func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandof
 	})
 }
 
-const timerColumns = `id, handoff_id, kind, step, action, staff_id, due_at, fired_at`
+const timerColumns = `id, handoff_id, kind, step, action, staff_id, due_at, fired_at, leased_until`
 
 func scanTimer(row pgx.Row) (xinqiao.Timer, error) {
 	var t xinqiao.Timer
-	err := row.Scan(&t.ID, &t.HandoffID, &t.Kind, &t.Step, &t.Action, &t.StaffID, &t.Due, &t.FiredAt)
-	t.Due, t.FiredAt = t.Due.UTC(), hoUTC(t.FiredAt)
+	err := row.Scan(&t.ID, &t.HandoffID, &t.Kind, &t.Step, &t.Action, &t.StaffID, &t.Due, &t.FiredAt, &t.LeasedUntil)
+	t.Due, t.FiredAt, t.LeasedUntil = t.Due.UTC(), hoUTC(t.FiredAt), hoUTC(t.LeasedUntil)
 	return t, err
 }
 
@@ -436,21 +436,21 @@ func (db *DB) CancelTimers(ctx context.Context, handoffID, kind, staffID string)
 }
 
 // TakeDueTimers implements xinqiao.HandoffStore: SKIP LOCKED lets every node
-// scan at once, and each row is marked fired by exactly one of them. The
+// scan at once, and each row is leased by exactly one of them. The
 // timer's handoff is locked with it, skipping one that a claim, release or
 // close is changing (the change cancels the timer or the next tick takes
 // it): waiting for the handoff while holding its timer, which the change
 // deletes, deadlocked with it.
-func (db *DB) TakeDueTimers(ctx context.Context, now time.Time, limit int) ([]xinqiao.Timer, error) {
+func (db *DB) TakeDueTimers(ctx context.Context, now, leaseUntil time.Time, limit int) ([]xinqiao.Timer, error) {
 	var out []xinqiao.Timer
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		const q = `WITH due AS (
 				SELECT t.id FROM handoff_timers t JOIN handoffs h ON h.id = t.handoff_id
-				WHERE t.fired_at IS NULL AND t.due_at <= $1
+				WHERE t.fired_at IS NULL AND t.due_at <= $1 AND (t.leased_until IS NULL OR t.leased_until <= $1)
 				ORDER BY t.due_at, t.id LIMIT $2 FOR UPDATE OF t SKIP LOCKED FOR NO KEY UPDATE OF h SKIP LOCKED)
-			UPDATE handoff_timers t SET fired_at = $1 FROM due WHERE t.id = due.id
-			RETURNING t.id, t.handoff_id, t.kind, t.step, t.action, t.staff_id, t.due_at, t.fired_at`
-		rows, err := tx.Query(ctx, q, now, limit)
+			UPDATE handoff_timers t SET leased_until = $3 FROM due WHERE t.id = due.id
+			RETURNING t.id, t.handoff_id, t.kind, t.step, t.action, t.staff_id, t.due_at, t.fired_at, t.leased_until`
+		rows, err := tx.Query(ctx, q, now, limit, leaseUntil)
 		if err != nil {
 			return fmt.Errorf("take due timers: %w", err)
 		}
@@ -470,6 +470,15 @@ func (db *DB) TakeDueTimers(ctx context.Context, now time.Time, limit int) ([]xi
 		return nil
 	})
 	return out, err
+}
+
+// CompleteTimer implements xinqiao.HandoffStore.
+func (db *DB) CompleteTimer(ctx context.Context, id int64, at time.Time) error {
+	const q = `UPDATE handoff_timers SET fired_at = $2 WHERE id = $1 AND fired_at IS NULL`
+	if _, err := db.pool.Exec(ctx, q, id, at); err != nil {
+		return fmt.Errorf("complete timer: %w", err)
+	}
+	return nil
 }
 
 // Timers implements xinqiao.HandoffStore.

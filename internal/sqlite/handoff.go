@@ -391,14 +391,14 @@ func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandof
 	})
 }
 
-const timerColumns = `id, handoff_id, kind, step, action, staff_id, due_at, fired_at`
+const timerColumns = `id, handoff_id, kind, step, action, staff_id, due_at, fired_at, leased_until`
 
 func scanTimer(row hoScanner) (xinqiao.Timer, error) {
 	var t xinqiao.Timer
 	var due int64
-	var fired sql.NullInt64
-	err := row.Scan(&t.ID, &t.HandoffID, &t.Kind, &t.Step, &t.Action, &t.StaffID, &due, &fired)
-	t.Due, t.FiredAt = fromMS(due), hoTime(fired)
+	var fired, leased sql.NullInt64
+	err := row.Scan(&t.ID, &t.HandoffID, &t.Kind, &t.Step, &t.Action, &t.StaffID, &due, &fired, &leased)
+	t.Due, t.FiredAt, t.LeasedUntil = fromMS(due), hoTime(fired), hoTime(leased)
 	return t, err
 }
 
@@ -424,15 +424,16 @@ func (db *DB) CancelTimers(ctx context.Context, handoffID, kind, staffID string)
 	return nil
 }
 
-// TakeDueTimers implements xinqiao.HandoffStore: the write transaction marks
-// the rows fired before any other caller can see them unfired.
-func (db *DB) TakeDueTimers(ctx context.Context, now time.Time, limit int) ([]xinqiao.Timer, error) {
+// TakeDueTimers implements xinqiao.HandoffStore: the write transaction
+// leases the rows before any other caller can see them free.
+func (db *DB) TakeDueTimers(ctx context.Context, now, leaseUntil time.Time, limit int) ([]xinqiao.Timer, error) {
 	var out []xinqiao.Timer
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		const q = `UPDATE handoff_timers SET fired_at = ? WHERE id IN (
-				SELECT id FROM handoff_timers WHERE fired_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?)
+		const q = `UPDATE handoff_timers SET leased_until = ? WHERE id IN (
+				SELECT id FROM handoff_timers WHERE fired_at IS NULL AND due_at <= ?
+				AND (leased_until IS NULL OR leased_until <= ?) ORDER BY due_at, id LIMIT ?)
 			RETURNING ` + timerColumns
-		rows, err := tx.QueryContext(ctx, q, ms2(now), ms2(now), limit)
+		rows, err := tx.QueryContext(ctx, q, ms2(leaseUntil), ms2(now), ms2(now), limit)
 		if err != nil {
 			return fmt.Errorf("take due timers: %w", err)
 		}
@@ -461,6 +462,15 @@ func (db *DB) TakeDueTimers(ctx context.Context, now time.Time, limit int) ([]xi
 	})
 	sortTimers(out)
 	return out, err
+}
+
+// CompleteTimer implements xinqiao.HandoffStore.
+func (db *DB) CompleteTimer(ctx context.Context, id int64, at time.Time) error {
+	const q = `UPDATE handoff_timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL`
+	if _, err := db.w.ExecContext(ctx, q, ms2(at), id); err != nil {
+		return fmt.Errorf("complete timer: %w", err)
+	}
+	return nil
 }
 
 // sortTimers orders timers by due time then id (RETURNING has no order).

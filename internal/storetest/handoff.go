@@ -247,7 +247,7 @@ func testHandoffClaimDuringTickAndRaise(t *testing.T, s xinqiao.Store) {
 		}
 		for range 2 {
 			run(func() {
-				if _, err := s.TakeDueTimers(ctx, at, 100); err != nil {
+				if _, err := s.TakeDueTimers(ctx, at, at.Add(time.Minute), 100); err != nil {
 					t.Errorf("round %d: TakeDueTimers: %v", round, err)
 				}
 			})
@@ -373,7 +373,9 @@ func testHandoffTimers(t *testing.T, s xinqiao.Store) {
 		h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelImminent, hoT0)
 		hs = append(hs, h)
 	}
-	none, err := s.TakeDueTimers(ctx, hoT0.Add(59*time.Second), 100)
+	at60 := hoT0.Add(60 * time.Second)
+	lease := at60.Add(30 * time.Second)
+	none, err := s.TakeDueTimers(ctx, hoT0.Add(59*time.Second), lease, 100)
 	if err != nil || len(none) != 0 {
 		t.Fatalf("at 59 s: got %d timers, %v; want none", len(none), err)
 	}
@@ -385,41 +387,81 @@ func testHandoffTimers(t *testing.T, s xinqiao.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ts, err := s.TakeDueTimers(ctx, hoT0.Add(60*time.Second), 2)
+			ts, err := s.TakeDueTimers(ctx, at60, lease, 2)
 			if err != nil {
 				t.Error(err)
 			}
 			mu.Lock()
 			for _, tm := range ts {
 				seen[tm.ID]++
-				if tm.Step != 1 || tm.Action != "duty" || tm.Kind != xinqiao.TimerLadder || tm.FiredAt == nil {
-					t.Errorf("got %+v, want step 1 duty", tm)
+				if tm.Step != 1 || tm.Action != "duty" || tm.Kind != xinqiao.TimerLadder || tm.FiredAt != nil ||
+					tm.LeasedUntil == nil || !tm.LeasedUntil.Equal(lease) {
+					t.Errorf("got %+v, want step 1 duty, leased until %v, not yet fired", tm, lease)
 				}
 			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	rest, _ := s.TakeDueTimers(ctx, hoT0.Add(60*time.Second), 100)
+	rest, _ := s.TakeDueTimers(ctx, at60, lease, 100)
 	for _, tm := range rest {
 		seen[tm.ID]++
 	}
 	if len(seen) != 5 {
-		t.Fatalf("got %d distinct timers fired at 60 s, want 5", len(seen))
+		t.Fatalf("got %d distinct timers taken at 60 s, want 5", len(seen))
 	}
 	for id, n := range seen {
 		if n != 1 {
-			t.Fatalf("timer %d fired %d times, want once", id, n)
+			t.Fatalf("timer %d taken %d times while leased, want once", id, n)
 		}
 	}
 	if h, _ := s.Handoff(ctx, hs[0].ID); h.Escalated != 1 {
 		t.Fatalf("got escalated %d, want 1", h.Escalated)
 	}
-	late, _ := s.TakeDueTimers(ctx, hoT0.Add(time.Hour), 100)
+	// Four steps are done; the taker of the fifth dies before it is. Its
+	// lease holds until 90 s, then the fifth alone is taken again.
+	var dead int64
+	for id := range seen {
+		if dead == 0 {
+			dead = id
+			continue
+		}
+		if err := s.CompleteTimer(ctx, id, at60); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.TakeDueTimers(ctx, lease.Add(-time.Millisecond), lease.Add(time.Minute), 100); len(got) != 0 {
+		t.Fatalf("before the lease lapses: got %+v, want none", got)
+	}
+	again, err := s.TakeDueTimers(ctx, lease, lease.Add(30*time.Second), 100)
+	if err != nil || len(again) != 1 || again[0].ID != dead {
+		t.Fatalf("after the lease lapsed: got %+v, %v; want timer %d alone, taken again", again, err, dead)
+	}
+	if err := s.CompleteTimer(ctx, dead, lease); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteTimer(ctx, dead, lease.Add(time.Hour)); err != nil { // twice: no error, the first stands
+		t.Fatal(err)
+	}
+	if err := s.CompleteTimer(ctx, 1<<40, lease); err != nil { // gone (cancelled meanwhile): no error
+		t.Fatal(err)
+	}
+	ts, _ := s.Timers(ctx, hs[0].ID)
+	for _, tm := range ts {
+		if tm.Step == 1 && (tm.FiredAt == nil || tm.FiredAt.After(lease)) {
+			t.Fatalf("first step after completion: %+v, want fired by %v", tm, lease)
+		}
+	}
+	late, _ := s.TakeDueTimers(ctx, hoT0.Add(time.Hour), hoT0.Add(time.Hour+time.Minute), 100)
 	if len(late) != 5 || late[0].Step != 2 || late[0].Action != "oncall" {
 		t.Fatalf("got %+v, want the five second steps", late)
 	}
-	if again, _ := s.TakeDueTimers(ctx, hoT0.Add(2*time.Hour), 100); len(again) != 0 {
+	for _, tm := range late {
+		if err := s.CompleteTimer(ctx, tm.ID, hoT0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again, _ := s.TakeDueTimers(ctx, hoT0.Add(2*time.Hour), hoT0.Add(3*time.Hour), 100); len(again) != 0 {
 		t.Fatalf("got %d timers again, want none", len(again))
 	}
 	// Grace timers are cancelled per staff member.
@@ -432,7 +474,7 @@ func testHandoffTimers(t *testing.T, s xinqiao.Store) {
 	if err := s.CancelTimers(ctx, "", xinqiao.TimerGrace, st.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.TakeDueTimers(ctx, hoT0.Add(4*time.Hour), 100); len(got) != 0 {
+	if got, _ := s.TakeDueTimers(ctx, hoT0.Add(4*time.Hour), hoT0.Add(5*time.Hour), 100); len(got) != 0 {
 		t.Fatalf("got %d timers after cancel, want 0", len(got))
 	}
 	wantCode(t, s.AddTimer(ctx, xinqiao.Timer{HandoffID: "missing", Kind: xinqiao.TimerGrace, Due: hoT0}), xinqiao.ENOTFOUND)

@@ -192,8 +192,15 @@ func seedReports(t *testing.T, s xinqiao.Store) {
 		CreatedBy: "system", CreatedAt: h3.OpenedAt}); err != nil {
 		t.Fatalf("AddFollowUp: %v", err)
 	}
-	if fired, err := s.TakeDueTimers(ctx, h3.OpenedAt.Add(200*time.Second), 10); err != nil || len(fired) != 2 {
+	firedAt := h3.OpenedAt.Add(200 * time.Second)
+	fired, err := s.TakeDueTimers(ctx, firedAt, firedAt.Add(time.Minute), 10)
+	if err != nil || len(fired) != 2 {
 		t.Fatalf("TakeDueTimers: got %d timers, %v; want the 2 ladder steps of the waiting handoff", len(fired), err)
+	}
+	for _, tm := range fired {
+		if err := s.CompleteTimer(ctx, tm.ID, firedAt); err != nil {
+			t.Fatalf("CompleteTimer: %v", err)
+		}
 	}
 	// h1's case (一中): one follow-up due in the period and done, one
 	// overdue now, one due after now.

@@ -166,7 +166,10 @@ const (
 	TimerGrace  = "grace"  // a disconnected counselor's grace period on an active handoff
 )
 
-// Timer is a deadline kept as a row, so that exactly one node fires it.
+// Timer is a deadline kept as a row, so that one node at a time acts on
+// it and it is acted on until done: a node takes it with a lease and marks
+// it fired once its step is done; a lease that lapses first (the node died,
+// or the store failed it) lets the next taker act on it again.
 type Timer struct {
 	ID        int64      `json:"id"`
 	HandoffID string     `json:"handoff_id"`
@@ -176,6 +179,9 @@ type Timer struct {
 	StaffID   string     `json:"staff_id,omitempty"`
 	Due       time.Time  `json:"due"`
 	FiredAt   *time.Time `json:"fired_at,omitempty"`
+	// LeasedUntil is when the lease of the node that last took the timer
+	// lapses; nil if none ever took it.
+	LeasedUntil *time.Time `json:"leased_until,omitempty"`
 }
 
 // NewHandoff asks to open a handoff for a conversation, or to raise the open
@@ -426,10 +432,17 @@ type HandoffStore interface {
 	// handoff), of a kind ("" for all kinds) and of a staff member ("" for
 	// any).
 	CancelTimers(ctx context.Context, handoffID, kind, staffID string) error
-	// TakeDueTimers marks up to limit unfired timers due at or before now as
-	// fired and returns them; a timer is returned to exactly one caller, on
-	// every node. Ladder timers also raise their handoff's Escalated.
-	TakeDueTimers(ctx context.Context, now time.Time, limit int) ([]Timer, error)
+	// TakeDueTimers leases until leaseUntil up to limit unfired timers due
+	// at or before now whose lease, if any, has lapsed by now, and returns
+	// them: while the lease holds, no other caller on any node gets them.
+	// The taker marks each one fired (CompleteTimer) once its step is done;
+	// one it never marks is taken again after its lease. Ladder timers also
+	// raise their handoff's Escalated (to at least their step).
+	TakeDueTimers(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Timer, error)
+	// CompleteTimer marks a taken timer fired at at, so no one takes it
+	// again. A timer already fired, or deleted meanwhile (its handoff was
+	// claimed, released or closed), is no error.
+	CompleteTimer(ctx context.Context, id int64, at time.Time) error
 	// Timers returns a handoff's timers, fired or not, by due time.
 	Timers(ctx context.Context, handoffID string) ([]Timer, error)
 
