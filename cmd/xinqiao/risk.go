@@ -102,13 +102,17 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	minP := fs.Float64("min-precision", 0, "cross-validated precision the flags the model adds must reach (0: the default)")
 	srcP := fs.Float64("source-precision", 0, "cross-validated precision the model's own flags must reach on each source of real messages (0: the default)")
 	highP := fs.Float64("high-precision", 0, "cross-validated share of risky messages among those the model adds as high (0: the default)")
+	leaveOut := fs.Bool("leave-out", false, "run the leave-group-out cross-validation in a full training too and put it in the card (--cv-only always runs it)")
+	highR := fs.Float64("high-recall", 0, "lower the severity threshold until this share of the flagged high/imminent real messages are graded high, cross-validated (0: off)")
+	sevRules := fs.Bool("severe-on-rules", true, "the model's severity grades high a message the rules flag even when the model's risk alone is below its threshold (format 3)")
+	grave := fs.Bool("grave", true, "a severity threshold that grades high whatever the risk probability, chosen as the risk threshold is (format 3)")
 	sharedW := fs.Float64("shared-weight", 0, "weight of the shared split's tuning rows (0: the default)")
 	noSent := fs.Bool("no-sentence-negatives", false, "do not train on the sentences of messages labelled below medium")
 	noLatency := fs.Bool("no-latency", false, "leave the latency out of the card")
 	noCases := fs.Bool("no-cases", false, "leave our labelled cases (exemplars) out of training, e.g. for a quick training on a small fixture")
 	extra := fs.String("extra", "", "more labelled rows to train on: the JSONL of xinqiao risk export, or rows in the corpus shape")
 	cvOnly := fs.Bool("cv-only", false, "only cross-validate (to choose options): print the k-fold and leave-group-out figures and our corpus's held-out slice, never the shared split's held-out half; write nothing")
-	groupT := fs.Bool("group-thresholds", false, "choose the thresholds on the leave-group-out scores (each writer scored by a model that never saw it) instead of the k-fold ones")
+	groupT := fs.Bool("group-thresholds", true, "choose the thresholds on the leave-group-out scores (each writer scored by a model that never saw it) instead of the k-fold ones")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -126,7 +130,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, Log: stderr})
+		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, Log: stderr})
 	if err != nil {
 		return err
 	}

@@ -22,11 +22,13 @@ import (
 // the binary; Classify runs it after the rules and takes the higher level,
 // so the model only ever raises a message.
 
-// ModelFormat is the weights file format this binary reads and writes. A
-// file from a newer format is refused. Format 2 added the set features
-// (FeatureConfig.Sets) and the risk threshold of long messages; a format 1
-// file has no set features and one risk threshold.
-const ModelFormat = 2
+// ModelFormat is the newest weights file format this binary reads and
+// writes. A file from a newer format is refused. Format 2 added the set
+// features (FeatureConfig.Sets 1) and the risk threshold of long messages;
+// a format 1 file has no set features and one risk threshold. Format 3
+// added a flag byte (the model's severity grades high a message the rules
+// flag) and a severity threshold that grades high on its own.
+const ModelFormat = 3
 
 // modelMagic opens every weights file.
 const modelMagic = "XQRM"
@@ -95,8 +97,28 @@ type Model struct {
 
 // modelThresholds are the thresholds on the model's probabilities: risk at
 // or above risk (long for a message of longUnits sentences or more) is
-// medium, and severity at or above high as well is high.
-type modelThresholds struct{ risk, long, high float32 }
+// medium, and severity at or above high as well is high. With onRules
+// (format 3) severity at or above high also grades high a message the
+// rules flagged.
+type modelThresholds struct {
+	risk, long, high float32
+	onRules          bool
+	// grave (format 3; 0: none): severity at or above it grades high
+	// whatever the risk probability: a method, a plan or preparations
+	// the risk head alone underrates
+	grave float32
+}
+
+// combine is the level of a message the rules grade rules and the model
+// reads as risk, severe over units sentences: the higher of the two, and
+// high when the rules flag it and onRules and the severity say so.
+func (t modelThresholds) combine(rules Level, risk, severe float32, units int) Level {
+	lvl := max(rules, t.level(risk, severe, units))
+	if t.onRules && rules >= Medium && lvl < High && severe >= t.high {
+		lvl = High
+	}
+	return lvl
+}
 
 // longUnits is the number of sentences from which a message is long: read
 // sentence by sentence, a long benign message has more chances to score
@@ -109,6 +131,8 @@ func (t modelThresholds) level(risk, severe float32, units int) Level {
 		tr = t.long
 	}
 	switch {
+	case t.grave > 0 && severe >= t.grave:
+		return High
 	case risk < tr:
 		return None
 	case severe >= t.high:
@@ -126,18 +150,33 @@ func (m *Model) Thresholds() (risk, high float64) { return float64(m.t.risk), fl
 // message of several sentences medium.
 func (m *Model) LongThreshold() float64 { return float64(m.t.long) }
 
+// SevereOnRules reports whether the model's severity grades high a message
+// the rules flag (format 3).
+func (m *Model) SevereOnRules() bool { return m.t.onRules }
+
+// GraveThreshold returns the severity probability from which the model
+// grades a message high whatever its risk probability (0: none; format 3).
+func (m *Model) GraveThreshold() float64 { return float64(m.t.grave) }
+
 // Config returns the model's feature configuration.
 func (m *Model) Config() FeatureConfig { return m.cfg }
 
 // header layout (little endian): magic[4] format u16 heads u8 bits u8
-// charMax u8 wordMax u8 sets u8 (format 2; 0 before) reserved u8 seed u32
-// tRisk f32 tHigh f32 (format 2: tRiskLong f32, modelHeaderLen2), then
+// charMax u8 wordMax u8 sets u8 (format 2; 0 before) flags u8 (format 3;
+// reserved before) seed u32
+// tRisk f32 tHigh f32 (format 2: tRiskLong f32, modelHeaderLen2; format 3:
+// tGrave f32 as well, modelHeaderLen3), then
 // bias and scale (heads float32 each), the int16 weights, and a CRC-32
 // (IEEE) of everything before it.
 const (
 	modelHeaderLen  = 24
 	modelHeaderLen2 = 28
+	modelHeaderLen3 = 32 // tGrave f32
 )
+
+// flagSevereOnRules in the header's flags byte (format 3; reserved before)
+// sets modelThresholds.onRules.
+const flagSevereOnRules = 1
 
 // ErrModelFormat is wrapped by the error for a weights file written by a
 // newer binary.
@@ -172,7 +211,10 @@ func ParseModel(b []byte) (*Model, error) {
 	}
 	buckets := 1 << cfg.Bits
 	hlen := modelHeaderLen
-	if format >= 2 {
+	switch {
+	case format >= 3:
+		hlen = modelHeaderLen3
+	case format == 2:
 		hlen = modelHeaderLen2
 	}
 	want := hlen + 2*4*modelHeads + 2*buckets*modelHeads + 4
@@ -191,6 +233,16 @@ func ParseModel(b []byte) (*Model, error) {
 	m.t.long = m.t.risk
 	if format >= 2 {
 		m.t.long = math.Float32frombits(le.Uint32(b[24:]))
+	}
+	if format >= 3 {
+		if b[11]&^flagSevereOnRules != 0 {
+			return nil, fmt.Errorf("risk model: unknown flags %#x", b[11])
+		}
+		m.t.onRules = b[11]&flagSevereOnRules != 0
+		m.t.grave = math.Float32frombits(le.Uint32(b[28:]))
+		if !(m.t.grave >= 0 && m.t.grave <= 1) {
+			return nil, fmt.Errorf("risk model: severity threshold %v outside [0, 1]", m.t.grave)
+		}
 	}
 	if !(m.t.risk > 0 && m.t.risk < 1 && m.t.high > 0 && m.t.high < 1 && m.t.long > 0 && m.t.long < 1) {
 		return nil, fmt.Errorf("risk model: thresholds %v, %v and %v outside (0, 1)", m.t.risk, m.t.long, m.t.high)
@@ -214,32 +266,42 @@ func ParseModel(b []byte) (*Model, error) {
 
 // Format is the weights file format the model is written in: the oldest
 // that holds it, so that older binaries read what they can (format 2 for
-// set features or a threshold of its own for long messages).
+// set features or a threshold of its own for long messages, format 3 for
+// the rules' reading).
 func (m *Model) Format() int {
+	if m.t.onRules || m.t.grave > 0 {
+		return 3
+	}
 	if m.cfg.Sets > 0 || m.t.long != m.t.risk {
 		return 2
 	}
 	return 1
 }
 
-// MarshalBinary writes the weights file, in format 1 when the model has no
-// set features.
+// MarshalBinary writes the weights file, in the format Format gives.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	le := binary.LittleEndian
 	var buf bytes.Buffer
-	buf.Grow(modelHeaderLen2 + 2*4*modelHeads + 2*len(m.w) + 4)
+	buf.Grow(modelHeaderLen3 + 2*4*modelHeads + 2*len(m.w) + 4)
 	buf.WriteString(modelMagic)
-	var h [modelHeaderLen2 - 4]byte
+	var h [modelHeaderLen3 - 4]byte
 	format, hlen := uint16(m.Format()), modelHeaderLen
-	if format == 2 {
+	switch format {
+	case 3:
+		hlen = modelHeaderLen3
+	case 2:
 		hlen = modelHeaderLen2
 	}
 	le.PutUint16(h[0:], format)
 	h[2], h[3], h[4], h[5], h[6] = byte(modelHeads), m.cfg.Bits, m.cfg.CharMax, m.cfg.WordMax, m.cfg.Sets
+	if m.t.onRules {
+		h[7] = flagSevereOnRules
+	}
 	le.PutUint32(h[8:], m.cfg.Seed)
 	le.PutUint32(h[12:], math.Float32bits(m.t.risk))
 	le.PutUint32(h[16:], math.Float32bits(m.t.high))
 	le.PutUint32(h[20:], math.Float32bits(m.t.long))
+	le.PutUint32(h[24:], math.Float32bits(m.t.grave))
 	buf.Write(h[:hlen-4])
 	var f [4]byte
 	for _, v := range m.bias {
@@ -572,6 +634,10 @@ const maxModelSpans = 3
 func (m *Model) apply(res *Result, nt *normText, ms *modelScratch, text string) {
 	o := m.score(nt, ms)
 	lvl := m.level(o)
+	if m.t.onRules && res.Level >= Medium && lvl < High && o.severe >= m.t.high {
+		// the rules flag it, the model reads it as grave
+		lvl = High
+	}
 	if lvl == None {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,14 +107,15 @@ func TestModelRoundTrip(t *testing.T) {
 // showed the binary's format for any model).
 func TestModelFormat1(t *testing.T) {
 	b := shippedWeights(t)
-	if b[4] != 2 {
-		t.Fatalf("the shipped model is format %d, want 2", b[4])
+	hlen := map[byte]int{2: 28, 3: 32}[b[4]]
+	if hlen == 0 {
+		t.Fatalf("the shipped model is format %d, want 2 or 3", b[4])
 	}
 	le := binary.LittleEndian
 	old := append([]byte(nil), b[:24]...)
 	le.PutUint16(old[4:], 1)
-	old[10] = 0 // no set features
-	old = append(old, b[28:len(b)-4]...)
+	old[10], old[11] = 0, 0 // no set features, no flags
+	old = append(old, b[hlen:len(b)-4]...)
 	old = le.AppendUint32(old, crc32.ChecksumIEEE(old))
 	m, err := risk.ParseModel(old)
 	if err != nil {
@@ -133,8 +135,8 @@ func TestModelFormat1(t *testing.T) {
 	if shipped.LongThreshold() == m.LongThreshold() {
 		t.Fatalf("the shipped model's long threshold %v is its short one", shipped.LongThreshold())
 	}
-	if m.Format() != 1 || shipped.Format() != 2 {
-		t.Fatalf("formats reported %d and %d, want 1 and 2 as in their files", m.Format(), shipped.Format())
+	if m.Format() != 1 || shipped.Format() != int(b[4]) {
+		t.Fatalf("formats reported %d and %d, want 1 and %d as in their files", m.Format(), shipped.Format(), b[4])
 	}
 }
 
@@ -246,5 +248,104 @@ func TestIssueExamples(t *testing.T) {
 		case r.Level < tc.min:
 			t.Logf("known miss: %q graded %s %v, want at least %s", tc.text, r.Level, r.Rules, tc.min)
 		}
+	}
+}
+
+// TestModelFormat3: a format 3 file (a flags byte and a severity threshold
+// of its own in the header) reads and writes back the same bytes; unknown
+// flags or a severity threshold outside [0, 1] are refused, saying so; and
+// its thresholds grade as they say: with the flag, the model's severity
+// makes high a message the rules flag; with the severity threshold, a grave
+// reading is high whatever the risk probability.
+func TestModelFormat3(t *testing.T) {
+	b := shippedWeights(t)
+	m0, err := risk.ParseModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hlen := map[int]int{1: 24, 2: 28, 3: 32}[m0.Format()]
+	le := binary.LittleEndian
+	variant := func(flags byte, grave float32) []byte {
+		v := bytes.Clone(b[:24])
+		v = append(v, 0, 0, 0, 0)
+		le.PutUint16(v[4:], 3)
+		v[10], v[11] = 1, flags
+		le.PutUint32(v[16:], math.Float32bits(0.5)) // risk
+		le.PutUint32(v[20:], math.Float32bits(0.3)) // high
+		le.PutUint32(v[24:], math.Float32bits(0.5)) // long
+		v = le.AppendUint32(v, math.Float32bits(grave))
+		v = append(v, b[hlen:len(b)-4]...)
+		return le.AppendUint32(v, crc32.ChecksumIEEE(v))
+	}
+	m, err := risk.ParseModel(variant(1, 0.25))
+	if err != nil {
+		t.Fatalf("format 3: %v", err)
+	}
+	if m.Format() != 3 || !m.SevereOnRules() || m.GraveThreshold() != float64(float32(0.25)) {
+		t.Fatalf("format 3 read as format %d, severity on the rules' flags %v, severity threshold %v", m.Format(), m.SevereOnRules(), m.GraveThreshold())
+	}
+	if back, _ := m.MarshalBinary(); !bytes.Equal(back, variant(1, 0.25)) {
+		t.Fatal("a format 3 model does not write back as it was read")
+	}
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"unknown flags", variant(6, 0.6), "flags"},
+		{"severity threshold above 1", variant(1, 1.5), "severity threshold"},
+		{"cut after the header", variant(1, 0.6)[:40], "truncated"},
+	} {
+		if _, err := risk.ParseModel(tc.b); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want a refusal saying %q", tc.name, err, tc.want)
+		}
+	}
+	// grading: find a message the model reads as grave (severity 0.25 or
+	// more, risk below 0.5) and one the rules flag medium while the
+	// model's severity is above 0.3
+	c := mustLoad(t)
+	plain, err := risk.ParseModel(variant(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := risk.OwnCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagOnly, err := risk.ParseModel(variant(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	graveOnly, err := risk.ParseModel(variant(0, 0.25))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sawGrave, sawOnRules bool
+	for _, k := range cases {
+		riskP, severe, _ := c.WithModel(plain).ScoreText(k.Text)
+		if riskP >= 0.5 || severe < 0.25 {
+			continue
+		}
+		rules := c.WithModel(nil).Classify(k.Text).Level
+		if rules >= risk.High {
+			continue
+		}
+		base := c.WithModel(plain).Classify(k.Text).Level
+		if got := c.WithModel(graveOnly).Classify(k.Text).Level; got < risk.High || base >= risk.High {
+			t.Fatalf("%q: severity %.3f above the severity threshold 0.25: graded %v with it, %v without", k.Text, severe, got, base)
+		}
+		sawGrave = true
+		if rules == risk.Medium && severe >= 0.3 {
+			if got := c.WithModel(flagOnly).Classify(k.Text).Level; got < risk.High {
+				t.Fatalf("%q: flagged medium by the rules, severity %.3f: graded %v with the flag, %v without", k.Text, severe, got, base)
+			}
+			sawOnRules = true
+		}
+		if sawGrave && sawOnRules {
+			break
+		}
+	}
+	if !sawGrave || !sawOnRules {
+		t.Fatalf("no case to check: grave reading %v, medium rule with a grave reading %v", sawGrave, sawOnRules)
 	}
 }

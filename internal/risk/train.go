@@ -70,6 +70,20 @@ type TrainOptions struct {
 	// share labelled high or imminent (the rest are medium: a model high
 	// needs the risk threshold too).
 	HighPrecision float64
+	// HighRecall, when set, lowers the severity threshold until this share
+	// of the high or imminent real messages that are flagged (medium or
+	// above) are graded high, cross-validated.
+	HighRecall float64
+	// SevereOnRules lets the model's severity grade high a message the
+	// rules flagged (medium) although the model's risk alone is below its
+	// threshold: the rules establish the risk, the model its gravity
+	// (format 3).
+	SevereOnRules bool
+	// Grave adds a severity threshold that grades high whatever the risk
+	// probability: the lowest at which the messages it adds (flagged by
+	// neither the rules nor the risk threshold) are, cross-validated,
+	// MinPrecision risky (format 3).
+	Grave bool
 	// ExtraFile holds more labelled rows to train on, such as the district's
 	// own ("xinqiao risk export"): see readExtra. "": none.
 	ExtraFile string
@@ -86,6 +100,9 @@ type TrainOptions struct {
 	// (each writer's rows scored by a model that never saw that writer)
 	// instead of the k-fold ones.
 	GroupThresholds bool
+	// LeaveOut runs the leave-group-out cross-validation in a full
+	// training too (for the card); CVOnly and GroupThresholds always do.
+	LeaveOut bool
 	// Log receives progress lines; nil: none.
 	Log io.Writer
 }
@@ -246,6 +263,14 @@ type CardFigures struct {
 	// sentences or more.
 	ThreshRiskLong float64 `json:"threshold_risk_long"`
 	ThreshHigh     float64 `json:"threshold_high"`
+	// ThreshGrave is the severity from which the model grades high
+	// whatever its risk (0: none); SevereOnRules says the severity
+	// threshold also grades high a message the rules flag; HighRecall is
+	// the share of flagged high/imminent rows the severity threshold was
+	// lowered for (0: none). Format 3.
+	ThreshGrave   float64 `json:"threshold_grave,omitempty"`
+	SevereOnRules bool    `json:"severe_on_rules,omitempty"`
+	HighRecall    float64 `json:"high_recall,omitempty"`
 	// Train counts the training rows after deduplication, by source and
 	// genre ("shared/client_counselor", "corpus/post").
 	Train map[string]int `json:"train"`
@@ -756,7 +781,7 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			}
 		}
 	}
-	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), t: modelThresholds{0.5, 0.5, 0.5}}
+	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), t: modelThresholds{risk: 0.5, long: 0.5, high: 0.5}}
 	for k := range H {
 		var mx float32
 		for b := 0; b < buckets; b++ {
@@ -785,6 +810,11 @@ type oofScore struct {
 // level is what the model grades the reading at thresholds t.
 func (s oofScore) level(t modelThresholds) Level {
 	return t.level(s.risk, s.severe, s.units)
+}
+
+// with is what the rules (at level rules) and the model grade together.
+func (s oofScore) with(rules Level, t modelThresholds) Level {
+	return t.combine(rules, s.risk, s.severe, s.units)
 }
 
 // outOfFold scores every row (sentence rows excepted) with a model trained
@@ -952,8 +982,45 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 	if long >= 100 {
 		t.long = riskFor(true)
 	}
-	t.high = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return rules[i] < High && oof[i].level(modelThresholds{t.risk, t.long, 0}) >= Medium },
+	t.onRules = o.SevereOnRules
+	// the messages the model could grade high: those it flags, and with
+	// SevereOnRules those the rules flag
+	canHigh := func(i int) bool {
+		return oof[i].level(modelThresholds{risk: t.risk, long: t.long, high: 2}) >= Medium || t.onRules && rules[i] >= Medium
+	}
+	t.high = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return rules[i] < High && canHigh(i) },
 		func(r trainRow) bool { return r.severe == 1 }, o.HighPrecision)
+	if o.Grave {
+		t.grave = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return oof[i].with(rules[i], t) < Medium },
+			func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+		fmt.Fprintf(o.Log, "severity alone grades high from %.3f\n", t.grave)
+	}
+	if o.HighRecall > 0 {
+		// and low enough that HighRecall of the flagged high or imminent
+		// real messages are graded high
+		var ss []float32
+		flagged, high := 0, 0
+		for i, r := range rows {
+			lv := oof[i].with(rules[i], modelThresholds{risk: t.risk, long: t.long, high: 2, grave: t.grave})
+			if !calib[i] || r.severe != 1 || lv < Medium {
+				continue
+			}
+			flagged++
+			switch {
+			case lv >= High:
+				high++
+			case canHigh(i):
+				ss = append(ss, oof[i].severe)
+			}
+		}
+		sort.Slice(ss, func(i, j int) bool { return ss[i] > ss[j] })
+		if need := int(math.Ceil(o.HighRecall*float64(flagged))) - high; need > 0 && len(ss) > 0 {
+			tr := ss[min(need, len(ss))-1]
+			tr = max(tr, 0.01)
+			fmt.Fprintf(o.Log, "severity threshold: %.3f for precision %g, %.3f for recall %g of %d flagged high or imminent rows\n", t.high, o.HighPrecision, tr, o.HighRecall, flagged)
+			t.high = min(t.high, tr)
+		}
+	}
 	return t
 }
 
@@ -1024,7 +1091,10 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	}
 	train = append(train, extra...)
 	format := 1
-	if o.Features.Sets > 0 {
+	switch {
+	case o.SevereOnRules || o.Grave:
+		format = 3
+	case o.Features.Sets > 0:
 		format = 2
 	}
 	fig := CardFigures{Format: format, Seed: o.Seed, Features: o.Features, Epochs: o.Epochs, Folds: o.Folds,
@@ -1113,7 +1183,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		groups[g] = k
 	}
 	var goof []oofScore
-	if len(gnames) >= 2 {
+	if len(gnames) >= 2 && (o.CVOnly || o.GroupThresholds || o.LeaveOut) {
 		gfold := make([]int, len(train))
 		for i, p := range perm {
 			if g := train[p].group; g != "" {
@@ -1207,12 +1277,13 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		pickOn, fig.GroupThresholds = goof, true
 	}
 	th := pickThresholds(train, ruleLv, pickOn, o)
-	fig.ThreshRisk, fig.ThreshRiskLong, fig.ThreshHigh = round3(th.risk), round3(th.long), round3(th.high)
+	fig.ThreshRisk, fig.ThreshRiskLong, fig.ThreshHigh, fig.ThreshGrave = round3(th.risk), round3(th.long), round3(th.high), round3(th.grave)
+	fig.SevereOnRules, fig.HighRecall = th.onRules, o.HighRecall
 	for i, r := range train {
 		if r.risk < 0 || r.parent >= 0 {
 			continue
 		}
-		lv := max(ruleLv[i], oof[i].level(th))
+		lv := oof[i].with(ruleLv[i], th)
 		fig.CV.add(r.risk == 1, r.severe == 1, lv)
 	}
 	fmt.Fprintf(o.Log, "thresholds risk %.3f (long %.3f) high %.3f; cross-validated P %.3f R %.3f\n", th.risk, th.long, th.high, fig.CV.Precision(), fig.CV.Recall())
@@ -1221,7 +1292,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		if r.risk < 0 || r.parent >= 0 {
 			continue
 		}
-		lv := max(ruleLv[i], oof[i].level(th))
+		lv := oof[i].with(ruleLv[i], th)
 		keys := []string{r.source}
 		if r.source == "corpus" {
 			keys = append(keys, r.source+"/"+r.genre) // the goal is per genre
@@ -1247,7 +1318,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			if r.risk < 0 || r.parent >= 0 || r.group == "" {
 				continue
 			}
-			lv := max(ruleLv[i], goof[i].level(th))
+			lv := goof[i].with(ruleLv[i], th)
 			c, a, gc := fig.LeaveOut[r.group], fig.LeaveOutRules[r.group], fig.LeaveOutGenre[r.source+"/"+r.genre]
 			c.add(r.risk == 1, r.severe == 1, lv)
 			c.addHigh(r.severe == 1, lv)
@@ -1438,7 +1509,23 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Removed[k])
 	}
 	fmt.Fprintf(&b, "\nSources: `shared` is the tuning half of the shared split (PsySUICIDE, Qiu, Ma, Lan, EMNLP 2024,\ngithub.com/qiuhuachuan/PsyGUARD, MIT; FNV-1a of the id even); its held-out half is never trained\non and only measured in aggregate. `cases` are our labelled cases (exemplars/*.txt). `corpus` is\nour own corpus (internal/risk/corpus), less its held-out slice (FNV-1a of the text mod 10 < 2).\nThe tuning half's rows weigh %g each in training: they are real messages, the closest to what\nstudents write.\n\n", f.SharedWeight)
-	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %d-fold cross-validation on the training rows (seed %d, %d epochs): risk ≥ %.3f grades\nmedium, ≥ %.3f for a message of %d sentences or more (read sentence by sentence, a long benign one\nhas more chances to score high somewhere). Each is the lowest threshold at which, out of fold, the\nflags the model adds to the rules' are %g precise; the rules and the model together are %g precise\non each genre of real messages (the shared split's, our corpus's) where the rules alone are; and\nthe model's own flags are %g precise on each real-message source (the rules were written looking\nat the tuning half, so what the model adds to them there says little about unseen messages).\nSeverity ≥ %.3f as well grades high, which opens a handoff (the lowest at which %g of the highs\nthe model adds are labelled high or imminent).\n\n", f.Folds, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshRiskLong, longUnits, f.MinPrecision, f.MinPrecision, f.SourcePrecision, f.ThreshHigh, f.HighPrecision)
+	chosen := fmt.Sprintf("%d-fold cross-validation on the training rows", f.Folds)
+	if f.GroupThresholds {
+		chosen = "the leave-group-out cross-validation (below)"
+	}
+	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %s (seed %d, %d epochs): risk ≥ %.3f grades\nmedium, ≥ %.3f for a message of %d sentences or more (read sentence by sentence, a long benign one\nhas more chances to score high somewhere). Each is the lowest threshold at which, out of fold, the\nflags the model adds to the rules' are %g precise; the rules and the model together are %g precise\non each genre of real messages (the shared split's, our corpus's) where the rules alone are; and\nthe model's own flags are %g precise on each real-message source (the rules were written looking\nat the tuning half, so what the model adds to them there says little about unseen messages).\nSeverity ≥ %.3f as well grades high, which opens a handoff (the lowest at which %g of the highs\nthe model adds are labelled high or imminent).\n\n", chosen, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshRiskLong, longUnits, f.MinPrecision, f.MinPrecision, f.SourcePrecision, f.ThreshHigh, f.HighPrecision)
+	if f.HighRecall > 0 {
+		fmt.Fprintf(&b, "The severity threshold is lowered, when needed, until %g of the high or imminent real messages\nthat are flagged are graded high, out of fold.\n", f.HighRecall)
+	}
+	if f.SevereOnRules {
+		fmt.Fprintf(&b, "Severity ≥ %.3f also grades high a message the rules flag medium: the rules establish the risk,\nthe model its gravity.\n", f.ThreshHigh)
+	}
+	if f.ThreshGrave > 0 {
+		fmt.Fprintf(&b, "Severity ≥ %.3f grades high whatever the risk probability and the rules (the lowest at which the\nmessages it adds, flagged by nothing else, are %g risky out of fold): a method, a plan or\npreparations the risk head underrates.\n", f.ThreshGrave, f.MinPrecision)
+	}
+	if f.HighRecall > 0 || f.SevereOnRules || f.ThreshGrave > 0 {
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "## Figures (positive: medium or above; 95 %% Wilson intervals)\n\n| set | rows | precision | recall | high/imminent graded high+ |\n|---|---|---|---|---|\n")
 	row := func(name string, c Confusion) {
 		pl, ph := Wilson(c.TP, c.TP+c.FP)

@@ -125,6 +125,9 @@ type ModelInfo struct {
 	Features   risk.FeatureConfig `json:"features"`
 	ThreshRisk float64            `json:"threshold_risk"`
 	ThreshHigh float64            `json:"threshold_high"`
+	// ThreshGrave and SevereOnRules: see risk.Model (format 3).
+	ThreshGrave   float64 `json:"threshold_grave,omitempty"`
+	SevereOnRules bool    `json:"severe_on_rules,omitempty"`
 }
 
 func modelInfo(m *risk.Model) *ModelInfo {
@@ -135,7 +138,7 @@ func modelInfo(m *risk.Model) *ModelInfo {
 		}
 	}
 	r, h := m.Thresholds()
-	return &ModelInfo{Builtin: builtin, Format: m.Format(), Features: m.Config(), ThreshRisk: r, ThreshHigh: h}
+	return &ModelInfo{Builtin: builtin, Format: m.Format(), Features: m.Config(), ThreshRisk: r, ThreshHigh: h, ThreshGrave: m.GraveThreshold(), SevereOnRules: m.SevereOnRules()}
 }
 
 // ModelStatus is the district model as the rules page shows it.

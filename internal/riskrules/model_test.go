@@ -16,11 +16,14 @@ import (
 )
 
 // fixtureModel trains a small model on the risk package's fixture (fast),
-// once per test binary.
+// once per test binary, with the thresholds "xinqiao risk train" chooses by
+// default (format 3: severity on the rules' flags and a severity threshold
+// of its own).
 var fixtureModel = sync.OnceValues(func() ([]byte, error) {
 	dir := filepath.Join("..", "risk", "testdata", "train")
 	res, err := risk.Train(risk.TrainOptions{SharedFile: filepath.Join(dir, "shared.jsonl"), CorpusDir: filepath.Join(dir, "corpus"),
-		NoCases: true, Seed: 7, Folds: 3, Features: risk.FeatureConfig{Bits: 12, CharMax: 3, WordMax: 2, Seed: 1}})
+		NoCases: true, Seed: 7, Folds: 3, Features: risk.FeatureConfig{Bits: 12, CharMax: 3, WordMax: 2, Seed: 1},
+		GroupThresholds: true, SevereOnRules: true, Grave: true})
 	if err != nil {
 		return nil, err
 	}
