@@ -46,15 +46,20 @@ func tuningHalf(id string) bool {
 // and 0.83. A later retrain (set features, a threshold chosen so that the
 // rules and the model together are 0.8 precise on each genre of real
 // messages, out of fold) brought the held-out half to precision 0.783 and
-// recall 0.889 (whole file 0.862 and 0.941), and the floors back up. See
-// BENCHMARKS.md.
+// recall 0.889 (whole file 0.862 and 0.941), and the floors back up. The
+// format 3 model (2026-12-07) chose its thresholds on leave-group-out
+// scores, so that its precision holds on unseen hands: the held-out half
+// went to precision 0.819 (140/171) and recall 0.864 (140/162), whole file
+// 0.883 and 0.929. The precision floors rose with it and the recall floors
+// were lowered, from 0.87 to 0.85 and from 0.93 to 0.92: a trade made on
+// purpose and reported, not a regression let through. See BENCHMARKS.md.
 var floors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int // at most
 }{
 	"tuning":   {0.94, 0.96, 0},
-	"held-out": {0.77, 0.87, 2},
-	"whole":    {0.85, 0.93, 2},
+	"held-out": {0.80, 0.85, 2},
+	"whole":    {0.87, 0.92, 2},
 }
 
 // splitSharedData reads the shared data file and splits it into the tuning

@@ -126,6 +126,10 @@ func TestShippedModelCard(t *testing.T) {
 	if r, h := m.Thresholds(); abs(r-f.ThreshRisk) > 0.0005 || abs(h-f.ThreshHigh) > 0.0005 || abs(m.LongThreshold()-f.ThreshRiskLong) > 0.0005 {
 		t.Fatalf("shipped thresholds %.3f (long %.3f) %.3f, card %.3f (long %.3f) %.3f", r, m.LongThreshold(), h, f.ThreshRisk, f.ThreshRiskLong, f.ThreshHigh)
 	}
+	if abs(m.GraveThreshold()-f.ThreshGrave) > 0.0005 || m.SevereOnRules() != f.SevereOnRules || m.Format() != f.Format {
+		t.Fatalf("shipped format %d, severity threshold %.3f, severity on the rules' flags %v; card %d, %.3f, %v",
+			m.Format(), m.GraveThreshold(), m.SevereOnRules(), f.Format, f.ThreshGrave, f.SevereOnRules)
+	}
 	rep, err := risk.Eval(mustLoad(t), bytes.NewReader(hold))
 	if err != nil {
 		t.Fatal(err)
