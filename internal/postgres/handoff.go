@@ -151,7 +151,7 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 			// tick: a close checks it (CloseHandoff.Seen) so that a risky
 			// message merged after the counselor's last read is seen first.
 			const qu = `UPDATE handoffs SET level = $2, level_rank = $3, kind = $8, kind_rank = $9, categories = $4, reason = $5,
-				message_seq = $6, updated_at = GREATEST($7, updated_at + interval '1 microsecond') WHERE id = $1`
+				message_seq = $6, updated_at = GREATEST($7, updated_at + interval '1 millisecond') WHERE id = $1`
 			if _, err := tx.Exec(ctx, qu, id, nh.Level, rank, hoList(hoUnion(oc, nh.Categories)),
 				hoList(hoUnion(or, nh.Rules)), seq, nh.At, nh.Kind, xinqiao.KindRank(nh.Kind)); err != nil {
 				return fmt.Errorf("raise handoff: %w", err)
@@ -175,7 +175,7 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				// request, decided in the same order of locks as here).
 				// Nobody has joined, so the raised handoff goes back to the
 				// queue with the ladder of its new kind from now.
-				const qb = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = $2, updated_at = $2
+				const qb = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = $2, updated_at = GREATEST($2, updated_at + interval '1 millisecond')
 					WHERE id = $1`
 				if _, err := tx.Exec(ctx, qb, id, nh.At); err != nil {
 					return fmt.Errorf("return raised review to the queue: %w", err)
@@ -318,7 +318,7 @@ func (db *DB) changeHandoff(ctx context.Context, id, want, staffID, q string, ar
 
 // ClaimHandoff implements xinqiao.HandoffStore with one conditional UPDATE.
 func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET state = 'active', counselor = $2, claimed_at = $3, updated_at = $3
+	const q = `UPDATE handoffs SET state = 'active', counselor = $2, claimed_at = $3, updated_at = GREATEST($3, updated_at + interval '1 millisecond')
 		WHERE id = $1 AND state = 'waiting' RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffWaiting, "", q, []any{id, staffID, at}, func(tx pgx.Tx) error {
 		// A student who asked for a teacher now has one: the AI steps back.
@@ -334,7 +334,7 @@ func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time
 
 // JoinHandoff implements xinqiao.HandoffStore with one conditional UPDATE.
 func (db *DB) JoinHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET kind = 'requested', kind_rank = $3, updated_at = $4
+	const q = `UPDATE handoffs SET kind = 'requested', kind_rank = $3, updated_at = GREATEST($4, updated_at + interval '1 millisecond')
 		WHERE id = $1 AND state = 'active' AND counselor = $2 AND kind = 'review' RETURNING id`
 	args := []any{id, staffID, xinqiao.KindRank(xinqiao.KindRequested), at}
 	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, staffID, q, args, func(tx pgx.Tx) error {
@@ -349,7 +349,7 @@ func (db *DB) JoinHandoff(ctx context.Context, id, staffID string, at time.Time)
 
 // ReleaseHandoff implements xinqiao.HandoffStore.
 func (db *DB) ReleaseHandoff(ctx context.Context, id, staffID string, at time.Time, ladder []xinqiao.LadderStep) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = $3, updated_at = $3
+	const q = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = $3, updated_at = GREATEST($3, updated_at + interval '1 millisecond')
 		WHERE id = $1 AND state = 'active' AND ($2 = '' OR counselor = $2) RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, staffID, q, []any{id, staffID, at}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM handoff_timers WHERE handoff_id = $1 AND fired_at IS NULL`, id); err != nil {
@@ -361,7 +361,7 @@ func (db *DB) ReleaseHandoff(ctx context.Context, id, staffID string, at time.Ti
 
 // TransferHandoff implements xinqiao.HandoffStore.
 func (db *DB) TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID string, at time.Time) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET counselor = $3, updated_at = $4
+	const q = `UPDATE handoffs SET counselor = $3, updated_at = GREATEST($4, updated_at + interval '1 millisecond')
 		WHERE id = $1 AND state = 'active' AND ($2 = '' OR counselor = $2) RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, fromStaffID, q, []any{id, fromStaffID, toStaffID, at}, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM handoff_timers WHERE handoff_id = $1 AND kind = 'grace' AND fired_at IS NULL`, id)
@@ -371,7 +371,7 @@ func (db *DB) TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID st
 
 // CloseHandoff implements xinqiao.HandoffStore.
 func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandoff) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET state = 'closed', closed_at = $2, closed_by = $3, outcome = $4, note = $5, updated_at = $2
+	const q = `UPDATE handoffs SET state = 'closed', closed_at = $2, closed_by = $3, outcome = $4, note = $5, updated_at = GREATEST($2, updated_at + interval '1 millisecond')
 		WHERE id = $1 AND state <> 'closed' AND ($6 OR (state = 'active' AND counselor = $3))
 		AND ($7::timestamptz IS NULL OR updated_at = $7) RETURNING id`
 	want, staff := xinqiao.HandoffActive, c.StaffID

@@ -176,7 +176,7 @@ func (db *DB) OpenHandoff(ctx context.Context, nh xinqiao.NewHandoff) (xinqiao.H
 				// student (one who writes joins it: JoinHandoff makes it a
 				// request). Nobody has joined, so the raised handoff goes
 				// back to the queue with the ladder of its new kind from now.
-				const qb = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = ?, updated_at = ?
+				const qb = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = ?, updated_at = MAX(?, updated_at + 1)
 					WHERE id = ?`
 				if _, err := tx.ExecContext(ctx, qb, ms2(nh.At), ms2(nh.At), id); err != nil {
 					return fmt.Errorf("return raised review to the queue: %w", err)
@@ -307,7 +307,7 @@ func (db *DB) changeHandoff(ctx context.Context, id, want, staffID, q string, ar
 
 // ClaimHandoff implements xinqiao.HandoffStore with one conditional UPDATE.
 func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET state = 'active', counselor = ?, claimed_at = ?, updated_at = ?
+	const q = `UPDATE handoffs SET state = 'active', counselor = ?, claimed_at = ?, updated_at = MAX(?, updated_at + 1)
 		WHERE id = ? AND state = 'waiting' RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffWaiting, "", q, []any{staffID, ms2(at), ms2(at), id}, func(tx *sql.Tx) error {
 		// A student who asked for a teacher now has one: the AI steps back.
@@ -323,7 +323,7 @@ func (db *DB) ClaimHandoff(ctx context.Context, id, staffID string, at time.Time
 
 // JoinHandoff implements xinqiao.HandoffStore with one conditional UPDATE.
 func (db *DB) JoinHandoff(ctx context.Context, id, staffID string, at time.Time) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET kind = 'requested', kind_rank = ?, updated_at = ?
+	const q = `UPDATE handoffs SET kind = 'requested', kind_rank = ?, updated_at = MAX(?, updated_at + 1)
 		WHERE id = ? AND state = 'active' AND counselor = ? AND kind = 'review' RETURNING id`
 	args := []any{xinqiao.KindRank(xinqiao.KindRequested), ms2(at), id, staffID}
 	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, staffID, q, args, func(tx *sql.Tx) error {
@@ -338,7 +338,7 @@ func (db *DB) JoinHandoff(ctx context.Context, id, staffID string, at time.Time)
 
 // ReleaseHandoff implements xinqiao.HandoffStore.
 func (db *DB) ReleaseHandoff(ctx context.Context, id, staffID string, at time.Time, ladder []xinqiao.LadderStep) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = ?, updated_at = ?
+	const q = `UPDATE handoffs SET state = 'waiting', counselor = NULL, claimed_at = NULL, queued_at = ?, updated_at = MAX(?, updated_at + 1)
 		WHERE id = ? AND state = 'active' AND (? = '' OR counselor = ?) RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, staffID, q, []any{ms2(at), ms2(at), id, staffID, staffID}, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM handoff_timers WHERE handoff_id = ? AND fired_at IS NULL`, id); err != nil {
@@ -350,7 +350,7 @@ func (db *DB) ReleaseHandoff(ctx context.Context, id, staffID string, at time.Ti
 
 // TransferHandoff implements xinqiao.HandoffStore.
 func (db *DB) TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID string, at time.Time) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET counselor = ?, updated_at = ?
+	const q = `UPDATE handoffs SET counselor = ?, updated_at = MAX(?, updated_at + 1)
 		WHERE id = ? AND state = 'active' AND (? = '' OR counselor = ?) RETURNING id`
 	return db.changeHandoff(ctx, id, xinqiao.HandoffActive, fromStaffID, q, []any{toStaffID, ms2(at), id, fromStaffID, fromStaffID}, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM handoff_timers WHERE handoff_id = ? AND kind = 'grace' AND fired_at IS NULL`, id)
@@ -360,7 +360,7 @@ func (db *DB) TransferHandoff(ctx context.Context, id, fromStaffID, toStaffID st
 
 // CloseHandoff implements xinqiao.HandoffStore.
 func (db *DB) CloseHandoff(ctx context.Context, id string, c xinqiao.CloseHandoff) (xinqiao.Handoff, error) {
-	const q = `UPDATE handoffs SET state = 'closed', closed_at = ?, closed_by = ?, outcome = ?, note = ?, updated_at = ?
+	const q = `UPDATE handoffs SET state = 'closed', closed_at = ?, closed_by = ?, outcome = ?, note = ?, updated_at = MAX(?, updated_at + 1)
 		WHERE id = ? AND state <> 'closed' AND (? OR (state = 'active' AND counselor = ?))
 		AND (? IS NULL OR updated_at = ?) RETURNING id`
 	staff := c.StaffID

@@ -32,6 +32,7 @@ func init() {
 			{"JoinIsOneChange", testHandoffJoin},
 			{"SchoolFilter", testHandoffSchoolFilter},
 			{"CloseSeesEveryMerge", testHandoffCloseSeen},
+			{"UpdatedAtOnlyRises", testHandoffUpdatedAtRises},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -880,4 +881,40 @@ func sameJSON(got json.RawMessage, want string) bool {
 		return false
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// testHandoffUpdatedAtRises: every change of a handoff moves its
+// updated_at forward by at least a millisecond, even at the same instant
+// as the last change or with a clock behind it (another node's): consoles
+// order a handoff's frames by it, and a close checks it (Seen).
+func testHandoffUpdatedAtRises(t *testing.T, s xinqiao.Store) {
+	ctx := context.Background()
+	c, _ := NewConversation(t, s, "")
+	a, b := NewStaff(t, s, "rise-a", xinqiao.RoleCounselor), NewStaff(t, s, "rise-b", xinqiao.RoleCounselor)
+	h, _, _ := openHandoff(t, s, c.ID, xinqiao.LevelHigh, hoT0)
+	last := h.UpdatedAt
+	step := func(what string, got xinqiao.Handoff, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got.UpdatedAt.Sub(last) < time.Millisecond {
+			t.Fatalf("%s: updated_at %v after %v, want it at least 1 ms later", what, got.UpdatedAt, last)
+		}
+		last = got.UpdatedAt
+	}
+	behind := hoT0.Add(-time.Minute)
+	got, _, _, err := s.OpenHandoff(ctx, xinqiao.NewHandoff{ConversationID: c.ID, Level: xinqiao.LevelImminent,
+		Categories: []string{"suicide"}, MessageSeq: 2, At: hoT0, Ladder: hoLadder})
+	step("raise at the same instant", got, err)
+	got, err = s.ClaimHandoff(ctx, h.ID, a.ID, behind)
+	step("claim with a clock behind", got, err)
+	got, err = s.TransferHandoff(ctx, h.ID, a.ID, b.ID, behind)
+	step("transfer", got, err)
+	got, err = s.ReleaseHandoff(ctx, h.ID, b.ID, behind, hoLadder)
+	step("release", got, err)
+	got, err = s.ClaimHandoff(ctx, h.ID, a.ID, behind)
+	step("claim again", got, err)
+	got, err = s.CloseHandoff(ctx, h.ID, xinqiao.CloseHandoff{StaffID: a.ID, Outcome: xinqiao.OutcomeResolved, Mode: xinqiao.ModeAI, At: behind})
+	step("close", got, err)
 }

@@ -17,6 +17,33 @@ const CANNED = [
 let me = null;
 let sock = null;
 let queue = new Map(); // handoff id → handoff
+// shownAt is the newest updated_at (ms) this page has taken of each handoff,
+// kept after a closed one leaves the queue. The server reads each event's
+// row on its own, so frames of one handoff may arrive out of order: one
+// older than what the page has (a stale "active" after a newer "waiting",
+// or after "closed") is ignored.
+const shownAt = new Map();
+
+// fresh records h as the page's newest copy of its handoff, unless the page
+// already has a newer one; it reports whether h is to be shown.
+function fresh(h) {
+  const at = Date.parse(h.updated_at);
+  if (Number.isNaN(at)) return true;
+  const had = shownAt.get(h.id);
+  if (had !== undefined && at < had) return false;
+  shownAt.set(h.id, at);
+  return true;
+}
+
+// take puts a handoff read from a frame or an action's answer in the
+// queue, unless it is older than the copy the page has.
+function take(h) {
+  if (!fresh(h)) return false;
+  queue.set(h.id, h);
+  if (current && current.handoff.id === h.id) current.handoff = h;
+  if (h.state === "closed" && !(current && current.handoff.id === h.id)) queue.delete(h.id);
+  return true;
+}
 let current = null; // {handoff, conv, lastSeq, caseId}
 let roster = [];
 let typingTimer = 0;
@@ -307,8 +334,7 @@ async function act(method, path, body) {
   try {
     const r = await api(method, path, body);
     if (r && r.handoff) {
-      queue.set(r.handoff.id, r.handoff);
-      if (current && current.handoff.id === r.handoff.id) current.handoff = r.handoff;
+      take(r.handoff);
       renderHead();
       renderQueue();
     }
@@ -340,16 +366,22 @@ function connect(delay = 500) {
   sock.onmessage = (ev) => {
     const f = JSON.parse(ev.data);
     switch (f.type) {
-      case "queue":
-        queue = new Map(f.handoffs.map((h) => [h.id, h]));
+      case "queue": {
+        // The queue is the list; of a handoff the page already has newer,
+        // the newer copy stands (and a newer close keeps it out).
+        const next = new Map();
+        for (const h of f.handoffs) {
+          if (fresh(h)) next.set(h.id, h);
+          else if (queue.has(h.id)) next.set(h.id, queue.get(h.id));
+        }
+        queue = next;
         if (current && queue.has(current.handoff.id)) current.handoff = queue.get(current.handoff.id);
         renderQueue();
         renderHead();
         break;
+      }
       case "handoff":
-        queue.set(f.handoff.id, f.handoff);
-        if (current && current.handoff.id === f.handoff.id) current.handoff = f.handoff;
-        if (f.handoff.state === "closed" && !(current && current.handoff.id === f.handoff.id)) queue.delete(f.handoff.id);
+        if (!take(f.handoff)) break;
         renderQueue();
         renderHead();
         break;
