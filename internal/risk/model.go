@@ -109,15 +109,22 @@ type modelThresholds struct {
 	grave float32
 }
 
-// combine is the level of a message the rules grade rules and the model
-// reads as risk, severe over units sentences: the higher of the two, and
-// high when the rules flag it and onRules and the severity say so.
-func (t modelThresholds) combine(rules Level, risk, severe float32, units int) Level {
-	lvl := max(rules, t.level(risk, severe, units))
+// modelLevel is the model's own level for a message the rules grade rules
+// and the model reads as risk, severe over units sentences: the thresholds'
+// level, and high when the rules flag it and onRules and the severity say
+// so.
+func (t modelThresholds) modelLevel(rules Level, risk, severe float32, units int) Level {
+	lvl := t.level(risk, severe, units)
 	if t.onRules && rules >= Medium && lvl < High && severe >= t.high {
-		lvl = High
+		lvl = High // the rules flag it, the model reads it as grave
 	}
 	return lvl
+}
+
+// combine is the final level of such a message: the higher of the rules'
+// and the model's.
+func (t modelThresholds) combine(rules Level, risk, severe float32, units int) Level {
+	return max(rules, t.modelLevel(rules, risk, severe, units))
 }
 
 // longUnits is the number of sentences from which a message is long: read
@@ -633,11 +640,7 @@ const maxModelSpans = 3
 // entry with the score ("模型 0.87，无规则") and the spans that carried it.
 func (m *Model) apply(res *Result, nt *normText, ms *modelScratch, text string) {
 	o := m.score(nt, ms)
-	lvl := m.level(o)
-	if m.t.onRules && res.Level >= Medium && lvl < High && o.severe >= m.t.high {
-		// the rules flag it, the model reads it as grave
-		lvl = High
-	}
+	lvl := m.t.modelLevel(res.Level, o.risk, o.severe, o.units)
 	if lvl == None {
 		return
 	}
