@@ -847,6 +847,27 @@ func outOfFold(train []trainRow, fold []int, folds int, o TrainOptions, rules *C
 	return oof
 }
 
+// corpusFigures grades each held-out row of our corpus once with the rules
+// and the model (withModel) and once with the rules alone, and counts them
+// by genre (both ways) and by language (rules and model); with high the
+// counts by genre also say how the severe rows were graded (addHigh).
+func corpusFigures(held []trainRow, withModel, rules *Classifier, high bool) (byGenre, rulesByGenre, byLang map[string]Confusion) {
+	byGenre, rulesByGenre, byLang = map[string]Confusion{}, map[string]Confusion{}, map[string]Confusion{}
+	for _, r := range held {
+		lv, lr := withModel.Classify(r.text).Level, rules.Classify(r.text).Level
+		c, a, l := byGenre[r.genre], rulesByGenre[r.genre], byLang[r.lang]
+		c.add(r.risk == 1, r.severe == 1, lv)
+		a.add(r.risk == 1, r.severe == 1, lr)
+		l.add(r.risk == 1, r.severe == 1, lv)
+		if high {
+			c.addHigh(r.severe == 1, lv)
+			a.addHigh(r.severe == 1, lr)
+		}
+		byGenre[r.genre], rulesByGenre[r.genre], byLang[r.lang] = c, a, l
+	}
+	return byGenre, rulesByGenre, byLang
+}
+
 // pickThresholds chooses the thresholds on the cross-validated scores,
 // separately for short messages and for long ones (longUnits sentences or
 // more). A risk threshold is the lowest at which the flags the model adds
@@ -1338,16 +1359,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			m := fit(train, all, o, o.Seed)
 			m.t = th
 			withModel := rules.WithModel(m)
-			fig.Corpus, fig.CorpusRules = map[string]Confusion{}, map[string]Confusion{}
-			for _, r := range corpusHeld {
-				c, a := fig.Corpus[r.genre], fig.CorpusRules[r.genre]
-				lv, lr := withModel.Classify(r.text).Level, rules.Classify(r.text).Level
-				c.add(r.risk == 1, r.severe == 1, lv)
-				c.addHigh(r.severe == 1, lv)
-				a.add(r.risk == 1, r.severe == 1, lr)
-				a.addHigh(r.severe == 1, lr)
-				fig.Corpus[r.genre], fig.CorpusRules[r.genre] = c, a
-			}
+			fig.Corpus, fig.CorpusRules, _ = corpusFigures(corpusHeld, withModel, rules, true)
 		}
 		return &TrainResult{Figures: fig}, nil
 	}
@@ -1446,19 +1458,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		fig.HeldOut, fig.HeldOutRules = &both, &alone
 	}
 	if len(corpusHeld) > 0 {
-		fig.Corpus, fig.CorpusRules = map[string]Confusion{}, map[string]Confusion{}
-		for _, r := range corpusHeld {
-			c, a := fig.Corpus[r.genre], fig.CorpusRules[r.genre]
-			c.add(r.risk == 1, r.severe == 1, res.Classifier.Classify(r.text).Level)
-			a.add(r.risk == 1, r.severe == 1, rules.Classify(r.text).Level)
-			fig.Corpus[r.genre], fig.CorpusRules[r.genre] = c, a
-		}
-		fig.CorpusLang = map[string]Confusion{}
-		for _, r := range corpusHeld {
-			c := fig.CorpusLang[r.lang]
-			c.add(r.risk == 1, r.severe == 1, res.Classifier.Classify(r.text).Level)
-			fig.CorpusLang[r.lang] = c
-		}
+		fig.Corpus, fig.CorpusRules, fig.CorpusLang = corpusFigures(corpusHeld, res.Classifier, rules, false)
 	}
 	if !o.NoCases {
 		cases, _ := OwnCases()
