@@ -43,16 +43,7 @@ func TestMessageAsTheCounselorCloses(t *testing.T) {
 			sess := s.NewSession(t, "")
 			c := s.DialStudent(t, sess.Token)
 			c.Send(t, map[string]string{"type": "ask_counselor"})
-			c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "waiting" })
-			var q queue
-			if code := wang.Do(t, "GET", "/api/handoffs?status=waiting", nil, &q); code != 200 || len(q.Handoffs) != 1 {
-				t.Fatalf("queue: got %d %s", code, q.kinds())
-			}
-			id := q.Handoffs[0].ID
-			if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/claim", nil, nil); code != 200 {
-				t.Fatalf("claim: got %d", code)
-			}
-			c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "joined" })
+			id := claimTheWaiting(t, wang, c)
 
 			closed := make(chan int, 1)
 			ended := make(chan struct{}) // the page was told the handoff ended: this node knows

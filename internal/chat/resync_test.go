@@ -85,16 +85,7 @@ func TestHandoffClosedWhileTheNodeWasDeaf(t *testing.T) {
 			sess := s.NewSession(t, "")
 			c := s.DialStudent(t, sess.Token)
 			c.Message(t, "x1", riskyText)
-			c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "waiting" })
-			var q queue
-			if code := wang.Do(t, "GET", "/api/handoffs?status=waiting", nil, &q); code != 200 || len(q.Handoffs) != 1 {
-				t.Fatalf("queue: got %d %s", code, q.kinds())
-			}
-			id := q.Handoffs[0].ID
-			if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/claim", nil, nil); code != 200 {
-				t.Fatalf("claim: got %d", code)
-			}
-			c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "joined" })
+			id := claimTheWaiting(t, wang, c)
 
 			store.deaf.Store(true)
 			if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/close", map[string]string{"outcome": "resolved"}, nil); code != 200 {

@@ -59,6 +59,24 @@ func consoleHandoff(t *testing.T, console *apptest.Client, timeout time.Duration
 	return got
 }
 
+// claimTheWaiting waits for the student's page to show a waiting handoff,
+// has wang claim it (the only one waiting) and waits for the page to show
+// wang joined; it returns the handoff's id.
+func claimTheWaiting(t *testing.T, wang *apptest.Staff, c *apptest.Client) string {
+	t.Helper()
+	c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "waiting" })
+	var q queue
+	if code := wang.Do(t, "GET", "/api/handoffs?status=waiting", nil, &q); code != 200 || len(q.Handoffs) != 1 {
+		t.Fatalf("queue: got %d %s", code, q.kinds())
+	}
+	id := q.Handoffs[0].ID
+	if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/claim", nil, nil); code != 200 {
+		t.Fatalf("claim: got %d", code)
+	}
+	c.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "handoff" && f.State == "joined" })
+	return id
+}
+
 func systemLines(fs []apptest.Frame, substr string) int {
 	n := 0
 	for _, f := range fs {
