@@ -131,6 +131,7 @@ func TestStudentPageCrisisAndHandoff(t *testing.T) {
 			t.Fatalf("claim: got %d", code)
 		}
 		p.Do(t, chromedp.Poll[chromedp.Void](`document.getElementById("handoff").textContent.includes("王老师")`))
+		claimed := handoffUpdated(t, wang, id)
 
 		// Another risky message, then a plain one: the page has seen
 		// everything the server did for the first when the second is shown
@@ -150,6 +151,10 @@ func TestStudentPageCrisisAndHandoff(t *testing.T) {
 		if banner := p.Text(t, "#handoff"); !strings.Contains(banner, "王老师") {
 			t.Fatalf("banner %q, want 王老师 still in the chat", banner)
 		}
+		// The second message's escalation runs after its ack: it must have
+		// reached the handoff before the close, or the close rightly leaves
+		// it to open a handoff of its own.
+		waitMerged(t, wang, id, claimed)
 
 		if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/close", map[string]string{"outcome": "resolved", "mode": "ended"}, nil); code != 200 {
 			t.Fatalf("close: got %d", code)
@@ -583,4 +588,29 @@ func TestStudentPageResendsARiskyMessage(t *testing.T) {
 			t.Fatalf("the risky message was stored %d times, want once", students)
 		}
 	})
+}
+
+// handoffUpdated is the handoff's updated_at as the API gives it.
+func handoffUpdated(t *testing.T, st *apptest.Staff, id string) time.Time {
+	t.Helper()
+	var got struct {
+		Handoff xinqiao.Handoff `json:"handoff"`
+	}
+	if code := st.Do(t, "GET", "/api/handoffs/"+id, nil, &got); code != 200 {
+		t.Fatalf("handoff %s: got %d", id, code)
+	}
+	return got.Handoff.UpdatedAt
+}
+
+// waitMerged waits until the handoff id has changed since since (a merge
+// always moves its updated_at): a later message's escalation reached it.
+func waitMerged(t *testing.T, st *apptest.Staff, id string, since time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !handoffUpdated(t, st, id).After(since) {
+		if time.Now().After(deadline) {
+			t.Fatalf("handoff %s unchanged since %v: no later escalation merged into it", id, since)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
