@@ -93,6 +93,26 @@ type Model struct {
 	scale [modelHeads]float32
 	bias  [modelHeads]float32
 	t     modelThresholds
+
+	// riskSevere holds each bucket's risk and severity weights packed in
+	// one word (risk in the low half), built from w on first use: every
+	// message reads these two heads for every feature, and a quarter of
+	// w's bytes stays in cache where w does not. The category heads are
+	// read from w, and only for a message the model raises.
+	riskSevereOnce sync.Once
+	riskSevere     []uint32
+}
+
+// packedRiskSevere returns m.riskSevere, building it on the first call.
+func (m *Model) packedRiskSevere() []uint32 {
+	m.riskSevereOnce.Do(func() {
+		rs := make([]uint32, len(m.w)/modelHeads)
+		for b := range rs {
+			rs[b] = uint32(uint16(m.w[b*modelHeads+headRisk])) | uint32(uint16(m.w[b*modelHeads+headSevere]))<<16
+		}
+		m.riskSevere = rs
+	})
+	return m.riskSevere
 }
 
 // modelThresholds are the thresholds on the model's probabilities: risk at
@@ -358,14 +378,17 @@ type modelScratch struct {
 	// occ: the set occurrences in the message (filled by
 	// Classifier.setOccurrences before features reads them)
 	occ    []setOcc
-	ustart []int32 // each unit's first rune
+	unitOf []int32 // each rune's unit
 	feats  []feat
 	seq    []rune
 	pos    []int32
-	acc    []int32 // unit*modelHeads + head
-	cnt    []int32
-	size   []int32 // per unit: CJK and other runes, plus two per Latin word
+	acc    []unitAcc // per unit, then the whole text
+	size   []int32   // per unit: CJK and other runes, plus two per Latin word
 }
+
+// unitAcc sums the risk and severity weights of a unit's features, and
+// counts them.
+type unitAcc struct{ risk, severe, n int32 }
 
 // modelMinSize is the least a text or a sentence must say for the model to
 // read it alone: a rune counts one, a Latin word two. A fragment such as
@@ -390,7 +413,7 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 	mask := uint32(1)<<f.Bits - 1
 	rs := nt.runes
 	units := 0
-	ms.ustart = ms.ustart[:0]
+	ms.unitOf = slices.Grow(ms.unitOf[:0], len(rs))[:len(rs)]
 	for a := 0; a < len(rs); {
 		b := a + 1
 		for b < len(rs) && nt.sent[b] == nt.sent[a] {
@@ -398,9 +421,9 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 		}
 		unit := int32(units)
 		units++
-		ms.ustart = append(ms.ustart, int32(a))
 		size := int32(0)
 		for i := a; i < b; i++ {
+			ms.unitOf[i] = unit
 			switch {
 			case !isLatinAlnum(rs[i]):
 				if rs[i] != ' ' {
@@ -422,27 +445,35 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 		}
 		seq, pos = append(seq, markEnd), append(pos, -1)
 		ms.seq, ms.pos = seq, pos
+		ms.feats = slices.Grow(ms.feats, int(f.CharMax)*len(seq))
 		for n := 1; n <= int(f.CharMax); n++ {
 			base := f.Seed ^ uint32(n)*0x9e3779b1
-			for j := 0; j+n <= len(seq); j++ {
-				if n == 1 && pos[j] < 0 {
-					continue
-				}
-				h := base
-				s, e := int32(-1), int32(-1)
-				for k := j; k < j+n; k++ {
-					h = (h ^ uint32(seq[k])) * 16777619
-					if pos[k] >= 0 {
-						if s < 0 {
-							s = pos[k]
-						}
-						e = pos[k] + 1
+			if n == 1 {
+				for j, r := range seq {
+					if pos[j] >= 0 {
+						h := (base ^ uint32(r)) * 16777619
+						ms.feats = append(ms.feats, feat{mix(h) & mask, pos[j], pos[j] + 1, unit})
 					}
 				}
-				if s < 0 {
-					continue
+				continue
+			}
+			// No two marks are next to each other (a clause mark stands
+			// between two runes), so an n-gram of two or more has a rune
+			// at or just after its start and at or just before its end.
+			for j := 0; j+n <= len(seq); j++ {
+				g := seq[j : j+n : j+n]
+				h := base
+				for _, r := range g {
+					h = (h ^ uint32(r)) * 16777619
 				}
-				ms.feats = append(ms.feats, feat{mix(h) & mask, s, e, unit})
+				s, e := pos[j], pos[j+n-1]
+				if s < 0 {
+					s = pos[j+1]
+				}
+				if e < 0 {
+					e = pos[j+n-2]
+				}
+				ms.feats = append(ms.feats, feat{mix(h) & mask, s, e + 1, unit})
 			}
 		}
 		if f.WordMax > 0 {
@@ -451,7 +482,7 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 		a = b
 	}
 	if f.Sets > 0 {
-		f.setFeatures(mask, ms)
+		f.setFeatures(mask, units, ms)
 	}
 	return units
 }
@@ -459,16 +490,16 @@ func (f FeatureConfig) features(nt *normText, ms *modelScratch) int {
 // setFeatures adds the set occurrences, each in the sentence it starts in.
 // (Ordered pairs of them in a sentence as well were worse by
 // cross-validation: they dilute the rest.)
-func (f FeatureConfig) setFeatures(mask uint32, ms *modelScratch) {
+func (f FeatureConfig) setFeatures(mask uint32, units int, ms *modelScratch) {
 	for _, o := range ms.occ {
-		u, ok := slices.BinarySearch(ms.ustart, o.s)
-		if !ok {
-			u--
+		u := int32(units - 1) // past the text (never): the last sentence
+		if int(o.s) < len(ms.unitOf) {
+			u = ms.unitOf[o.s]
 		}
 		if u < 0 {
 			continue
 		}
-		ms.feats = append(ms.feats, feat{mix(f.Seed^o.h^0x2545f491) & mask, o.s, o.e, int32(u)})
+		ms.feats = append(ms.feats, feat{mix(f.Seed^o.h^0x2545f491) & mask, o.s, o.e, u})
 	}
 }
 
@@ -528,48 +559,48 @@ type modelOut struct {
 	risk, severe float32 // probabilities, the strongest sentence or the whole
 	riskUnit     int32   // the sentence that gave risk (-1: the whole text)
 	severeUnit   int32
-	cat          Category
-	units        int
+	// catUnit is the unit whose category heads give the category (units:
+	// the whole text; -1: none, the text says too little)
+	catUnit int
+	units   int
 }
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
-// score runs the model over nt (already normalised).
+// logit is head k's logit for a unit whose features' weights of k sum to
+// acc over n features.
+func (m *Model) logit(k int, acc, n int32) float32 {
+	if n == 0 {
+		return m.bias[k]
+	}
+	return m.bias[k] + m.scale[k]*float32(acc)/float32(math.Sqrt(float64(n)))
+}
+
+// score runs the model over nt (already normalised). It reads the risk and
+// severity heads; category reads the category heads when they are needed.
 func (m *Model) score(nt *normText, ms *modelScratch) modelOut {
 	units := m.cfg.features(nt, ms)
-	out := modelOut{riskUnit: -1, severeUnit: -1, cat: Suicide, units: units}
+	out := modelOut{riskUnit: -1, severeUnit: -1, catUnit: -1, units: units}
 	if units == 0 {
 		return out
 	}
-	if need := (units + 1) * modelHeads; cap(ms.acc) < need {
-		ms.acc, ms.cnt = make([]int32, need), make([]int32, units+1)
-	}
-	acc, cnt := ms.acc[:(units+1)*modelHeads], ms.cnt[:units+1]
+	acc := slices.Grow(ms.acc[:0], units+1)[:units+1]
+	ms.acc = acc
 	clear(acc)
-	clear(cnt)
-	w := m.w
+	rs := m.packedRiskSevere()
 	for _, f := range ms.feats {
-		o, u := int(f.b)*modelHeads, int(f.unit)*modelHeads
-		row := w[o : o+modelHeads : o+modelHeads]
-		a := acc[u : u+modelHeads : u+modelHeads]
-		for k := range a {
-			a[k] += int32(row[k])
-		}
-		cnt[f.unit]++
+		v := rs[f.b]
+		a := &acc[f.unit]
+		a.risk += int32(int16(v))
+		a.severe += int32(int16(v >> 16))
+		a.n++
 	}
 	// the whole text is the last unit
-	whole := acc[units*modelHeads:]
-	for u := range units {
-		for k := range modelHeads {
-			whole[k] += acc[u*modelHeads+k]
-		}
-		cnt[units] += cnt[u]
-	}
-	logit := func(u, k int) float32 {
-		if cnt[u] == 0 {
-			return m.bias[k]
-		}
-		return m.bias[k] + m.scale[k]*float32(acc[u*modelHeads+k])/float32(math.Sqrt(float64(cnt[u])))
+	whole := &acc[units]
+	for _, a := range acc[:units] {
+		whole.risk += a.risk
+		whole.severe += a.severe
+		whole.n += a.n
 	}
 	total := int32(0)
 	for _, z := range ms.size {
@@ -585,30 +616,51 @@ func (m *Model) score(nt *normText, ms *modelScratch) modelOut {
 	bestR, bestS := float32(math.Inf(-1)), float32(math.Inf(-1))
 	ru, su := units, units
 	for u := first; u <= units; u++ {
-		if cnt[u] == 0 || u < units && ms.size[u] < modelMinSize {
+		a := acc[u]
+		if a.n == 0 || u < units && ms.size[u] < modelMinSize {
 			continue
 		}
-		if l := logit(u, headRisk); l > bestR {
+		if l := m.logit(headRisk, a.risk, a.n); l > bestR {
 			bestR, ru = l, u
 		}
-		if l := logit(u, headSevere); l > bestS {
+		if l := m.logit(headSevere, a.severe, a.n); l > bestS {
 			bestS, su = l, u
 		}
 	}
 	out.risk, out.severe = sigmoid(bestR), sigmoid(bestS)
 	out.riskUnit, out.severeUnit = unitOrWhole(ru, units), unitOrWhole(su, units)
-	cu := ru
+	out.catUnit = ru
 	if out.severe >= m.t.high {
-		cu = su
+		out.catUnit = su
+	}
+	return out
+}
+
+// category is the category of a reading o of the message whose features
+// score left in ms: the strongest category head of o.catUnit.
+func (m *Model) category(o modelOut, ms *modelScratch) Category {
+	if o.catUnit < 0 {
+		return Suicide
+	}
+	var acc [len(modelCategories)]int32
+	n := int32(0)
+	for _, f := range ms.feats {
+		if o.catUnit < o.units && int(f.unit) != o.catUnit {
+			continue
+		}
+		row := m.w[int(f.b)*modelHeads+headCat : int(f.b)*modelHeads+modelHeads]
+		for i := range acc {
+			acc[i] += int32(row[i])
+		}
+		n++
 	}
 	bc, bl := 0, float32(math.Inf(-1))
 	for i := range modelCategories {
-		if l := logit(cu, headCat+i); l > bl {
+		if l := m.logit(headCat+i, acc[i], n); l > bl {
 			bc, bl = i, l
 		}
 	}
-	out.cat = modelCategories[bc]
-	return out
+	return modelCategories[bc]
 }
 
 func unitOrWhole(u, units int) int32 {
@@ -666,7 +718,7 @@ func (m *Model) apply(res *Result, nt *normText, ms *modelScratch, text string) 
 	if len(res.Rules) == 0 {
 		id += "，无规则"
 	}
-	cat := o.cat
+	cat := m.category(o, ms)
 	if other {
 		cat = ConcernForOther
 	}
