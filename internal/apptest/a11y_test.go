@@ -69,12 +69,15 @@ func TestAxeReportsSeriousViolations(t *testing.T) {
 }
 
 // TestFitsFindsWideElements shows that Fits fails an element wider than a
-// phone and passes the same element in a box that scrolls sideways.
+// phone and passes the same element in a box meant to scroll sideways (it
+// takes the focus), but fails a box that hides its content's right side
+// behind a sideways scroll.
 func TestFitsFindsWideElements(t *testing.T) {
 	p := Browser(t)
 	url := pages(t, map[string]string{
 		"/wide":   `<div id="w" style="width:600px">wide</div>`,
-		"/scroll": `<div style="overflow-x:auto"><div id="w" style="width:600px">wide</div></div>`,
+		"/scroll": `<div style="overflow-x:auto" tabindex="0"><div id="w" style="width:600px">wide</div></div>`,
+		"/hidden": `<div id="q" style="overflow:auto;width:200px"><div style="width:300px">wider than its column</div></div>`,
 		"/huge":   `<div id="h" style="width:2000px">huge</div>`,
 	})
 	for _, c := range []struct {
@@ -84,6 +87,7 @@ func TestFitsFindsWideElements(t *testing.T) {
 		{"/wide", []string{"at 390 px", "div#w"}},
 		{"/scroll", nil},
 		{"/huge", []string{"at 1280 px", "at 390 px", "div#h"}},
+		{"/hidden", []string{"at 1280 px", "at 390 px", "div#q scrolls sideways"}},
 	} {
 		p.Do(t, chromedp.Navigate(url+c.path))
 		r := &recorder{TB: t}
