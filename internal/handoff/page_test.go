@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"xinqiao/internal/apptest"
+	"xinqiao/internal/handoff"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 
@@ -202,6 +203,81 @@ func TestConsoleLabelsClockKeyboard(t *testing.T) {
 	p.Do(t, chromedp.WaitVisible(chromedp.CSS("#close-form button:disabled")))
 	if got := p.Text(t, "#c-state"); !strings.Contains(got, "已转介 Referred") || strings.Contains(got, "(referred)") {
 		t.Errorf("closed header: got %q, want 已转介 Referred and no code", got)
+	}
+	// The counselor's own role is a label too.
+	if got := p.Text(t, "#who"); got != "王老师（心理老师 counselor）" {
+		t.Errorf("who: got %q, want 王老师（心理老师 counselor）", got)
+	}
+
+	// A student who asks for a teacher: the reason is said as such, not
+	// described as a risk phrase.
+	if err := s.Store.UpsertTerminal(t.Context(), xinqiao.Terminal{Code: "T-1", School: "一中", Place: "三楼心理室"}); err != nil {
+		t.Fatal(err)
+	}
+	sess2 := s.NewSession(t, `{"lang":"zh","terminal":"T-1"}`)
+	asker := s.DialStudent(t, sess2.Token)
+	asker.Message(t, "a1", "我想找老师聊聊")
+	// The AI has answered before the student asks: the request's message
+	// is then the AI's, and the queue must still show the student's words.
+	asker.Wait(t, wait, func(f apptest.Frame) bool { return f.Type == "message" && f.Role == xinqiao.RoleAssistant })
+	asker.Send(t, map[string]string{"type": "ask_counselor"})
+	p.WaitCount(t, "#waiting li .kind.requested", 1)
+	if got := p.Text(t, "#waiting li"); !strings.Contains(got, "一中 · 三楼心理室") || !strings.Contains(got, "“我想找老师聊聊”") {
+		t.Errorf("requested item: got %q, want the school, the place and the student's words", got)
+	}
+	// The queue item's wait clock runs too.
+	first = p.Text(t, "#waiting li .since")
+	deadline = time.Now().Add(wait)
+	for p.Text(t, "#waiting li .since") == first {
+		if time.Now().After(deadline) {
+			t.Fatalf("queue wait clock stuck at %q, want it to run", first)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.Do(t, chromedp.Focus(chromedp.CSS("#waiting li .qitem")), chromedp.KeyEvent("\r"))
+	waitFor(t, p, "#c-state", "找老师 requested")
+	if got := p.Text(t, "#c-state"); !strings.Contains(got, "学生请老师来聊") || strings.Contains(got, "风险说法") {
+		t.Errorf("requested header: got %q, want the student's request said as such", got)
+	}
+
+	// A flag the learned model raised with no rule ("模型 0.87，无规则") is
+	// described too; the score and the id are in the title.
+	modelRule := "模型 0.87，无规则"
+	sess3 := s.NewSession(t, `{"lang":"zh"}`)
+	if _, _, err := s.Store.AppendMessage(t.Context(), xinqiao.NewMessage{ConversationID: sess3.ConversationID, Role: xinqiao.RoleStudent,
+		Text: "最近觉得一切都没有意义了", Risk: &xinqiao.RiskMark{Level: xinqiao.LevelHigh, Categories: []string{"suicide"},
+			Rules: []string{modelRule}, Spans: []xinqiao.Span{{Start: 4, End: 12, Rule: modelRule}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.Handoffs.Open(t.Context(), handoff.OpenRequest{ConversationID: sess3.ConversationID, Level: xinqiao.LevelHigh,
+		Categories: []string{"suicide"}, Rules: []string{modelRule}, MessageSeq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitCount(t, "#waiting li.high", 1)
+	p.Do(t, chromedp.Focus(chromedp.CSS("#waiting li.high .qitem")), chromedp.KeyEvent("\r"))
+	p.WaitCount(t, ".msg.flagged mark", 1)
+	modelDesc := c.Describe(modelRule)
+	for _, sel := range []string{"#c-state", ".msg.flagged .rules", "#brief"} {
+		if got := p.Text(t, sel); !strings.Contains(got, modelDesc) || strings.Contains(got, "模型 0.87") || strings.Contains(got, "无规则") {
+			t.Errorf("model flag in %s: got %q, want %q and no id", sel, got, modelDesc)
+		}
+	}
+	if got := p.Eval(t, `document.querySelector(".msg.flagged mark").title`); !strings.Contains(got, modelRule) {
+		t.Errorf("model span title: got %q, want the id with the score", got)
+	}
+	p.Axe(t, "counselor, model-raised flag open")
+	p.Fits(t, "counselor, model-raised flag open")
+}
+
+// waitFor waits until the text of the first element matching css contains want.
+func waitFor(t *testing.T, p *apptest.Page, css, want string) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for got := p.Text(t, css); !strings.Contains(got, want); got = p.Text(t, css) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: got %q, want %q", css, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -88,6 +88,10 @@ func New(store xinqiao.Store, cfg Config, log *slog.Logger, now func() time.Time
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
 
+// Now is the service's clock, the one handoff times (opened_at, the
+// ladder) are stamped with: the console counts wait clocks against it.
+func (s *Service) Now() time.Time { return s.now() }
+
 // OpenRequest asks for a handoff: a student message that reached high or
 // imminent (urgent), medium in a risk category (review), or a student who
 // asked for a teacher (requested, at the conversation's level).

@@ -405,18 +405,25 @@ type (
 		Type  string        `json:"type"` // "hello"
 		Staff xinqiao.Staff `json:"staff"`
 	}
+	// Now, in the queue, handoff and alert frames, is the server's time
+	// when the frame was made: the console counts wait clocks from the
+	// handoffs' opened_at on the server's clock, so that a terminal whose
+	// own clock is behind does not show "已等待 0 秒" for minutes.
 	queueFrame struct {
 		Type     string            `json:"type"` // "queue"
 		Handoffs []xinqiao.Handoff `json:"handoffs"`
+		Now      time.Time         `json:"now"`
 	}
 	handoffFrame struct {
 		Type    string          `json:"type"` // "handoff"
 		Handoff xinqiao.Handoff `json:"handoff"`
+		Now     time.Time       `json:"now"`
 	}
 	alertFrame struct {
-		Type      string `json:"type"` // "alert"
-		HandoffID string `json:"handoff_id"`
-		Step      int64  `json:"step"`
+		Type      string    `json:"type"` // "alert"
+		HandoffID string    `json:"handoff_id"`
+		Step      int64     `json:"step"`
+		Now       time.Time `json:"now"`
 	}
 	staffMessageFrame struct {
 		Type           string          `json:"type"` // "message"
@@ -629,9 +636,9 @@ func (hb *staffHub) trySendQueue(ctx context.Context, sock *staffSock) error {
 		return err
 	}
 	for i := range hs {
-		hs[i].Preview = hb.preview(ctx, sock, hs[i], "")
+		hs[i].Preview = hb.preview(ctx, sock, hs[i], flagged{})
 	}
-	sock.conn.Send(queueFrame{Type: "queue", Handoffs: hs})
+	sock.conn.Send(queueFrame{Type: "queue", Handoffs: hs, Now: hb.svc.Now()})
 	return nil
 }
 
@@ -649,45 +656,64 @@ func previewText(text string) string {
 	return text
 }
 
+// flagged is the preview of an open handoff's flagged message: its first
+// words and its seq.
+type flagged struct {
+	text string
+	seq  int64
+}
+
+// previewWindow bounds how many messages before a handoff's message_seq
+// are read to find the student's own words.
+const previewWindow = 8
+
 // flaggedText reads the message that opened or last raised an open
-// handoff ("" when there is none or the store fails: the queue item goes
-// without its preview, nothing else depends on it).
-func (hb *staffHub) flaggedText(ctx context.Context, h xinqiao.Handoff) string {
+// handoff: the student's words at its message_seq, or, when that is not a
+// student's message (a request for a teacher made after the AI answered),
+// the student's last message before it within previewWindow. It is empty
+// when there is none or the store fails: the queue item goes without its
+// preview, nothing else depends on it.
+func (hb *staffHub) flaggedText(ctx context.Context, h xinqiao.Handoff) flagged {
 	if !h.Open() || h.MessageSeq <= 0 {
-		return ""
+		return flagged{}
 	}
-	ms, err := hb.s.Store.Messages(ctx, h.ConversationID, h.MessageSeq-1, 1)
-	if err != nil || len(ms) == 0 || ms[0].Seq != h.MessageSeq {
-		return ""
+	ms, err := hb.s.Store.Messages(ctx, h.ConversationID, max(h.MessageSeq-previewWindow, 0), previewWindow)
+	if err != nil {
+		return flagged{}
 	}
-	return previewText(ms[0].Text)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if m := ms[i]; m.Seq <= h.MessageSeq && m.Role == xinqiao.RoleStudent {
+			return flagged{text: previewText(m.Text), seq: m.Seq}
+		}
+	}
+	return flagged{}
 }
 
 // preview gives a console the preview of an open handoff's flagged
-// message (text, when the caller already read it; read here otherwise).
+// message (f, when the caller already read it; read here otherwise).
 // A preview is a few words of a transcript, so the first time a console is
 // sent the preview of a given message, the read is audited as
 // "conversation.preview" (target the conversation, detail the handoff and
 // the message seq); a later frame with the same preview is not audited
 // again. When the audit cannot be written the preview is left out.
-func (hb *staffHub) preview(ctx context.Context, sock *staffSock, h xinqiao.Handoff, text string) string {
-	if text == "" {
-		text = hb.flaggedText(ctx, h)
+func (hb *staffHub) preview(ctx context.Context, sock *staffSock, h xinqiao.Handoff, f flagged) string {
+	if f.text == "" {
+		f = hb.flaggedText(ctx, h)
 	}
-	if text == "" {
+	if f.text == "" {
 		return ""
 	}
 	sock.shownMu.Lock()
 	defer sock.shownMu.Unlock()
-	if sock.shown[h.ID] == h.MessageSeq {
-		return text
+	if sock.shown[h.ID] == f.seq {
+		return f.text
 	}
-	detail := "handoff " + h.ID + " message " + strconv.FormatInt(h.MessageSeq, 10)
+	detail := "handoff " + h.ID + " message " + strconv.FormatInt(f.seq, 10)
 	if err := hb.s.AuditRead(ctx, sock.st, "conversation.preview", h.ConversationID, detail); err != nil {
 		return ""
 	}
-	sock.shown[h.ID] = h.MessageSeq
-	return text
+	sock.shown[h.ID] = f.seq
+	return f.text
 }
 
 // watch starts sending a conversation's messages after afterSeq to a
@@ -851,22 +877,22 @@ func (hb *staffHub) sendHandoff(ctx context.Context, e xinqiao.Event) error {
 	} else if err != nil {
 		return err
 	}
-	text := ""
+	var f flagged
 	if e.Kind != "alert" {
-		text = hb.flaggedText(ctx, h)
+		f = hb.flaggedText(ctx, h)
 	}
 	for _, sock := range hb.all() {
 		if !handoff.CanSee(sock.st, h) {
 			continue
 		}
 		if e.Kind == "alert" {
-			sock.conn.Send(alertFrame{Type: "alert", HandoffID: h.ID, Step: e.Seq})
+			sock.conn.Send(alertFrame{Type: "alert", HandoffID: h.ID, Step: e.Seq, Now: hb.svc.Now()})
 		} else {
 			hs := h
-			if text != "" {
-				hs.Preview = hb.preview(ctx, sock, h, text)
+			if f.text != "" {
+				hs.Preview = hb.preview(ctx, sock, h, f)
 			}
-			sock.conn.Send(handoffFrame{Type: "handoff", Handoff: hs})
+			sock.conn.Send(handoffFrame{Type: "handoff", Handoff: hs, Now: hb.svc.Now()})
 			sock.sentHandoff()
 		}
 	}

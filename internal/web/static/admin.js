@@ -1,11 +1,11 @@
 // Administration page: staff accounts, school terminals, the admin's own
 // password and the audit log. Plain ES module, no dependencies. Generated
 // passwords are shown once and never stored by the page.
-import { api, requireLogin, logout, el } from "/static/staff.js";
+import { api, requireLogin, logout, el, ROLE_ZH } from "/static/staff.js";
 
 const $ = (s) => document.querySelector(s);
 const roles = ["counselor", "supervisor", "curator", "admin"];
-const roleZh = { admin: "管理员", supervisor: "主管", counselor: "心理老师", curator: "教研员" };
+const roleZh = ROLE_ZH;
 const bandZh = { "": "未指定", primary: "小学", junior: "初中", senior: "高中" };
 const actionZh = {
   "staff.create": "创建账号", "staff.update": "修改账号", "staff.disable": "停用账号", "staff.enable": "启用账号",

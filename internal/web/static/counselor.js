@@ -1,6 +1,6 @@
 // Counselor console: the live queue over /ws/staff, the conversation with
 // flagged messages highlighted, claim, live chat, notes, transfer, close.
-import { api, requireLogin, logout, el } from "/static/staff.js";
+import { api, requireLogin, logout, el, ROLE_ZH } from "/static/staff.js";
 import { labelBar, loadLabels } from "/static/labels.js";
 
 const $ = (id) => document.getElementById(id);
@@ -51,8 +51,18 @@ let lastTypingSent = 0;
 
 const clientId = () => (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
 
+// skew is the server's clock less this computer's, as of the last queue,
+// handoff or alert frame (each carries the server's "now"): wait clocks
+// count from opened_at on the server's clock, so a computer whose clock
+// is behind does not show 0 秒 for minutes.
+let skew = 0;
+function takeNow(f) {
+  const at = Date.parse(f.now);
+  if (!Number.isNaN(at)) skew = at - Date.now();
+}
+
 function ago(iso) {
-  const s = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 1000));
+  const s = Math.max(0, Math.floor((Date.now() + skew - new Date(iso).getTime()) / 1000));
   if (s < 60) return `${s} 秒`;
   if (s < 3600) return `${Math.floor(s / 60)} 分 ${s % 60} 秒`;
   return `${Math.floor(s / 3600)} 小时 ${Math.floor((s % 3600) / 60)} 分`;
@@ -102,11 +112,16 @@ async function loadDescriptions() {
   if (current) { renderHead(); rerenderRules(); }
 }
 
+// REASON describes the reasons a handoff can carry that are no rule of the
+// classifier: the student asked for a teacher (chat's ask_counselor).
+const REASON = { "student.ask_counselor": "学生请老师来聊 the student asked for a teacher" };
+
 // ruleText describes a rule id for a counselor in the rule's own words
 // ("说想死"), the id going in the element's title. A rule without a
 // description is named by its category and kind of sign ("自杀 suicide · 计划 plan").
 function ruleText(id) {
   id = String(id);
+  if (REASON[id]) return REASON[id];
   const key = id.startsWith("模型") ? "模型" : id;
   if (DESC[key]) return DESC[key];
   if (Date.now() - descAsked > 30000) loadDescriptions();
@@ -209,7 +224,7 @@ function renderHead() {
   $("b-release").disabled = !(h.state === "active" && (mine || sup));
   $("b-transfer").disabled = !(h.state === "active" && (mine || sup));
   $("text").disabled = $("b-send").disabled = !mine;
-  $("text").placeholder = !mine ? "接手后才能回复（督导只读观察）Claim to reply; supervisors observe read-only"
+  $("text").placeholder = !mine ? "接手后才能回复（主管只读观察）Claim to reply; supervisors observe read-only"
     : h.kind === "review" ? "待阅对话：发出第一句即加入对话，学生会看到你加入 Writing joins the chat; the student is told"
       : "回复学生（Enter 发送，Shift+Enter 换行）Reply to the student";
   $("close-form").querySelector("button").disabled = !(h.state !== "closed" && (mine || sup));
@@ -365,6 +380,7 @@ function connect(delay = 500) {
   };
   sock.onmessage = (ev) => {
     const f = JSON.parse(ev.data);
+    if (f.now) takeNow(f);
     switch (f.type) {
       case "queue": {
         // The queue is the list; of a handoff the page already has newer,
@@ -542,11 +558,11 @@ function onKey(ev) {
 async function main() {
   me = await requireLogin($("root"));
   if (!["counselor", "supervisor", "admin"].includes(me.role)) {
-    $("root").replaceChildren(el("p", { class: "card" }, "值班台需要心理教师或督导账号。The console needs a counselor or supervisor account."));
+    $("root").replaceChildren(el("p", { class: "card" }, "值班台需要心理老师或主管账号。The console needs a counselor or supervisor account."));
     return;
   }
   if (!$("console")) location.reload(); // the login form replaced the page body
-  $("who").textContent = `${me.display_name}（${me.role}）`;
+  $("who").textContent = `${me.display_name}（${ROLE_ZH[me.role] || me.role} ${me.role}）`;
   $("duty").checked = me.on_duty;
   $("duty-wrap").classList.remove("hidden");
   $("logout").classList.remove("hidden");

@@ -7,6 +7,9 @@ let csrf = "";
 // page adds later sets tabindex itself).
 for (const box of document.querySelectorAll(".scroll:not([tabindex])")) box.tabIndex = 0;
 
+// ROLE_ZH names each staff role in Chinese, for every staff page.
+export const ROLE_ZH = { admin: "管理员", supervisor: "主管", counselor: "心理老师", curator: "教研员" };
+
 export async function api(method, path, body) {
   const opts = { method, headers: {}, credentials: "same-origin" };
   if (method !== "GET" && method !== "HEAD") opts.headers["X-CSRF-Token"] = csrf;
