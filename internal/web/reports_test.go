@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -326,6 +327,20 @@ func TestReportsPage(t *testing.T) {
 	// urgent handoffs, one claimed after a minute.
 	if got := p.Eval(t, `[...document.querySelectorAll("#kinds tbody tr")].map(r => r.dataset.kind + ":" + [...r.cells].slice(1).map(c => c.textContent).join(",")).join(" ")`); got != "urgent:2,1,1,1分,1分,1分 requested:0,0,0,—,—,— review:0,0,0,—,—,—" {
 		t.Errorf("by kind: got %q", got)
+	}
+	// Cards side by side (on a desktop) line up at the top.
+	p.Do(t, chromedp.EmulateViewport(1280, 900))
+	for _, sel := range []string{"#sec-now .grid > .card", "#tiles > .tile"} {
+		if got := p.Eval(t, `String(new Set([...document.querySelectorAll(`+strconv.Quote(sel)+`)].slice(0, 2).map(e => Math.round(e.getBoundingClientRect().top))).size)`); got != "1" {
+			t.Errorf("%s: the first two are not at the same height (%s tops)", sel, got)
+		}
+	}
+	// Codes are shown with their Chinese label beside: outcomes, the gap's language.
+	if got := p.Text(t, "#chart-outcomes"); !strings.Contains(got, "已转介 referred") {
+		t.Errorf("outcomes chart: got %q, want 已转介 referred", got)
+	}
+	if got := p.Text(t, "#gaps tbody tr"); !strings.Contains(got, "中文 zh") {
+		t.Errorf("gaps: got %q, want the language as 中文 zh", got)
 	}
 	if got := p.Text(t, "#kinds tbody tr"); !strings.HasPrefix(got, "立即处理 urgent") {
 		t.Errorf("kind label: got %q, want 立即处理 urgent", got)

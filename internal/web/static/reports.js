@@ -1,6 +1,6 @@
 // Reports page: date range and school filters, summary tiles, tables and
 // small inline SVG bar charts. Plain ES module, no dependencies; counts only.
-import { api, requireLogin, logout, el } from "/static/staff.js";
+import { api, requireLogin, logout, el, ROLE_ZH } from "/static/staff.js";
 
 const $ = (s) => document.querySelector(s);
 const SVG = "http://www.w3.org/2000/svg";
@@ -14,7 +14,8 @@ const kindZh = { urgent: "立即处理", requested: "找老师", review: "待阅
 // beijing shows an instant as Beijing wall time, whatever the browser's zone.
 const beijing = (iso) => new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
 const actionZh = { duty: "通知值班", oncall: "通知区值班", supervisor: "通知主管" };
-const roleZh = { admin: "管理员", supervisor: "主管", counselor: "心理老师", curator: "教研员" };
+const langZh = { zh: "中文", en: "英文" };
+const roleZh = ROLE_ZH;
 const problemZh = { 400: "查询条件有误", 401: "登录已过期，请刷新页面重新登录", 403: "没有权限查看", 503: "暂时无法读取" };
 
 function bi(zh, en) { return [zh + " ", el("span", { class: "en" }, en)]; }
@@ -62,7 +63,7 @@ function stackedBars(days) {
 // hbars draws labelled horizontal bars: rows of {label, n}.
 function hbars(rows, label) {
   if (!rows.length) return el("p", { class: "muted" }, "无数据 none");
-  const rh = 24, w = 320, lw = 130;
+  const rh = 24, w = 380, lw = 190;
   const top = Math.max(1, ...rows.map((r) => r.n));
   const g = svg("svg", { viewBox: `0 0 ${w} ${rows.length * rh}`, role: "img", "aria-label": label, class: "hbars" });
   rows.forEach((r, i) => {
@@ -153,12 +154,12 @@ function render(r) {
       return el("tr", { "data-kind": k }, el("th", {}, ...bi(kindZh[k] || k, k)), el("td", {}, f.opened), el("td", {}, f.claimed), el("td", {}, f.closed),
         el("td", {}, dur(d.p50_seconds)), el("td", {}, dur(d.p90_seconds)), el("td", {}, dur(d.max_seconds)));
     }));
-    $("#chart-escalations").replaceChildren(hbars(h.escalations.map((s) => ({ label: `第${s.step}级 ${actionZh[s.action] || s.action}`, n: s.count })), "升级次数 escalations"));
-    $("#chart-outcomes").replaceChildren(hbars(Object.entries(h.outcomes).sort((a, b) => b[1] - a[1]).map(([k, n]) => ({ label: outcomeZh[k] || k, n })), "结案结果 outcomes"));
+    $("#chart-escalations").replaceChildren(hbars(h.escalations.map((s) => ({ label: `第${s.step}级 ${actionZh[s.action] || ""} ${s.action}`, n: s.count })), "升级次数 escalations"));
+    $("#chart-outcomes").replaceChildren(hbars(Object.entries(h.outcomes).sort((a, b) => b[1] - a[1]).map(([k, n]) => ({ label: `${outcomeZh[k] || ""} ${k}`, n })), "结案结果 outcomes"));
   }
   const g = r.gaps;
-  $("#chart-gaps").replaceChildren(hbars(g.topics.slice(0, 12).map((t) => ({ label: `${t.topic} (${t.lang})`, n: t.count })), "知识缺口 gaps"));
-  fillTable("#gaps", g.topics.length ? g.topics.map((t) => el("tr", {}, el("td", {}, t.topic), el("td", {}, t.lang), el("td", {}, t.count))) :
+  $("#chart-gaps").replaceChildren(hbars(g.topics.slice(0, 12).map((t) => ({ label: `${t.topic} (${langZh[t.lang] || t.lang})`, n: t.count })), "知识缺口 gaps"));
+  fillTable("#gaps", g.topics.length ? g.topics.map((t) => el("tr", {}, el("td", {}, t.topic), el("td", {}, `${langZh[t.lang] || ""} ${t.lang}`), el("td", {}, t.count))) :
     [el("tr", {}, el("td", { colspan: 3, class: "muted" }, ...bi("这段时间没有记录到缺口", "No gaps in this period")))]);
 }
 
