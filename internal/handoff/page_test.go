@@ -140,6 +140,8 @@ func TestConsoleLabelsClockKeyboard(t *testing.T) {
 	if got := p.Text(t, "#alertbar"); !strings.Contains(got, "“"+risky+"”") {
 		t.Errorf("alert %q: want the flagged words, to tell it apart", got)
 	}
+	p.Axe(t, "counselor, escalation alert and an escalated item")
+	p.Fits(t, "counselor, escalation alert and an escalated item")
 	first := p.Text(t, "#alertbar .since")
 	deadline := time.Now().Add(wait)
 	for p.Text(t, "#alertbar .since") == first {
@@ -204,6 +206,8 @@ func TestConsoleLabelsClockKeyboard(t *testing.T) {
 	if got := p.Text(t, "#c-state"); !strings.Contains(got, "已转介 Referred") || strings.Contains(got, "(referred)") {
 		t.Errorf("closed header: got %q, want 已转介 Referred and no code", got)
 	}
+	p.Axe(t, "counselor, closed with a referral")
+	p.Fits(t, "counselor, closed with a referral")
 	// The counselor's own role is a label too.
 	if got := p.Text(t, "#who"); got != "王老师（心理老师 counselor）" {
 		t.Errorf("who: got %q, want 王老师（心理老师 counselor）", got)
