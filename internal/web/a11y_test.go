@@ -57,6 +57,12 @@ func TestEveryPageAccessible(t *testing.T) {
 			p.Do(t, chromedp.Navigate(s.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
 		}
 		check(pg.path + " logged in")
+		// On a desktop the page's title stays on one line.
+		p.Do(t, chromedp.EmulateViewport(1280, 844))
+		if got := p.Eval(t, `(h => { const lh = parseFloat(getComputedStyle(h).lineHeight); return h.getBoundingClientRect().height < 1.5 * lh ? "one line" : h.getBoundingClientRect().height + " px high, line " + lh; })(document.querySelector("header h1"))`); got != "one line" {
+			t.Errorf("%s at 1280 px: the title wraps (%s)", pg.path, got)
+		}
+		p.Do(t, chromedp.ResetViewport())
 		// The keyboard's focus is visible on each of the first controls.
 		for i := 0; i < 8; i++ {
 			p.Do(t, chromedp.KeyEvent(kb.Tab))

@@ -36,6 +36,12 @@ func TestCuratorPage(t *testing.T) {
 	}
 	p.WaitCount(t, "#docs tbody tr.pick", 40)
 	p.Axe(t, "curator list")
+	// On a desktop, with no document open, the list takes the page's width.
+	p.Do(t, chromedp.EmulateViewport(1280, 844))
+	if got := p.Eval(t, `(() => { const m = document.querySelector("#tab-list").getBoundingClientRect().width, l = document.querySelector("#docs").getBoundingClientRect().width; return l > 0.95 * m ? "full" : Math.round(l) + " of " + Math.round(m) + " px"; })()`); got != "full" {
+		t.Errorf("curator list at 1280 px with nothing open: %s wide, want the whole width", got)
+	}
+	p.Do(t, chromedp.ResetViewport())
 
 	// Chinese first, and nothing loaded from another origin.
 	if got := p.Eval(t, "document.documentElement.lang"); got != "zh-CN" {
