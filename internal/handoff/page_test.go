@@ -11,6 +11,7 @@ import (
 
 	"xinqiao/internal/apptest"
 	"xinqiao/internal/handoff"
+	"xinqiao/internal/risk"
 	"xinqiao/internal/storetest"
 	"xinqiao/internal/xinqiao"
 
@@ -173,11 +174,33 @@ func TestConsoleLabelsClockKeyboard(t *testing.T) {
 	if len(res.Rules) == 0 {
 		t.Fatalf("%s matched no rule", risky)
 	}
-	desc := c.Describe(res.Rules[0])
+	// The gravest sign comes first: the first of the message's own rules
+	// at the highest level, not a time word that alone is no risk.
+	levels := map[string]risk.Level{}
+	for _, r := range c.Rules() {
+		levels[r.ID] = r.Level
+	}
+	gravest, weakest := "", ""
+	for _, id := range res.Rules {
+		if strings.HasPrefix(id, "combo.") {
+			continue
+		}
+		if gravest == "" || levels[id] > levels[gravest] {
+			gravest = id
+		}
+		if weakest == "" || levels[id] < levels[weakest] {
+			weakest = id
+		}
+	}
+	if levels[weakest] >= levels[gravest] {
+		t.Fatalf("%s: its rules %v are all at one level; the test needs a weaker one", risky, res.Rules)
+	}
+	desc := c.Describe(gravest)
+	want := "紧急 imminent · " + desc
 	deadline = time.Now().Add(wait)
-	for got := p.Text(t, ".msg.flagged .rules"); !strings.Contains(got, desc); got = p.Text(t, ".msg.flagged .rules") {
+	for got := p.Text(t, ".msg.flagged .rules"); !strings.HasPrefix(got, want); got = p.Text(t, ".msg.flagged .rules") {
 		if time.Now().After(deadline) {
-			t.Fatalf("message rules: got %q, want the description of %s, %q", got, res.Rules[0], desc)
+			t.Fatalf("message rules: got %q, want the gravest sign first, %s: %q (not %s: %q)", got, gravest, desc, weakest, c.Describe(weakest))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

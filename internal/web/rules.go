@@ -49,19 +49,23 @@ const maxModelBody = xinqiao.MaxRiskModelBytes/3*4 + 64<<10
 // zh.suicide.ideation.want_die: {"descriptions": {id: desc}}, with the ids
 // the engine gives itself (an answered question, the model's score under
 // the id "模型"). A rule without a desc (a district rule may have none) is
-// left out and the console describes it by its category.
+// left out and the console describes it by its category. "levels" gives
+// each rule's own level, so that the console lists the gravest signs of a
+// message first, not a time word that alone is no risk.
 func (h *rulesHandlers) descriptions(w http.ResponseWriter, _ *http.Request, _ xinqiao.Staff) {
 	c := h.svc.Live().Current()
 	out := map[string]string{}
+	levels := map[string]string{}
 	for _, r := range c.Rules() {
 		if r.Desc != "" {
 			out[r.ID] = r.Desc
 		}
+		levels[r.ID] = r.Level.String()
 	}
 	for _, id := range []string{risk.AffirmedRule, risk.DeniedSafetyRule, risk.ModelRule} {
 		out[id] = c.Describe(id)
 	}
-	h.s.JSON(w, http.StatusOK, map[string]any{"descriptions": out})
+	h.s.JSON(w, http.StatusOK, map[string]any{"descriptions": out, "levels": levels})
 }
 
 type rulesHandlers struct {

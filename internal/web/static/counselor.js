@@ -101,11 +101,14 @@ const label = (map, code) => map[code] || code;
 // (GET /api/risk/rules/descriptions), loaded at start and again when a rule
 // it does not know shows up (a district rule published since).
 let DESC = {};
+let RULE_LEVEL = {}; // rule id → the rule's own level
 let descAsked = 0;
 async function loadDescriptions() {
   descAsked = Date.now();
   try {
-    DESC = (await api("GET", "/api/risk/rules/descriptions")).descriptions || {};
+    const r = await api("GET", "/api/risk/rules/descriptions");
+    DESC = r.descriptions || {};
+    RULE_LEVEL = r.levels || {};
   } catch {
     return; // the category fallback below still describes every rule
   }
@@ -155,12 +158,15 @@ function sorted(state) {
 }
 
 // shortRules describes the matched rules, each description once: the
-// phrase rules first, then the combinations that raised the level (which
-// say why it is as high as it is); the ids are in the element's title
+// phrase rules first, the gravest first (a time word, no risk alone, comes
+// after a method), then the combinations that raised the level (which say
+// why it is as high as it is); the ids are in the element's title
 // (ruleTitle).
 function shortRules(rules) {
   const all = rules || [];
-  const own = all.filter((r) => !r.startsWith("combo."));
+  const grave = (r) => rank[RULE_LEVEL[r]] ?? (r.startsWith("模型") ? 3 : 1);
+  const own = all.filter((r) => !r.startsWith("combo.")).map((r, i) => [r, i])
+    .sort((a, b) => (grave(b[0]) - grave(a[0])) || (a[1] - b[1])).map(([r]) => r);
   const combos = all.filter((r) => r.startsWith("combo."));
   const texts = [...new Set([...own, ...combos].map(ruleText))];
   const shown = texts.slice(0, 3);
