@@ -20,6 +20,10 @@ type ConversationState struct {
 	Turns int `json:"turns"`
 	// Lowered records the last counselor action that lowered the level.
 	Lowered *Lowering `json:"lowered,omitempty"`
+	// Other is the highest level of a danger to someone else seen so far
+	// (Result.OtherLevel): when it is high and no lower than Level, the
+	// crisis card is the one for someone else in danger.
+	Other Level `json:"other,omitempty"`
 }
 
 // Lowering is a counselor's decision to lower a conversation's level.
@@ -48,6 +52,7 @@ func (c *Classifier) Accumulate(prev ConversationState, r Result) ConversationSt
 	if r.Level > next.Level {
 		next.Level = r.Level
 	}
+	next.Other = max(next.Other, r.OtherLevel())
 	if r.Level > None {
 		for _, k := range r.Categories {
 			next.Categories = addCategory(next.Categories, k)
@@ -97,6 +102,7 @@ func Lower(prev ConversationState, to Level, reason string) (ConversationState, 
 	next := prev
 	next.Lowered = &Lowering{From: prev.Level, To: to, Reason: reason}
 	next.Level = to
+	next.Other = min(next.Other, to)
 	next.Signals = nil
 	next.Rules = nil
 	return next, nil

@@ -83,6 +83,11 @@ const (
 	ConcernForOther Category = "concern_for_other"
 )
 
+// SignalDenial is the signal of a clear denial ("我不是想自杀，只是想发泄一下",
+// rules zh.denial, en.denial): when it is the message's only signal and no
+// rule reads risk in it, the learned model alone grades it medium at most.
+const SignalDenial = "denial"
+
 // Categories lists every known category in a stable order.
 var Categories = []Category{Suicide, SelfHarm, Abuse, Violence, Bullying, Crisis, ConcernForOther}
 
@@ -126,6 +131,25 @@ type Result struct {
 	// medium or above (nil otherwise).
 	Model *ModelScore `json:"model,omitempty"`
 }
+
+// OtherLevel is the level of the gravest risk the message reads as someone
+// else's (matches of category concern_for_other): high or above is someone
+// else in danger now (a friend who took pills and does not wake), for whom
+// the crisis card leads with the emergency lines. None when there is none.
+func (r Result) OtherLevel() Level {
+	lvl := None
+	for _, m := range r.Matches {
+		if m.Category == ConcernForOther && m.Level > lvl {
+			lvl = m.Level
+		}
+	}
+	return lvl
+}
+
+// ForOther reports that the crisis card at level is the one for someone
+// else in danger: the danger to someone else (other, an OtherLevel) is
+// high or above and no lower than level.
+func ForOther(level, other Level) bool { return level >= High && other >= level }
 
 // MarshalJSON writes Categories and Rules as [] rather than null when empty.
 func (r Result) MarshalJSON() ([]byte, error) {

@@ -705,6 +705,13 @@ func (m *Model) apply(res *Result, nt *normText, ms *modelScratch, text string) 
 		// model, which cannot tell whose it is, does not make it a handoff
 		lvl = Medium
 	}
+	if lvl > Medium && res.Level < Medium && len(res.Signals) == 1 && res.Signals[0] == SignalDenial {
+		// a clear denial with nothing beside it the rules read as risk or
+		// as a means, a time or a plan ("我不是想自杀，只是想发泄一下"): the
+		// model alone does not make it urgent, but may still have a
+		// counselor read it (medium)
+		lvl = Medium
+	}
 	res.Model = &ModelScore{Risk: round3(o.risk), Severe: round3(o.severe), Level: lvl}
 	if lvl <= res.Level {
 		return
