@@ -38,7 +38,7 @@ var (
 	slugRE      = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	pinnedKinds = map[string]bool{
 		"medium_risk": true, "self_harm": true, "abuse": true, "eating": true,
-		"sexuality_young": true, "bullying_now": true, "crisis": true,
+		"sexuality_young": true, "bullying_now": true, "crisis": true, "crisis_other": true,
 	}
 	digitsRunRE = regexp.MustCompile(`[0-9０-９]{3,}`)
 	urlRE       = regexp.MustCompile(`(?i)(https?://|www\.|\.com\b|\.cn\b|\.org\b)`)

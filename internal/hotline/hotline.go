@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,14 +52,17 @@ type Hours struct {
 
 // Hotline is one entry of the registry, as stored in the JSON.
 type Hotline struct {
-	ID           string `json:"id"`
-	Number       string `json:"number"`
-	AreaCode     string `json:"area_code,omitempty"`
-	Name         Text   `json:"name"`
-	Audience     Text   `json:"audience"`
-	Hours        Hours  `json:"hours"`
-	Timezone     string `json:"timezone"`
-	Emergency    bool   `json:"emergency"`
+	ID        string `json:"id"`
+	Number    string `json:"number"`
+	AreaCode  string `json:"area_code,omitempty"`
+	Name      Text   `json:"name"`
+	Audience  Text   `json:"audience"`
+	Hours     Hours  `json:"hours"`
+	Timezone  string `json:"timezone"`
+	Emergency bool   `json:"emergency"`
+	// Medical marks an emergency line that sends medical help (120): the
+	// first line on the card for someone else in danger (ForSomeoneElse).
+	Medical      bool   `json:"medical,omitempty"`
 	LastVerified string `json:"last_verified"`
 	Source       string `json:"source"`
 	Note         string `json:"note,omitempty"`
@@ -145,6 +149,9 @@ func (h *Hotline) validate() error {
 	}
 	if strings.TrimSpace(h.Audience.ZH) == "" || strings.TrimSpace(h.Audience.EN) == "" {
 		return errors.New("missing audience (zh and en)")
+	}
+	if h.Medical && !h.Emergency {
+		return errors.New("medical is for an emergency line (set emergency too)")
 	}
 	if h.Timezone == "" {
 		return errors.New("missing timezone")
@@ -358,6 +365,30 @@ func (r *Registry) ForCrisis(t time.Time, imminent bool, lang string) []Card {
 	}
 	out = append(out, open...)
 	return append(out, closed...)
+}
+
+// ForSomeoneElse returns the lines for the crisis card of a student telling
+// of someone else in danger now (a friend who took pills and does not wake,
+// a sibling at a roof's edge): the emergency lines first, those that send
+// medical help before the others, then the lines of ForCrisis. Help for that
+// person comes from an emergency line, not from a helpline.
+func (r *Registry) ForSomeoneElse(t time.Time, lang string) []Card {
+	lines := r.ForCrisis(t, true, lang)
+	medical := map[string]bool{}
+	for _, h := range r.lines {
+		medical[h.ID] = h.Medical
+	}
+	rank := func(c Card) int {
+		switch {
+		case c.Emergency && medical[c.ID]:
+			return 0
+		case c.Emergency:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(lines, func(a, b Card) int { return rank(a) - rank(b) })
+	return lines
 }
 
 var (

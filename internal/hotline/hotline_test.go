@@ -32,7 +32,7 @@ func entry(id string, override map[string]string) string {
 			f[k] = v
 		}
 	}
-	keys := []string{"id", "number", "area_code", "name", "audience", "hours", "timezone", "emergency", "last_verified", "source", "note", "extra", "phone"}
+	keys := []string{"id", "number", "area_code", "name", "audience", "hours", "timezone", "emergency", "medical", "last_verified", "source", "note", "extra", "phone"}
 	var parts []string
 	for _, k := range keys {
 		if v, ok := f[k]; ok {
@@ -360,5 +360,25 @@ func TestEmbeddedRegistry(t *testing.T) {
 		if !c.Open {
 			t.Errorf("ForCrisis(Wed 10:00): got %s closed, want every line open", c.Number)
 		}
+	}
+}
+
+// TestForSomeoneElse: the card for someone else in danger leads with the
+// emergency lines, the medical one (120) first, whether or not helplines are
+// open; the embedded registry marks 120 medical. A medical line that is no
+// emergency line is refused.
+func TestForSomeoneElse(t *testing.T) {
+	r, err := hotline.Load(knowledge.FS, knowledge.HotlinesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, when := range []time.Time{time.Date(2026, 12, 2, 10, 0, 0, 0, shanghai), time.Date(2026, 11, 29, 3, 0, 0, 0, shanghai)} {
+		got := ids(r.ForSomeoneElse(when, "zh"), func(c hotline.Card) string { return c.Number })
+		if len(got) != 5 || got[0] != "120" || got[1] != "110" {
+			t.Errorf("ForSomeoneElse(%s): got %v, want 120, 110, then the three helplines", when, got)
+		}
+	}
+	if _, err := hotline.Parse(registry(entry("x", map[string]string{"number": `"11111"`, "medical": "true"}))); err == nil || !strings.Contains(err.Error(), "medical") {
+		t.Errorf("medical helpline: got %v, want an error naming medical", err)
 	}
 }
