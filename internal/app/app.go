@@ -112,7 +112,11 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	if a.Hotlines, err = hotline.Load(knowledge.FS, knowledge.HotlinesFile); err != nil {
 		return nil, fmt.Errorf("hotline registry: %w", err)
 	}
-	crisis, err := crisisText()
+	crisis, err := crisisText("card-crisis")
+	if err != nil {
+		return nil, err
+	}
+	crisisOther, err := crisisText("card-crisis-other")
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +237,7 @@ func Build(ctx context.Context, cfg config.Config, store xinqiao.Store, log *slo
 	}
 	a.Chat = chat.New(actx, chat.Deps{
 		Store: store, Risk: a.Rules.Live(), Search: searchAdapter{a.Searcher}, Answer: answerer,
-		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis,
+		Handoffs: a.Handoffs.ForChat(), Hotlines: a.Hotlines, CrisisText: crisis, CrisisOtherText: crisisOther,
 		SecondOpinion: second, Log: log, Now: now, Node: opts.Node,
 		MaxMessageLen: cfg.MaxMessageLen, SessionTTL: cfg.SessionTTL, AfterAck: opts.AfterAck,
 		AnswerSlots: slots, AnswerEventWait: opts.AnswerEventWait, Socket: socket,
@@ -285,23 +289,24 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// crisisText reads the crisis card's words from the built-in knowledge, in
-// both languages. It is read once at start, so the crisis frame never needs
-// the store.
-func crisisText() (map[string]string, error) {
+// crisisText reads a crisis card's words (card id without the language:
+// card-crisis, card-crisis-other) from the built-in knowledge, in both
+// languages. It is read once at start, so the crisis frame never needs the
+// store.
+func crisisText(card string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, lang := range []string{"zh", "en"} {
-		b, err := fs.ReadFile(knowledge.FS, "cards/card-crisis-"+lang+".md")
+		b, err := fs.ReadFile(knowledge.FS, "cards/"+card+"-"+lang+".md")
 		if err != nil {
-			return nil, fmt.Errorf("crisis card (%s): %w", lang, err)
+			return nil, fmt.Errorf("crisis card %s (%s): %w", card, lang, err)
 		}
 		p, err := kb.Parse(b)
 		if err != nil {
-			return nil, fmt.Errorf("crisis card (%s): %w", lang, err)
+			return nil, fmt.Errorf("crisis card %s (%s): %w", card, lang, err)
 		}
 		out[lang] = strings.TrimSpace(kb.Plain(p.Body))
 		if out[lang] == "" {
-			return nil, fmt.Errorf("crisis card (%s) is empty", lang)
+			return nil, fmt.Errorf("crisis card %s (%s) is empty", card, lang)
 		}
 	}
 	return out, nil

@@ -124,6 +124,7 @@ type Frame struct {
 	OnDuty    *bool  `json:"on_duty"`
 	Code      string `json:"code"`
 	Message   string `json:"message"`
+	For       string `json:"for"`
 	Raw       json.RawMessage
 }
 

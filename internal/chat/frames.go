@@ -43,6 +43,9 @@ type crisisFrame struct {
 	Level    string         `json:"level"`
 	Text     string         `json:"text"`
 	Hotlines []hotline.Card `json:"hotlines"`
+	// For is "other" on the card for someone else in danger now: its text
+	// is about helping that person and the emergency lines come first.
+	For string `json:"for,omitempty"`
 }
 
 type handoffFrame struct {

@@ -64,6 +64,9 @@ type Deps struct {
 	Hotlines *hotline.Registry
 	// CrisisText is the crisis card's text by language ("zh", "en").
 	CrisisText map[string]string
+	// CrisisOtherText is the text of the card for someone else in danger
+	// now (risk.ForOther), by language; CrisisText stands in when empty.
+	CrisisOtherText map[string]string
 	// SecondOpinion, when set, may raise a message's level (never lower it).
 	SecondOpinion  risk.SecondOpinion
 	OpinionTimeout time.Duration
@@ -302,13 +305,30 @@ func (s *Service) publishAfterAnswer(r *room, seq int64) {
 }
 
 // crisis builds the crisis frame at a level from the registry, which is in
-// memory: it needs neither the store nor the network.
-func (s *Service) crisis(level risk.Level, lang string) crisisFrame {
-	text := s.d.CrisisText[lang]
-	if text == "" {
-		text = s.d.CrisisText["zh"]
+// memory: it needs neither the store nor the network. forOther gives the
+// card for someone else in danger now (risk.ForOther): its own words and
+// the emergency lines first, the ambulance before the police.
+func (s *Service) crisis(level risk.Level, forOther bool, lang string) crisisFrame {
+	texts := s.d.CrisisText
+	if forOther && len(s.d.CrisisOtherText) > 0 {
+		texts = s.d.CrisisOtherText
 	}
-	return crisisFrame{Type: "crisis", Level: level.String(), Text: text, Hotlines: s.hotlines(level, lang)}
+	text := texts[lang]
+	if text == "" {
+		text = texts["zh"]
+	}
+	f := crisisFrame{Type: "crisis", Level: level.String(), Text: text, Hotlines: s.hotlines(level, lang)}
+	if forOther {
+		f.For = "other"
+		f.Hotlines = s.d.Hotlines.ForSomeoneElse(s.d.Now(), lang)
+	}
+	return f
+}
+
+// crisisFor reports whether the card at level is the one for someone else
+// in danger, from the message's result and the conversation's state.
+func crisisFor(level risk.Level, res risk.Result, st risk.ConversationState) bool {
+	return risk.ForOther(level, max(res.OtherLevel(), st.Other))
 }
 
 // hotlines lists the lines for the page's strip and the crisis card. The
@@ -336,7 +356,7 @@ func (s *Service) sendCrisisFromStore(r *room) {
 		return
 	}
 	if lvl, err := risk.ParseLevel(c.RiskLevel); err == nil && lvl >= risk.High {
-		r.broadcast(s.crisis(lvl, c.Lang))
+		r.broadcast(s.crisis(lvl, crisisFor(lvl, risk.Result{}, decodeState(c.RiskState)), c.Lang))
 	}
 }
 
@@ -478,9 +498,9 @@ func (t *turn) merge(u turn) {
 // store is touched; its escalation shows it only when that card was not
 // shown (shown is the level of the card the message has had, risk.None for
 // none), so the student sees one card per message.
-func (s *Service) showCrisis(r *room, level, shown risk.Level, lang string) {
+func (s *Service) showCrisis(r *room, level, shown risk.Level, forOther bool, lang string) {
 	if level >= risk.High && level > shown {
-		r.broadcast(s.crisis(level, lang))
+		r.broadcast(s.crisis(level, forOther, lang))
 	}
 }
 
@@ -534,7 +554,7 @@ func (s *Service) dequeued() {
 // toward the student, and its turn stays pending for the next sweep.
 func (s *Service) escalate(r *room, conv xinqiao.Conversation, level, shown risk.Level, res risk.Result, seq int64) bool {
 	r.lockAI(true)
-	s.showCrisis(r, level, shown, conv.Lang)
+	s.showCrisis(r, level, shown, crisisFor(level, res, decodeState(conv.RiskState)), conv.Lang)
 	s.publish(xinqiao.Event{Kind: "crisis", ConversationID: conv.ID})
 	cats := make([]string, 0, len(res.Categories))
 	for _, c := range res.Categories {

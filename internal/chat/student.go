@@ -232,7 +232,7 @@ func (s *Service) handleSocket(srv *web.Server, up *websocket.Upgrader, w http.R
 
 	// A student who reconnects during a crisis or handoff sees it again.
 	if lvl, err := risk.ParseLevel(conv.RiskLevel); err == nil && lvl >= risk.High {
-		c.Send(s.crisis(lvl, conv.Lang))
+		c.Send(s.crisis(lvl, crisisFor(lvl, risk.Result{}, decodeState(conv.RiskState)), conv.Lang))
 	}
 	if conv.Mode == xinqiao.ModeHandoff {
 		rm.lockAI(true)
@@ -387,7 +387,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	res := classifier.Classify(text)
 	shown := risk.None // the level of the crisis card this message has shown
 	if res.Level >= risk.High {
-		s.showCrisis(rm, res.Level, shown, st.lang)
+		s.showCrisis(rm, res.Level, shown, crisisFor(res.Level, res, risk.ConversationState{}), st.lang)
 		shown = res.Level
 	}
 
@@ -433,7 +433,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	// 2. Persist the message with its pending turn and the conversation's
 	// risk, in one transaction; then ack. The ack promises the whole turn.
 	nm := xinqiao.NewMessage{ConversationID: convID, ClientID: f.ClientID, Role: xinqiao.RoleStudent, Text: text, Risk: mark(res)}
-	if (convErr == nil && (state.Level != prev.Level || len(res.Signals) > 0)) || (convErr != nil && level >= risk.High) {
+	if (convErr == nil && (state.Level != prev.Level || state.Other != prev.Other || len(res.Signals) > 0)) || (convErr != nil && level >= risk.High) {
 		if b, err := json.Marshal(state); err == nil {
 			nm.ConversationRisk, nm.ConversationRiskState = state.Level.String(), b
 		}
@@ -453,7 +453,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		storeFailures.WithLabelValues("append").Inc()
 		s.d.Log.Error("store student message failed", "conversation", convID, "err", err)
 		c.Send(errorFrame{Type: "error", Code: "not_stored", Message: "消息没有保存成功，请再发一次 (not saved, please resend)", ClientID: f.ClientID})
-		s.showCrisis(rm, level, shown, conv.Lang) // the card never depends on the store
+		s.showCrisis(rm, level, shown, crisisFor(level, res, state), conv.Lang) // the card never depends on the store
 		return
 	}
 	c.Send(ackFrame{Type: "ack", ClientID: f.ClientID, Seq: m.Seq})
