@@ -1,6 +1,8 @@
 package risk
 
 import (
+	_ "embed"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -341,22 +343,45 @@ func normalizeString(s string, t *normText) string {
 	return string(t.runes)
 }
 
-// tradToSimp maps the traditional characters that appear in our rules (and
-// their close neighbours) to simplified ones. It is deliberately small: the
-// rules are written in simplified Chinese, and only characters they use matter.
-// It also folds the internet spelling 亖 (four strokes, read sì) to 死.
+// tradToSimp maps traditional characters to simplified ones: OpenCC's
+// character table (tsfold/TSCharacters.txt, Apache-2.0; see its README), so
+// that rules written in simplified Chinese and the model's n-grams read
+// Traditional Chinese and written Cantonese as they read Simplified, then
+// the pairs below, which take precedence. They fold the internet spelling
+// 亖 (four strokes, read sì) to 死 and keep the characters our rules and
+// the table read differently (鎅, a Cantonese verb, stays itself).
 var tradToSimp = make([]rune, cjkHi-cjkLo+1) // index r - cjkLo; 0: unchanged
 
 // cjkLo and cjkHi bound the CJK ideographs (extension A and the unified
 // block): letters all, and the runes our tables index densely.
 const cjkLo, cjkHi = 0x3400, 0x9FFF
 
+//go:embed tsfold/TSCharacters.txt
+var tsCharacters string
+
 func init() {
+	for line := range strings.Lines(tsCharacters) {
+		trad, simp, ok := strings.Cut(strings.TrimRight(line, "\r\n"), "\t")
+		if !ok {
+			continue
+		}
+		t := []rune(trad)
+		s, _, _ := strings.Cut(simp, " ")
+		f := []rune(s)
+		if len(t) != 1 || len(f) != 1 || t[0] == f[0] || !inCJK(t[0]) || !inCJK(f[0]) {
+			continue
+		}
+		tradToSimp[t[0]-cjkLo] = f[0]
+	}
 	pairs := "著着殺杀嗎吗會会樓楼藥药們们說说沒没為为點点時时後后個个這这裡里來来過过還还開开關关難难覺觉傷伤絕绝壓压學学媽妈對对讓让頂顶燒烧繩绳橋桥農农結结離离別别見见負负罵骂強强姦奸親亲給给東东遺遗書书準准備备計计劃划現现經经聽听麼么邊边無无樂乐憂忧鬱郁厭厌煩烦愛爱幫帮殘残與与從从體体頭头線线電电話话劇剧聞闻節节課课題题試试寫写讀读報报導导槍枪醫医鎮镇靜静劑剂隨随應应該该夠够帶带錢钱遠远種种樣样實实萬万條条斷断盡尽脫脱釋释倆俩場场氣气悶闷慘惨憤愤恨恨臉脸膽胆腦脑腳脚懷怀聲声願愿意意寧宁濟济緒绪癥症穩稳歡欢喪丧屍尸墳坟葬葬埋埋刪删訊讯謝谢辭辞諒谅戀恋紮扎劃划傳传訴诉欺欺凌凌霸霸侮侮辱辱摸摸猥猥褻亵騷骚擾扰迫迫碰碰廁厕術术極极獄狱腫肿毆殴揍揍頓顿罰罚逼逼燙烫鞭鞭棍棍皮皮帶带囉啰嚟嚟佢佢嘅嘅噉噉啲啲喺喺攰攰攞攞諗谂哋哋冇冇咁咁嘢嘢畀畀睇睇嗰嗰瞓瞓攬揽講讲車车禍祸撐撑臺台攢攒儲储鐵铁軌轨買买賣卖網网囑嘱紙纸幾几層层陽阳誰谁動动間间獨独歲岁錯错滅灭鎅鎅亖死"
 	rs := []rune(pairs)
 	for i := 0; i+1 < len(rs); i += 2 {
 		if rs[i] != rs[i+1] {
 			tradToSimp[rs[i]-cjkLo] = rs[i+1]
+		} else {
+			tradToSimp[rs[i]-cjkLo] = 0
 		}
 	}
 }
+
+func inCJK(r rune) bool { return r >= cjkLo && r <= cjkHi }

@@ -505,3 +505,26 @@ func TestJustTookIsADoseTaken(t *testing.T) {
 		}
 	}
 }
+
+// TestTraditionalReadsAsSimplified: the normaliser folds every traditional
+// character (OpenCC's table), not only those our rules were written with,
+// so a message reads the same in either script: the same rules, level and
+// categories (the model reads the folded text too).
+func TestTraditionalReadsAsSimplified(t *testing.T) {
+	c := mustLoad(t)
+	pairs := [][2]string{
+		{"我老豆揸住把刀話要斬死我阿媽", "我老豆揸住把刀话要斩死我阿妈"},
+		{"我把門鎖上了，把整瓶安眠藥都吞了", "我把门锁上了，把整瓶安眠药都吞了"},
+		{"他們說放學後要在巷口堵我，還帶了棍子", "他们说放学后要在巷口堵我，还带了棍子"},
+		{"浴缸裡的水已經放好了，刀片也在旁邊", "浴缸里的水已经放好了，刀片也在旁边"},
+	}
+	for _, p := range pairs {
+		trad, simp := c.Classify(p[0]), c.Classify(p[1])
+		if trad.Level != simp.Level || !slices.Equal(trad.Rules, simp.Rules) || !slices.Equal(trad.Categories, simp.Categories) {
+			t.Errorf("%s: got %s %v %v, want as %s: %s %v %v", p[0], trad.Level, trad.Rules, trad.Categories, p[1], simp.Level, simp.Rules, simp.Categories)
+		}
+		if simp.Level < risk.Medium {
+			t.Errorf("%s: level %s, want medium or above (the pair must test a flag)", p[1], simp.Level)
+		}
+	}
+}
