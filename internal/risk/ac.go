@@ -143,7 +143,16 @@ func (a *automaton) child(s int32, r rune) (int32, bool) {
 		}
 		return 0, false
 	}
-	for i := n.edgeLo; i < n.edgeHi; i++ {
+	lo, hi := n.edgeLo, n.edgeHi
+	for hi-lo > 8 { // a node near the root has hundreds of children
+		m := int32(uint32(lo+hi) >> 1)
+		if a.edges[m].r <= r {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	for i := lo; i < hi; i++ {
 		e := a.edges[i]
 		if e.r == r {
 			return e.next, true

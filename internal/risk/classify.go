@@ -85,7 +85,7 @@ func (c *Classifier) gapCands(sc *scratch, nt *normText, h hit, uses []use) {
 		if !present {
 			continue
 		}
-		if end, ok := extend(sc.hits, a.pieces[1:], h.end, r.gap); ok && (!a.final || clauseEnd(nt, end)) {
+		if end, ok := extend(sc, a.pieces[1:], h.end, r.gap); ok && (!a.final || clauseEnd(nt, end)) {
 			sc.cands = append(sc.cands, cand{u.rule, h.start, end})
 		}
 	}
@@ -365,13 +365,15 @@ func clauseEnd(nt *normText, end int32) bool {
 }
 
 // extend finds the remaining pieces of a gapped pattern in order, each
-// starting at most gap runes after the previous one ends.
-func extend(hits []hit, pieces []int32, from int32, gap int32) (int32, bool) {
+// starting at most gap runes after the previous one ends (the hits of
+// sc.hits that start there, by sc.byStart).
+func extend(sc *scratch, pieces []int32, from int32, gap int32) (int32, bool) {
+	n := int32(len(sc.startOff) - 1) // runes
 	for _, p := range pieces {
 		best := int32(-1)
-		for _, h := range hits {
-			if h.term == p && h.start >= from && h.start-from <= gap {
-				if best < 0 || h.end < best {
+		if from < n {
+			for _, k := range sc.byStart[sc.startOff[from]:sc.startOff[min(from+gap, n-1)+1]] {
+				if h := sc.hits[k]; h.term == p && (best < 0 || h.end < best) {
 					best = h.end
 				}
 			}
