@@ -588,13 +588,23 @@ func (m *Model) score(nt *normText, ms *modelScratch) modelOut {
 	ms.acc = acc
 	clear(acc)
 	rs := m.packedRiskSevere()
+	// the features come unit by unit (the set features after them): sum
+	// in registers while the unit stays the same
+	var cur unitAcc
+	cu := int32(0)
 	for _, f := range ms.feats {
+		if f.unit != cu {
+			a := &acc[cu]
+			a.risk, a.severe, a.n = a.risk+cur.risk, a.severe+cur.severe, a.n+cur.n
+			cur, cu = unitAcc{}, f.unit
+		}
 		v := rs[f.b]
-		a := &acc[f.unit]
-		a.risk += int32(int16(v))
-		a.severe += int32(int16(v >> 16))
-		a.n++
+		cur.risk += int32(int16(v))
+		cur.severe += int32(int16(v >> 16))
+		cur.n++
 	}
+	a := &acc[cu]
+	a.risk, a.severe, a.n = a.risk+cur.risk, a.severe+cur.severe, a.n+cur.n
 	// the whole text is the last unit
 	whole := &acc[units]
 	for _, a := range acc[:units] {
