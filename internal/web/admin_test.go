@@ -487,6 +487,28 @@ func TestAdminPage(t *testing.T) {
 		t.Errorf("external resources: got %q, want none", got)
 	}
 
+	// Every action the service audits is named in Chinese, with the code beside.
+	rootID, err := s.Store.StaffByUsername(context.Background(), "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := []string{"audit.read", "case.list", "case.read", "conversation.preview", "conversation.read", "conversation.watch",
+		"kb.submit", "kb.approve", "kb.retire", "kb.retire_request", "reports.read", "risk_label.export", "risk_label.set",
+		"risk_model.publish", "risk_rules.publish", "staff.create", "staff.disable", "staff.duty", "staff.enable",
+		"staff.password", "staff.reset_password", "staff.update", "terminal.register"}
+	for _, a := range actions {
+		if err := s.Store.Audit(context.Background(), xinqiao.AuditEvent{At: time.Now(), Actor: rootID.ID, Action: a, Target: "t-" + a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Do(t, chromedp.SetValue(chromedp.CSS("#a-limit"), "200"), chromedp.Click(chromedp.CSS("#audit-filter button[type=submit]")))
+	p.WaitCount(t, `#audit tr[data-action="risk_rules.publish"]`, 1)
+	for _, a := range actions {
+		if got := p.Text(t, `#audit tr[data-action="`+a+`"] .action`); !adminStartsHan(got) || !strings.Contains(got, a) {
+			t.Errorf("audit action %s: got %q, want a Chinese name with the code beside", a, got)
+		}
+	}
+
 	p.Axe(t, "admin page after the changes")
 	p.Do(t, chromedp.Click(chromedp.CSS(`#users tr[data-username="zhou"] button.edit`)), chromedp.WaitVisible(chromedp.CSS("#user-edit")),
 		chromedp.Click(chromedp.CSS(`#users tr[data-username="zhou"] button.reset`)), chromedp.WaitVisible(chromedp.CSS("#user-reset")))

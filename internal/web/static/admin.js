@@ -11,7 +11,10 @@ const actionZh = {
   "staff.create": "创建账号", "staff.update": "修改账号", "staff.disable": "停用账号", "staff.enable": "启用账号",
   "staff.reset_password": "重置密码", "staff.password": "修改本人密码", "staff.duty": "值班状态",
   "terminal.register": "登记终端", "audit.read": "查看审计日志", "conversation.read": "查看对话",
-  "conversation.watch": "旁听对话", "case.read": "查看个案", "case.list": "查看个案列表", "reports.read": "查看报表",
+  "conversation.watch": "旁听对话", "conversation.preview": "值班台预览学生原话", "case.read": "查看个案", "case.list": "查看个案列表",
+  "reports.read": "查看报表", "kb.submit": "提交文档审核", "kb.approve": "批准发布文档", "kb.retire": "下线文档",
+  "kb.retire_request": "申请下线文档", "risk_rules.publish": "发布区风险规则", "risk_model.publish": "发布区风险模型",
+  "risk_label.set": "标注消息风险", "risk_label.export": "导出风险标注",
 };
 
 let self = null;
