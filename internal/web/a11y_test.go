@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strconv"
 	"testing"
 
 	"xinqiao/internal/app"
@@ -57,10 +58,16 @@ func TestEveryPageAccessible(t *testing.T) {
 			p.Do(t, chromedp.Navigate(s.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
 		}
 		check(pg.path + " logged in")
-		// On a desktop the page's title stays on one line.
-		p.Do(t, chromedp.EmulateViewport(1280, 844))
-		if got := p.Eval(t, `(h => { const lh = parseFloat(getComputedStyle(h).lineHeight); return h.getBoundingClientRect().height < 1.5 * lh ? "one line" : h.getBoundingClientRect().height + " px high, line " + lh; })(document.querySelector("header h1"))`); got != "one line" {
-			t.Errorf("%s at 1280 px: the title wraps (%s)", pg.path, got)
+		// The page's title stays on one line on a desktop, and on a phone
+		// takes at most two, not squeezed beside the links into a column.
+		for _, w := range []struct {
+			px    int64
+			lines float64
+		}{{1280, 1}, {390, 2}} {
+			p.Do(t, chromedp.EmulateViewport(w.px, 844))
+			if got := p.Eval(t, `(h => { const lh = parseFloat(getComputedStyle(h).lineHeight), n = Math.round(h.getBoundingClientRect().height / lh); return n <= `+strconv.FormatFloat(w.lines, 'f', 0, 64)+` ? "ok" : n + " lines"; })(document.querySelector("header h1"))`); got != "ok" {
+				t.Errorf("%s at %d px: the title takes %s", pg.path, w.px, got)
+			}
 		}
 		p.Do(t, chromedp.ResetViewport())
 		// The keyboard's focus is visible on each of the first controls.
