@@ -481,6 +481,11 @@ func TestEveryRuleIsDescribed(t *testing.T) {
 	if got := c.Describe("no.such.rule"); got != "" {
 		t.Errorf("Describe(unknown) = %q, want empty", got)
 	}
+	// The model's entry carries its score: the description says it, since
+	// the id is only on hover.
+	if got, want := c.Describe(risk.ModelRule+" 0.87，无规则"), "学习模型认为风险更高（评分 0.87，无规则）"; got != want {
+		t.Errorf("Describe(model entry) = %q, want %q", got, want)
+	}
 }
 
 // TestJustTookIsADoseTaken: zh.suicide.act.just_took, described to the

@@ -199,8 +199,10 @@ func (c *Classifier) Describe(id string) string {
 		return "对老师或 AI 问题的肯定回答（问题里有风险）"
 	case id == DeniedSafetyRule:
 		return "对“你安全吗”一类问题回答“不”"
-	case id == ModelRule || strings.HasPrefix(id, ModelRule+" "):
-		return "学习模型评分认为风险更高（分数在编号里）"
+	case id == ModelRule:
+		return "学习模型认为风险更高"
+	case strings.HasPrefix(id, ModelRule+" "):
+		return "学习模型认为风险更高（评分 " + strings.TrimPrefix(id, ModelRule+" ") + "）"
 	}
 	for _, r := range c.rules {
 		if r.id == id {
