@@ -159,9 +159,17 @@ func abs(x float64) float64 {
 func TestTrainLeaveGroupOut(t *testing.T) {
 	o := fixtureOptions()
 	o.CVOnly = true
+	var log bytes.Buffer
+	o.Log = &log
 	res, err := risk.Train(o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// each group's figures at matched precision, for comparing options
+	for _, g := range []string{"shared", "corpus:fixture"} {
+		if !strings.Contains(log.String(), "left out "+g+": model alone average precision ") {
+			t.Errorf("the log lacks %s's figures at matched precision:\n%s", g, log.String())
+		}
 	}
 	f := res.Figures
 	if f.HeldOut != nil || f.HeldOutRules != nil || res.Model != nil {
