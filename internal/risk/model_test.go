@@ -224,9 +224,8 @@ func TestModelLongText(t *testing.T) {
 }
 
 // TestIssueExamples: the messages issue 14 opens with, which the rules
-// graded none or low. The model reads two of them; the other three (a
-// euphemism for dying, giving things back, a rooftop with no return) it
-// does not reach yet, and the test says so rather than hiding them.
+// graded none or low. All five are reached now; a message missed again
+// would be logged as a known miss here, never hidden.
 func TestIssueExamples(t *testing.T) {
 	c := mustLoad(t)
 	for _, tc := range []struct {
@@ -236,10 +235,10 @@ func TestIssueExamples(t *testing.T) {
 	}{
 		{"想知道一次吃多少片才够", risk.High, true},
 		{"每天醒来都觉得多活一天都是负担", risk.Medium, true},
-		// graded medium by the format 2 model; the format 3 model's risk
-		// threshold (0.695, chosen on the leave-group-out scores) leaves
-		// it at none: a known miss again (BENCHMARKS.md)
-		{"有没有不疼的离开方式", risk.Medium, false},
+		// a painless way sought, 离开 standing for dying: the model misses
+		// it at every threshold so far; zh.suicide.method.painless_leave
+		// reads the construction (cases painless_leave_zh)
+		{"有没有不疼的离开方式", risk.High, true},
 		{"这周末把借同学的东西都还了，以后就没什么牵挂了", risk.Medium, true},
 		{"今晚想去天台吹吹风，再也不下来了", risk.High, true},
 	} {
