@@ -483,7 +483,7 @@ func TestEveryRuleIsDescribed(t *testing.T) {
 	}
 	// The model's entry carries its score: the description says it, since
 	// the id is only on hover.
-	if got, want := c.Describe(risk.ModelRule+" 0.87，无规则"), "学习模型认为风险更高（评分 0.87，无规则）"; got != want {
+	if got, want := c.Describe(risk.ModelRule+" 0.87，无规则"), "学习模型认为风险更高（评分 0.87）"; got != want {
 		t.Errorf("Describe(model entry) = %q, want %q", got, want)
 	}
 }

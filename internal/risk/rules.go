@@ -202,7 +202,8 @@ func (c *Classifier) Describe(id string) string {
 	case id == ModelRule:
 		return "学习模型认为风险更高"
 	case strings.HasPrefix(id, ModelRule+" "):
-		return "学习模型认为风险更高（评分 " + strings.TrimPrefix(id, ModelRule+" ") + "）"
+		score, _, _ := strings.Cut(strings.TrimPrefix(id, ModelRule+" "), "，")
+		return "学习模型认为风险更高（评分 " + score + "）"
 	}
 	for _, r := range c.rules {
 		if r.id == id {

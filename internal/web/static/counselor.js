@@ -125,8 +125,12 @@ const REASON = { "student.ask_counselor": "学生请老师来聊 the student ask
 function ruleText(id) {
   id = String(id);
   if (REASON[id]) return REASON[id];
-  const key = id.startsWith("模型") ? "模型" : id;
-  if (DESC[key]) return DESC[key];
+  if (id.startsWith("模型") && DESC["模型"]) {
+    // the learned model's entry, "模型 0.87，无规则": its words and its score
+    const score = id.match(/^模型 ([0-9.]+)/);
+    return score ? DESC["模型"] + "（评分 " + score[1] + "）" : DESC["模型"];
+  }
+  if (DESC[id]) return DESC[id];
   if (Date.now() - descAsked > 30000) loadDescriptions();
   const parts = id.split(".");
   if (parts[0] === "combo") return "多个信号组合 combined signals";
