@@ -796,6 +796,7 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			m.w[b*H+k] = int16(math.Round(float64(w[b*H+k] / m.scale[k])))
 		}
 	}
+	m.pack()
 	return m
 }
 
@@ -1052,61 +1053,69 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 // group (a row the rules flag counts as flagged at any threshold). Options
 // are compared on these at matched precision.
 func logGroupCurves(rows []trainRow, rules []Level, goof []oofScore, groups []string, log io.Writer) {
-	type sc struct {
-		v    float32
-		risk bool
-	}
 	for _, g := range groups {
-		var alone, both []sc
-		pos := 0
+		var alone, both []scored
 		for i, r := range rows {
 			if r.group != g || r.risk < 0 || r.parent >= 0 {
 				continue
 			}
-			alone = append(alone, sc{goof[i].risk, r.risk == 1})
+			alone = append(alone, scored{goof[i].risk, r.risk == 1})
 			v := goof[i].risk
 			if rules[i] >= Medium {
 				v = 2
 			}
-			both = append(both, sc{v, r.risk == 1})
-			if r.risk == 1 {
-				pos++
-			}
+			both = append(both, scored{v, r.risk == 1})
 		}
-		if pos == 0 {
+		ap, _ := prFigures(alone, false)
+		_, r := prFigures(both, true, 0.80, 0.85)
+		if ap < 0 {
 			continue
 		}
-		byScore := func(vs []sc) {
-			sort.SliceStable(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
-		}
-		byScore(alone)
-		byScore(both)
-		ap, tp := 0.0, 0
-		for i, v := range alone {
-			if v.risk {
-				tp++
-				ap += ratio(tp, i+1) / float64(pos)
-			}
-		}
-		var r80, r85 float64
-		tp = 0
-		for i, v := range both {
-			if v.risk {
-				tp++
-			}
-			if i+1 < len(both) && both[i+1].v == v.v {
-				continue
-			}
-			p := ratio(tp, i+1)
-			if p >= 0.80 {
-				r80 = math.Max(r80, ratio(tp, pos))
-			}
-			if p >= 0.85 {
-				r85 = math.Max(r85, ratio(tp, pos))
-			}
-		}
-		fmt.Fprintf(log, "left out %s: model alone average precision %.4f; rules + model recall %.3f at precision 0.80, %.3f at 0.85\n", g, ap, r80, r85)
+		fmt.Fprintf(log, "left out %s: model alone average precision %.4f; rules + model recall %.3f at precision 0.80, %.3f at 0.85\n", g, ap, r[0], r[1])
 	}
+}
+
+// scored is a row's score and whether it is risky, for the figures that do
+// not depend on a threshold.
+type scored struct {
+	v    float32
+	risk bool
+}
+
+// prFigures sorts vs by score, highest first (ties in their order), and
+// returns the average precision and, for each precision in at, the highest
+// recall at a cut-off where precision is at least that. With whole, a
+// cut-off falls only between rows of different scores (tied rows are
+// flagged together); without, after any row. The average precision is -1
+// when no row is risky.
+func prFigures(vs []scored, whole bool, at ...float64) (ap float64, recall []float64) {
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
+	pos := 0
+	for _, v := range vs {
+		if v.risk {
+			pos++
+		}
+	}
+	recall = make([]float64, len(at))
+	if pos == 0 {
+		return -1, recall
+	}
+	tp := 0
+	for i, v := range vs {
+		if v.risk {
+			tp++
+			ap += ratio(tp, i+1) / float64(pos)
+		}
+		if whole && i+1 < len(vs) && vs[i+1].v == v.v {
+			continue
+		}
+		for k, p := range at {
+			if ratio(tp, i+1) >= p {
+				recall[k] = math.Max(recall[k], ratio(tp, pos))
+			}
+		}
+	}
+	return ap, recall
 }
 
 // Train builds a model from the shared split's tuning half, our cases and
@@ -1280,67 +1289,24 @@ func Train(o TrainOptions) (*TrainResult, error) {
 		goof = outOfFold(train, gfold, len(gnames), o, rules, "group ("+strings.Join(gnames, ", ")+")")
 	}
 	{
-		type sc struct {
-			v    float32
-			risk bool
-		}
-		var vs []sc
+		var vs []scored
 		for i, r := range train {
 			if !constructed(r.source) && r.risk >= 0 && r.parent < 0 {
-				vs = append(vs, sc{oof[i].risk, r.risk == 1})
+				vs = append(vs, scored{oof[i].risk, r.risk == 1})
 			}
 		}
-		sort.Slice(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
-		pos := 0
-		for _, v := range vs {
-			if v.risk {
-				pos++
-			}
-		}
-		best := 0.0
-		tp, fp := 0, 0
-		for _, v := range vs {
-			if v.risk {
-				tp++
-			} else {
-				fp++
-			}
-			if ratio(tp, tp+fp) >= 0.85 {
-				best = math.Max(best, ratio(tp, pos))
-			}
-		}
-		fmt.Fprintf(o.Log, "model alone, cross-validated, shared and corpus: recall %.3f at precision >= 0.85\n", best)
+		_, best := prFigures(vs, false, 0.85)
+		fmt.Fprintf(o.Log, "model alone, cross-validated, shared and corpus: recall %.3f at precision >= 0.85\n", best[0])
 	}
 	for _, src := range []string{"shared", "corpus"} {
-		var ap, r80 float64
-		{
-			type sc struct {
-				v    float32
-				risk bool
-			}
-			var vs []sc
-			pos := 0
-			for i, r := range train {
-				if r.source == src && r.risk >= 0 && r.parent < 0 {
-					vs = append(vs, sc{oof[i].risk, r.risk == 1})
-					if r.risk == 1 {
-						pos++
-					}
-				}
-			}
-			sort.SliceStable(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
-			tp := 0
-			for i, v := range vs {
-				if v.risk {
-					tp++
-					ap += ratio(tp, i+1) / float64(pos)
-				}
-				if ratio(tp, i+1) >= 0.8 {
-					r80 = math.Max(r80, ratio(tp, pos))
-				}
+		var vs []scored
+		for i, r := range train {
+			if r.source == src && r.risk >= 0 && r.parent < 0 {
+				vs = append(vs, scored{oof[i].risk, r.risk == 1})
 			}
 		}
-		fmt.Fprintf(o.Log, "model alone, cross-validated, %s: average precision %.4f, recall %.3f at precision >= 0.8\n", src, ap, r80)
+		ap, r80 := prFigures(vs, false, 0.8)
+		fmt.Fprintf(o.Log, "model alone, cross-validated, %s: average precision %.4f, recall %.3f at precision >= 0.8\n", src, max(ap, 0), r80[0])
 		for _, t := range []float32{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9} {
 			var c Confusion
 			for i, r := range train {
