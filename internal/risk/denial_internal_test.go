@@ -11,7 +11,8 @@ func TestDenialKeepsModelBelowUrgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eager := &Model{cfg: m.cfg, mask: m.mask, w: m.w, scale: m.scale, bias: m.bias, t: m.t}
+	eager := new(Model)
+	*eager = *m
 	eager.t.risk, eager.t.long, eager.t.high = 0, 0, 0 // everything is high to this model
 	load := func(extra ...Source) *Classifier {
 		c, err := Load("", extra...)

@@ -95,24 +95,21 @@ type Model struct {
 	t     modelThresholds
 
 	// riskSevere holds each bucket's risk and severity weights packed in
-	// one word (risk in the low half), built from w on first use: every
-	// message reads these two heads for every feature, and a quarter of
-	// w's bytes stays in cache where w does not. The category heads are
+	// one word (risk in the low half), built from w once w is final (pack):
+	// every message reads these two heads for every feature, and a quarter
+	// of w's bytes stays in cache where w does not. The category heads are
 	// read from w, and only for a message the model raises.
-	riskSevereOnce sync.Once
-	riskSevere     []uint32
+	riskSevere []uint32
 }
 
-// packedRiskSevere returns m.riskSevere, building it on the first call.
-func (m *Model) packedRiskSevere() []uint32 {
-	m.riskSevereOnce.Do(func() {
-		rs := make([]uint32, len(m.w)/modelHeads)
-		for b := range rs {
-			rs[b] = uint32(uint16(m.w[b*modelHeads+headRisk])) | uint32(uint16(m.w[b*modelHeads+headSevere]))<<16
-		}
-		m.riskSevere = rs
-	})
-	return m.riskSevere
+// pack builds m.riskSevere from m.w. Whoever fills m.w (ParseModel, the
+// trainer) calls it once w is final.
+func (m *Model) pack() {
+	rs := make([]uint32, len(m.w)/modelHeads)
+	for b := range rs {
+		rs[b] = uint32(uint16(m.w[b*modelHeads+headRisk])) | uint32(uint16(m.w[b*modelHeads+headSevere]))<<16
+	}
+	m.riskSevere = rs
 }
 
 // modelThresholds are the thresholds on the model's probabilities: risk at
@@ -288,6 +285,7 @@ func ParseModel(b []byte) (*Model, error) {
 		m.w[i] = int16(le.Uint16(b[p:]))
 		p += 2
 	}
+	m.pack()
 	return m, nil
 }
 
@@ -587,7 +585,7 @@ func (m *Model) score(nt *normText, ms *modelScratch) modelOut {
 	acc := slices.Grow(ms.acc[:0], units+1)[:units+1]
 	ms.acc = acc
 	clear(acc)
-	rs := m.packedRiskSevere()
+	rs := m.riskSevere
 	// the features come unit by unit (the set features after them): sum
 	// in registers while the unit stays the same
 	var cur unitAcc
