@@ -301,7 +301,7 @@ func (c *Classifier) matchRules(sc *scratch, text string) Result {
 			lvl = Low
 		}
 		if !r.strong {
-			if (other && anyTopic) || c.inSentence(sc.sets[c.topic], nt, cd.start) {
+			if (other && anyTopic) || c.topicCaps(sc, nt, cd.start, r.level) {
 				capped = true
 			} else if resolved && c.pastBefore(sc, nt, cd.start) {
 				capped = true
@@ -517,14 +517,35 @@ func dropShielded(os, shield []occ) []occ {
 	return out
 }
 
-func (c *Classifier) inSentence(os []occ, nt *normText, start int32) bool {
+// topicCaps reports that topic talk caps a match of the speaker's own at
+// start: a topic word (作文, 电影, 动画, 这集) in the same sentence. A rule of
+// level high or above (a plan, a method, an act) is the exception when every
+// such word lies in another clause and the match's own clause names the
+// speaker before it: in "看完这部电影，我决定今晚就去跳楼" the film is only where
+// the thought came from. Lower rules stay capped (in "看了个新闻，一个跟我同龄
+// 的人跳楼了" the 我 is no statement of one's own), and "这部电影的主角最后跳楼了"
+// or "作文题目：自杀" are topic whatever the level.
+func (c *Classifier) topicCaps(sc *scratch, nt *normText, start int32, lvl Level) bool {
 	sent := nt.sent[start]
-	for _, o := range os {
-		if nt.sent[o.start] == sent {
+	found := false
+	for _, o := range sc.sets[c.topic] {
+		if nt.sent[o.start] != sent {
+			continue
+		}
+		if sameClause(nt, min(o.start, start), max(o.end-1, start)) {
 			return true
 		}
+		found = true
 	}
-	return false
+	if !found || lvl < High {
+		return found
+	}
+	for _, o := range sc.sets[c.first] {
+		if o.end <= start && sameClause(nt, o.start, start) {
+			return false
+		}
+	}
+	return true
 }
 
 // pastBefore reports a past-time marker before start in the same sentence.
