@@ -96,7 +96,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	epochs := fs.Int("epochs", 0, "training epochs (0: the default)")
 	bits := fs.Uint("bits", 18, "hash buckets: 2^bits")
 	charMax := fs.Uint("chars", 3, "character n-grams of 1..chars runes")
-	sets := fs.Uint("sets", 1, "1: the rules' word sets found in a sentence are features too; 2..4: each counted that many times (format 4); 0: not")
+	sets := fs.Uint("sets", 1, "1: the rules' word sets found in a sentence are features too; 0: not")
 	lr := fs.Float64("lr", 0, "learning rate (0: the default)")
 	l2 := fs.Float64("l2", 0, "L2 penalty (0: the default)")
 	minP := fs.Float64("min-precision", 0, "cross-validated precision the flags the model adds must reach (0: the default)")
@@ -112,9 +112,6 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	noCases := fs.Bool("no-cases", false, "leave our labelled cases (exemplars) out of training, e.g. for a quick training on a small fixture")
 	extra := fs.String("extra", "", "more labelled rows to train on: the JSONL of xinqiao risk export, or rows in the corpus shape")
 	cvOnly := fs.Bool("cv-only", false, "only cross-validate (to choose options): print the k-fold and leave-group-out figures and our corpus's held-out slice, never the shared split's held-out half; write nothing")
-	mil := fs.Bool("multi-instance", false, "train a risky message of several sentences through its highest-scoring unit (a sentence or the whole), as the model reads it")
-	milWarm := fs.Int("multi-instance-warmup", 0, "first epochs that train every message whole before --multi-instance starts")
-	groupPow := fs.Float64("group-power", 0, "weigh each corpus writer's rows by (mean rows per writer / its rows)^p (0: off)")
 	groupT := fs.Bool("group-thresholds", true, "choose the thresholds on the leave-group-out scores (each writer scored by a model that never saw it) instead of the k-fold ones")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -133,7 +130,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, GroupPower: *groupPow, MultiInstance: *mil, MultiInstanceWarmup: *milWarm, Log: stderr})
+		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, Log: stderr})
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,8 @@ import (
 // features (FeatureConfig.Sets 1) and the risk threshold of long messages;
 // a format 1 file has no set features and one risk threshold. Format 3
 // added a flag byte (the model's severity grades high a message the rules
-// flag) and a severity threshold that grades high on its own. Format 4
-// (same header as 3) counts each set occurrence FeatureConfig.Sets times
-// (2 or more); an older binary would read such a file's set features once
-// and mis-score, so it must refuse it as newer.
-const ModelFormat = 4
+// flag) and a severity threshold that grades high on its own.
+const ModelFormat = 3
 
 // modelMagic opens every weights file.
 const modelMagic = "XQRM"
@@ -66,14 +63,10 @@ type FeatureConfig struct {
 	CharMax uint8 // character n-grams of 1..CharMax runes
 	WordMax uint8 // Latin word n-grams of 1..WordMax words (0: none)
 	// Sets: 1 adds the rules' word sets ({method}, {time_word}, {neg}…)
-	// found in a sentence (0: none); 2 or more adds each occurrence that
-	// many times, so that it weighs more beside the many character n-grams.
+	// found in a sentence (0: none).
 	Sets uint8
 	Seed uint32 // hash seed
 }
-
-// maxSets bounds FeatureConfig.Sets.
-const maxSets = 4
 
 func (f FeatureConfig) valid() error {
 	if f.Bits < 8 || f.Bits > 24 {
@@ -85,8 +78,8 @@ func (f FeatureConfig) valid() error {
 	if f.WordMax > 3 {
 		return fmt.Errorf("word n-gram length %d out of range 0..3", f.WordMax)
 	}
-	if f.Sets > maxSets {
-		return fmt.Errorf("set features %d out of range 0..%d", f.Sets, maxSets)
+	if f.Sets > 1 {
+		return fmt.Errorf("set features %d out of range 0..1", f.Sets)
 	}
 	return nil
 }
@@ -240,13 +233,10 @@ func ParseModel(b []byte) (*Model, error) {
 	if err := cfg.valid(); err != nil {
 		return nil, fmt.Errorf("risk model: %v", err)
 	}
-	if cfg.Sets > 1 && format < 4 {
-		return nil, fmt.Errorf("risk model: set features counted %d times in a format %d file (format 4 or later)", cfg.Sets, format)
-	}
 	buckets := 1 << cfg.Bits
 	hlen := modelHeaderLen
 	switch {
-	case format >= 3: // format 4: the same header
+	case format >= 3:
 		hlen = modelHeaderLen3
 	case format == 2:
 		hlen = modelHeaderLen2
@@ -302,11 +292,8 @@ func ParseModel(b []byte) (*Model, error) {
 // Format is the weights file format the model is written in: the oldest
 // that holds it, so that older binaries read what they can (format 2 for
 // set features or a threshold of its own for long messages, format 3 for
-// the rules' reading, format 4 for set features counted more than once).
+// the rules' reading).
 func (m *Model) Format() int {
-	if m.cfg.Sets > 1 {
-		return 4
-	}
 	if m.t.onRules || m.t.grave > 0 {
 		return 3
 	}
@@ -325,7 +312,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	var h [modelHeaderLen3 - 4]byte
 	format, hlen := uint16(m.Format()), modelHeaderLen
 	switch format {
-	case 3, 4:
+	case 3:
 		hlen = modelHeaderLen3
 	case 2:
 		hlen = modelHeaderLen2
@@ -510,10 +497,7 @@ func (f FeatureConfig) setFeatures(mask uint32, units int, ms *modelScratch) {
 		if u < 0 {
 			continue
 		}
-		b := mix(f.Seed^o.h^0x2545f491) & mask
-		for range f.Sets {
-			ms.feats = append(ms.feats, feat{b, o.s, o.e, u})
-		}
+		ms.feats = append(ms.feats, feat{mix(f.Seed^o.h^0x2545f491) & mask, o.s, o.e, u})
 	}
 }
 

@@ -103,21 +103,6 @@ type TrainOptions struct {
 	// LeaveOut runs the leave-group-out cross-validation in a full
 	// training too (for the card); CVOnly and GroupThresholds always do.
 	LeaveOut bool
-	// GroupPower reweighs our corpus's writers: each writer's rows weigh
-	// (mean rows per writer / the writer's rows)^GroupPower, so that a
-	// prolific writer's habits weigh less (0: off; 1: every writer weighs
-	// the same in all).
-	GroupPower float64
-	// MultiInstance trains a risky message of several sentences as the
-	// model reads it (the strongest of its sentences and the whole): each
-	// head's gradient goes through the unit that head scores highest,
-	// instead of always through the whole, so the benign sentences of a
-	// risky message are not taught as risk. Messages below medium train
-	// as before (whole, and each sentence as a negative).
-	MultiInstance bool
-	// MultiInstanceWarmup is the number of first epochs that train every
-	// message whole before MultiInstance starts.
-	MultiInstanceWarmup int
 	// Log receives progress lines; nil: none.
 	Log io.Writer
 }
@@ -172,11 +157,6 @@ type trainRow struct {
 	lang   string
 	weight float32
 	feats  []uint32
-	// units holds, for a risky message of several sentences read by
-	// multiple-instance training (TrainOptions.MultiInstance), the
-	// features of each sentence the model reads alone (feats is the
-	// whole); nil otherwise.
-	units [][]uint32
 	// maxLevel is the highest level the label allows (a case "<=low").
 	maxLevel Level
 	// parent is the row a sentence row was taken from (-1: none); sentence
@@ -704,45 +684,17 @@ func dedupe(train []trainRow, held [][]trainRow, removed map[string]int, heldNea
 }
 
 // featurize fills each row's feature buckets (rules finds the word sets).
-// With units, a risky row of several sentences also gets each sentence's
-// features (trainRow.units), for multiple-instance training.
-func featurize(rows []trainRow, fc FeatureConfig, rules *Classifier, units bool) {
+func featurize(rows []trainRow, fc FeatureConfig, rules *Classifier) {
 	var sc scratch
 	ms := &sc.model
 	for i := range rows {
 		rules.modelInput(rows[i].text, &sc)
-		n := fc.features(&sc.nt, ms)
+		fc.features(&sc.nt, ms)
 		fs := make([]uint32, len(ms.feats))
 		for k, f := range ms.feats {
 			fs[k] = f.b
 		}
 		rows[i].feats = fs
-		rows[i].units = nil
-		if !units || n < 2 || rows[i].risk != 1 {
-			continue
-		}
-		total := int32(0)
-		for _, z := range ms.size {
-			total += z
-		}
-		if total < modelMinSize {
-			continue
-		}
-		// the sentences score reads alone (as Model.score does)
-		for u := 0; u < n; u++ {
-			if ms.size[u] < modelMinSize {
-				continue
-			}
-			var us []uint32
-			for _, f := range ms.feats {
-				if f.unit == int32(u) {
-					us = append(us, f.b)
-				}
-			}
-			if len(us) > 0 {
-				rows[i].units = append(rows[i].units, us)
-			}
-		}
 	}
 }
 
@@ -757,22 +709,12 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 	g2 := make([]float32, buckets*H)
 	var bias, bg2 [modelHeads]float64
 	var z, g [modelHeads]float64
-	// logit is head k's raw logit of features fs (without the bias).
-	logit := func(fs []uint32, k int) float64 {
-		var s float64
-		for _, b := range fs {
-			s += float64(w[int(b)*H+k])
-		}
-		return s / math.Sqrt(float64(len(fs)))
-	}
-	// update takes one AdaGrad step of row r on the heads in use, reading
-	// the features fs.
-	update := func(r *trainRow, fs []uint32, use [modelHeads]bool) {
-		x := 1 / math.Sqrt(float64(len(fs)))
+	step := func(r *trainRow) {
+		x := 1 / math.Sqrt(float64(len(r.feats)))
 		for k := range H {
 			z[k] = 0
 		}
-		for _, b := range fs {
+		for _, b := range r.feats {
 			row := w[int(b)*H : int(b)*H+H]
 			for k := range H {
 				z[k] += float64(row[k])
@@ -783,13 +725,13 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			g[k] = 0
 		}
 		wt := float64(r.weight)
-		if r.risk >= 0 && use[headRisk] {
+		if r.risk >= 0 {
 			g[headRisk] = (sigmoid64(z[headRisk]) - float64(r.risk)) * wt
 		}
-		if r.severe >= 0 && use[headSevere] {
+		if r.severe >= 0 {
 			g[headSevere] = (sigmoid64(z[headSevere]) - float64(r.severe)) * wt
 		}
-		if r.cat >= 0 && use[headCat] {
+		if r.cat >= 0 {
 			mx := math.Inf(-1)
 			for k := headCat; k < H; k++ {
 				mx = math.Max(mx, z[k])
@@ -813,7 +755,7 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			bg2[k] += g[k] * g[k]
 			bias[k] -= lr * g[k] / (math.Sqrt(bg2[k]) + eps)
 		}
-		for _, b := range fs {
+		for _, b := range r.feats {
 			off := int(b) * H
 			for k := range H {
 				if g[k] == 0 {
@@ -825,44 +767,6 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			}
 		}
 	}
-	var all [modelHeads]bool
-	for k := range all {
-		all[k] = true
-	}
-	// best is the features of r's unit (a sentence the model reads alone,
-	// or the whole) that head k scores highest, as Model.score reads a
-	// message; the whole on a tie.
-	best := func(r *trainRow, k int) []uint32 {
-		fs, bl := r.feats, logit(r.feats, k)
-		for _, us := range r.units {
-			if l := logit(us, k); l > bl {
-				fs, bl = us, l
-			}
-		}
-		return fs
-	}
-	mi := o.MultiInstance
-	step := func(r *trainRow, ep int) {
-		if !mi || len(r.units) == 0 || ep < o.MultiInstanceWarmup {
-			update(r, r.feats, all)
-			return
-		}
-		// multiple-instance: a risky message is as risky (and as grave)
-		// as its strongest unit, so the gradient goes through that unit;
-		// the category is read from the risk head's unit, as in score
-		fr, fs := best(r, headRisk), best(r, headSevere)
-		if &fr[0] == &fs[0] {
-			update(r, fr, all)
-			return
-		}
-		var rc, sv [modelHeads]bool
-		for k := range rc {
-			rc[k] = k != headSevere
-		}
-		sv[headSevere] = true
-		update(r, fr, rc)
-		update(r, fs, sv)
-	}
 	order := slices.Clone(idx)
 	rng := rand.New(rand.NewPCG(seed, 0x68313473))
 	for ep := 0; ep < o.Epochs; ep++ {
@@ -873,7 +777,7 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 				continue
 			}
 			for range 1 + int(r.extra) {
-				step(r, ep)
+				step(r)
 			}
 		}
 	}
@@ -1282,8 +1186,6 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	train = append(train, extra...)
 	format := 1
 	switch {
-	case o.Features.Sets > 1:
-		format = 4
 	case o.SevereOnRules || o.Grave:
 		format = 3
 	case o.Features.Sets > 0:
@@ -1306,23 +1208,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			train[i].weight *= float32(o.SharedWeight)
 		}
 	}
-	if o.GroupPower > 0 {
-		perGroup := map[string]int{}
-		total := 0
-		for _, r := range train {
-			if r.source == "corpus" && r.group != "" {
-				perGroup[r.group]++
-				total++
-			}
-		}
-		mean := float64(total) / float64(max(len(perGroup), 1))
-		for i, r := range train {
-			if n := perGroup[r.group]; r.source == "corpus" && n > 0 {
-				train[i].weight *= float32(math.Pow(mean/float64(n), o.GroupPower))
-			}
-		}
-	}
-	featurize(train, o.Features, rules, o.MultiInstance)
+	featurize(train, o.Features, rules)
 
 	for i := range train {
 		train[i].parent = -1
@@ -1353,7 +1239,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 				// weighing as much as its message (half as much was worse
 				// by cross-validation on every source)
 				r := train[i]
-				r.feats, r.units, r.parent, r.cat = fs, nil, i, -1
+				r.feats, r.parent, r.cat = fs, i, -1
 				if r.severe < 0 {
 					r.severe = 0
 				}
@@ -1563,7 +1449,7 @@ func Train(o TrainOptions) (*TrainResult, error) {
 			for _, r := range caseRows([]Case{c}) {
 				r.extra, r.parent = 2, -1
 				rs := []trainRow{r}
-				featurize(rs, o.Features, rules, o.MultiInstance)
+				featurize(rs, o.Features, rules)
 				index[c.Text] = len(train)
 				train = append(train, rs[0])
 				all = append(all, len(all))
@@ -1644,9 +1530,6 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 	sets := ""
 	if f.Features.Sets > 0 {
 		sets = ", the rules' word sets found in the\nsentence ({method}, {time_word}, {neg}…)"
-	}
-	if f.Features.Sets > 1 {
-		sets += fmt.Sprintf(", each counted %d times", f.Features.Sets)
 	}
 	fmt.Fprintf(&b, "The learned scorer shipped in the binary (`model.bin`, format %d). Rebuild it with\n`xinqiao risk train --out internal/risk/model` (same data and seed, same bytes). It is a linear\nmodel over hashed character 1–%d-grams of each sentence of the normalised text, Latin word\n1–%d-grams%s (2^%d buckets, int16 weights), with heads for risk (medium or above), severity (high\nor above) and the category. A message is scored whole and sentence by sentence; the strongest\ncounts. The classifier takes the higher of the rules and the model: the model only raises.\n\n",
 		f.Format, f.Features.CharMax, f.Features.WordMax, sets, f.Features.Bits)
