@@ -102,6 +102,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	minP := fs.Float64("min-precision", 0, "cross-validated precision the flags the model adds must reach (0: the default)")
 	srcP := fs.Float64("source-precision", 0, "cross-validated precision the model's own flags must reach on each source of real messages (0: the default)")
 	highP := fs.Float64("high-precision", 0, "cross-validated share of risky messages among those the model adds as high (0: the default)")
+	graveP := fs.Float64("grave-precision", 0, "cross-validated share of risky messages among those the severity alone grades high, flagged by nothing else (0: as --min-precision)")
 	leaveOut := fs.Bool("leave-out", false, "run the leave-group-out cross-validation in a full training too and put it in the card (--cv-only always runs it)")
 	highR := fs.Float64("high-recall", 0, "lower the severity threshold until this share of the flagged high/imminent real messages are graded high, cross-validated (0: off)")
 	sevRules := fs.Bool("severe-on-rules", true, "the model's severity grades high a message the rules flag even when the model's risk alone is below its threshold (format 3)")
@@ -130,7 +131,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, Log: stderr})
+		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, GravePrecision: *graveP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, Log: stderr})
 	if err != nil {
 		return err
 	}

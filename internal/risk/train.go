@@ -82,8 +82,16 @@ type TrainOptions struct {
 	// Grave adds a severity threshold that grades high whatever the risk
 	// probability: the lowest at which the messages it adds (flagged by
 	// neither the rules nor the risk threshold) are, cross-validated,
-	// MinPrecision risky (format 3).
+	// GravePrecision risky (format 3).
 	Grave bool
+	// GravePrecision: the share of risky messages among those the grave
+	// threshold alone grades high, cross-validated (0: MinPrecision). Such a
+	// message matched no rule and the risk head did not flag it, yet it
+	// opens an urgent handoff. Measured on 2026-12-07 (BENCHMARKS.md): 0.9
+	// instead of 0.8 spared 3 of 251 everyday look-alikes (medicine taken as
+	// prescribed) but lost 1.6 points of cross-validated recall, about 210
+	// risky messages for 70 false alarms, so the default stays 0.8.
+	GravePrecision float64
 	// ExtraFile holds more labelled rows to train on, such as the district's
 	// own ("xinqiao risk export"): see readExtra. "": none.
 	ExtraFile string
@@ -139,6 +147,9 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	if o.HighPrecision <= 0 {
 		o.HighPrecision = 0.7
+	}
+	if o.GravePrecision <= 0 {
+		o.GravePrecision = o.MinPrecision
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -268,9 +279,10 @@ type CardFigures struct {
 	// threshold also grades high a message the rules flag; HighRecall is
 	// the share of flagged high/imminent rows the severity threshold was
 	// lowered for (0: none). Format 3.
-	ThreshGrave   float64 `json:"threshold_grave,omitempty"`
-	SevereOnRules bool    `json:"severe_on_rules,omitempty"`
-	HighRecall    float64 `json:"high_recall,omitempty"`
+	ThreshGrave    float64 `json:"threshold_grave,omitempty"`
+	GravePrecision float64 `json:"grave_precision,omitempty"`
+	SevereOnRules  bool    `json:"severe_on_rules,omitempty"`
+	HighRecall     float64 `json:"high_recall,omitempty"`
 	// Train counts the training rows after deduplication, by source and
 	// genre ("shared/client_counselor", "corpus/post").
 	Train map[string]int `json:"train"`
@@ -1014,7 +1026,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 		func(r trainRow) bool { return r.severe == 1 }, o.HighPrecision)
 	if o.Grave {
 		t.grave = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return oof[i].with(rules[i], t) < Medium },
-			func(r trainRow) bool { return r.risk == 1 }, o.MinPrecision)
+			func(r trainRow) bool { return r.risk == 1 }, o.GravePrecision)
 		fmt.Fprintf(o.Log, "severity alone grades high from %.3f\n", t.grave)
 	}
 	if o.HighRecall > 0 {
@@ -1333,6 +1345,9 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	th := pickThresholds(train, ruleLv, pickOn, o)
 	fig.ThreshRisk, fig.ThreshRiskLong, fig.ThreshHigh, fig.ThreshGrave = round3(th.risk), round3(th.long), round3(th.high), round3(th.grave)
 	fig.SevereOnRules, fig.HighRecall = th.onRules, o.HighRecall
+	if th.grave > 0 {
+		fig.GravePrecision = o.GravePrecision
+	}
 	for i, r := range train {
 		if r.risk < 0 || r.parent >= 0 {
 			continue
@@ -1554,7 +1569,7 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 		fmt.Fprintf(&b, "Severity ≥ %.3f also grades high a message the rules flag medium: the rules establish the risk,\nthe model its gravity.\n", f.ThreshHigh)
 	}
 	if f.ThreshGrave > 0 {
-		fmt.Fprintf(&b, "Severity ≥ %.3f grades high whatever the risk probability and the rules (the lowest at which the\nmessages it adds, flagged by nothing else, are %g risky out of fold): a method, a plan or\npreparations the risk head underrates.\n", f.ThreshGrave, f.MinPrecision)
+		fmt.Fprintf(&b, "Severity ≥ %.3f grades high whatever the risk probability and the rules (the lowest at which the\nmessages it adds, flagged by nothing else, are %g risky out of fold): a method, a plan or\npreparations the risk head underrates.\n", f.ThreshGrave, gravePrecision(f))
 	}
 	if f.HighRecall > 0 || f.SevereOnRules || f.ThreshGrave > 0 {
 		b.WriteString("\n")
@@ -1672,4 +1687,13 @@ func Latency(c *Classifier, runes, n int) (p50, p99 time.Duration, err error) {
 	}
 	slices.Sort(d)
 	return d[n/2], d[n*99/100], nil
+}
+
+// gravePrecision is the precision the card's grave threshold was chosen
+// for: cards written before GravePrecision held it to MinPrecision.
+func gravePrecision(f CardFigures) float64 {
+	if f.GravePrecision > 0 {
+		return f.GravePrecision
+	}
+	return f.MinPrecision
 }

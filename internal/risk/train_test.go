@@ -206,3 +206,44 @@ func TestTrainLeaveGroupOut(t *testing.T) {
 		}
 	}
 }
+
+// TestGravePrecision: the threshold from which the model's severity alone
+// grades high is chosen for GravePrecision (MinPrecision when unset): a
+// looser precision gives a lower threshold, a stricter one no lower, and
+// the card records it.
+func TestGravePrecision(t *testing.T) {
+	o := fixtureOptions()
+	o.Grave = true
+	def, err := risk.Train(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.GravePrecision = 0.3
+	loose, err := risk.Train(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.GravePrecision = 0.99
+	strict, err := risk.Train(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Figures.GravePrecision != 0.8 || strict.Figures.GravePrecision != 0.99 {
+		t.Fatalf("grave precision %g and %g, want 0.8 (the risk threshold's) and 0.99", def.Figures.GravePrecision, strict.Figures.GravePrecision)
+	}
+	t.Logf("grave threshold %.3f at 0.3, %.3f at 0.8, %.3f at 0.99", loose.Figures.ThreshGrave, def.Figures.ThreshGrave, strict.Figures.ThreshGrave)
+	if !(loose.Figures.ThreshGrave < def.Figures.ThreshGrave && def.Figures.ThreshGrave <= strict.Figures.ThreshGrave) {
+		t.Fatal("a looser grave precision must give a lower threshold, a stricter one no lower")
+	}
+	var card bytes.Buffer
+	if err := strict.WriteCard(&card, "measured here"); err != nil {
+		t.Fatal(err)
+	}
+	back, err := risk.ParseCard(card.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.GravePrecision != 0.99 || !strings.Contains(card.String(), "are 0.99 risky out of fold") {
+		t.Fatalf("the card says grave precision %g:\n%s", back.GravePrecision, card.String())
+	}
+}
