@@ -1,0 +1,43 @@
+package risk_test
+
+import (
+	"testing"
+
+	"xinqiao/internal/risk"
+)
+
+// rulesCase is a sentence and the range of levels the rules alone may give it.
+type rulesCase struct {
+	name     string
+	text     string
+	min, max risk.Level
+}
+
+// checkRules classifies each case with the rules alone (the learned model
+// only raises, and the lead retrains it after rule changes).
+func checkRules(t *testing.T, cases []rulesCase) {
+	t.Helper()
+	rules := mustLoad(t).WithModel(nil)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rules.Classify(tc.text)
+			if r.Level < tc.min || r.Level > tc.max {
+				t.Errorf("rules alone: %q got %s (rules %v), want %s..%s", tc.text, r.Level, r.Rules, tc.min, tc.max)
+			}
+		})
+	}
+}
+
+// TestBlockedIsNotSealed: 堵住 said of the writer or a doorway in a bullying
+// story is no window sealed for charcoal (session 9); a door gap or a window
+// stopped up stays a preparation.
+func TestBlockedIsNotSealed(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"me_at_doorway", "下课以后他们又把我堵住在厕所门口，不让我出去", risk.None, risk.Medium},
+		{"us_at_stairs", "放学那几个初三的堵住我，就在浴室门外面要钱", risk.None, risk.Medium},
+		{"doorway_blocked", "厕所门口被人堵住了，我进不去", risk.None, risk.Medium},
+		{"door_gap_charcoal", "我用胶带把门缝堵住了，木炭就放在床底下", risk.High, risk.Imminent},
+		{"window_stopped", "今晚把卧室窗户堵住了，炭也准备好了", risk.High, risk.Imminent},
+		{"door_gap_alone", "我拿湿毛巾把房门的缝堵住了", risk.High, risk.Imminent},
+	})
+}
