@@ -41,3 +41,18 @@ func TestBlockedIsNotSealed(t *testing.T) {
 		{"door_gap_alone", "我拿湿毛巾把房门的缝堵住了", risk.High, risk.Imminent},
 	})
 }
+
+// TestKmsAboutHomework: "kms" said of homework, a test or an embarrassment
+// is hyperbole, low at most (GUIDE.md); "kms" meant, with a wish, a time or
+// pills, stays caught (session 9).
+func TestKmsAboutHomework(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"chem_hw", "this chem hw is honestly killing me kms", risk.None, risk.Low},
+		{"quiz_tomorrow", "surprise quiz in bio tomorrow kms", risk.None, risk.Low},
+		{"essay_due", "kms the essay is due at midnight and i have 200 words", risk.None, risk.Low},
+		{"wifi", "wifi cut out right before i hit submit kms", risk.None, risk.Low},
+		{"wish_tonight", "i honestly want to kms tonight", risk.High, risk.Imminent},
+		{"fr_pills", "kms fr, the pills are in my drawer", risk.High, risk.Imminent},
+		{"bare", "everything keeps falling apart. kms", risk.Medium, risk.Imminent},
+	})
+}
