@@ -56,3 +56,30 @@ func TestKmsAboutHomework(t *testing.T) {
 		{"bare", "everything keeps falling apart. kms", risk.Medium, risk.Imminent},
 	})
 }
+
+// TestStruckPassiveWithInjury: the writer struck and hurt, told in the
+// passive voice (被…打到流血, 俾…打到瘀晒, "got beaten by … till … bled"), is
+// abuse with an injury, high like the active form (GUIDE.md, session 9). A
+// ball, waves, an injection, a younger sibling's scuffle or someone else as
+// the one struck are not the writer's abuse.
+func TestStruckPassiveWithInjury(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"hans_brother_nose", "上周末被我表哥揍到鼻血直流", risk.High, risk.Imminent},
+		{"hans_mum_bruise", "昨天又被妈妈拿尺子抽到小腿都青紫了", risk.High, risk.Imminent},
+		{"hant_dad_swollen", "被爸爸打到眼睛腫起來，明天不敢去學校", risk.High, risk.Imminent},
+		{"yue_dad_bruised", "琴晚俾老豆打到成隻手瘀晒", risk.High, risk.Imminent},
+		{"yue_mum_bleed", "畀阿媽用藤條打到腳流血", risk.High, risk.Imminent},
+		{"en_stepdad_lip", "i got slapped by my stepdad so hard my lip was bleeding", risk.High, risk.Imminent},
+		{"en_kids_eye", "was punched by some kids on the way home and now theres a black eye", risk.High, risk.Imminent},
+		{"ball", "体育课被排球砸到鼻子流血了", risk.None, risk.Low},
+		{"waves", "在海边被浪打到膝盖擦破流血", risk.None, risk.Medium},
+		{"injection", "被护士打针打到手背都青了", risk.None, risk.Low},
+		{"en_ball", "got hit by a ball at practice and my nose bled", risk.None, risk.Low},
+		{"en_wall_self", "i punched the wall till my knuckles bled", risk.High, risk.Imminent},
+	})
+	rules := mustLoad(t).WithModel(nil)
+	r := rules.Classify("got beaten by my dad till my lip bled")
+	if !hasCategory(r.Categories, risk.Category("abuse")) || hasCategory(r.Categories, risk.Category("self_harm")) {
+		t.Errorf("a blow by a parent: categories %v (rules %v), want abuse and no self_harm", r.Categories, r.Rules)
+	}
+}
