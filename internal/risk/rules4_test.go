@@ -102,3 +102,32 @@ func TestGivingAwayTreasuredCantonese(t *testing.T) {
 		{"yue_treat", "佢今日突然咁大方請全班食雪糕", risk.None, risk.Low},
 	})
 }
+
+// TestPretendPlayAndNoHarmNotBullying: zh.bullying, zh.bullying.gap and
+// zh.abuse.physical* read pretend and joking pushes, a role in a play, a
+// nightmare, a game, waves, a fish, a pet's cage, a painting hung, a joke
+// told and a family that revolves around a sibling as no harm to the writer
+// (session 9); real bullying of the writer, and pretending not to mind it,
+// stay medium.
+func TestPretendPlayAndNoHarmNotBullying(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue_pretend_push", "上個禮拜去行山，去到山頂我家姐扮推我落去，嚇到我腳軟", risk.None, risk.Low},
+		{"hans_pretend_push", "爬到山顶的时候我表哥假装要推我下去，吓得我尖叫", risk.None, risk.Low},
+		{"hans_joke_push", "同桌开玩笑地推我，我差点撞到门", risk.None, risk.Low},
+		{"class_play", "班会课要排练课本剧，老师让我演被嘲笑的那个同学", risk.None, risk.Low},
+		{"nightmare", "昨晚做恶梦，梦到我被锁在一个很黑的地下室", risk.None, risk.Low},
+		{"game", "打排位的时候被对面针对了一整局，气死", risk.None, risk.Low},
+		{"waves", "去海边玩被大浪打得站不稳，好好笑", risk.None, risk.Low},
+		{"fish", "帮外婆杀鱼，被鱼尾巴扇了一巴掌，全是腥味", risk.None, risk.Low},
+		{"cage", "仓鼠一直被关在笼子里好可怜，想给它买个大一点的", risk.None, risk.Low},
+		{"painting", "我的书法作品被挂在了校史馆门口", risk.None, risk.Low},
+		{"joke_told", "我们数学老师讲的笑话我一个都没听懂", risk.None, risk.Low},
+		{"revolve", "过年回老家，亲戚们都围着我妹妹转", risk.None, risk.Low},
+		{"real_push", "那几个男生每天课间都推我、抢我的笔", risk.Medium, risk.Imminent},
+		{"real_yue", "班上面啲人成日恰我，仲要喺我背后笑话我", risk.Medium, risk.Imminent},
+		{"real_isolated", "我被宿舍的人孤立了快一个学期了", risk.Medium, risk.Imminent},
+		{"real_excuse_joke", "他们天天推我，还说只是开玩笑", risk.Medium, risk.Imminent},
+		{"real_bully_named", "我好想整蛊下那个欺负我的人", risk.Medium, risk.Imminent},
+		{"pretend_fine", "每天都假装被同学排挤也没关系，其实好难受", risk.Medium, risk.Imminent},
+	})
+}
