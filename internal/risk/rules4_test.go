@@ -128,6 +128,7 @@ func TestPretendPlayAndNoHarmNotBullying(t *testing.T) {
 		{"real_isolated", "我被宿舍的人孤立了快一个学期了", risk.Medium, risk.Imminent},
 		{"real_excuse_joke", "他们天天推我，还说只是开玩笑", risk.Medium, risk.Imminent},
 		{"real_bully_named", "我好想整蛊下那个欺负我的人", risk.Medium, risk.Imminent},
+		{"pretend_drunk_hits", "佢成日扮醉打我同我媽", risk.Medium, risk.Imminent},
 		{"pretend_fine", "每天都假装被同学排挤也没关系，其实好难受", risk.Medium, risk.Imminent},
 	})
 }
