@@ -85,8 +85,8 @@ func TestStruckPassiveWithInjury(t *testing.T) {
 }
 
 // TestGivingAwayTreasuredCantonese: the writer's favourite things all given
-// away, in written Cantonese or Traditional Chinese, read as in Simplified
-// (medium); with someone puzzled by the sudden generosity they are the
+// away, in written Cantonese or Traditional Chinese, read as in Simplified;
+// given away, or with someone puzzled by the sudden generosity, they are the
 // preparation GUIDE.md grades high (session 9). Things outgrown, a move,
 // old clothes donated and a birthday present are not raised.
 func TestGivingAwayTreasuredCantonese(t *testing.T) {
@@ -94,7 +94,9 @@ func TestGivingAwayTreasuredCantonese(t *testing.T) {
 		{"yue_sudden", "我將自己最心愛嘅高達同波鞋全部送晒俾細佬，佢問我點解突然咁大方", risk.High, risk.Imminent},
 		{"hant_sudden", "我把收藏了好幾年的漫畫都送給了同學，她一直問我為什麼突然這麼大方", risk.High, risk.Imminent},
 		{"en_sudden", "gave away my whole lego collection to my friend and he keeps asking why im suddenly so generous", risk.High, risk.Imminent},
-		{"yue_favourite", "我將最鍾意嘅結他送咗俾表哥", risk.Medium, risk.Imminent},
+		{"yue_favourite", "我將最鍾意嘅結他送咗俾表哥", risk.High, risk.Imminent},
+		{"hans_favourite", "我把最心爱的吉他送给了表哥，反正以后也弹不了了", risk.High, risk.Imminent},
+		{"hans_collection", "我把攒了三年的手办都送给同桌了", risk.High, risk.Imminent},
 		{"yue_outgrown", "啲公仔係細個玩嘅，我大個咗唔再玩，所以送晒俾表妹", risk.None, risk.Low},
 		{"yue_move", "下個月搬屋，我將啲模型送晒俾同學", risk.None, risk.Low},
 		{"yue_donate", "我將啲舊衫全部捐晒出去", risk.None, risk.Low},
