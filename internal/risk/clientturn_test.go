@@ -25,3 +25,22 @@ func TestSafetyAnswerDenials(t *testing.T) {
 		{"keep_en_thinking", "I keep thinking about hurting myself", risk.Medium, risk.Imminent},
 	})
 }
+
+// TestBullyingDenied: bullying named only to say it is not the reason (不是因为
+// 有人欺负我, 唔係因為有人蝦我, 没有人欺负我, "it's not that anyone bullies me")
+// is no disclosure (riskrules5; each was medium). Cantonese 唔係就 ("or
+// else") is no denial, nor 没人管 (nobody stops it) before the bullying.
+func TestBullyingDenied(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"hans_not_because", "我最近不想上学，不是因为班上有人欺负我，是我自己提不起劲", risk.None, risk.Low},
+		{"hans_nobody", "没有人欺负我啦，就是跟大家不太熟", risk.None, risk.Low},
+		{"hans_not_them", "也不是她们欺负我，她们只是不太叫我", risk.None, risk.Low},
+		{"yue_not_because", "我唔想返學唔係因為有人蝦我，係我自己好攰", risk.None, risk.Low},
+		{"en_not_that", "It's not that anyone bullies me, I just don't have a group", risk.None, risk.Low},
+		{"en_nobody", "nobody bullies me or anything, I'm just lonely", risk.None, risk.Low},
+		{"keep_yue_or_else", "佢哋迫我交錢，唔係就打我", risk.Medium, risk.Imminent},
+		{"keep_nobody_stops", "没人管我被欺负，老师也不理", risk.Medium, risk.Imminent},
+		{"keep_not_grades", "不是因为成绩，是因为有人欺负我", risk.Medium, risk.Imminent},
+		{"keep_en", "people at school bully me every day", risk.Medium, risk.Imminent},
+	})
+}
