@@ -44,3 +44,26 @@ func TestBullyingDenied(t *testing.T) {
 		{"keep_en", "people at school bully me every day", risk.Medium, risk.Imminent},
 	})
 }
+
+// TestHyperboleMarked: the writer's own words marked as hyperbole or a joke
+// in the same sentence (（夸张）, 是夸张啦, （讲笑㗎）, 只是在开玩笑, 不是认真的,
+// "not literally") are low at most, as GUIDE.md grades hyperbole
+// (riskrules5; each was medium or high). 考砸了/搞砸了 before a person is a
+// thing messed up, no blow. Said not to be hyperbole, called so by someone
+// else, or wondered about (是不是认真的), the words keep their level.
+func TestHyperboleMarked(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"hans_mum_kill_marked", "数学又不及格 我爸要杀了我（夸张）", risk.None, risk.Low},
+		{"yue_chop_joke", "成绩表咁难睇 老豆实劈死我（讲笑咋）", risk.None, risk.Low},
+		{"hant_dying_marked", "我說快死了是誇張的 只是跑完步很喘", risk.None, risk.Low},
+		{"hans_not_live_joke", "我刚才说不想活了只是在开玩笑，就是游泳课太累", risk.None, risk.Low},
+		{"hans_not_serious", "我说活着没意思不是认真的，是题目太难了", risk.None, risk.Low},
+		{"hans_exam_messed", "月考考砸了 我爸一晚上没理我", risk.None, risk.Low},
+		{"en_not_literally", "lost my phone on the bus, i want to die (not literally lol)", risk.None, risk.Low},
+		{"keep_not_exaggerating", "我不想活了，一点都不夸张", risk.Medium, risk.Imminent},
+		{"keep_others_call_it", "我真的不想活了，我妈说我太夸张", risk.Medium, risk.Imminent},
+		{"keep_wondering", "我也不清楚自己是不是认真的，反正就是不想活了", risk.Medium, risk.Imminent},
+		{"keep_not_kidding", "i want to die and i'm not kidding", risk.Medium, risk.Imminent},
+		{"keep_hit_mum", "我昨天打了我妈一巴掌", risk.Medium, risk.Imminent},
+	})
+}
