@@ -67,3 +67,22 @@ func TestHyperboleMarked(t *testing.T) {
 		{"keep_hit_mum", "我昨天打了我妈一巴掌", risk.Medium, risk.Imminent},
 	})
 }
+
+// TestMedicineAsTreatment: medicine taken as treatment and asked about (does
+// it work yet, alcohol with it, a dose forgotten, the school nurse, keeping
+// it from classmates, a cold that got better, sleeping better) is no means
+// taken or sought (riskrules5; each was medium to imminent). Pills hoarded,
+// swallowed by the box or sought without a prescription keep their level.
+func TestMedicineAsTreatment(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"hans_effect", "吃了医生开的抗抑郁药快一个月了 好像没什么用", risk.None, risk.Low},
+		{"hans_alcohol", "吃了抗抑郁药可以喝酒吗 明晚同学生日", risk.None, risk.Low},
+		{"hans_classmates", "我每天中午要吃药，怎么才能不让同学看见", risk.None, risk.Low},
+		{"hant_nurse", "下午要去保健室吃藥，同學一直問我怎麼了", risk.None, risk.Low},
+		{"yue_cold_better", "尋日食咗好多藥，發燒終於退咗", risk.None, risk.Low},
+		{"yue_sleep_better", "我食咗醫生開嘅安眠藥，瞓得好咗好多", risk.None, risk.Low},
+		{"keep_box", "我吃了一整盒感冒药，现在好晕", risk.High, risk.Imminent},
+		{"keep_hoard", "我想攒医生开的安眠药，攒够了一次吃完", risk.High, risk.Imminent},
+		{"keep_yue_swallowed", "我啱啱食咗成樽藥", risk.High, risk.Imminent},
+	})
+}
