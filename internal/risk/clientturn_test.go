@@ -86,3 +86,19 @@ func TestMedicineAsTreatment(t *testing.T) {
 		{"keep_yue_swallowed", "我啱啱食咗成樽藥", risk.High, risk.Imminent},
 	})
 }
+
+// TestNeglectNoAdultNoFood: no adult at home, or the parents gone for days,
+// with no food (GUIDE.md: neglect is abuse, high when the student is unsafe
+// tonight) is high abuse (riskrules5; each was none). Home alone with food
+// ordered, a camp or a diet is not.
+func TestNeglectNoAdultNoFood(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"hans_no_adult", "家里好几天没大人了 冰箱里什么都没有 我饿得睡不着", risk.High, risk.Imminent},
+		{"hans_parents_days", "爸妈一个星期没回家了，我跟妹妹只剩泡面", risk.High, risk.Imminent},
+		{"yue_no_adult", "屋企三日冇大人，我同细佬冇嘢食", risk.High, risk.Imminent},
+		{"en_mum_gone", "dad hasn't been home in four days and there's nothing to eat, it's just me and my sister", risk.High, risk.Imminent},
+		{"none_takeaway", "爸妈出差三天不在家，冰箱空了我就叫外卖", risk.None, risk.Low},
+		{"none_alone_fed", "这周爸妈不在家，家里没大人，好自由", risk.None, risk.Low},
+		{"none_en_trip", "parents are on a trip and nobody home all weekend, nothing in the fridge so we ordered takeout", risk.None, risk.Low},
+	})
+}
