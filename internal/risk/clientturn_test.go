@@ -102,3 +102,26 @@ func TestNeglectNoAdultNoFood(t *testing.T) {
 		{"none_en_trip", "parents are on a trip and nobody home all weekend, nothing in the fridge so we ordered takeout", risk.None, risk.Low},
 	})
 }
+
+// TestMethodAskedSideways: a method sought without its name (GUIDE.md:
+// method sought = high): whether a bridge or a rooftop is patrolled or
+// locked, a height or a water's edge checked and found open or empty, how
+// drowning or a fall feels, how many floors are enough in Cantonese
+// (riskrules5; each was none or low). A night run, stargazing, a hazard
+// feared or reported, a diving lesson or homework stay low.
+func TestMethodAskedSideways(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"hans_patrol", "想问一下 江边那座大桥半夜有没有保安", risk.High, risk.Imminent},
+		{"hans_roof_lock", "你知道我们学校天台平时锁不锁吗", risk.High, risk.Imminent},
+		{"hans_seen_open", "我昨天去看过了 宿舍楼顶门是坏的", risk.High, risk.Imminent},
+		{"yue_seen_empty", "我去咗海旁睇过 夜晚冇人经过", risk.High, risk.Imminent},
+		{"hans_drown_feel", "溺水的话会很痛吗 多久会失去意识", risk.High, risk.Imminent},
+		{"hans_fall_feel", "从楼上掉下去是什么感觉 会不会很痛", risk.High, risk.Imminent},
+		{"yue_floors", "想知由幾多層跳落嚟會冇得救", risk.High, risk.Imminent},
+		{"low_night_run", "江边晚上没人，我每天去夜跑，安全吗", risk.None, risk.Low},
+		{"low_stars", "楼顶能上去吗 我们天文社想去看流星", risk.None, risk.Low},
+		{"low_hazard", "我去看过了，学校天台的门锁坏了，要跟老师说一下太危险", risk.None, risk.Low},
+		{"low_diving", "第一次从跳台跳下去会很痛吗 下周游泳课要考", risk.None, risk.Low},
+		{"low_biology", "生物课作业：溺水多久会失去意识", risk.None, risk.Low},
+	})
+}
