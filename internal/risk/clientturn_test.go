@@ -125,3 +125,26 @@ func TestMethodAskedSideways(t *testing.T) {
 		{"low_biology", "生物课作业：溺水多久会失去意识", risk.None, risk.Low},
 	})
 }
+
+// TestPassiveWithoutDeathWords: passive ideation said without 想死
+// (riskrules5; each was none): not living to eighteen or to an exam as an
+// expectation, death no longer feared, a farewell question (你会唔会记得我),
+// the world going on without the writer, whether anyone would care if the
+// writer vanished. Bravery, a game, a thing gone and leaving a group chat
+// are not.
+func TestPassiveWithoutDeathWords(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue_not_eighteen", "我成日都覺得自己活唔過二十歲", risk.Medium, risk.High},
+		{"hans_not_exam", "说实话我觉得我活不到高考那天", risk.Medium, risk.High},
+		{"hans_unafraid", "最近我对死一点都不怕了，反而有点轻松", risk.Medium, risk.High},
+		{"yue_unafraid", "死我都唔怕，淨係驚屋企人傷心", risk.Medium, risk.High},
+		{"yue_remember", "如果有日我消失咗 你仲會唔會記得我", risk.Medium, risk.High},
+		{"yue_world", "我走咗之後地球都照轉 冇人在意", risk.Medium, risk.High},
+		{"en_care_vanished", "would anyone even care if i just disappeared", risk.Medium, risk.High},
+		{"en_miss_me", "sometimes i wonder, would anyone even miss me", risk.Medium, risk.High},
+		{"low_brave", "玩王者的时候我不怕死了，直接冲", risk.None, risk.Low},
+		{"low_hold_on", "作业太多了，我撑不到期末考", risk.None, risk.Low},
+		{"low_gone_thing", "考试没了我整个人都轻松了", risk.None, risk.Low},
+		{"low_group_chat", "would anyone miss me if i left the group chat lol", risk.None, risk.Low},
+	})
+}
