@@ -148,3 +148,24 @@ func TestPassiveWithoutDeathWords(t *testing.T) {
 		{"low_group_chat", "would anyone miss me if i left the group chat lol", risk.None, risk.Low},
 	})
 }
+
+// TestBullyingWithoutBullyingWords: the writer bullied with no bullying word
+// (riskrules5; each was none): the writer's photo made into memes and passed
+// around by peers, peers barking or oinking at the writer, peers aping how
+// the writer talks. The writer's own meme, a birthday, a dare, a pet or a
+// sibling at play are not.
+func TestBullyingWithoutBullyingWords(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue_photo_meme", "班上啲人將我張相改圖做成表情包，周圍send", risk.Medium, risk.High},
+		{"hans_photo_p", "宿舍的人把我的自拍P成猪脸，发到年级群里", risk.Medium, risk.High},
+		{"hans_bark", "每次我经过走廊，那几个男生就一起学狗叫", risk.Medium, risk.High},
+		{"yue_oink", "我一入課室，佢哋就對住我扮豬叫", risk.Medium, risk.High},
+		{"hant_mimic", "同學每天學我講話的口音，笑到拍桌子", risk.Medium, risk.High},
+		{"en_bark", "some guys in my year bark at me every time i walk past", risk.Medium, risk.High},
+		{"en_meme", "someone made a meme out of my photo and it got passed around the whole grade", risk.Medium, risk.High},
+		{"low_own_meme", "我把我的照片做成表情包发给闺蜜，她笑死了", risk.None, risk.Low},
+		{"low_birthday", "同学们把我的照片P成生日贺图，好可爱", risk.None, risk.Low},
+		{"low_dare", "我们打赌输了，他们要在我面前学狗叫", risk.None, risk.Low},
+		{"low_dog", "my dog barks at me when i come home lol", risk.None, risk.Low},
+	})
+}
