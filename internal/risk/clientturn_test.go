@@ -146,6 +146,8 @@ func TestPassiveWithoutDeathWords(t *testing.T) {
 		{"low_hold_on", "作业太多了，我撑不到期末考", risk.None, risk.Low},
 		{"low_gone_thing", "考试没了我整个人都轻松了", risk.None, risk.Low},
 		{"low_group_chat", "would anyone miss me if i left the group chat lol", risk.None, risk.Low},
+		{"yue_no_difference", "如果我唔見咗之後，世界都唔會有咩分別", risk.Medium, risk.High},
+		{"low_yue_lost_thing", "我唔見咗個銀包，冇人在意㗎啦", risk.None, risk.Low},
 	})
 }
 
