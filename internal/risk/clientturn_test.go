@@ -171,3 +171,20 @@ func TestBullyingWithoutBullyingWords(t *testing.T) {
 		{"low_dog", "my dog barks at me when i come home lol", risk.None, risk.Low},
 	})
 }
+
+// TestPrescribedPillsAllAtOnce: prescribed pills swallowed all at once are
+// an overdose (high; imminent when just taken), though the prescription
+// spares a course finished and medicine taken for a cold (session 9; each
+// overdose was none by the rules).
+func TestPrescribedPillsAllAtOnce(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"all_eaten", "我把医生开的助眠药全吃了", risk.High, risk.Imminent},
+		{"all_swallowed", "医生给的药我一次全吞了，现在头好晕", risk.High, risk.Imminent},
+		{"a_strip", "医生开的安眠药我一口气吃了一整板", risk.High, risk.Imminent},
+		{"just_now", "我刚刚把医生开的那瓶药全吃了", risk.Imminent, risk.Imminent},
+		{"yue_just_now", "我頭先將醫生開嘅安眠藥全部食晒", risk.Imminent, risk.Imminent},
+		{"course_done", "我把医生开的药吃完了，下周去复诊", risk.None, risk.Low},
+		{"cold", "我把医生开的感冒药全吃了还是没好", risk.None, risk.Low},
+		{"denied", "我没有把医生开的药全吃了，别担心", risk.None, risk.Low},
+	})
+}
