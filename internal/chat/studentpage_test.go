@@ -151,10 +151,11 @@ func TestStudentPageCrisisAndHandoff(t *testing.T) {
 		if banner := p.Text(t, "#handoff"); !strings.Contains(banner, "王老师") {
 			t.Fatalf("banner %q, want 王老师 still in the chat", banner)
 		}
-		// The second message's escalation runs after its ack: it must have
-		// reached the handoff before the close, or the close rightly leaves
-		// it to open a handoff of its own.
-		waitMerged(t, wang, id, claimed)
+		// The escalations of both messages run after their acks (the plain
+		// one escalates too: the conversation stays at the level of the
+		// first); each must have reached the handoff before the close, or
+		// the close rightly leaves it to open a handoff of its own.
+		waitMerged(t, wang, s.Store, queue.Handoffs[0].ConversationID, id, claimed)
 
 		if code := wang.Do(t, "POST", "/api/handoffs/"+id+"/close", map[string]string{"outcome": "resolved", "mode": "ended"}, nil); code != 200 {
 			t.Fatalf("close: got %d", code)
@@ -602,15 +603,25 @@ func handoffUpdated(t *testing.T, st *apptest.Staff, id string) time.Time {
 	return got.Handoff.UpdatedAt
 }
 
-// waitMerged waits until the handoff id has changed since since (a merge
-// always moves its updated_at): a later message's escalation reached it.
-func waitMerged(t *testing.T, st *apptest.Staff, id string, since time.Time) {
+// waitMerged waits until every student message of the conversation has
+// had its turn (an escalation's ends once the handoff is open or merged),
+// then checks that the handoff id has changed since since (a merge always
+// moves its updated_at): the later messages' escalations reached it, and
+// none is still running to reach it after a close.
+func waitMerged(t *testing.T, st *apptest.Staff, store xinqiao.Store, convID, id string, since time.Time) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !handoffUpdated(t, st, id).After(since) {
+	for {
+		pending := pendingOf(t, store, convID)
+		if len(pending) == 0 {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("handoff %s unchanged since %v: no later escalation merged into it", id, since)
+			t.Fatalf("turns of messages %v still pending: their escalations have not reached handoff %s", pending, id)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if !handoffUpdated(t, st, id).After(since) {
+		t.Fatalf("handoff %s unchanged since %v: no later escalation merged into it", id, since)
 	}
 }
