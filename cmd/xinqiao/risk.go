@@ -113,12 +113,6 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	noCases := fs.Bool("no-cases", false, "leave our labelled cases (exemplars) out of training, e.g. for a quick training on a small fixture")
 	extra := fs.String("extra", "", "more labelled rows to train on: the JSONL of xinqiao risk export, or rows in the corpus shape")
 	cvOnly := fs.Bool("cv-only", false, "only cross-validate (to choose options): print the k-fold and leave-group-out figures and our corpus's held-out slice, never the shared split's held-out half; write nothing")
-	domain := fs.Bool("domain-adapt", false, "frustratingly easy domain adaptation: each feature also has a copy for its row's domain (real messages, ours); the model keeps the general and real weights")
-	domainL2 := fs.Float64("domain-l2", 0, "L2 penalty of the domain copies (0: as --l2)")
-	domainLR := fs.Float64("domain-lr", 0, "learning-rate multiplier of the domain copies (0: 1)")
-	domainReal := fs.Bool("domain-real-only", false, "with --domain-adapt, only real rows have a domain copy")
-	nbScale := fs.Bool("nb-scale", false, "scale each feature of the risk head by its naive Bayes log-count ratio on the training rows")
-	graveFloor := fs.Float64("grave-floor", 0, "the severity alone grades high only at a risk of at least this share of the risk threshold (0: any)")
 	groupT := fs.Bool("group-thresholds", true, "choose the thresholds on the leave-group-out scores (each writer scored by a model that never saw it) instead of the k-fold ones")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -137,7 +131,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, GravePrecision: *graveP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, DomainAdapt: *domain, DomainL2: *domainL2, DomainLR: *domainLR, DomainRealOnly: *domainReal, NBScale: *nbScale, GraveFloor: *graveFloor, Log: stderr})
+		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, GravePrecision: *graveP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, Log: stderr})
 	if err != nil {
 		return err
 	}

@@ -124,9 +124,6 @@ type modelThresholds struct {
 	// whatever the risk probability: a method, a plan or preparations
 	// the risk head alone underrates
 	grave float32
-	// graveFrac: the severity alone grades high only at a risk of at least
-	// this share of the risk threshold (0: any)
-	graveFrac float32
 }
 
 // modelLevel is the model's own level for a message the rules grade rules
@@ -158,7 +155,7 @@ func (t modelThresholds) level(risk, severe float32, units int) Level {
 		tr = t.long
 	}
 	switch {
-	case t.grave > 0 && severe >= t.grave && risk >= t.graveFrac*tr:
+	case t.grave > 0 && severe >= t.grave:
 		return High
 	case risk < tr:
 		return None

@@ -111,28 +111,6 @@ type TrainOptions struct {
 	// LeaveOut runs the leave-group-out cross-validation in a full
 	// training too (for the card); CVOnly and GroupThresholds always do.
 	LeaveOut bool
-	// DomainAdapt trains with "frustratingly easy" domain adaptation
-	// (Daume 2007): each feature of a row also has a copy of its own
-	// domain's (real messages: the shared split, extra rows; ours: the
-	// corpus, cases, replies). The packed model is the general weights
-	// plus the real domain's (messages read are real); our domain's copy
-	// is dropped, so the format and the inference do not change.
-	DomainAdapt bool
-	// DomainL2 is the L2 penalty of the domain copies (0: L2); DomainLR
-	// multiplies their learning rate (0: 1).
-	DomainL2, DomainLR float64
-	// DomainRealOnly gives only the real domain a copy: our rows train the
-	// general weights alone, real rows the general and their copy.
-	DomainRealOnly bool
-	// NBScale scales each feature of the risk head by its naive Bayes
-	// log-count ratio between risky and other rows of the training fold
-	// (Wang and Manning 2012), folded into the weights when packing.
-	NBScale bool
-	// GraveFloor: the severity alone grades high only when the risk is at
-	// least this share of the risk threshold (0: any risk). Measured only:
-	// the weights format does not carry it, so a model trained with it
-	// reads without the floor.
-	GraveFloor float64
 	// Log receives progress lines; nil: none.
 	Log io.Writer
 }
@@ -739,35 +717,8 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 	lr, l2 := o.LearningRate, o.L2
 	H := modelHeads
 	buckets := 1 << o.Features.Bits
-	regions := 1
-	dl2, dlr := l2, lr
-	if o.DomainAdapt {
-		regions = 3 // general, real, ours
-		if o.DomainL2 > 0 {
-			dl2 = o.DomainL2
-		}
-		if o.DomainLR > 0 {
-			dlr = lr * o.DomainLR
-		}
-	}
-	w := make([]float32, regions*buckets*H)
-	g2 := make([]float32, regions*buckets*H)
-	var nb []float32
-	if o.NBScale {
-		nb = nbRatios(rows, idx, buckets)
-	}
-	domOff := func(r *trainRow) int {
-		if regions == 1 {
-			return -1
-		}
-		if r.source == "shared" || r.source == "extra" {
-			return buckets * H
-		}
-		if o.DomainRealOnly {
-			return -1
-		}
-		return 2 * buckets * H
-	}
+	w := make([]float32, buckets*H)
+	g2 := make([]float32, buckets*H)
 	var bias, bg2 [modelHeads]float64
 	var z, g [modelHeads]float64
 	step := func(r *trainRow) {
@@ -775,25 +726,10 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 		for k := range H {
 			z[k] = 0
 		}
-		dom := domOff(r)
 		for _, b := range r.feats {
 			row := w[int(b)*H : int(b)*H+H]
-			f := float64(1)
-			if nb != nil {
-				f = float64(nb[b])
-				z[headRisk] += float64(row[headRisk]) * (f - 1)
-			}
 			for k := range H {
 				z[k] += float64(row[k])
-			}
-			if dom >= 0 {
-				row := w[dom+int(b)*H : dom+int(b)*H+H]
-				if nb != nil {
-					z[headRisk] += float64(row[headRisk]) * (f - 1)
-				}
-				for k := range H {
-					z[k] += float64(row[k])
-				}
 			}
 		}
 		for k := range H {
@@ -833,37 +769,13 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 		}
 		for _, b := range r.feats {
 			off := int(b) * H
-			f := float32(1)
-			if nb != nil {
-				f = nb[b]
-			}
 			for k := range H {
 				if g[k] == 0 {
 					continue
 				}
-				gx := float32(g[k] * x)
-				if k == headRisk {
-					gx *= f
-				}
-				gr := gx + float32(l2)*w[off+k]
+				gr := float32(g[k]*x) + float32(l2)*w[off+k]
 				g2[off+k] += gr * gr
 				w[off+k] -= float32(lr) * gr / (float32(math.Sqrt(float64(g2[off+k]))) + eps)
-			}
-			if dom < 0 {
-				continue
-			}
-			off += dom
-			for k := range H {
-				if g[k] == 0 {
-					continue
-				}
-				gx := float32(g[k] * x)
-				if k == headRisk {
-					gx *= f
-				}
-				gr := gx + float32(dl2)*w[off+k]
-				g2[off+k] += gr * gr
-				w[off+k] -= float32(dlr) * gr / (float32(math.Sqrt(float64(g2[off+k]))) + eps)
 			}
 		}
 	}
@@ -879,19 +791,6 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			for range 1 + int(r.extra) {
 				step(r)
 			}
-		}
-	}
-	if regions > 1 {
-		// messages read are real: the general weights plus the real domain's
-		real := w[buckets*H : 2*buckets*H]
-		for i := range buckets * H {
-			w[i] += real[i]
-		}
-		w = w[:buckets*H]
-	}
-	if nb != nil {
-		for b := range buckets {
-			w[b*H+headRisk] *= nb[b]
 		}
 	}
 	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), t: modelThresholds{risk: 0.5, long: 0.5, high: 0.5}}
@@ -911,38 +810,6 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 	}
 	m.pack()
 	return m
-}
-
-// nbRatios is each bucket's naive Bayes log-count ratio between the risky
-// and the other rows of rows[idx] (weighted, add-one smoothed).
-func nbRatios(rows []trainRow, idx []int, buckets int) []float32 {
-	p := make([]float64, buckets)
-	q := make([]float64, buckets)
-	var sp, sq float64
-	for _, i := range idx {
-		r := &rows[i]
-		if r.risk < 0 {
-			continue
-		}
-		c := q
-		if r.risk == 1 {
-			c = p
-		}
-		for _, b := range r.feats {
-			c[b] += float64(r.weight)
-		}
-	}
-	for b := range buckets {
-		p[b]++
-		q[b]++
-		sp += p[b]
-		sq += q[b]
-	}
-	out := make([]float32, buckets)
-	for b := range buckets {
-		out[b] = float32(math.Log((p[b] / sp) / (q[b] / sq)))
-	}
-	return out
 }
 
 func sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
@@ -1158,15 +1025,7 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 	t.high = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return rules[i] < High && canHigh(i) },
 		func(r trainRow) bool { return r.severe == 1 }, o.HighPrecision)
 	if o.Grave {
-		t.graveFrac = float32(o.GraveFloor)
-		floor := func(i int) bool {
-			tr := t.risk
-			if oof[i].units >= longUnits {
-				tr = t.long
-			}
-			return oof[i].risk >= t.graveFrac*tr
-		}
-		t.grave = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return oof[i].with(rules[i], t) < Medium && floor(i) },
+		t.grave = pick(func(i int) float32 { return oof[i].severe }, func(i int) bool { return oof[i].with(rules[i], t) < Medium },
 			func(r trainRow) bool { return r.risk == 1 }, o.GravePrecision)
 		fmt.Fprintf(o.Log, "severity alone grades high from %.3f\n", t.grave)
 	}
