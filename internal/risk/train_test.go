@@ -57,19 +57,12 @@ func TestTrainFixture(t *testing.T) {
 	if f.Train["shared/fixture"] == 0 || f.HeldOut == nil || f.HeldOut.N == 0 || f.CV.N == 0 {
 		t.Fatalf("figures: %+v", f)
 	}
-	var card bytes.Buffer
-	if err := a.WriteCard(&card, "measured here"); err != nil {
-		t.Fatal(err)
-	}
-	back, err := risk.ParseCard(card.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	card, back := cardRoundTrip(t, a)
 	if back.ThreshRisk != f.ThreshRisk || back.HeldOut.TP != f.HeldOut.TP || back.Train["shared/fixture"] != f.Train["shared/fixture"] {
 		t.Fatalf("card figures %+v, trained %+v", back, f)
 	}
 	for _, want := range []string{"shared/fixture", "Wilson", "measured here", "threshold"} {
-		if !strings.Contains(card.String(), want) {
+		if !strings.Contains(card, want) {
 			t.Errorf("card lacks %q", want)
 		}
 	}
@@ -235,15 +228,23 @@ func TestGravePrecision(t *testing.T) {
 	if !(loose.Figures.ThreshGrave < def.Figures.ThreshGrave && def.Figures.ThreshGrave <= strict.Figures.ThreshGrave) {
 		t.Fatal("a looser grave precision must give a lower threshold, a stricter one no lower")
 	}
+	card, back := cardRoundTrip(t, strict)
+	if back.GravePrecision != 0.99 || !strings.Contains(card, "are 0.99 risky out of fold") {
+		t.Fatalf("the card says grave precision %g:\n%s", back.GravePrecision, card)
+	}
+}
+
+// cardRoundTrip writes r's model card ("measured here" as its latency) and
+// reads its figures back.
+func cardRoundTrip(t *testing.T, r *risk.TrainResult) (string, risk.CardFigures) {
+	t.Helper()
 	var card bytes.Buffer
-	if err := strict.WriteCard(&card, "measured here"); err != nil {
+	if err := r.WriteCard(&card, "measured here"); err != nil {
 		t.Fatal(err)
 	}
 	back, err := risk.ParseCard(card.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.GravePrecision != 0.99 || !strings.Contains(card.String(), "are 0.99 risky out of fold") {
-		t.Fatalf("the card says grave precision %g:\n%s", back.GravePrecision, card.String())
-	}
+	return card.String(), back
 }
