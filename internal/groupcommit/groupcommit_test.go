@@ -3,14 +3,22 @@ package groupcommit
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync"
 	"testing"
+	"testing/synctest"
 )
 
 // TestBatchFailureRetriesEachCall: a failed batch reaches every caller only
 // through its own retry; the one bad call fails alone.
+//
+// It runs in a synctest bubble so that "every call is queued" is a fact the
+// test waits for (each caller parked on its send), not a count taken before
+// the callers reach the channel.
 func TestBatchFailureRetriesEachCall(t *testing.T) {
+	synctest.Test(t, batchFailureRetriesEachCall)
+}
+
+func batchFailureRetriesEachCall(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var sizes []int
@@ -44,9 +52,7 @@ func TestBatchFailureRetriesEachCall(t *testing.T) {
 	ctx := context.Background()
 	first := make(chan error)
 	go func() { _, err := c.Do(ctx, 0); first <- err }()
-	for c.Stats().Batches == 0 {
-		runtime.Gosched()
-	}
+	synctest.Wait() // the worker holds call 0
 	reqs := []int{1, 2, -3, 4}
 	got := make([]int, len(reqs))
 	errs := make([]error, len(reqs))
@@ -54,9 +60,7 @@ func TestBatchFailureRetriesEachCall(t *testing.T) {
 	for i, r := range reqs {
 		wg.Go(func() { got[i], errs[i] = c.Do(ctx, r) })
 	}
-	for c.Stats().Pending < int64(len(reqs))+1 {
-		runtime.Gosched()
-	}
+	synctest.Wait() // all four wait to be taken, together, by the next batch
 	close(release)
 	wg.Wait()
 	if err := <-first; err != nil {
