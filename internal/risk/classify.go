@@ -389,12 +389,26 @@ func extend(sc *scratch, pieces []int32, from int32, gap int32) (int32, bool) {
 // holds checks a rule's unless and need conditions around a candidate.
 func (c *Classifier) holds(sc *scratch, nt *normText, r *rule, cd cand) bool {
 	for _, k := range r.unless {
-		if c.condMet(sc.sets[k.set], nt, k, cd) {
+		if c.condAll(sc, nt, k, cd) {
 			return false
 		}
 	}
 	for _, k := range r.need {
-		if !c.condMet(sc.sets[k.set], nt, k, cd) {
+		if !c.condAll(sc, nt, k, cd) {
+			return false
+		}
+	}
+	return true
+}
+
+// condAll reports that every set of k (one, or several joined by +)
+// occurs where k says.
+func (c *Classifier) condAll(sc *scratch, nt *normText, k cond, cd cand) bool {
+	if !c.condMet(sc.sets[k.set], nt, k, cd) {
+		return false
+	}
+	for _, s := range k.also {
+		if !c.condMet(sc.sets[s], nt, k, cd) {
 			return false
 		}
 	}

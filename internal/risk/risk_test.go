@@ -135,6 +135,8 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"combo unknown signal", "combo x.c\nwhen: nosuch + means\nlevel: high\ncategory: suicide\n", "bad.rules:2:"},
 		{"combo bad scope", "combo x.c\nwhen: ideation + means\nlevel: high\ncategory: suicide\nscope: turn\n", "bad.rules:5:"},
 		{"bad id", "rule X A\n", "bad.rules:1:"},
+		{"unknown set in a+b", "rule x.a\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\nunless: neg+nosuch sentence\n", "bad.rules:6: rule x.a: unless: unknown set \"nosuch\""},
+		{"empty set in a+b", "rule x.a\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\nneed: neg+ sentence\n", "bad.rules:6: rule x.a: need: empty set name"},
 		{"bad person", "rule x.a\nlang: zh\ncategory: suicide\nlevel: none\nperson: nobody\nmatch: 哈\n", "bad.rules:5: rule x.a: person \"nobody\": want self or any"},
 		{"empty desc", "rule x.a\ndesc:\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\n", "bad.rules:2:"},
 		{"desc too long", "combo x.c\nwhen: ideation + means\nlevel: high\ncategory: suicide\ndesc: " + strings.Repeat("长", risk.MaxDescLen+1) + "\n", "bad.rules:5:"},

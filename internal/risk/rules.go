@@ -54,11 +54,13 @@ const (
 var dirNames = map[string]direction{"before": dirBefore, "after": dirAfter, "around": dirAround, "sentence": dirSentence,
 	"message": dirMessage, "clause": dirClause}
 
-// cond is a context requirement: a set occurring near a match.
+// cond is a context requirement: a set occurring near a match, or with
+// "a+b" every one of several sets.
 type cond struct {
-	set int
-	dir direction
-	n   int32
+	set  int
+	also []int // further sets that must occur too (a+b)
+	dir  direction
+	n    int32
 }
 
 type alt struct {
@@ -852,15 +854,22 @@ func (c *Classifier) parseCond(v string) (cond, error) {
 	if len(f) < 2 || len(f) > 3 {
 		return cond{}, fmt.Errorf("want \"SET before|after|around N\" or \"SET clause|sentence|message\", got %q", v)
 	}
-	si, ok := c.setIdx[f[0]]
-	if !ok {
-		return cond{}, fmt.Errorf("unknown set %q", f[0])
+	var sets []int
+	for _, name := range strings.Split(f[0], "+") {
+		if name == "" {
+			return cond{}, fmt.Errorf("empty set name in %q: want SET or SET+SET", f[0])
+		}
+		si, ok := c.setIdx[name]
+		if !ok {
+			return cond{}, fmt.Errorf("unknown set %q", name)
+		}
+		sets = append(sets, si)
 	}
 	d, ok := dirNames[f[1]]
 	if !ok {
 		return cond{}, fmt.Errorf("unknown direction %q", f[1])
 	}
-	k := cond{set: si, dir: d}
+	k := cond{set: sets[0], also: sets[1:], dir: d}
 	if d == dirSentence || d == dirMessage || d == dirClause {
 		if len(f) != 2 {
 			return cond{}, fmt.Errorf("%s takes no distance", f[1])

@@ -49,3 +49,46 @@ func TestTimeHasNoSubject(t *testing.T) {
 		t.Errorf("a friend's pills: matches %+v, want concern_for_other", r.Matches)
 	}
 }
+
+// TestCondAllSets: "unless: a+b DIR" cancels a match only when every set
+// occurs there, "need: a+b DIR" keeps it only then.
+func TestCondAllSets(t *testing.T) {
+	dir := writeRules(t, map[string]string{"x.rules": `
+set zz_a = 甲甲
+set zz_b = 乙乙
+rule x.unless_both
+lang: zh
+category: crisis
+level: medium
+match: 丙丙
+unless: zz_a+zz_b sentence
+rule x.need_both
+lang: zh
+category: crisis
+level: low
+match: 丁丁
+need: zz_a+zz_b sentence
+`})
+	c, err := risk.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = c.WithModel(nil)
+	for _, tc := range []struct {
+		text string
+		want risk.Level
+	}{
+		{"丙丙", risk.Medium},
+		{"甲甲丙丙", risk.Medium},
+		{"乙乙丙丙", risk.Medium},
+		{"甲甲乙乙丙丙", risk.None},
+		{"甲甲乙乙。丙丙", risk.Medium}, // another sentence
+		{"丁丁", risk.None},
+		{"甲甲丁丁", risk.None},
+		{"丁丁乙乙甲甲", risk.Low},
+	} {
+		if got := c.Classify(tc.text); got.Level != tc.want {
+			t.Errorf("%q: got %s (rules %v), want %s", tc.text, got.Level, got.Rules, tc.want)
+		}
+	}
+}
