@@ -29,6 +29,11 @@ func TestSlangComputerWords(t *testing.T) {
 		{"phone shutdown", "手机快没电了，先关机充电", risk.None, risk.Low},
 		{"server down", "服务器维护，全体玩家下线两小时", risk.None, risk.Low},
 		{"account delete", "这个游戏账号我想删号重开，开局太烂了", risk.None, risk.Low},
+		{"no world with me", "好想润，润去一个没有我的世界", risk.Medium, risk.Imminent},
+		{"npc delete", "我已经是个npc了，活着没存在感，不如删号", risk.Medium, risk.Imminent},
+		{"not this round", "人生要是能重来就好了，这一局我真的不想要了", risk.Medium, risk.Imminent},
+		{"like in a game", "如果我像游戏里一样噶了，会不会他们就不吵了", risk.Medium, risk.Imminent},
+		{"draft book", "我在草稿纸上写的zs，就是那个意思", risk.Medium, risk.Imminent},
 		{"quit game button", "退出游戏的按钮在哪里啊，找半天了", risk.None, risk.Low},
 		{"first try", "人生第一次玩滑板，摔了三次就不想玩了", risk.None, risk.Low},
 		{"essay redo", "这篇作文老师说要回炉重造", risk.None, risk.Low},
@@ -50,6 +55,8 @@ func TestSlangDeathIdioms(t *testing.T) {
 		{"rich rebirth", "好想投胎到有钱人家，天天躺平", risk.None, risk.Low},
 		{"feed goldfish", "周末想去公园喂鱼，顺便野餐", risk.None, risk.Low},
 		{"actor extra", "那个配角第二集就领盒饭了，编剧好狠", risk.None, risk.Low},
+		{"river fish", "桥上风好大，我想跳下去喂鱼", risk.Medium, risk.Imminent},
+		{"pond fish", "放学去公园湖边喂鱼，带了一袋面包", risk.None, risk.Low},
 	})
 }
 
@@ -70,6 +77,8 @@ func TestSlangPuns(t *testing.T) {
 		{"teapot", "外公送了我一把紫砂壶，说要好好养", risk.None, risk.Low},
 		{"teapot colour", "这件外套的颜色叫紫砂色", risk.None, risk.Low},
 		{"clay museum", "研学去了宜兴，参观紫砂博物馆", risk.None, risk.Low},
+		{"group name", "谁把群名改成紫砂群了，快改回来", risk.None, risk.Low},
+		{"grandpa pot yue", "我話紫砂係講阿爺個茶壺咋", risk.None, risk.Low},
 		{"toast", "周五又要考试，我先紫砂为敬", risk.None, risk.Low},
 		{"said in jest yue", "默書又唔合格，想紫砂（講吓咋）", risk.None, risk.Low},
 	})
