@@ -149,15 +149,20 @@ func (t modelThresholds) combine(rules Level, risk, severe float32, units int) L
 // high somewhere, so it has a threshold of its own (format 2).
 const longUnits = 3
 
-func (t modelThresholds) level(risk, severe float32, units int) Level {
-	tr := t.risk
+// riskCut is the risk probability from which a message of units sentences
+// grades medium.
+func (t modelThresholds) riskCut(units int) float32 {
 	if units >= longUnits {
-		tr = t.long
+		return t.long
 	}
+	return t.risk
+}
+
+func (t modelThresholds) level(risk, severe float32, units int) Level {
 	switch {
 	case t.grave > 0 && severe >= t.grave:
 		return High
-	case risk < tr:
+	case risk < t.riskCut(units):
 		return None
 	case severe >= t.high:
 		return High
@@ -727,7 +732,12 @@ func (m *Model) apply(res *Result, nt *normText, ms *modelScratch, text string) 
 	res.Model.Raised = true
 	head, unit, p := headRisk, o.riskUnit, o.risk
 	if lvl >= High {
-		head, unit, p = headSevere, o.severeUnit, o.severe
+		head, unit = headSevere, o.severeUnit
+		if o.risk < m.t.riskCut(o.units) {
+			// graded high by the severity alone (the grave path): that
+			// is the score that carried it
+			p = o.severe
+		}
 	}
 	id := ModelRule + " " + strconv.FormatFloat(float64(p), 'f', 2, 32)
 	if len(res.Rules) == 0 {
