@@ -1,0 +1,135 @@
+package risk_test
+
+import (
+	"testing"
+
+	"xinqiao/internal/risk"
+)
+
+// Session 10, riskrules10 (22_yue_en_told.rules): risk told without the usual
+// keywords in written Cantonese and English, and the everyday twins of each
+// phenomenon. Sentences written for these tests.
+
+// A past attempt told through its aftermath is high; a hospital stay of
+// another kind, or a childhood mishap, is not.
+func TestRules10AttemptAftermath(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue woke icu", "舊年十二月我喺ICU醒返，阿媽坐喺床邊冇出聲", risk.High, risk.Imminent},
+		{"yue woke a&e", "我喺急症室醒返先知自己搞到咁大件事", risk.High, risk.Imminent},
+		{"en woke icu", "the last thing i remember from march is waking up in the ICU with my aunt there", risk.High, risk.Imminent},
+		{"en charcoal drink", "i can still taste the charcoal drink from that night in spring", risk.High, risk.Imminent},
+		{"yue cover story", "屋企人到而家都以為我係食壞肚，其實我知自己做過咩", risk.High, risk.Imminent},
+		{"yue not food poisoning", "上年入院唔係食物中毒，係我自己揀嘅", risk.High, risk.Imminent},
+		{"yue failed", "我試過一次，唔成功，之後再冇同人講", risk.High, risk.Imminent},
+		{"en cover story", "the 'fainting' at camp wasn't fainting. i never told my teacher the truth", risk.High, risk.Imminent},
+		{"en didnt work", "the only reason it didn't work was my cousin coming back for her keys", risk.High, risk.Imminent},
+		{"yue psych ward hidden", "我入咗葵涌醫院成個月，班入面冇人知", risk.High, risk.Imminent},
+		{"yue firefighters", "嗰晚係消防員破門入嚟，我之後好耐都唔敢返屋企", risk.High, risk.Imminent},
+		{"yue woke after surgery", "做完盲腸手術喺深切治療部醒返，好痛", risk.None, risk.Low},
+		{"en woke after surgery", "woke up in the ICU after my heart surgery, the nurses were lovely", risk.None, risk.Low},
+		{"yue childhood stomach", "我三歲嗰陣當藥係糖食咗要洗胃，我完全唔記得", risk.None, risk.Low},
+		{"en childhood stomach", "when i was little i thought my gran's pills were sweets and they pumped my stomach", risk.None, risk.Low},
+		{"yue fire", "大廈火警，消防員破門入嚟救咗阿婆", risk.None, risk.Low},
+		{"en recipe", "i tried once already, the recipe just didn't work because i used salt", risk.None, risk.Low},
+		{"yue exam failed", "我試過考兩次車牌都唔成功", risk.None, risk.Low},
+	})
+}
+
+// Preparations written like errands, with a cue that they are for after, are
+// high; a holiday, a move or a sale to buy something new are not.
+func TestRules10PrepErrands(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue pet handed over", "我將隻倉鼠交咗俾表姐，佢唔知點解", risk.High, risk.Imminent},
+		{"en pet handed over", "i gave my hamster to my neighbour today. she doesn't know why", risk.High, risk.Imminent},
+		{"en sold things", "sold my camera and gave my brother the cash, i won't need it", risk.High, risk.Imminent},
+		{"yue date tied", "日子定咗，放榜嗰日", risk.High, risk.Imminent},
+		{"en date tied", "i've set the date. the morning after results come out", risk.High, risk.Imminent},
+		{"yue who gets what", "我寫低咗邊個攞我啲模型，放咗喺抽屜", risk.High, risk.Imminent},
+		{"en passwords", "i'm writing down all my passwords for my mum so she can close my accounts", risk.High, risk.Imminent},
+		{"en letters", "my goodbye letters are in the shoebox under my bed", risk.High, risk.Imminent},
+		{"pet holiday", "我將隻倉鼠交咗俾表姐照顧，因為我哋去旅行", risk.None, risk.Low},
+		{"en pet holiday", "gave my hamster to my neighbour for the week, we're on holiday. she doesn't know why it squeaks so much", risk.None, risk.Low},
+		{"sold to upgrade", "sold my camera to buy a new one, i won't need it anymore", risk.None, risk.Medium},
+		{"wedding date", "日子定咗，家姐結婚擺酒", risk.None, risk.Low},
+		{"party date", "we set the date for the class party", risk.None, risk.Low},
+		{"forgetful passwords", "i wrote down all my passwords for my mum because i keep forgetting them", risk.None, risk.Low},
+	})
+}
+
+// Self-harm told through hiding it, caring for the wound, a relapse, the wall
+// or punishment is high; eczema, a sports scar, food made oneself are not.
+func TestRules10SelfHarmTold(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue sleeves", "三十二度着冷衫，唔想俾同學見到啲疤", risk.High, risk.Imminent},
+		{"en watch", "i wear a watch on my left wrist now so no one sees the marks", risk.High, risk.Imminent},
+		{"en did it myself", "how do i look after a burn on my arm. i did it myself last night", risk.High, risk.Imminent},
+		{"yue did it myself", "手臂個燙傷起咗水泡，係我自己整嘅", risk.High, risk.Imminent},
+		{"yue relapse", "停咗成個月，琴晚又整咗", risk.High, risk.Imminent},
+		{"en relapse", "i stopped for a month and then i did it again on friday", risk.High, risk.Imminent},
+		{"yue wall", "一嬲就打牆，打到指骨爆皮", risk.High, risk.Imminent},
+		{"yue scrape", "我用間尺刮手，刮到見血", risk.High, risk.Imminent},
+		{"yue starve", "測驗唔合格我就罰自己唔食飯", risk.High, risk.Imminent},
+		{"yue bleeding now", "我啱啱又整咗，毛巾紅晒", risk.Imminent, risk.Imminent},
+		{"eczema sleeves", "i wear long sleeves so no one sees my arms, the eczema is bad this week", risk.None, risk.Low},
+		{"football scars", "the scars on my knees are from football", risk.None, risk.Low},
+		{"scooter burn", "got a burn on my leg from the scooter exhaust, it's healing", risk.None, risk.Low},
+		{"homemade cake", "呢個蛋糕係我自己整嘅，好味", risk.None, risk.Low},
+		{"gym relapse", "停咗三個禮拜健身，尋日又開始", risk.None, risk.Low},
+		{"cafe hot oil", "喺茶餐廳幫手，啲滾油彈到成手臂細燙傷，唔係講笑", risk.None, risk.Low},
+		{"phone scratched", "我部電話刮花咗，好嬲", risk.None, risk.Low},
+	})
+}
+
+// Acting now without a method word is imminent; pills of a course of
+// antibiotics and a meal before feeling sick are not.
+func TestRules10ActingNow(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue pills before send", "啲藥就喺枕頭隔籬，打完呢句就食", risk.Imminent, risk.Imminent},
+		{"en tablets send", "the tablets are lined up on my desk. i'll start after i press send", risk.Imminent, risk.Imminent},
+		{"yue took dizzy", "我半個鐘前食咗，而家好暈", risk.Imminent, risk.Imminent},
+		{"en took all", "i already took them. the room is spinning and i feel sick", risk.Imminent, risk.Imminent},
+		{"yue at place sorry", "我已經喺嗰度，好靜，對唔住阿爸", risk.Imminent, risk.Imminent},
+		{"en at place sorry", "i'm at the place now. it's quiet. sorry mum", risk.Imminent, risk.Imminent},
+		{"antibiotics", "the antibiotics are on my desk, i'll take them after i finish this", risk.None, risk.Low},
+		{"meal sick", "我半個鐘前食咗個漢堡，好想嘔", risk.None, risk.Low},
+		{"fountain ledge", "sitting on the ledge by the fountain with my sandwich", risk.None, risk.Low},
+		{"roof deck fireworks", "we're on the roof deck waiting for the fireworks", risk.None, risk.Low},
+	})
+}
+
+// Bullying with no violence word is medium; injuries by a parent or by peers
+// are high; a nickname among friends or a lonely day are not bullying.
+func TestRules10BullyingAbuse(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue edited photo", "佢哋將我張相改成豬頭，喺班group傳晒", risk.Medium, risk.High},
+		{"en fake account", "someone made an account called ugly_ming with my name and posts my photos", risk.Medium, risk.High},
+		{"yue shunned", "全班約埋唔同我講嘢，已經兩個禮拜", risk.Medium, risk.High},
+		{"yue choked", "阿爸琴晚箍住我條頸，我好驚，頸仲好痛", risk.High, risk.Imminent},
+		{"yue cane bruise", "阿媽用藤條打我，大髀有幾條瘀", risk.High, risk.Imminent},
+		{"en mug stitches", "my stepdad threw a plate at my head and i needed stitches", risk.High, risk.Imminent},
+		{"yue neglect", "爸媽返咗大陸一個禮拜，屋企冇嘢食", risk.Medium, risk.High},
+		{"lonely day", "今日又冇人同我講嘢，好悶", risk.None, risk.Low},
+		{"broken beaker", "我喺實驗室打爛咗個燒杯", risk.None, risk.Low},
+		{"doctor told me", "醫生叫我食抗生素要食足七日", risk.None, risk.Low},
+		{"fridge empty errand", "雪櫃空晒，阿媽叫我去超市", risk.None, risk.Low},
+	})
+}
+
+// Wishes to hurt others without "kill" are medium, a weapon kept for use is
+// high; passive wishes are medium; a lyric, a runaway brain, a past paper
+// are low at most.
+func TestRules10WishesAndLookAlikes(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue scared walking", "我想佢放學自己行都驚", risk.Medium, risk.High},
+		{"en burn school", "some days i want to burn down the school", risk.Medium, risk.High},
+		{"yue knife use", "我將把刀收咗喺櫃桶，佢再搞我我就用", risk.High, risk.Imminent},
+		{"en plane", "every flight i hope the plane crashes", risk.Medium, risk.High},
+		{"en sick die", "i hope i get sick and die before exams", risk.Medium, risk.High},
+		{"yue stop", "做人真係好攰，想停", risk.Medium, risk.High},
+		{"yue not exist", "我唔想再存在", risk.Medium, risk.High},
+		{"lyric fine", "this song says 'i don't want to wake up tomorrow' lol, i'm fine i just love the beat", risk.None, risk.Low},
+		{"brain ran away", "溫書溫到個腦離家出走", risk.None, risk.Low},
+		{"past paper", "再做多份past paper我就死", risk.None, risk.Low},
+		{"car stop", "架車想停都搵唔到位", risk.None, risk.Low},
+	})
+}
