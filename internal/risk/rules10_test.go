@@ -10,13 +10,14 @@ import (
 // keywords in written Cantonese and English, and the everyday twins of each
 // phenomenon. Sentences written for these tests.
 
-// A past attempt told through its aftermath is high; a hospital stay of
-// another kind, or a childhood mishap, is not.
+// A past attempt told through its aftermath is high (waking in the ICU with
+// nothing else said is medium, as zh.history.attempt.woke_hospital); a
+// hospital stay of another kind, or a childhood mishap, is not.
 func TestRules10AttemptAftermath(t *testing.T) {
 	checkRules(t, []rulesCase{
-		{"yue woke icu", "舊年十二月我喺ICU醒返，阿媽坐喺床邊冇出聲", risk.High, risk.Imminent},
-		{"yue woke a&e", "我喺急症室醒返先知自己搞到咁大件事", risk.High, risk.Imminent},
-		{"en woke icu", "the last thing i remember from march is waking up in the ICU with my aunt there", risk.High, risk.Imminent},
+		{"yue woke icu", "舊年十二月我喺ICU醒返，阿媽坐喺床邊冇出聲", risk.Medium, risk.Imminent},
+		{"yue woke a&e", "我喺急症室醒返先知自己搞到咁大件事", risk.Medium, risk.Imminent},
+		{"en woke icu", "the last thing i remember from march is waking up in the ICU with my aunt there", risk.Medium, risk.Imminent},
 		{"en charcoal drink", "i can still taste the charcoal drink from that night in spring", risk.High, risk.Imminent},
 		{"yue cover story", "屋企人到而家都以為我係食壞肚，其實我知自己做過咩", risk.High, risk.Imminent},
 		{"yue not food poisoning", "上年入院唔係食物中毒，係我自己揀嘅", risk.High, risk.Imminent},
