@@ -134,3 +134,43 @@ func TestRules10WishesAndLookAlikes(t *testing.T) {
 		{"car stop", "架車想停都搵唔到位", risk.None, risk.Low},
 	})
 }
+
+// Second pass: abuse happening now, at the edge, means ready for an empty
+// house, a threat for tomorrow; and their twins.
+func TestRules10SecondPass(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue door now", "佢而家踢緊道門，我匿埋喺床底", risk.Imminent, risk.Imminent},
+		{"en door now", "my stepdad is banging on my door and saying he'll kill me", risk.Imminent, risk.Imminent},
+		{"en hiding drunk", "i'm hiding in the laundry room because my dad is drunk and looking for me", risk.High, risk.Imminent},
+		{"yue edge now", "我而家坐喺十八樓個窗度，對腳吊喺出面", risk.Imminent, risk.Imminent},
+		{"en talked down", "in june a guard talked me down from the roof of the car park", risk.High, risk.Imminent},
+		{"en rope empty house", "the rope is in my cupboard. on sunday my parents are at church and i'll be alone", risk.High, risk.Imminent},
+		{"yue threat tomorrow", "佢哋話聽日放學等我知道死字點寫", risk.High, risk.Imminent},
+		{"brother door", "my brother is banging on my door because he wants the charger", risk.None, risk.Low},
+		{"hide and seek", "我匿埋喺衣櫃同細妹玩捉迷藏", risk.None, risk.Low},
+		{"pool legs", "sitting by the pool with my legs dangling in the water", risk.None, risk.Low},
+		{"alone party", "my parents are away this weekend so i'll be alone, movie night with friends", risk.None, risk.Low},
+		{"friend hides marks", "我見到同學手臂有傷痕，佢即刻用外套遮住", risk.None, risk.Medium},
+		{"urge after a year", "戒咗成年，今日差點又破戒", risk.None, risk.Medium},
+	})
+}
+
+// Third pass: the writer named inside the phrase, a past overdose told
+// plainly, a threat for tomorrow in English; and their twins.
+func TestRules10ThirdPass(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue talked down", "上年有個保安叔叔喺天台勸我落返嚟，到而家都冇人知", risk.High, risk.Imminent},
+		{"yue nurse asked", "護士問我係咪食錯藥，我冇答", risk.High, risk.Imminent},
+		{"yue medicine box", "中三嗰年我將成個藥箱啲藥食晒，之後自己打999", risk.High, risk.Imminent},
+		{"en bleach", "the summer i was in hospital was because i drank bleach", risk.High, risk.Imminent},
+		{"en threat tomorrow", "they told me if i show up tomorrow i'll be sorry", risk.High, risk.Imminent},
+		{"en wall swollen", "my knuckles are swollen from punching the wall again", risk.High, risk.Imminent},
+		{"guitar sold quietly", "我將結他賣咗，錢靜靜雞俾咗阿媽，以後都唔使用", risk.High, risk.Imminent},
+		{"child sweets", "我四歲嗰陣將成個藥箱啲藥食晒，以為係糖", risk.None, risk.Low},
+		{"bleach cleaning", "i cleaned the bathroom with bleach and the smell made me dizzy", risk.None, risk.Low},
+		{"sorry tomorrow", "i'll be sorry tomorrow if i skip revision tonight", risk.None, risk.Low},
+		{"wall hit by ball", "the ball hit the wall and bounced off", risk.None, risk.Low},
+		{"guitar upgrade", "我將舊結他賣咗買新嘅", risk.None, risk.Low},
+		{"hair hidden", "我焦慮就拔頭髮，頭頂有塊禿咗，我用髮夾遮住", risk.None, risk.Medium},
+	})
+}
