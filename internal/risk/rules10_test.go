@@ -174,3 +174,22 @@ func TestRules10ThirdPass(t *testing.T) {
 		{"hair hidden", "我焦慮就拔頭髮，頭頂有塊禿咗，我用髮夾遮住", risk.None, risk.Medium},
 	})
 }
+
+// Fourth pass: goodbyes told as kindness with the others puzzled, tonight
+// once everyone sleeps, locked in "properly this time", up high and alone
+// now, leaving for good; and their twins.
+func TestRules10GoodbyesNow(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"yue thanks puzzled", "我今日同每個朋友都講咗拜拜，佢哋以為我玩嘢", risk.High, risk.Imminent},
+		{"en hugged wont be back", "i hugged everyone after choir and told them i love them. i won't be back after the holidays", risk.High, risk.Imminent},
+		{"en best thing puzzled", "i told my uncle he was the best thing in my life. he asked why are you talking like that", risk.High, risk.Imminent},
+		{"yue after bed", "今晚，等屋企人瞓晒。想有一個人知唔關佢哋事", risk.Imminent, risk.Imminent},
+		{"en properly locked", "the door's locked and i'm going to do it properly this time", risk.Imminent, risk.Imminent},
+		{"yue up high alone", "我喺窗台，好靜，冇人喺度", risk.Imminent, risk.Imminent},
+		{"en leaving decided", "i'm going tonight and not coming back. made up my mind", risk.High, risk.Imminent},
+		{"moving abroad hugs", "i hugged everyone and told them i love them, we're moving to canada so i won't be back", risk.None, risk.Low},
+		{"gaming after bed", "今晚等屋企人瞓晒先打機，唔好話俾人知", risk.None, risk.Low},
+		{"revise properly", "i locked my door so i can revise properly this time", risk.None, risk.Low},
+		{"roof fireworks quiet", "我喺窗台睇煙花，好靜", risk.None, risk.Low},
+	})
+}
