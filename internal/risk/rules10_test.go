@@ -193,3 +193,20 @@ func TestRules10GoodbyesNow(t *testing.T) {
 		{"roof fireworks quiet", "我喺窗台睇煙花，好靜", risk.None, risk.Low},
 	})
 }
+
+// Fifth pass: urges resisted stay medium (ice held instead, months clean and
+// the urge back, old blades kept untouched), new blades unopened are high, a
+// parent wishing the writer unborn is medium; and their twins.
+func TestRules10UrgesResisted(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"en ice tonight", "the urge is really bad tonight so i'm holding ice instead", risk.Medium, risk.Medium},
+		{"yue ice", "好想𠝹，揸住冰頂住先", risk.Medium, risk.Medium},
+		{"yue months clean", "八個月冇傷害自己，但今晚好想", risk.Medium, risk.Medium},
+		{"yue blades kept", "刀片仲喺我銀包度，呢個月冇掂過", risk.Medium, risk.Medium},
+		{"yue blades new", "放學買咗刀片，仲未拆", risk.High, risk.Imminent},
+		{"en unwanted", "my dad says he wishes he'd never had me", risk.Medium, risk.High},
+		{"sprain ice", "holding ice on my sprained ankle, the urge to scratch the bite is bad", risk.None, risk.Low},
+		{"friend clean", "我朋友話佢已經半年冇傷害自己，我好開心", risk.None, risk.Low},
+		{"shaving blades", "買咗新剃鬚刀片，仲未拆", risk.None, risk.Low},
+	})
+}
