@@ -210,3 +210,17 @@ func TestRules10UrgesResisted(t *testing.T) {
 		{"shaving blades", "買咗新剃鬚刀片，仲未拆", risk.None, risk.Low},
 	})
 }
+
+// Sixth pass: a parent's punishment or threat with no hitting word is abuse,
+// medium; praying, fasting or class rules are not.
+func TestRules10PunishNoHit(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"en kneel", "if my marks drop my dad makes me kneel on the floor until 1am", risk.Medium, risk.High},
+		{"yue fridge", "阿媽鎖住個雪櫃，話我溫完書先准食", risk.Medium, risk.High},
+		{"yue window", "阿爸一嬲就話要掟我出窗", risk.Medium, risk.High},
+		{"en fridge", "they lock the fridge at night and i'm not allowed to eat unless i finish my practice papers", risk.Medium, risk.High},
+		{"kneel pray", "at church we kneel until the prayer ends", risk.None, risk.Low},
+		{"class food", "we're not allowed to eat unless it's lunch break in class", risk.None, risk.Low},
+		{"fasting", "during ramadan i'm not allowed to eat unless the sun has set", risk.None, risk.Low},
+	})
+}
