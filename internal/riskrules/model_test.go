@@ -129,7 +129,7 @@ func TestDistrictModel(t *testing.T) {
 	wantCode(t, err, xinqiao.ECONFLICT, "published after version 0")
 
 	// Rules published later keep the district model.
-	good := trust + "rule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想啵啵下线\n"
+	good := trust + "rule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想去啵啵星\n"
 	if _, _, err := svc.Publish(ctx, zhang, 1, good, "n", true); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestDistrictModel(t *testing.T) {
 	if st, _ := svc.ModelStatus(ctx); !st.InForce || !st.Model.Builtin || svc.Live().Current().Model() != builtin {
 		t.Fatalf("after putting the built-in back: %+v", st)
 	}
-	if got := svc.Live().Current().Classify("我今晚想啵啵下线了").Level.String(); got != "high" {
+	if got := svc.Live().Current().Classify("我今晚想去啵啵星了").Level.String(); got != "high" {
 		t.Fatalf("district rule lost with the model change: got %s", got)
 	}
 }

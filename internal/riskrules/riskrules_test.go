@@ -12,7 +12,7 @@ import (
 	"xinqiao/internal/xinqiao"
 )
 
-const slang = "我今晚想啵啵下线了"
+const slang = "我今晚想去啵啵星了"
 
 // TestBrokenVersionKeepsTheRulesInForce: a published version that does not
 // compile on this binary (written straight to the store, as a newer or
@@ -36,7 +36,7 @@ func TestBrokenVersionKeepsTheRulesInForce(t *testing.T) {
 	if got := svc.Live().Current().Classify("我不想活了").Level.String(); got != "medium" {
 		t.Fatalf("built-in rules: got %s, want medium", got)
 	}
-	good := "rule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想啵啵下线\n"
+	good := "rule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想去啵啵星\n"
 	if _, err := store.PublishRiskRules(ctx, 1, xinqiao.RiskRules{Source: good, Note: "n", Author: st.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestBrokenVersionKeepsTheRulesInForce(t *testing.T) {
 func TestFolderReadOnceAndCombined(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	folder := "set district_words = 啵啵下线\nrule school.suicide.1\nlang: zh\ncategory: suicide\nlevel: medium\nmatch: 想{district_words}\n"
+	folder := "set district_words = 去啵啵星\nrule school.suicide.1\nlang: zh\ncategory: suicide\nlevel: medium\nmatch: 想{district_words}\n"
 	if err := os.WriteFile(filepath.Join(dir, "school.rules"), []byte(folder), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func BenchmarkCheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	draft := "rule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想啵啵下线\n"
+	draft := "rule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想去啵啵星\n"
 	b.ReportAllocs()
 	for b.Loop() {
 		if chk, err := svc.Check(ctx, draft, []string{slang}); err != nil || !chk.OK {

@@ -17,8 +17,8 @@ import (
 // An invented phrase, in no built-in rule: a school's own slang for wanting
 // to die, the kind a counselor meets and wants caught.
 const (
-	rulesSlang    = "我今晚想啵啵下线了"
-	rulesDistrict = "# 本区学生的说法\nrule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想啵啵下线 | 啵啵下线*今晚\nnote: 某校学生的说法\n"
+	rulesSlang    = "我今晚想去啵啵星了"
+	rulesDistrict = "# 本区学生的说法\nrule district.suicide.1\nlang: zh\ncategory: suicide\nlevel: high\nmatch: 想去啵啵星 | 去啵啵星*今晚\nnote: 某校学生的说法\n"
 )
 
 type rulesStatus struct {
