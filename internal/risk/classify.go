@@ -301,13 +301,17 @@ func (c *Classifier) matchRules(sc *scratch, text string) Result {
 			lvl = Low
 		}
 		if !r.strong {
+			ceil := Low
 			if (other && anyTopic) || c.topicCaps(sc, nt, cd.start, r.level) {
 				capped = true
 			} else if resolved && c.pastBefore(sc, nt, cd.start) {
 				capped = true
+				if !other && r.signals&c.attempt != 0 {
+					ceil = Medium // one's own attempt told as over is still an attempt
+				}
 			}
-			if capped && lvl > Low {
-				lvl = Low
+			if capped && lvl > ceil {
+				lvl = ceil
 			}
 		}
 		if !other && !capped {

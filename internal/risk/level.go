@@ -88,6 +88,12 @@ const (
 // rule reads risk in it, the learned model alone grades it medium at most.
 const SignalDenial = "denial"
 
+// SignalAttempt is the signal of an attempt told (zh.suicide.attempt.past
+// and its kin): an attempt told as over and past ("以前自杀过，现在好多了")
+// is capped at medium, not low like other resolved talk, so that a
+// counselor reads it (the review tier) without a crisis card.
+const SignalAttempt = "attempt"
+
 // Categories lists every known category in a stable order.
 var Categories = []Category{Suicide, SelfHarm, Abuse, Violence, Bullying, Crisis, ConcernForOther}
 

@@ -138,7 +138,8 @@ type Classifier struct {
 	setIdx  map[string]int
 
 	first, other, second, topic, past, resolved int
-	shield                                      []int // set index → its shield set index, or -1
+	attempt                                     uint64 // the bit of SignalAttempt, 0 if no rule gives it
+	shield                                      []int  // set index → its shield set index, or -1
 
 	// free keeps scratch buffers between calls. Unlike a sync.Pool it is
 	// not emptied by every garbage collection, so a busy classifier does
@@ -673,6 +674,9 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 			return nil, lineError(b.file, b.line, "rule %s: the rules expand to more than %d patterns in all; use fewer or smaller sets", b.id, maxPatterns)
 		}
 		c.rules = append(c.rules, r)
+	}
+	if bit, ok := sigIdx[SignalAttempt]; ok {
+		c.attempt = 1 << uint(bit)
 	}
 	for _, b := range combos {
 		k, err := c.compileCombo(b, sigIdx)

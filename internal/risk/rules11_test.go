@@ -90,6 +90,19 @@ func TestRules11SchoolYearPast(t *testing.T) {
 	})
 }
 
+// One's own attempt told as over ("以前自杀过，现在好多了") is still an
+// attempt: the resolved past caps it at medium, so a counselor reads it,
+// where other resolved talk is capped at low; someone else's stays low.
+func TestResolvedAttemptIsRead(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"own attempt", "我以前自杀过，现在好多了", risk.Medium, risk.Medium},
+		{"own pills", "以前吞过药，现在好多了", risk.Medium, risk.Medium},
+		{"own ideation", "我以前有过想死的念头，现在好多了", risk.None, risk.Low},
+		{"his attempt", "他以前自杀过，现在好多了", risk.None, risk.Low},
+		{"own attempt, not over", "我以前自杀过，现在又想了", risk.High, risk.Imminent},
+	})
+}
+
 // A counselor's question quoted back and answered no is a denial; answered
 // yes it stays ideation.
 func TestRules11QuotedQuestion(t *testing.T) {
