@@ -430,7 +430,9 @@ func (c *Classifier) condMet(os []occ, nt *normText, k cond, cd cand) bool {
 				return true
 			}
 		case dirClause: // in the match's clause, overlapping it or not
-			if sameClause(nt, min(o.start, cd.start), max(o.end, cd.end)-1) {
+			// a word inside a match that spans a clause break counts too
+			// (遗书（不是），写了: 不是 lies inside 遗书*写了)
+			if (o.start < cd.end && o.end > cd.start) || sameClause(nt, min(o.start, cd.start), max(o.end, cd.end)-1) {
 				return true
 			}
 		case dirBefore, dirAfter, dirAround:
