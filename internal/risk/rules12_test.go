@@ -26,16 +26,18 @@ func TestRules12PillsSorted(t *testing.T) {
 }
 
 // Someone else's pills saved, things given away, goodbyes said are
-// concern_for_other, low (GUIDE.md); the writer's own stay high, and a friend
-// gone silent after a goodbye stays high (zh.other_now.told_then_silent).
+// concern_for_other, medium: a counselor reads them (GUIDE.md labels someone
+// else's risk low for the writer, but a friend's preparations are the news a
+// school must get); the writer's own stay high, and a friend gone silent
+// after a goodbye stays high (zh.other_now.told_then_silent).
 func TestRules12SomeoneElses(t *testing.T) {
 	checkRules(t, []rulesCase{
-		{"friend saving", "我朋友最近在偷偷攒药，我好担心她", risk.Low, risk.Low},
-		{"bestie saved", "我闺蜜说她攒了好多药", risk.Low, risk.Low},
-		{"classmate secret", "同桌跟我说他在攒药，叫我谁都别说", risk.Low, risk.Low},
-		{"mate en", "my mate told me he's been saving pills, i'm worried", risk.Low, risk.Low},
-		{"friend gives away", "我朋友把她的东西都送给了我们，说以后用不上了", risk.Low, risk.Low},
-		{"friend goodbye", "我朋友在群里发了一句再见了各位，我有点慌", risk.Low, risk.Low},
+		{"friend saving", "我朋友最近在偷偷攒药，我好担心她", risk.Medium, risk.Medium},
+		{"bestie saved", "我闺蜜说她攒了好多药", risk.Medium, risk.Medium},
+		{"classmate secret", "同桌跟我说他在攒药，叫我谁都别说", risk.Medium, risk.Medium},
+		{"mate en", "my mate told me he's been saving pills, i'm worried", risk.Medium, risk.Medium},
+		{"friend gives away", "我朋友把她的东西都送给了我们，说以后用不上了", risk.Medium, risk.Medium},
+		{"friend goodbye", "我朋友在群里发了一句再见了各位，我有点慌", risk.Medium, risk.Medium},
 		{"friend silent", "同桌突然在群里说再见了大家，然后就不回消息了", risk.High, risk.Imminent},
 		{"own saving", "我最近偷偷攒了很多药", risk.High, risk.Imminent},
 		{"own en", "i've been saving pills for a month now", risk.High, risk.Imminent},
