@@ -63,23 +63,18 @@ func tuningHalf(id string) bool {
 // with small changes (0.591, 0.688, 0.619 and 0.696 in four retrains that
 // day as rules were added; held-out precision 0.788, 0.809, 0.805 and
 // 0.809): the floors stay where they were. See BENCHMARKS.md.
-// The session-10 retrain (writers q, r and s: slang, help-seeking
-// questions, Cantonese and English told without keywords; four rule
-// passes) raised our held-out slice's recall in every genre and language,
-// but its risk threshold fell to 0.615 (set by the shared counselling rows)
-// and the shared held-out half went to precision 0.795 (140/176), recall
-// unchanged: 0.005 under the 0.80, 6 rows, inside the band the
-// threshold's noise has given before (whole file 0.870, 301/346). The
-// precision floors follow it to 0.79 and 0.86 so that the test still
-// catches a regression past that; the target is not met and is
-// reported as such.
+// The session-10 retrains show the same noise: with writers q, r and s and
+// four rule passes the risk threshold fell to 0.615 and the held-out half
+// went to precision 0.795 (140/176); with writer t and two more passes it
+// rose to 0.750 and the half went to precision 0.818 (139/170), recall 0.858
+// (139/162), whole file 0.882 and 0.926. The floors stay where they were.
 var floors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int // at most
 }{
 	"tuning":   {0.94, 0.96, 0},
-	"held-out": {0.79, 0.85, 2},
-	"whole":    {0.86, 0.92, 2},
+	"held-out": {0.80, 0.85, 2},
+	"whole":    {0.87, 0.92, 2},
 }
 
 // splitSharedData reads the shared data file and splits it into the tuning
