@@ -408,10 +408,7 @@ func (c *Classifier) holds(sc *scratch, nt *normText, r *rule, cd cand) bool {
 // condAll reports that every set of k (one, or several joined by +)
 // occurs where k says.
 func (c *Classifier) condAll(sc *scratch, nt *normText, k cond, cd cand) bool {
-	if !c.condMet(sc.sets[k.set], nt, k, cd) {
-		return false
-	}
-	for _, s := range k.also {
+	for _, s := range k.sets {
 		if !c.condMet(sc.sets[s], nt, k, cd) {
 			return false
 		}

@@ -734,8 +734,9 @@ func (m *Model) apply(res *Result, nt *normText, ms *modelScratch, text string) 
 	if lvl >= High {
 		head, unit = headSevere, o.severeUnit
 		if o.risk < m.t.riskCut(o.units) {
-			// graded high by the severity alone (the grave path): that
-			// is the score that carried it
+			// graded high by the severity alone (the grave path, or a
+			// message the rules flag read as grave): that is the score
+			// that carried it
 			p = o.severe
 		}
 	}

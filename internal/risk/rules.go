@@ -57,8 +57,7 @@ var dirNames = map[string]direction{"before": dirBefore, "after": dirAfter, "aro
 // cond is a context requirement: a set occurring near a match, or with
 // "a+b" every one of several sets.
 type cond struct {
-	set  int
-	also []int // further sets that must occur too (a+b)
+	sets []int // each must occur (one, or several joined by +)
 	dir  direction
 	n    int32
 }
@@ -873,7 +872,7 @@ func (c *Classifier) parseCond(v string) (cond, error) {
 	if !ok {
 		return cond{}, fmt.Errorf("unknown direction %q", f[1])
 	}
-	k := cond{set: sets[0], also: sets[1:], dir: d}
+	k := cond{sets: sets, dir: d}
 	if d == dirSentence || d == dirMessage || d == dirClause {
 		if len(f) != 2 {
 			return cond{}, fmt.Errorf("%s takes no distance", f[1])
