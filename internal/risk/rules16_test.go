@@ -200,3 +200,24 @@ func TestRules16Sleeves(t *testing.T) {
 		{"friend", "我同桌三十多度也穿长袖，手臂不能见人", risk.None, risk.Low},
 	})
 }
+
+// Second pass: more of the same kinds, and the look-alikes their words have.
+func TestRules16SecondPass(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"saved tablets", "药我已经攒了五十多片，藏在文具盒里", risk.High, risk.Imminent},
+		{"asked max boxes", "我问过药房，那种止痛药一次最多能买几盒", risk.High, risk.Imminent},
+		{"new blades", "刀片昨天买的，我还没拆", risk.High, risk.Imminent},
+		{"sunk yue", "上個禮拜我喺浴缸瞓落水底，好耐先起身", risk.High, risk.Imminent},
+		{"own head", "上周我在浴缸里把自己的头按在水里，憋到不行才起来", risk.High, risk.Imminent},
+		{"railing climbed", "那晚在桥上我爬过栏杆站在外面，后来有人喊我才回来", risk.High, risk.Imminent},
+		{"hoarding sleeves", "袖子底下全是，这周又多了", risk.High, risk.Imminent},
+		{"bridge empty", "我看好了那座天桥，半夜人很少", risk.High, risk.Imminent},
+		{"pocket money", "我偷偷攒了一些零花钱，想给妈妈买礼物", risk.None, risk.Low},
+		{"save money", "这个月想多存一点钱买球鞋", risk.None, risk.Low},
+		{"milk tea shops", "这款奶茶我买了好几家，都不好喝", risk.None, risk.Low},
+		{"canteen", "今天食堂人很少，排队很快", risk.None, risk.Low},
+		{"new pencil case", "新买的笔袋还没拆，舍不得用", risk.None, risk.Low},
+		{"held blade, resisted", "我拿着刀片坐了很久，最后还是放回去了", risk.None, risk.Medium},
+		{"abuse not attempt", "爸爸把我的头按在水里，我差点呛死", risk.Medium, risk.Imminent},
+	})
+}
