@@ -55,8 +55,15 @@ type TrainOptions struct {
 	LearningRate, L2 float64
 	// Features: how text becomes features.
 	Features FeatureConfig
-	// MinPrecision: the risk threshold is the lowest at which the flags the
-	// model adds to the rules' are, cross-validated, this precise.
+	// MinPrecision: the flags the model adds to the rules' are,
+	// cross-validated, this precise at the risk threshold, and so are the
+	// rules and the model together on each genre of real messages where the
+	// rules alone are. The risk threshold is the highest of its conditions'
+	// (these and SourcePrecision's), and each condition is read from the
+	// top (precisionFromTop): its threshold is the lowest score at which the
+	// flags at or above it are that precise, above the first score where
+	// they are not; a few risky rows further down that lift the precision
+	// back over it do not count.
 	MinPrecision float64
 	// SourcePrecision: and the model's own flags are, cross-validated, this
 	// precise on each source of real messages (the shared split's tuning
@@ -65,10 +72,10 @@ type TrainOptions struct {
 	// messages; its own flags do. 0.85 is about the rules' own precision on
 	// unseen messages, so that the model is no less precise than they are.
 	SourcePrecision float64
-	// HighPrecision: the severity threshold is the lowest at which the
-	// messages the model adds as high are, cross-validated, at least this
-	// share labelled high or imminent (the rest are medium: a model high
-	// needs the risk threshold too).
+	// HighPrecision: the severity threshold is the lowest, read from the
+	// top, at which the messages the model adds as high are,
+	// cross-validated, at least this share labelled high or imminent (the
+	// rest are medium: a model high needs the risk threshold too).
 	HighPrecision float64
 	// HighRecall, when set, lowers the severity threshold until this share
 	// of the high or imminent real messages that are flagged (medium or
@@ -80,9 +87,9 @@ type TrainOptions struct {
 	// (format 3).
 	SevereOnRules bool
 	// Grave adds a severity threshold that grades high whatever the risk
-	// probability: the lowest at which the messages it adds (flagged by
-	// neither the rules nor the risk threshold) are, cross-validated,
-	// GravePrecision risky (format 3).
+	// probability: the lowest, read from the top, at which the messages it
+	// adds (flagged by neither the rules nor the risk threshold) are,
+	// cross-validated, GravePrecision risky (format 3).
 	Grave bool
 	// GravePrecision: the share of risky messages among those the grave
 	// threshold alone grades high, cross-validated (0: MinPrecision). Such a
@@ -883,14 +890,17 @@ func corpusFigures(held []trainRow, withModel, rules *Classifier, high bool) (by
 
 // pickThresholds chooses the thresholds on the cross-validated scores,
 // separately for short messages and for long ones (longUnits sentences or
-// more). A risk threshold is the lowest at which the flags the model adds
-// to the rules' are MinPrecision precise, the rules and the model together
-// as precise on each genre of real messages (the shared split's, our
-// corpus's) where the rules alone are, and the model's own flags
-// SourcePrecision precise on each source of real messages (the shared
-// split, the corpus). The severity threshold is the lowest at which, of the
+// more). A risk threshold is the highest of those at which the flags the
+// model adds to the rules' are MinPrecision precise, the rules and the
+// model together as precise on each genre of real messages (the shared
+// split's, our corpus's) where the rules alone are, and the model's own
+// flags SourcePrecision precise on each source of real messages (the shared
+// split, the corpus). The severity threshold is the one at which, of the
 // messages the model flags and the rules leave below high, the ones it
-// grades high are HighPrecision labelled high or imminent.
+// grades high are HighPrecision labelled high or imminent. Each "threshold
+// at which" is read from the top (precisionFromTop): the lowest at which
+// the flags at or above it are that precise, above the first where they
+// are not.
 func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptions) modelThresholds {
 	// Calibrate on the rows written as real messages are written (the shared
 	// split, the corpus) when there are enough; our cases are short
@@ -908,38 +918,18 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 			calib[i] = r.risk >= 0 && r.parent < 0
 		}
 	}
+	// pick returns the threshold at which the rows kept (get their score,
+	// good says whether one counts as a true flag) are want precise: see
+	// precisionFromTop.
 	pick := func(get func(i int) float32, keep func(i int) bool, good func(r trainRow) bool, want float64) float32 {
-		type sc struct {
-			v    float32
-			risk bool
-		}
-		var vs []sc
+		var vs []scored
 		for i, r := range rows {
 			if calib[i] && keep(i) {
-				vs = append(vs, sc{get(i), good(r)})
+				vs = append(vs, scored{get(i), good(r)})
 			}
 		}
 		sort.Slice(vs, func(i, j int) bool { return vs[i].v > vs[j].v })
-		best := float32(0.99)
-		tp, fp := 0, 0
-		for i, v := range vs {
-			if v.v < 0.05 {
-				break
-			}
-			if v.risk {
-				tp++
-			} else {
-				fp++
-			}
-			// only at the last row of a run of equal scores
-			if i+1 < len(vs) && vs[i+1].v == v.v {
-				continue
-			}
-			if tp+fp >= 5 && ratio(tp, tp+fp) >= want {
-				best = v.v
-			}
-		}
-		return best
+		return precisionFromTop(vs, want)
 	}
 	riskOf := func(i int) float32 { return oof[i].risk }
 	// the risk threshold of short messages and of long ones (read
@@ -1056,6 +1046,45 @@ func pickThresholds(rows []trainRow, rules []Level, oof []oofScore, o TrainOptio
 		}
 	}
 	return t
+}
+
+// fromTopRows is how many flags a cut-off needs before falling short of
+// the precision stops precisionFromTop: the precision of fewer says little
+// (one false flag among the first five already makes 0.8).
+const fromTopRows = 20
+
+// precisionFromTop returns the threshold at which the rows of vs (sorted by
+// score, highest first) flagged at or above it are want precise, read from
+// the top: the lowest cut-off with at least 5 rows flagged at which they
+// are at least want precise, above the first cut-off with at least
+// fromTopRows flagged at which they are not (a cut-off falls only between
+// rows of different scores, never below 0.05); 0.99 when there is none.
+// Rows below the first cut-off that falls short never move it: the
+// precision of the rows at or above a score is not monotone in it, and the
+// lowest score where it is back over want, after a few risky rows further
+// down lifted it, would jump when a few rows change.
+func precisionFromTop(vs []scored, want float64) float32 {
+	best := float32(0.99)
+	tp, fp := 0, 0
+	for i, v := range vs {
+		if v.v < 0.05 {
+			break
+		}
+		if v.risk {
+			tp++
+		} else {
+			fp++
+		}
+		if i+1 < len(vs) && vs[i+1].v == v.v || tp+fp < 5 {
+			continue // only at the last row of a run of equal scores
+		}
+		if ratio(tp, tp+fp) >= want {
+			best = v.v
+		} else if tp+fp >= fromTopRows {
+			break
+		}
+	}
+	return best
 }
 
 // logGroupCurves logs, for each group scored by a model trained without it,
@@ -1561,7 +1590,7 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 	if f.GroupThresholds {
 		chosen = "the leave-group-out cross-validation below"
 	}
-	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %s (seed %d, %d epochs): risk ≥ %.3f grades\nmedium, ≥ %.3f for a message of %d sentences or more (read sentence by sentence, a long benign one\nhas more chances to score high somewhere). Each is the lowest threshold at which, out of fold, the\nflags the model adds to the rules' are %g precise; the rules and the model together are %g precise\non each genre of real messages (the shared split's, our corpus's) where the rules alone are; and\nthe model's own flags are %g precise on each real-message source (the rules were written looking\nat the tuning half, so what the model adds to them there says little about unseen messages).\nSeverity ≥ %.3f as well grades high, which opens a handoff (the lowest at which %g of the highs\nthe model adds are labelled high or imminent).\n\n", chosen, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshRiskLong, longUnits, f.MinPrecision, f.MinPrecision, f.SourcePrecision, f.ThreshHigh, f.HighPrecision)
+	fmt.Fprintf(&b, "## Thresholds\n\nChosen by %s (seed %d, %d epochs): risk ≥ %.3f grades\nmedium, ≥ %.3f for a message of %d sentences or more (read sentence by sentence, a long benign one\nhas more chances to score high somewhere). Each is the highest of the thresholds at which, out of\nfold, the flags the model adds to the rules' are %g precise; the rules and the model together are\n%g precise on each genre of real messages (the shared split's, our corpus's) where the rules alone\nare; and the model's own flags are %g precise on each real-message source (the rules were written\nlooking at the tuning half, so what the model adds to them there says little about unseen\nmessages). Each of these is read from the top: the lowest score at which the flags at or above it\n(5 or more) are that precise, above the first score where %d flags or more are not, so that a few\nrisky messages further down, which lift the precision back over the mark, do not pull it down.\nSeverity ≥ %.3f as well grades high, which opens a handoff (the lowest, read from the top, at which\n%g of the highs the model adds are labelled high or imminent).\n\n", chosen, f.Seed, f.Epochs, f.ThreshRisk, f.ThreshRiskLong, longUnits, f.MinPrecision, f.MinPrecision, f.SourcePrecision, fromTopRows, f.ThreshHigh, f.HighPrecision)
 	if f.HighRecall > 0 {
 		fmt.Fprintf(&b, "The severity threshold is lowered, when needed, until %g of the high or imminent real messages\nthat are flagged are graded high, out of fold.\n", f.HighRecall)
 	}
@@ -1569,7 +1598,7 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 		fmt.Fprintf(&b, "Severity ≥ %.3f also grades high a message the rules flag medium: the rules establish the risk,\nthe model its gravity.\n", f.ThreshHigh)
 	}
 	if f.ThreshGrave > 0 {
-		fmt.Fprintf(&b, "Severity ≥ %.3f grades high whatever the risk probability and the rules (the lowest at which the\nmessages it adds, flagged by nothing else, are %g risky out of fold): a method, a plan or\npreparations the risk head underrates.\n", f.ThreshGrave, gravePrecision(f))
+		fmt.Fprintf(&b, "Severity ≥ %.3f grades high whatever the risk probability and the rules (the lowest, read from\nthe top, at which the messages it adds, flagged by nothing else, are %g risky out of fold): a\nmethod, a plan or preparations the risk head underrates.\n", f.ThreshGrave, gravePrecision(f))
 	}
 	if f.HighRecall > 0 || f.SevereOnRules || f.ThreshGrave > 0 {
 		b.WriteString("\n")
