@@ -362,3 +362,77 @@ func TestModelFormat3(t *testing.T) {
 		t.Fatalf("no case to check: grave reading %v, medium rule with a grave reading %v", sawGrave, sawOnRules)
 	}
 }
+
+// TestModelFormat4: a format 4 file may set the flag of a risk head that
+// reads the message whole only; it reads and writes back the same bytes,
+// the flag in a format 3 file is refused, and with it the risk of a
+// message of several sentences is the whole message's (never above the
+// reading that also takes the strongest sentence, and below it for some).
+func TestModelFormat4(t *testing.T) {
+	b := shippedWeights(t)
+	m0, err := risk.ParseModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hlen := map[int]int{1: 24, 2: 28, 3: 32, 4: 32}[m0.Format()]
+	le := binary.LittleEndian
+	variant := func(format uint16, flags byte) []byte {
+		v := bytes.Clone(b[:24])
+		v = append(v, 0, 0, 0, 0)
+		le.PutUint16(v[4:], format)
+		v[10], v[11] = 1, flags
+		le.PutUint32(v[16:], math.Float32bits(0.75)) // risk
+		le.PutUint32(v[20:], math.Float32bits(0.15)) // high
+		le.PutUint32(v[24:], math.Float32bits(0.6))  // long
+		v = le.AppendUint32(v, math.Float32bits(0.5))
+		v = append(v, b[hlen:len(b)-4]...)
+		return le.AppendUint32(v, crc32.ChecksumIEEE(v))
+	}
+	whole, err := risk.ParseModel(variant(4, 3))
+	if err != nil {
+		t.Fatalf("format 4: %v", err)
+	}
+	if whole.Format() != 4 || !whole.RiskWhole() || !whole.SevereOnRules() {
+		t.Fatalf("format 4 read as format %d, risk whole %v, severity on the rules' flags %v", whole.Format(), whole.RiskWhole(), whole.SevereOnRules())
+	}
+	if back, _ := whole.MarshalBinary(); !bytes.Equal(back, variant(4, 3)) {
+		t.Fatal("a format 4 model does not write back as it was read")
+	}
+	if _, err := risk.ParseModel(variant(3, 3)); err == nil || !strings.Contains(err.Error(), "flags") {
+		t.Fatalf("the risk-whole flag in a format 3 file: got %v, want a refusal saying flags", err)
+	}
+	if _, err := risk.ParseModel(variant(4, 7)); err == nil || !strings.Contains(err.Error(), "flags") {
+		t.Fatalf("unknown flags in a format 4 file: got %v, want a refusal saying flags", err)
+	}
+	both, err := risk.ParseModel(variant(3, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if both.RiskWhole() || both.Format() != 3 {
+		t.Fatalf("format 3 read as format %d, risk whole %v", both.Format(), both.RiskWhole())
+	}
+	c := mustLoad(t)
+	cases, err := risk.OwnCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower, same := 0, 0
+	for _, k := range cases {
+		rw, sw, _ := c.WithModel(whole).ScoreText(k.Text)
+		rb, sb, _ := c.WithModel(both).ScoreText(k.Text)
+		if sw != sb {
+			t.Fatalf("%q: severity %.4f reading whole, %.4f reading both ways: the flag is the risk head's only", k.Text, sw, sb)
+		}
+		switch {
+		case rw > rb+1e-6:
+			t.Fatalf("%q: risk %.4f reading whole, above %.4f reading whole and sentence by sentence", k.Text, rw, rb)
+		case rw < rb-1e-6:
+			lower++
+		default:
+			same++
+		}
+	}
+	if lower == 0 || same == 0 {
+		t.Fatalf("reading whole: %d cases scored lower, %d the same; want some of each", lower, same)
+	}
+}
