@@ -108,7 +108,6 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	sevRules := fs.Bool("severe-on-rules", true, "the model's severity grades high a message the rules flag even when the model's risk alone is below its threshold (format 3)")
 	grave := fs.Bool("grave", true, "a severity threshold that grades high whatever the risk probability, chosen as the risk threshold is (format 3)")
 	sharedW := fs.Float64("shared-weight", 0, "weight of the shared split's tuning rows (0: the default)")
-	riskWhole := fs.Bool("risk-whole", false, "the risk head reads a message whole only, not also sentence by sentence (format 4)")
 	noSent := fs.Bool("no-sentence-negatives", false, "do not train on the sentences of messages labelled below medium")
 	noLatency := fs.Bool("no-latency", false, "leave the latency out of the card")
 	noCases := fs.Bool("no-cases", false, "leave our labelled cases (exemplars) out of training, e.g. for a quick training on a small fixture")
@@ -132,7 +131,7 @@ func riskTrain(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	t0 := time.Now()
 	res, err := risk.Train(risk.TrainOptions{SharedFile: *data, CorpusDir: *corpus, ReplyCases: *replies, Seed: *seed, Folds: *folds, Epochs: *epochs,
-		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, GravePrecision: *graveP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, RiskWhole: *riskWhole, Log: stderr})
+		ExtraFile: *extra, NoCases: *noCases, SharedWeight: *sharedW, NoSentenceNegatives: *noSent, MinPrecision: *minP, SourcePrecision: *srcP, HighPrecision: *highP, GravePrecision: *graveP, LearningRate: *lr, L2: *l2, Features: risk.FeatureConfig{Bits: uint8(*bits), CharMax: uint8(*charMax), WordMax: 2, Sets: uint8(*sets), Seed: 0x78713134}, CVOnly: *cvOnly, GroupThresholds: *groupT, LeaveOut: *leaveOut, HighRecall: *highR, SevereOnRules: *sevRules, Grave: *grave, Log: stderr})
 	if err != nil {
 		return err
 	}

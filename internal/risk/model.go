@@ -27,9 +27,8 @@ import (
 // features (FeatureConfig.Sets 1) and the risk threshold of long messages;
 // a format 1 file has no set features and one risk threshold. Format 3
 // added a flag byte (the model's severity grades high a message the rules
-// flag) and a severity threshold that grades high on its own. Format 4
-// added a flag: the risk head reads the message whole only (riskWhole).
-const ModelFormat = 4
+// flag) and a severity threshold that grades high on its own.
+const ModelFormat = 3
 
 // modelMagic opens every weights file.
 const modelMagic = "XQRM"
@@ -94,9 +93,6 @@ type Model struct {
 	scale [modelHeads]float32
 	bias  [modelHeads]float32
 	t     modelThresholds
-	// riskWhole: the risk head reads the message whole only, not also
-	// sentence by sentence (format 4; TrainOptions.RiskWhole).
-	riskWhole bool
 
 	// riskSevere holds each bucket's risk and severity weights packed in
 	// one word (risk in the low half), built from w once w is final (pack):
@@ -191,10 +187,6 @@ func (m *Model) SevereOnRules() bool { return m.t.onRules }
 // grades a message high whatever its risk probability (0: none; format 3).
 func (m *Model) GraveThreshold() float64 { return float64(m.t.grave) }
 
-// RiskWhole reports a risk head that reads the message whole only, not also
-// sentence by sentence (format 4).
-func (m *Model) RiskWhole() bool { return m.riskWhole }
-
 // Config returns the model's feature configuration.
 func (m *Model) Config() FeatureConfig { return m.cfg }
 
@@ -214,9 +206,6 @@ const (
 // flagSevereOnRules in the header's flags byte (format 3; reserved before)
 // sets modelThresholds.onRules.
 const flagSevereOnRules = 1
-
-// flagRiskWhole in the flags byte (format 4) sets Model.riskWhole.
-const flagRiskWhole = 2
 
 // ErrModelFormat is wrapped by the error for a weights file written by a
 // newer binary.
@@ -275,15 +264,10 @@ func ParseModel(b []byte) (*Model, error) {
 		m.t.long = math.Float32frombits(le.Uint32(b[24:]))
 	}
 	if format >= 3 {
-		known := byte(flagSevereOnRules)
-		if format >= 4 {
-			known |= flagRiskWhole
-		}
-		if b[11]&^known != 0 {
-			return nil, fmt.Errorf("risk model: unknown flags %#x for format %d", b[11], format)
+		if b[11]&^flagSevereOnRules != 0 {
+			return nil, fmt.Errorf("risk model: unknown flags %#x", b[11])
 		}
 		m.t.onRules = b[11]&flagSevereOnRules != 0
-		m.riskWhole = b[11]&flagRiskWhole != 0
 		m.t.grave = math.Float32frombits(le.Uint32(b[28:]))
 		if !(m.t.grave >= 0 && m.t.grave <= 1) {
 			return nil, fmt.Errorf("risk model: severity threshold %v outside [0, 1]", m.t.grave)
@@ -313,12 +297,8 @@ func ParseModel(b []byte) (*Model, error) {
 // Format is the weights file format the model is written in: the oldest
 // that holds it, so that older binaries read what they can (format 2 for
 // set features or a threshold of its own for long messages, format 3 for
-// the rules' reading, format 4 for a risk head that reads the message
-// whole only).
+// the rules' reading).
 func (m *Model) Format() int {
-	if m.riskWhole {
-		return 4
-	}
 	if m.t.onRules || m.t.grave > 0 {
 		return 3
 	}
@@ -337,7 +317,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	var h [modelHeaderLen3 - 4]byte
 	format, hlen := uint16(m.Format()), modelHeaderLen
 	switch format {
-	case 3, 4:
+	case 3:
 		hlen = modelHeaderLen3
 	case 2:
 		hlen = modelHeaderLen2
@@ -345,10 +325,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	le.PutUint16(h[0:], format)
 	h[2], h[3], h[4], h[5], h[6] = byte(modelHeads), m.cfg.Bits, m.cfg.CharMax, m.cfg.WordMax, m.cfg.Sets
 	if m.t.onRules {
-		h[7] |= flagSevereOnRules
-	}
-	if m.riskWhole {
-		h[7] |= flagRiskWhole
+		h[7] = flagSevereOnRules
 	}
 	le.PutUint32(h[8:], m.cfg.Seed)
 	le.PutUint32(h[12:], math.Float32bits(m.t.risk))
@@ -656,7 +633,7 @@ func (m *Model) score(nt *normText, ms *modelScratch) modelOut {
 		if a.n == 0 || u < units && ms.size[u] < modelMinSize {
 			continue
 		}
-		if l := m.logit(headRisk, a.risk, a.n); l > bestR && (u == units || !m.riskWhole) {
+		if l := m.logit(headRisk, a.risk, a.n); l > bestR {
 			bestR, ru = l, u
 		}
 		if l := m.logit(headSevere, a.severe, a.n); l > bestS {

@@ -99,22 +99,6 @@ type TrainOptions struct {
 	// prescribed) but lost 1.6 points of cross-validated recall, about 210
 	// risky messages for 70 false alarms, so the default stays 0.8.
 	GravePrecision float64
-	// RiskWhole makes the risk head read a message whole only, not also
-	// sentence by sentence taking the strongest (format 4; the severity
-	// head still reads both). It is what the model is trained on: each
-	// message whole (the sentences of negatives are negatives either way).
-	// Measured on 2026-12-07, the model alone on real messages it never saw
-	// (the shared tuning half, 545 rows, 160 risky), three seeds each: left
-	// out of training, average precision 0.694/0.695/0.698 against
-	// 0.683/0.684/0.686 and recall at precision 0.85 0.45-0.48 against
-	// 0.23-0.24; scored by 5 stratified folds of it, 0.792/0.786/0.783
-	// against 0.788/0.782/0.778; our corpus's held-out slice 0.968/0.969/0.968
-	// against 0.966 (posts, one seed: recall at 0.85 0.974 against 0.986). Only 35
-	// of the 545 readings change; the recall at 0.85 turns on three benign
-	// long messages one of whose sentences reads risky. The same way on
-	// every option and seed tried, but small, so an option for --cv-only
-	// to weigh, not the default.
-	RiskWhole bool
 	// ExtraFile holds more labelled rows to train on, such as the district's
 	// own ("xinqiao risk export"): see readExtra. "": none.
 	ExtraFile string
@@ -306,8 +290,6 @@ type CardFigures struct {
 	GravePrecision float64 `json:"grave_precision,omitempty"`
 	SevereOnRules  bool    `json:"severe_on_rules,omitempty"`
 	HighRecall     float64 `json:"high_recall,omitempty"`
-	// RiskWhole: the risk head reads a message whole only (format 4).
-	RiskWhole bool `json:"risk_whole,omitempty"`
 	// Train counts the training rows after deduplication, by source and
 	// genre ("shared/client_counselor", "corpus/post").
 	Train map[string]int `json:"train"`
@@ -818,7 +800,7 @@ func fit(rows []trainRow, idx []int, o TrainOptions, seed uint64) *Model {
 			}
 		}
 	}
-	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), t: modelThresholds{risk: 0.5, long: 0.5, high: 0.5}, riskWhole: o.RiskWhole}
+	m := &Model{cfg: o.Features, mask: uint32(buckets - 1), w: make([]int16, buckets*H), t: modelThresholds{risk: 0.5, long: 0.5, high: 0.5}}
 	for k := range H {
 		var mx float32
 		for b := 0; b < buckets; b++ {
@@ -1245,15 +1227,13 @@ func Train(o TrainOptions) (*TrainResult, error) {
 	train = append(train, extra...)
 	format := 1
 	switch {
-	case o.RiskWhole:
-		format = 4
 	case o.SevereOnRules || o.Grave:
 		format = 3
 	case o.Features.Sets > 0:
 		format = 2
 	}
 	fig := CardFigures{Format: format, Seed: o.Seed, Features: o.Features, Epochs: o.Epochs, Folds: o.Folds,
-		SharedWeight: o.SharedWeight, RiskWhole: o.RiskWhole, MinPrecision: o.MinPrecision, SourcePrecision: o.SourcePrecision, HighPrecision: o.HighPrecision,
+		SharedWeight: o.SharedWeight, MinPrecision: o.MinPrecision, SourcePrecision: o.SourcePrecision, HighPrecision: o.HighPrecision,
 		Train: map[string]int{}, Removed: map[string]int{}}
 	heldNear := map[string]bool{}
 	train = dedupe(train, [][]trainRow{sharedHeld, corpusHeld}, fig.Removed, heldNear)
@@ -1595,12 +1575,8 @@ func (r *TrainResult) WriteCard(w io.Writer, latency string) error {
 	if f.Features.Sets > 0 {
 		sets = ", the rules' word sets found in the\nsentence ({method}, {time_word}, {neg}…)"
 	}
-	scoring := "A message is scored whole and sentence by sentence; the strongest\ncounts."
-	if f.RiskWhole {
-		scoring = "The risk head reads a message whole; the severity head reads it whole and\nsentence by sentence, and the strongest counts."
-	}
-	fmt.Fprintf(&b, "The learned scorer shipped in the binary (`model.bin`, format %d). Rebuild it with\n`xinqiao risk train --out internal/risk/model` (same data and seed, same bytes). It is a linear\nmodel over hashed character 1–%d-grams of each sentence of the normalised text, Latin word\n1–%d-grams%s (2^%d buckets, int16 weights), with heads for risk (medium or above), severity (high\nor above) and the category. %s The classifier takes the higher of the rules and the model: the model only raises.\n\n",
-		f.Format, f.Features.CharMax, f.Features.WordMax, sets, f.Features.Bits, scoring)
+	fmt.Fprintf(&b, "The learned scorer shipped in the binary (`model.bin`, format %d). Rebuild it with\n`xinqiao risk train --out internal/risk/model` (same data and seed, same bytes). It is a linear\nmodel over hashed character 1–%d-grams of each sentence of the normalised text, Latin word\n1–%d-grams%s (2^%d buckets, int16 weights), with heads for risk (medium or above), severity (high\nor above) and the category. A message is scored whole and sentence by sentence; the strongest\ncounts. The classifier takes the higher of the rules and the model: the model only raises.\n\n",
+		f.Format, f.Features.CharMax, f.Features.WordMax, sets, f.Features.Bits)
 	fmt.Fprintf(&b, "## Data\n\nTraining rows after near-duplicate removal (character 3-gram MinHash, Jaccard ≥ %.1f, against\nevery held-out row and every earlier training row):\n\n| source/genre | rows |\n|---|---|\n", dupThreshold)
 	for _, k := range sortedKeys(f.Train) {
 		fmt.Fprintf(&b, "| %s | %d |\n", k, f.Train[k])

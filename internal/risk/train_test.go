@@ -248,33 +248,3 @@ func cardRoundTrip(t *testing.T, r *risk.TrainResult) (string, risk.CardFigures)
 	}
 	return card.String(), back
 }
-
-// TestTrainRiskWhole: RiskWhole trains a format 4 model whose risk head
-// reads messages whole; its weights read back with the flag and its card
-// says so.
-func TestTrainRiskWhole(t *testing.T) {
-	o := fixtureOptions()
-	o.RiskWhole = true
-	res, err := risk.Train(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := risk.ParseModel(res.Weights)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !m.RiskWhole() || m.Format() != 4 || res.Figures.Format != 4 || !res.Figures.RiskWhole {
-		t.Fatalf("risk whole %v format %d; card format %d risk whole %v", m.RiskWhole(), m.Format(), res.Figures.Format, res.Figures.RiskWhole)
-	}
-	var card bytes.Buffer
-	if err := res.WriteCard(&card, ""); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(card.String(), "The risk head reads a message whole") {
-		t.Fatal("the card does not say the risk head reads messages whole")
-	}
-	f, err := risk.ParseCard(card.Bytes())
-	if err != nil || !f.RiskWhole || f.Format != 4 {
-		t.Fatalf("card read back: %v, risk whole %v format %d", err, f.RiskWhole, f.Format)
-	}
-}
