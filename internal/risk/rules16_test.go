@@ -221,3 +221,24 @@ func TestRules16SecondPass(t *testing.T) {
 		{"abuse not attempt", "爸爸把我的头按在水里，我差点呛死", risk.Medium, risk.Imminent},
 	})
 }
+
+// Everyday look-alikes the first version of 25_places_deadlines.rules graded
+// high (found by the lead): the empty hours of a library, a court or the
+// canteen; a window asked about because the room is hot; a lake's depth for a
+// boat or a dog; a bridge's quiet hours for a night photo; blades for an art
+// class. The empty hours count only with a roof, a bridge, a riverside or a
+// platform (pd.place.empty_hours).
+func TestRules16EverydayLookalikes(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"library hours", "图书馆几点没人，我想去安静自习", risk.None, risk.Low},
+		{"court hours", "篮球场几点没人？想去练球", risk.None, risk.Low},
+		{"canteen hours", "食堂几点人最少", risk.None, risk.Low},
+		{"hot dorm window", "宿舍的窗户打得开吗？好热", risk.None, risk.Low},
+		{"boating lake", "这个湖有多深，可以划船吗", risk.None, risk.Low},
+		{"en dog river", "how deep is the river near the park? my dog keeps jumping in", risk.None, risk.Low},
+		{"bridge night photo", "那座桥几点人最少？想去拍夜景", risk.None, risk.Low},
+		{"art blades", "刀片还没拆，美术课要用来削铅笔", risk.None, risk.Low},
+		{"roof empty hours", "学校天台几点没人，我想知道", risk.High, risk.Imminent},
+		{"bridge empty hours", "那座桥晚上几点人最少", risk.High, risk.Imminent},
+	})
+}
