@@ -111,3 +111,20 @@ func TestRules17FalseAlarms(t *testing.T) {
 		{"roof jump fireworks", "我而家喺天台，楼下有人放烟花，我准备跳", risk.Imminent, risk.Imminent},
 	})
 }
+
+// Second pass: a threat for coming home or a night shut out with no agent
+// word, shoes set aside at the water, the last post now, a goodbye through a
+// cousin's clothes.
+func TestRules17SecondPass(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"home threat", "他说我今晚敢回家就打断我的腿，我在便利店坐着", risk.High, risk.Imminent},
+		{"balcony night", "又被锁在阳台一整晚，外面零度", risk.High, risk.Imminent},
+		{"shoes off", "在河边，鞋子脱好放一边了", risk.Imminent, risk.Imminent},
+		{"last post", "这是我在这个世界上最后一条动态，谢谢大家", risk.Imminent, risk.Imminent},
+		{"clothes to cousin", "我跟堂妹说以后我的衣服都给她穿，她很开心", risk.High, risk.Imminent},
+		{"beach shoes", "在海边沙滩上鞋子脱了放一边，去玩水", risk.None, risk.Low},
+		{"year last post", "这是我今年最后一条动态，希望大家明年都好好的", risk.None, risk.Low},
+		{"friend last post", "我闺蜜半夜发了一条晚安，永远的那种，又删了，我好慌", risk.None, risk.Low},
+		{"game threat", "游戏里那个boss说我敢回家就打断我的腿，笑死", risk.None, risk.Low},
+	})
+}
