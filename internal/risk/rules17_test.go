@@ -128,3 +128,17 @@ func TestRules17SecondPass(t *testing.T) {
 		{"game threat", "游戏里那个boss说我敢回家就打断我的腿，笑死", risk.None, risk.Low},
 	})
 }
+
+// Everyday look-alikes the first version of 26_told_plainly.rules graded high
+// or imminent (found by the lead): a pet handed on for a month of study, a
+// username changed to goodbye over a game, the floor with the view, a class
+// trip to the river. The cover stories stay high.
+func TestRules17EverydayLookalikes(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"pet for a month away", "我的猫以后就拜托你了，我要去北京读书一个月", risk.None, risk.Low},
+		{"username over a game", "把网名改成了拜拜，因为不想玩这个游戏了", risk.None, risk.Low},
+		{"floor for the view", "几楼才够看到整个城市的夜景？", risk.None, risk.Low},
+		{"class trip to the river", "现在在河边，学校组织的活动", risk.None, risk.Low},
+		{"pet and a cover story", "跟好朋友说以后我的猫拜托你了，她以为我要出国", risk.High, risk.Imminent},
+	})
+}
