@@ -132,7 +132,10 @@ func TestRules17SecondPass(t *testing.T) {
 // Everyday look-alikes the first version of 26_told_plainly.rules graded high
 // or imminent (found by the lead): a pet handed on for a month of study, a
 // username changed to goodbye over a game, the floor with the view, a class
-// trip to the river. The cover stories stay high.
+// trip to the river; Cantonese exam hyperbole "實劏咗我" (imminent before,
+// read as the abuser in the house now); an urge to press a compass point in,
+// with no act (high before). The cover stories stay high, and a
+// father with a knife outside saying he will kill the writer stays imminent.
 func TestRules17EverydayLookalikes(t *testing.T) {
 	checkRules(t, []rulesCase{
 		{"pet for a month away", "我的猫以后就拜托你了，我要去北京读书一个月", risk.None, risk.Low},
@@ -140,5 +143,10 @@ func TestRules17EverydayLookalikes(t *testing.T) {
 		{"floor for the view", "几楼才够看到整个城市的夜景？", risk.None, risk.Low},
 		{"class trip to the river", "现在在河边，学校组织的活动", risk.None, risk.Low},
 		{"pet and a cover story", "跟好朋友说以后我的猫拜托你了，她以为我要出国", risk.High, risk.Imminent},
+		{"yue exam hyperbole", "測驗肥佬，今次死硬啦，阿媽實劏咗我", risk.None, risk.Low},
+		{"yue dad hyperbole", "考試唔合格，老豆知道一定劏咗我", risk.None, risk.Low},
+		{"yue knife outside now", "阿爸揸住把菜刀喺出面，話要劏咗我，我匿喺衣柜", risk.Imminent, risk.Imminent},
+		{"en compass urge", "when i get really upset i want to press the compass point into my arm", risk.None, risk.Medium},
+		{"en compass act", "last night i pressed the compass point into my arm till it bled", risk.High, risk.Imminent},
 	})
 }
