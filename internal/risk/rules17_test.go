@@ -134,8 +134,10 @@ func TestRules17SecondPass(t *testing.T) {
 // username changed to goodbye over a game, the floor with the view, a class
 // trip to the river; Cantonese exam hyperbole "實劏咗我" (imminent before,
 // read as the abuser in the house now); an urge to press a compass point in,
-// with no act (high before). The cover stories stay high, and a
-// father with a knife outside saying he will kill the writer stays imminent.
+// with no act (high before); a signature changed to goodbye at graduation or
+// the new year, a hamster minded over the holiday. The cover stories stay
+// high, and a father with a knife outside saying he will kill the writer
+// stays imminent.
 func TestRules17EverydayLookalikes(t *testing.T) {
 	checkRules(t, []rulesCase{
 		{"pet for a month away", "我的猫以后就拜托你了，我要去北京读书一个月", risk.None, risk.Low},
@@ -146,6 +148,9 @@ func TestRules17EverydayLookalikes(t *testing.T) {
 		{"yue exam hyperbole", "測驗肥佬，今次死硬啦，阿媽實劏咗我", risk.None, risk.Low},
 		{"yue dad hyperbole", "考試唔合格，老豆知道一定劏咗我", risk.None, risk.Low},
 		{"yue knife outside now", "阿爸揸住把菜刀喺出面，話要劏咗我，我匿喺衣柜", risk.Imminent, risk.Imminent},
+		{"signature at graduation", "我把QQ签名改成了\"再见了，高三\"，因为毕业了", risk.None, risk.Low},
+		{"new year username", "我把微信名改成了\"再见2026\"，新年快乐", risk.None, risk.Low},
+		{"hamster for the holiday", "我的仓鼠放假这几天拜托同学照顾了", risk.None, risk.Low},
 		{"en compass urge", "when i get really upset i want to press the compass point into my arm", risk.None, risk.Medium},
 		{"en compass act", "last night i pressed the compass point into my arm till it bled", risk.High, risk.Imminent},
 	})
