@@ -393,27 +393,28 @@ func extend(sc *scratch, pieces []int32, from int32, gap int32) (int32, bool) {
 // holds checks a rule's unless and need conditions around a candidate.
 func (c *Classifier) holds(sc *scratch, nt *normText, r *rule, cd cand) bool {
 	for _, k := range r.unless {
-		if c.condAll(sc, nt, k, cd) {
+		if c.condHolds(sc, nt, k, cd) {
 			return false
 		}
 	}
 	for _, k := range r.need {
-		if !c.condAll(sc, nt, k, cd) {
+		if !c.condHolds(sc, nt, k, cd) {
 			return false
 		}
 	}
 	return true
 }
 
-// condAll reports that every set of k (one, or several joined by +)
-// occurs where k says.
-func (c *Classifier) condAll(sc *scratch, nt *normText, k cond, cd cand) bool {
+// condHolds reports that the sets of k occur where k says: every one of
+// them (one, or several joined by +), or with k.any one of them (joined
+// by |).
+func (c *Classifier) condHolds(sc *scratch, nt *normText, k cond, cd cand) bool {
 	for _, s := range k.sets {
-		if !c.condMet(sc.sets[s], nt, k, cd) {
-			return false
+		if c.condMet(sc.sets[s], nt, k, cd) == k.any {
+			return k.any
 		}
 	}
-	return true
+	return !k.any
 }
 
 func (c *Classifier) condMet(os []occ, nt *normText, k cond, cd cand) bool {

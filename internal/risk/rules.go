@@ -54,10 +54,11 @@ const (
 var dirNames = map[string]direction{"before": dirBefore, "after": dirAfter, "around": dirAround, "sentence": dirSentence,
 	"message": dirMessage, "clause": dirClause}
 
-// cond is a context requirement: a set occurring near a match, or with
-// "a+b" every one of several sets.
+// cond is a context requirement: a set occurring near a match, with "a+b"
+// every one of several sets, with "a|b" any one of them.
 type cond struct {
-	sets []int // each must occur (one, or several joined by +)
+	sets []int // one, or several joined by + (each must occur) or | (any)
+	any  bool  // joined by |
 	dir  direction
 	n    int32
 }
@@ -857,10 +858,17 @@ func (c *Classifier) parseCond(v string) (cond, error) {
 	if len(f) < 2 || len(f) > 3 {
 		return cond{}, fmt.Errorf("want \"SET before|after|around N\" or \"SET clause|sentence|message\", got %q", v)
 	}
+	sep, any := "+", strings.Contains(f[0], "|")
+	if any {
+		if strings.Contains(f[0], "+") {
+			return cond{}, fmt.Errorf("%q joins sets with both + and |: want SET+SET (all) or SET|SET (any)", f[0])
+		}
+		sep = "|"
+	}
 	var sets []int
-	for _, name := range strings.Split(f[0], "+") {
+	for _, name := range strings.Split(f[0], sep) {
 		if name == "" {
-			return cond{}, fmt.Errorf("empty set name in %q: want SET or SET+SET", f[0])
+			return cond{}, fmt.Errorf("empty set name in %q: want SET, SET+SET or SET|SET", f[0])
 		}
 		si, ok := c.setIdx[name]
 		if !ok {
@@ -872,7 +880,7 @@ func (c *Classifier) parseCond(v string) (cond, error) {
 	if !ok {
 		return cond{}, fmt.Errorf("unknown direction %q", f[1])
 	}
-	k := cond{sets: sets, dir: d}
+	k := cond{sets: sets, any: any, dir: d}
 	if d == dirSentence || d == dirMessage || d == dirClause {
 		if len(f) != 2 {
 			return cond{}, fmt.Errorf("%s takes no distance", f[1])

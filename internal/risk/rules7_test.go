@@ -93,6 +93,50 @@ need: zz_a+zz_b sentence
 	}
 }
 
+// TestCondAnySets: "unless: a|b DIR" cancels a match when any one of the
+// sets occurs there, "need: a|b DIR" keeps it only then.
+func TestCondAnySets(t *testing.T) {
+	dir := writeRules(t, map[string]string{"x.rules": `
+set zz_a = 甲甲
+set zz_b = 乙乙
+rule x.unless_any
+lang: zh
+category: crisis
+level: medium
+match: 丙丙
+unless: zz_a|zz_b sentence
+rule x.need_any
+lang: zh
+category: crisis
+level: low
+match: 丁丁
+need: zz_a|zz_b sentence
+`})
+	c, err := risk.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = c.WithModel(nil)
+	for _, tc := range []struct {
+		text string
+		want risk.Level
+	}{
+		{"丙丙", risk.Medium},
+		{"甲甲丙丙", risk.None},
+		{"乙乙丙丙", risk.None},
+		{"甲甲乙乙丙丙", risk.None},
+		{"甲甲乙乙。丙丙", risk.Medium}, // another sentence
+		{"丁丁", risk.None},
+		{"甲甲丁丁", risk.Low},
+		{"丁丁乙乙", risk.Low},
+		{"乙乙。丁丁", risk.None}, // another sentence
+	} {
+		if got := c.Classify(tc.text); got.Level != tc.want {
+			t.Errorf("%q: got %s (rules %v), want %s", tc.text, got.Level, got.Rules, tc.want)
+		}
+	}
+}
+
 // TestRules7BlindLeftovers: a blind batch's leftovers, in our own words.
 // Shoved into a wall or a door frame at home and hurt is abuse with an
 // injury (high); a Cantonese wish to give someone a beating (打一鑊) is a
