@@ -14,8 +14,9 @@ import (
 	"xinqiao/internal/risk"
 )
 
-// corpusName is a corpus file's name: writer, genre, language, batch number.
-var corpusName = regexp.MustCompile(`^([a-z])_([a-z_]+)_(hans|hant|yue|en)_(\d{2})\.jsonl$`)
+// corpusName is a corpus file's name: writer (one or two letters: a–z, then
+// za, zb, …), genre, language, batch number.
+var corpusName = regexp.MustCompile(`^([a-z]{1,2})_([a-z_]+)_(hans|hant|yue|en)_(\d{2})\.jsonl$`)
 
 // corpusLang maps a file name's language part to the rows' lang.
 var corpusLang = map[string]string{"hans": "zh-Hans", "hant": "zh-Hant", "yue": "yue", "en": "en"}
