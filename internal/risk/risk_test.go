@@ -144,6 +144,11 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"empty desc", "rule x.a\ndesc:\nlang: zh\ncategory: suicide\nlevel: low\nmatch: 哈\n", "bad.rules:2:"},
 		{"desc too long", "combo x.c\nwhen: ideation + means\nlevel: high\ncategory: suicide\ndesc: " + strings.Repeat("长", risk.MaxDescLen+1) + "\n", "bad.rules:5:"},
 		{"set redefined", "set neg = 不\n", "bad.rules:1:"},
+		{"words list in a condition", "words xw = 哈 | 呵\nrule x.a\nlang: zh\ncategory: suicide\nlevel: low\nmatch: {xw}死\nunless: xw before 2\n", "bad.rules:1), spelled out in patterns only: a condition needs a set"},
+		{"set extended as words", "words neg += 莫\n", "bad.rules:1: neg is a set list"},
+		{"words extended as a set", "words xw = 哈\nset xw += 呵\n", "bad.rules:2: xw is a words list"},
+		{"words redefined", "words xw = 哈\nwords xw = 呵\n", "bad.rules:2: xw already defined"},
+		{"bad words line", "words xw 哈\n", "bad.rules:1: words needs"},
 		{"too many patterns in all", tooManyPatterns(), "bad.rules:"},
 	}
 	for _, tc := range tests {

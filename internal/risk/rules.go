@@ -242,6 +242,10 @@ type rawSet struct {
 	file   string
 	line   int
 	extend bool
+	// spelling marks a words list: alternatives spelled out into {name}
+	// in patterns only, never looked for in the text on its own, so no
+	// condition can name it and it is no feature of the learned model
+	spelling bool
 }
 
 type parsed struct {
@@ -279,24 +283,24 @@ func parseFile(name string, r io.Reader, p *parsed, override bool) error {
 		word, rest, _ := strings.Cut(line, " ")
 		rest = strings.TrimSpace(rest)
 		switch word {
-		case "set":
+		case "set", "words":
 			cur = nil
 			ext := false
 			nm, val, ok := strings.Cut(rest, "+=")
 			if ok {
 				ext = true
 			} else if nm, val, ok = strings.Cut(rest, "="); !ok {
-				return errf("set needs \"set NAME = a | b\"")
+				return errf("%s needs \"%s NAME = a | b\"", word, word)
 			}
 			nm = strings.TrimSpace(nm)
 			if !nameRe.MatchString(nm) {
-				return errf("bad set name %q (lowercase letters, digits, _)", nm)
+				return errf("bad %s name %q (lowercase letters, digits, _)", word, nm)
 			}
 			alts, err := splitAlts(val)
 			if err != nil {
 				return errf("%v", err)
 			}
-			p.sets = append(p.sets, rawSet{name: nm, alts: alts, file: name, line: ln, extend: ext})
+			p.sets = append(p.sets, rawSet{name: nm, alts: alts, file: name, line: ln, extend: ext, spelling: word == "words"})
 			continue
 		case "rule", "combo":
 			if !idRe.MatchString(rest) {
@@ -511,6 +515,14 @@ func (cp *compiler) expand(s string) ([]string, error) {
 	return out, nil
 }
 
+// kindOf names the kind of list s is in the rule language.
+func kindOf(s *rawSet) string {
+	if s.spelling {
+		return "words"
+	}
+	return "set"
+}
+
 func (cp *compiler) setValues(name string) ([]string, error) {
 	if v, ok := cp.expanded[name]; ok {
 		return v, nil
@@ -549,7 +561,10 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 		s := p.sets[i]
 		if old, ok := cp.sets[s.name]; ok {
 			if !s.extend {
-				return nil, lineError(s.file, s.line, "set %s already defined at %s:%d (use += to extend)", s.name, old.file, old.line)
+				return nil, lineError(s.file, s.line, "%s already defined at %s:%d (use += to extend)", s.name, old.file, old.line)
+			}
+			if s.spelling != old.spelling {
+				return nil, lineError(s.file, s.line, "%s is a %s list (%s:%d): extend it with %s +=", s.name, kindOf(old), old.file, old.line, kindOf(old))
 			}
 			merged := *old
 			merged.alts = append(append([]string{}, old.alts...), s.alts...)
@@ -560,7 +575,9 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 			return nil, lineError(s.file, s.line, "set %s extended before it is defined", s.name)
 		}
 		cp.sets[s.name] = &s
-		setOrder = append(setOrder, s.name)
+		if !s.spelling {
+			setOrder = append(setOrder, s.name)
+		}
 	}
 	for _, b := range builtinSets {
 		if _, ok := cp.sets[b]; !ok {
@@ -784,7 +801,7 @@ func (c *Classifier) compileRule(b *rawBlock, cp *compiler, termOf func(string) 
 				}
 			}
 		case "unless", "need":
-			k, err := c.parseCond(f.val)
+			k, err := c.parseCond(f.val, cp.sets)
 			if err != nil {
 				return nil, errf(f.line, "%s: %v", f.key, err)
 			}
@@ -853,7 +870,9 @@ func (c *Classifier) compileRule(b *rawBlock, cp *compiler, termOf func(string) 
 	return r, nil
 }
 
-func (c *Classifier) parseCond(v string) (cond, error) {
+// parseCond reads a condition; lists are the compile's sets and words lists, to
+// tell a words list named in a condition from a typo.
+func (c *Classifier) parseCond(v string, lists map[string]*rawSet) (cond, error) {
 	f := strings.Fields(v)
 	if len(f) < 2 || len(f) > 3 {
 		return cond{}, fmt.Errorf("want \"SET before|after|around N\" or \"SET clause|sentence|message\", got %q", v)
@@ -872,6 +891,9 @@ func (c *Classifier) parseCond(v string) (cond, error) {
 		}
 		si, ok := c.setIdx[name]
 		if !ok {
+			if w, ok := lists[name]; ok && w.spelling {
+				return cond{}, fmt.Errorf("%q is a words list (%s:%d), spelled out in patterns only: a condition needs a set", name, w.file, w.line)
+			}
 			return cond{}, fmt.Errorf("unknown set %q", name)
 		}
 		sets = append(sets, si)
