@@ -284,6 +284,8 @@ func TestRules20OldfpOtherPeople(t *testing.T) {
 		{"own act", "我琴晚食咗成樽藥", risk.High, risk.Imminent},
 		{"own habit", "我成日𠝹手", risk.High, risk.Imminent},
 		{"aunt's home", "我鎖咗喺姨媽屋企個廁所，啱啱𠝹咗手，血止唔到", risk.High, risk.Imminent},
+		{"grandma's death day", "我想喺阿嫲死忌嗰日去陪佢", risk.High, risk.Imminent},
+		{"nainai's death day", "我想喺奶奶忌日那天去陪她", risk.High, risk.Imminent},
 	})
 	// Pills saved from a grandparent: no rule reads them, the learned model does, and it
 	// is capped at medium when any match is someone else's; the owner or the one helped
