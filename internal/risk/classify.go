@@ -434,10 +434,13 @@ func (c *Classifier) condMet(os []occ, nt *normText, k cond, cd cand) bool {
 				return true
 			}
 		case dirBefore, dirAfter, dirAround:
-			if (k.dir == dirBefore || k.dir == dirAround) && o.end <= cd.start && cd.start-o.end <= k.n && sameClause(nt, o.end, cd.start) {
+			// from the last rune of the first to the first rune of the
+			// second: a break right after the first counts ("不，我想死":
+			// 不 is no negation of 想死)
+			if (k.dir == dirBefore || k.dir == dirAround) && o.end <= cd.start && cd.start-o.end <= k.n && sameClause(nt, o.end-1, cd.start) {
 				return true
 			}
-			if (k.dir == dirAfter || k.dir == dirAround) && o.start >= cd.end && o.start-cd.end <= k.n && sameClause(nt, cd.end, o.start) {
+			if (k.dir == dirAfter || k.dir == dirAround) && o.start >= cd.end && o.start-cd.end <= k.n && sameClause(nt, cd.end-1, o.start) {
 				return true
 			}
 		}
