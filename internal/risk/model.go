@@ -396,13 +396,8 @@ type unitAcc struct{ risk, severe, n int32 }
 // modelMinSize is the least a text or a sentence must say for the model to
 // read it alone: a rune counts one, a Latin word two. A fragment such as
 // 不知道 or "yes" carries too little for n-grams; the rules and the reply
-// reading (Answered) handle those. It was 8 until session 12, which left
-// short turns such as 药全吃了，再见 (6) or 在划 停不下来 (6) to the rules
-// alone; at 5, cross-validated (xinqiao risk train --cv-only), the model
-// alone ranks the shared tuning half at average precision 0.874 against
-// 0.781, and rules + model recall on our corpus's held-out slice rises by
-// about a point in every short genre at the same precision.
-const modelMinSize = 5
+// reading (Answered) handle short messages.
+const modelMinSize = 8
 
 func mix(h uint32) uint32 {
 	h ^= h >> 16
