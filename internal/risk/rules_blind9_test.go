@@ -184,5 +184,13 @@ func TestRulesBlind9(t *testing.T) {
 		{"b9 0.2", "拜拜了大家", N, N},
 		{"b9 0.3", "嗯 今晚", N, N},
 		{"b9 0.4", "我朋友说她想死", M, I},
+		// Follow-ups after landing (writer ze's rows showed them): fish gutted
+		// with a knife in hand; the writer's own marks beside a desk-mate's.
+		{"b9 f.1", "刀在手上，在帮妈妈杀鱼", N, L},
+		{"b9 f.2", "把刀喺手 幫阿媽劏雞", N, L},
+		{"b9 f.3", "我同桌手腕上也有疤 其实我也有 都不敢讲", M, I},
+		{"b9 f.4", "她手上好多划痕 我也一样 上周我们还一起划了", H, I},
+		{"b9 f.5", "我们一起划了重点，准备明天考试", N, L},
+		{"b9 f.6", "周末和朋友一起划了船", N, L},
 	})
 }
