@@ -129,7 +129,7 @@ func TestRulesBlind9(t *testing.T) {
 		{"b9 5.11", "手腕上全是蚊子咬的疤", N, L},
 		{"b9 5.12", "my arms are covered in scars from my surgery", N, L},
 		{"b9 5.13", "my wrist is covered in scars from my cat", N, L},
-		{"b9 5.14", "同桌手腕上全是疤，我好担心她", N, L},
+		{"b9 5.14", "同桌手腕上全是疤，我好担心她", M, M},
 		{"b9 5.15", "腿上全是疤，小时候骑单车摔的", N, L},
 		{"b9 5.16", "膝盖上全是疤，踢球摔的", N, L},
 
@@ -150,16 +150,17 @@ func TestRulesBlind9(t *testing.T) {
 		{"b9 6.14", "不想回家 外面好玩", N, L},
 		{"b9 6.15", "不想回家，想和朋友去玩", N, L},
 
-		// 7. Someone else's marks, the writer asking what to do: low; one's own stay high.
-		{"b9 7.1", "我同桌手上有好多划痕，我该不该告诉班主任？", N, L},
-		{"b9 7.2", "我朋友手臂上全是划痕，要不要告诉老师", N, L},
-		{"b9 7.3", "她手腕上好多刀痕，我好担心", N, L},
-		{"b9 7.4", "佢手臂上都系疤，我应唔应该话俾社工知", N, L},
+		// 7. Someone else's marks, the writer asking what to do: concern for them
+		// (medium, a counselor reads it), not the writer's act; one's own stay high.
+		{"b9 7.1", "我同桌手上有好多划痕，我该不该告诉班主任？", M, M},
+		{"b9 7.2", "我朋友手臂上全是划痕，要不要告诉老师", M, M},
+		{"b9 7.3", "她手腕上好多刀痕，我好担心", M, M},
+		{"b9 7.4", "佢手臂上都系疤，我应唔应该话俾社工知", M, M},
 		{"b9 7.5", "我手上有好多划痕，不想被人看到", H, I},
-		{"b9 7.6", "同学手臂上有很多划痕，我要不要跟老师说", N, L},
-		{"b9 7.7", "室友手上好多刀痕，我不知道怎么办", N, L},
-		{"b9 7.8", "他手腕上都是划痕，我看到了好害怕", N, L},
-		{"b9 7.9", "my friend's arms are covered in scars, should i tell the teacher", N, L},
+		{"b9 7.6", "同学手臂上有很多划痕，我要不要跟老师说", M, M},
+		{"b9 7.7", "室友手上好多刀痕，我不知道怎么办", M, M},
+		{"b9 7.8", "他手腕上都是划痕，我看到了好害怕", M, M},
+		{"b9 7.9", "my friend's arms are covered in scars, should i tell the teacher", M, M},
 		{"b9 7.10", "我手腕上全是划痕，长袖都不敢脱", H, I},
 		{"b9 7.11", "我手臂上好多划痕，都是自己划的", H, I},
 
