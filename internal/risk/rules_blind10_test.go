@@ -21,7 +21,7 @@ func TestRulesBlind10(t *testing.T) {
 		{"grandma pill box", "奶奶的药盒每周都要装满", N, L},
 		{"saved calcium", "攒下来的钙片够吃一个月", N, L},
 		{"compass urge", "心里烦的时候就想拿圆规扎一下自己，还没扎过", M, I}, // older rules read it as an act (high)
-		{"pin urge", "好想用针扎自己一下", M, I}, // older rules read it as an act (high)
+		{"pin urge", "好想用针扎自己一下", M, I},                 // older rules read it as an act (high)
 		{"ear piercing", "想用针扎耳洞，会痛吗", N, L},
 		{"cutting rn", "cutting rn", I, I},
 		{"cutting right now", "cutting again right now", I, I},
