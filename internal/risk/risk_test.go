@@ -149,6 +149,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"words extended as a set", "words xw = 哈\nset xw += 呵\n", "bad.rules:2: xw is a words list"},
 		{"words redefined", "words xw = 哈\nwords xw = 呵\n", "bad.rules:2: xw already defined"},
 		{"bad words line", "words xw 哈\n", "bad.rules:1: words needs"},
+		{"words extended first", "words xw += 哈\n", "bad.rules:1: words xw extended before it is defined"},
 		{"too many patterns in all", tooManyPatterns(), "bad.rules:"},
 	}
 	for _, tc := range tests {

@@ -572,7 +572,7 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 			continue
 		}
 		if s.extend {
-			return nil, lineError(s.file, s.line, "set %s extended before it is defined", s.name)
+			return nil, lineError(s.file, s.line, "%s %s extended before it is defined", kindOf(&s), s.name)
 		}
 		cp.sets[s.name] = &s
 		if !s.spelling {
