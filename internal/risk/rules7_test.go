@@ -53,7 +53,7 @@ func TestTimeHasNoSubject(t *testing.T) {
 // TestCondAllSets: "unless: a+b DIR" cancels a match only when every set
 // occurs there, "need: a+b DIR" keeps it only then.
 func TestCondAllSets(t *testing.T) {
-	dir := writeRules(t, map[string]string{"x.rules": `
+	checkLevels(t, `
 set zz_a = 甲甲
 set zz_b = 乙乙
 rule x.unless_both
@@ -68,16 +68,7 @@ category: crisis
 level: low
 match: 丁丁
 need: zz_a+zz_b sentence
-`})
-	c, err := risk.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c = c.WithModel(nil)
-	for _, tc := range []struct {
-		text string
-		want risk.Level
-	}{
+`, []levelCase{
 		{"丙丙", risk.Medium},
 		{"甲甲丙丙", risk.Medium},
 		{"乙乙丙丙", risk.Medium},
@@ -86,17 +77,13 @@ need: zz_a+zz_b sentence
 		{"丁丁", risk.None},
 		{"甲甲丁丁", risk.None},
 		{"丁丁乙乙甲甲", risk.Low},
-	} {
-		if got := c.Classify(tc.text); got.Level != tc.want {
-			t.Errorf("%q: got %s (rules %v), want %s", tc.text, got.Level, got.Rules, tc.want)
-		}
-	}
+	})
 }
 
 // TestCondAnySets: "unless: a|b DIR" cancels a match when any one of the
 // sets occurs there, "need: a|b DIR" keeps it only then.
 func TestCondAnySets(t *testing.T) {
-	dir := writeRules(t, map[string]string{"x.rules": `
+	checkLevels(t, `
 set zz_a = 甲甲
 set zz_b = 乙乙
 rule x.unless_any
@@ -111,16 +98,7 @@ category: crisis
 level: low
 match: 丁丁
 need: zz_a|zz_b sentence
-`})
-	c, err := risk.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c = c.WithModel(nil)
-	for _, tc := range []struct {
-		text string
-		want risk.Level
-	}{
+`, []levelCase{
 		{"丙丙", risk.Medium},
 		{"甲甲丙丙", risk.None},
 		{"乙乙丙丙", risk.None},
@@ -130,11 +108,7 @@ need: zz_a|zz_b sentence
 		{"甲甲丁丁", risk.Low},
 		{"丁丁乙乙", risk.Low},
 		{"乙乙。丁丁", risk.None}, // another sentence
-	} {
-		if got := c.Classify(tc.text); got.Level != tc.want {
-			t.Errorf("%q: got %s (rules %v), want %s", tc.text, got.Level, got.Rules, tc.want)
-		}
-	}
+	})
 }
 
 // TestRules7BlindLeftovers: a blind batch's leftovers, in our own words.
@@ -175,4 +149,26 @@ func TestRules7BlindLeftovers(t *testing.T) {
 		{"exam then ideation", "考完試之後我一直在想，是不是死了就不用再面對這些了", risk.Medium, risk.Imminent},
 		{"exam not live", "段考考完，我每天都不想活了", risk.Medium, risk.Imminent},
 	})
+}
+
+// levelCase is a text and the level the rules alone must give it.
+type levelCase struct {
+	text string
+	want risk.Level
+}
+
+// checkLevels loads the built-in rules with the rule file rules beside them
+// and checks the level the rules alone give each case.
+func checkLevels(t *testing.T, rules string, cases []levelCase) {
+	t.Helper()
+	c, err := risk.Load(writeRules(t, map[string]string{"x.rules": rules}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = c.WithModel(nil)
+	for _, tc := range cases {
+		if got := c.Classify(tc.text); got.Level != tc.want {
+			t.Errorf("%q: got %s (rules %v), want %s", tc.text, got.Level, got.Rules, tc.want)
+		}
+	}
 }
