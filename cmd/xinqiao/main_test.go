@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -399,6 +400,14 @@ func TestRiskCommandsLive(t *testing.T) {
 			if !strings.Contains(out.String(), "recall      1.000") {
 				t.Fatalf("eval does not read with the district rule: %s", out.String())
 			}
+			os.WriteFile(f, []byte(`{"id":"m","label":"risk","turns":[{"role":"student","text":"你好"},{"role":"assistant","text":"你好呀"},{"role":"student","text":"我想去种蘑菇"}]}`+"\n"), 0o600)
+			out = syncBuffer{}
+			if err := run(ctx, []string{"risk", "eval", "--conversations", f}, nil, &out, &errb, envFrom(env)); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "recall        1.000  (1/1)") {
+				t.Fatalf("eval --conversations does not read with the district rule: %s", out.String())
+			}
 		})
 	}
 }
@@ -427,5 +436,25 @@ func TestRiskCommands(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("eval output lacks %q: %s", want, out.String())
 		}
+	}
+	// A yes read as the answer to the safety question before it; a
+	// conversation the reading does not catch is named by its id.
+	os.WriteFile(f, []byte(`{"id":"yes","label":"risk","level":"medium","turns":[{"role":"student","text":"最近睡不着"},{"role":"assistant","text":"你现在就有伤害自己或者结束生命的想法吗？"},{"role":"student","text":"有"}]}`+"\n"+
+		`{"id":"quiet","label":"risk","level":"high","turns":[{"role":"student","text":"嗯"}]}`+"\n"), 0o600)
+	out = syncBuffer{}
+	if err := run(context.Background(), []string{"risk", "eval", "--conversations", f}, nil, &out, &errb, envFrom(nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"recall        0.500  (1/2)", "missed: quiet", "high/imminent below high: quiet"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("eval --conversations output lacks %q: %s", want, out.String())
+		}
+	}
+	os.WriteFile(f, []byte(`{"label":"none","turns":[{"role":"teacher","text":"hi"}]}`+"\n"), 0o600)
+	if err := run(context.Background(), []string{"risk", "eval", "--conversations", f}, nil, &out, &errb, envFrom(nil)); err == nil || !strings.Contains(err.Error(), `line 1: turn 0: role "teacher"`) {
+		t.Fatalf("a bad role: got %v, want an error naming line 1 and the role", err)
+	}
+	if err := run(context.Background(), []string{"risk", "eval", "--conversations"}, nil, &out, &errb, envFrom(nil)); !errors.Is(err, errUsage) {
+		t.Fatalf("eval --conversations with no file: got %v, want the usage", err)
 	}
 }

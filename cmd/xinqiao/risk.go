@@ -25,6 +25,7 @@ func init() {
 	extraUsage = append(extraUsage,
 		"  xinqiao risk classify            JSONL {\"text\": ...} on stdin → each line plus {\"risk\": {level, categories, rules}} on stdout",
 		"  xinqiao risk eval FILE           labeled JSONL {\"text\",\"label\":\"risk\"|\"none\"} → precision, recall, F1, confusion",
+		"  xinqiao risk eval --conversations FILE  labeled conversations {\"label\",\"level\",\"turns\":[{\"role\",\"text\"}]}, each student turn read in its conversation → precision, recall, misses by id",
 		"  xinqiao risk export [--out FILE] the district's labelled messages as JSONL {text, label, level, question} (no names, no ids)",
 		"  xinqiao risk train [--out DIR] [--extra FILE]  rebuild the learned model (model.bin) and its card (MODEL.md) from the repository's data (and FILE's rows)")
 }
@@ -40,14 +41,18 @@ func riskCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return riskExport(ctx, args[1:], stdout, stderr, getenv)
 	}
 	if len(args) == 0 || (args[0] != "classify" && args[0] != "eval") {
-		fmt.Fprintln(stderr, "usage: xinqiao risk classify < in.jsonl > out.jsonl\n       xinqiao risk eval FILE\n       xinqiao risk export [--out FILE]\n       xinqiao risk train [--out DIR] [--extra FILE]")
+		fmt.Fprintln(stderr, "usage: xinqiao risk classify < in.jsonl > out.jsonl\n       xinqiao risk eval [--conversations] FILE\n       xinqiao risk export [--out FILE]\n       xinqiao risk train [--out DIR] [--extra FILE]")
 		return errUsage
 	}
 	sub, rest := args[0], args[1:]
 	var file string
+	conversations := false
 	if sub == "eval" {
+		if len(rest) > 0 && rest[0] == "--conversations" {
+			conversations, rest = true, rest[1:]
+		}
 		if len(rest) == 0 || len(rest[0]) == 0 || rest[0][0] == '-' {
-			fmt.Fprintln(stderr, "usage: xinqiao risk eval FILE")
+			fmt.Fprintln(stderr, "usage: xinqiao risk eval [--conversations] FILE")
 			return errUsage
 		}
 		file, rest = rest[0], rest[1:]
@@ -69,6 +74,13 @@ func riskCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer f.Close()
+	if conversations {
+		rep, err := risk.EvalConversations(c, f)
+		if err != nil {
+			return err
+		}
+		return rep.WriteText(stdout)
+	}
 	rep, err := risk.Eval(c, f)
 	if err != nil {
 		return err

@@ -417,14 +417,15 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 		return
 	}
 	// Layer 2, the dialogue: a short yes takes the risk of the question it
-	// answers (你有没有想过伤害自己？ — 有). Only a raise; a store error skips it.
-	if convErr == nil && conv.LastSeq > 0 && risk.MayAnswer(text) {
-		if q := s.lastQuestion(ctx, conv); q != "" {
-			res = classifier.Answered(q, text, res)
-		}
-	}
+	// answers (你有没有想过伤害自己？ — 有), the message is read with the
+	// student's messages just before it, and the conversation's signals add
+	// up. Only a raise; a store error skips the context.
 	prev := decodeState(conv.RiskState)
-	state := classifier.Accumulate(prev, res)
+	var context func() risk.Context
+	if convErr == nil && conv.LastSeq > 0 {
+		context = func() risk.Context { return s.recentContext(ctx, conv, prev) }
+	}
+	res, state := classifier.ReadTurn(prev, res, text, context)
 	level := max(res.Level, state.Level)
 	if convErr != nil { // fail safe: we still know the language from nothing, so Chinese first
 		conv = xinqiao.Conversation{ID: convID, Lang: "zh", Mode: xinqiao.ModeAI}
@@ -542,24 +543,44 @@ func (s *Service) resumeTurn(rm *room, conv xinqiao.Conversation, pt xinqiao.Pen
 	}
 }
 
-// lastQuestion returns the text of the message a student's next message
-// answers: the latest counselor or assistant message, when nothing but
-// system notices came after it; else "".
-func (s *Service) lastQuestion(ctx context.Context, conv xinqiao.Conversation) string {
-	ms, err := s.d.Store.Messages(ctx, conv.ID, max(0, conv.LastSeq-4), 4)
-	if err != nil {
-		return ""
+// recentTurns is how many of a conversation's last messages recentContext
+// reads: enough for the student's messages around one assistant reply.
+const recentTurns = 6
+
+// recentContext reads what the conversation said right before a student's
+// next message (risk.Context): the latest counselor or assistant message,
+// when nothing but system notices came after it, is the question the
+// message may answer; the student's own messages among the last few, but
+// none the counselor assessed when lowering the conversation's level, are
+// read with it. A store error gives no context.
+func (s *Service) recentContext(ctx context.Context, conv xinqiao.Conversation, st risk.ConversationState) risk.Context {
+	var through int64 // the student's messages up to it were assessed
+	if st.Lowered != nil {
+		through = st.Lowered.Through
 	}
+	ms, err := s.d.Store.Messages(ctx, conv.ID, max(0, conv.LastSeq-recentTurns), recentTurns)
+	if err != nil {
+		return risk.Context{}
+	}
+	var rc risk.Context
+	latest := true
 	for i := len(ms) - 1; i >= 0; i-- {
 		switch ms[i].Role {
 		case xinqiao.RoleSystem:
 			continue
 		case xinqiao.RoleCounselor, xinqiao.RoleAssistant:
-			return ms[i].Text
+			if latest {
+				rc.Question = ms[i].Text
+			}
+		case xinqiao.RoleStudent:
+			if len(rc.Earlier) < risk.RecentTurns && ms[i].Seq > through {
+				rc.Earlier = append(rc.Earlier, ms[i].Text)
+			}
 		}
-		return ""
+		latest = false
 	}
-	return ""
+	slices.Reverse(rc.Earlier)
+	return rc
 }
 
 // reviewCategories are the categories whose medium risk a teacher reads.

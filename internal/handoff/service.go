@@ -617,6 +617,7 @@ func (s *Service) lowerRisk(ctx context.Context, h xinqiao.Handoff, to risk.Leve
 		s.log.Warn("lower risk", "conversation", h.ConversationID, "err", err)
 		return "", nil
 	}
+	next.Lowered.Through = conv.LastSeq
 	b, err := json.Marshal(next)
 	if err != nil {
 		s.log.Warn("lower risk: encode", "conversation", h.ConversationID, "err", err)

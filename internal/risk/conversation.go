@@ -3,6 +3,7 @@ package risk
 import (
 	"errors"
 	"sort"
+	"strings"
 )
 
 // ConversationState is layer 2: what a conversation has shown so far. It is a
@@ -31,6 +32,88 @@ type Lowering struct {
 	From   Level  `json:"from"`
 	To     Level  `json:"to"`
 	Reason string `json:"reason"`
+	// Through is the sequence number of the conversation's last message
+	// when the counselor lowered it (0: not known): the messages up to it
+	// were assessed, so a later message is not read together with them
+	// (Context.Earlier).
+	Through int64 `json:"through,omitempty"`
+}
+
+// RecentRule names the layer-2 rule that fires when a student's message,
+// read together with the student's messages just before it, says more than
+// it says alone: 过完生日就走 — 离开这个世界, "everything's gonna be quiet
+// soon" — "took them already", 我脸肿了 — 我妈 — 拿拖鞋.
+const RecentRule = "context.recent_turns"
+
+// RecentTurns is how many of the student's messages just before a message
+// are read with it; recentRunes bounds each (its last runes are read).
+const (
+	RecentTurns = 2
+	recentRunes = 200
+)
+
+// Context is what a conversation says right before a student's message, as
+// the transcript has it.
+type Context struct {
+	// Question is the counselor's or the assistant's message the student's
+	// message answers: the latest message, system notices aside, when it is
+	// theirs; else "".
+	Question string
+	// Earlier are the student's own messages just before this one, oldest
+	// first, at most RecentTurns, none from before a counselor lowered the
+	// conversation's level (ConversationState.Lowered: what was assessed is
+	// not read again).
+	Earlier []string
+}
+
+// ReadTurn is layer 2 for one student message, as the service reads it: res
+// is the message's own result (Classify). A short answer (MayAnswer) is read
+// as the answer to the question before it (Answered); the message is read
+// together with the student's messages just before it, and when that
+// reading is medium or above and says more than the message and the
+// conversation so far, the message takes it (RecentRule). Then the result
+// is added to the conversation (Accumulate). context is called once, and
+// may be nil (the first message, or the transcript could not be read). The
+// message's level is max(res.Level, next.Level). It never lowers res.
+func (c *Classifier) ReadTurn(prev ConversationState, res Result, text string, context func() Context) (Result, ConversationState) {
+	if context != nil {
+		ctx := context()
+		if ctx.Question != "" && MayAnswer(text) {
+			res = c.Answered(ctx.Question, text, res)
+		}
+		if len(ctx.Earlier) > 0 {
+			res = c.withRecent(prev, ctx.Earlier, text, res)
+		}
+	}
+	return res, c.Accumulate(prev, res)
+}
+
+// withRecent reads text after the student's earlier messages, joined as
+// sentences of one text, and raises r to that reading when it is medium or
+// above and higher than both r and the conversation, or brings a category
+// at that level that neither has. Only the last RecentTurns earlier
+// messages, each cut to its last recentRunes runes, are read.
+func (c *Classifier) withRecent(prev ConversationState, earlier []string, text string, r Result) Result {
+	if len(earlier) > RecentTurns {
+		earlier = earlier[len(earlier)-RecentTurns:]
+	}
+	var b strings.Builder
+	for _, e := range earlier {
+		if rs := []rune(strings.TrimSpace(e)); len(rs) > recentRunes {
+			e = string(rs[len(rs)-recentRunes:])
+		}
+		b.WriteString(strings.TrimSpace(e))
+		b.WriteString("。")
+	}
+	b.WriteString(text)
+	w := c.Classify(b.String())
+	if w.Level < Medium {
+		return r
+	}
+	if w.Level <= max(r.Level, prev.Level) && containsAll(append(r.Categories[:len(r.Categories):len(r.Categories)], prev.Categories...), w.Categories) {
+		return r
+	}
+	return readAs(r, w, RecentRule, text)
 }
 
 // Accumulate adds one message's result to the conversation. The level never

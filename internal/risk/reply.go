@@ -270,6 +270,14 @@ func (c *Classifier) Answered(question, reply string, r Result) Result {
 	if q.Failed || q.Level < Medium || q.Level <= r.Level && containsAll(r.Categories, q.Categories) {
 		return r
 	}
+	return readAs(r, q, rule, reply)
+}
+
+// readAs is r, a message's own result, raised to q, the result of reading
+// it in its context: the higher level, both results' categories, rules and
+// signals, rule (which names the context) added, and a match of rule over
+// the whole message at q's level, since q's own spans lie in another text.
+func readAs(r, q Result, rule, text string) Result {
 	out := r
 	out.Level = max(r.Level, q.Level)
 	out.Categories = append([]Category(nil), r.Categories...)
@@ -289,7 +297,7 @@ func (c *Classifier) Answered(question, reply string, r Result) Result {
 		top = q.Categories[0]
 	}
 	out.Matches = append(append([]Match(nil), r.Matches...), Match{Rule: rule, Category: top, Level: q.Level,
-		Start: 0, End: utf8.RuneCountInString(reply), Text: reply})
+		Start: 0, End: utf8.RuneCountInString(text), Text: text})
 	return out
 }
 
