@@ -3,6 +3,8 @@ package risk_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -172,5 +174,30 @@ func TestEvalConversationsBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%.60s: got %v, want an error with %q", tc.line, err, tc.want)
 		}
+	}
+}
+
+// TestConversationsDev holds the conversation reading to the figures it was
+// built on: 130 labelled conversations written for it by a helper that read
+// nothing of the project (testdata/conversations_dev_2026-12-07.jsonl), in
+// which most risk shows only across turns. Measured when the reading with
+// the student's messages before a message came in (session 13): recall 0.958
+// (69/72), precision 0.793 (69/87), 43 of 46 high or imminent reaching high;
+// before it 0.847 (61/72), 0.782, 33 of 46. The floors leave room for a
+// retrained model's drift, not for losing the reading.
+func TestConversationsDev(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "conversations_dev_2026-12-07.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := risk.EvalConversations(mustLoad(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.N != 130 || rep.Recall < 0.93 || rep.Precision < 0.75 || rep.SevereHigh < 41 {
+		var b bytes.Buffer
+		rep.WriteText(&b)
+		t.Errorf("want 130 conversations, recall ≥ 0.93, precision ≥ 0.75, ≥ 41 of 46 severe reaching high; got\n%s", b.String())
 	}
 }
