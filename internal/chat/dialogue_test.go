@@ -66,59 +66,74 @@ func TestShortYesTakesTheQuestionsRisk(t *testing.T) {
 // is read with the student's messages just before it (layer 2): 离开这个世界
 // after 过完生日就走 is risk, stored with the rule that says why, and the
 // conversation rises; once a counselor has assessed those messages and
-// lowered the level, they are not read again.
+// lowered the level, they are not read again. The earlier messages come
+// from the store (written there), or from what the node delivered (sent on
+// the socket and answered).
 func TestMessageReadWithTheStudentsBefore(t *testing.T) {
 	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
 		ctx := context.Background()
-		for _, lowered := range []bool{false, true} {
+		for _, tc := range []struct {
+			name          string
+			lowered, sent bool
+		}{{"stored", false, false}, {"lowered", true, false}, {"sent", false, true}} {
 			sess := s.NewSession(t, `{"lang":"zh"}`)
-			var last int64
-			for _, m := range []xinqiao.NewMessage{
-				{Role: xinqiao.RoleStudent, Text: "下周三是我生日", ClientID: "e1"},
-				{Role: xinqiao.RoleAssistant, Text: "提前祝你生日快乐！有什么计划吗？"},
-				{Role: xinqiao.RoleStudent, Text: "过完生日就走", ClientID: "e2"},
-				{Role: xinqiao.RoleAssistant, Text: "你说的“走”是指去哪里呢？"},
-			} {
-				m.ConversationID = sess.ConversationID
-				stored, _, err := s.Store.AppendMessage(ctx, m)
-				if err != nil {
-					t.Fatal(err)
-				}
-				last = stored.Seq
-			}
-			if lowered {
-				st, err := json.Marshal(risk.ConversationState{Level: risk.Low, Lowered: &risk.Lowering{From: risk.Medium, To: risk.Low, Reason: "assessed", Through: last}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := s.Store.SetRisk(ctx, sess.ConversationID, xinqiao.LevelLow, st); err != nil {
-					t.Fatal(err)
-				}
-			}
 			c := s.DialStudent(t, sess.Token)
-			c.Message(t, "r1", "离开这个世界")
-			ack := c.WaitType(t, wait, "ack")
-			if lowered {
+			if tc.sent {
+				c.Message(t, "e2", "过完生日就走")
+				ack := c.WaitType(t, wait, "ack")
 				c.Wait(t, wait, isAssistant)
+				if m := markOf(t, s.Store, sess.ConversationID, ack.Seq); xinqiao.LevelRank(m.Level) >= xinqiao.LevelRank(xinqiao.LevelMedium) {
+					t.Fatalf("precondition: 过完生日就走 alone is graded %s now; pick another example", m.Level)
+				}
 			} else {
-				c.WaitType(t, wait, "handoff") // a plan with a time: urgent
+				var last int64
+				for _, m := range []xinqiao.NewMessage{
+					{Role: xinqiao.RoleStudent, Text: "下周三是我生日", ClientID: "e1"},
+					{Role: xinqiao.RoleAssistant, Text: "提前祝你生日快乐！有什么计划吗？"},
+					{Role: xinqiao.RoleStudent, Text: "过完生日就走", ClientID: "e2"},
+					{Role: xinqiao.RoleAssistant, Text: "你说的“走”是指去哪里呢？"},
+				} {
+					m.ConversationID = sess.ConversationID
+					stored, _, err := s.Store.AppendMessage(ctx, m)
+					if err != nil {
+						t.Fatal(err)
+					}
+					last = stored.Seq
+				}
+				if tc.lowered {
+					st, err := json.Marshal(risk.ConversationState{Level: risk.Low, Lowered: &risk.Lowering{From: risk.High, To: risk.Low, Reason: "assessed", Through: last}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := s.Store.SetRisk(ctx, sess.ConversationID, xinqiao.LevelLow, st); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
-			ms, err := s.Store.Messages(ctx, sess.ConversationID, ack.Seq-1, 1)
-			if err != nil || len(ms) != 1 || ms[0].Risk == nil {
-				t.Fatalf("stored message: got %+v, %v", ms, err)
-			}
-			m := ms[0].Risk
+			c.Message(t, "r1", "离开这个世界")
+			ack := c.WaitType(t, wait, "ack") // the message is stored with its mark before the ack
+			m := markOf(t, s.Store, sess.ConversationID, ack.Seq)
 			read := slices.Contains(m.Rules, risk.RecentRule)
 			conv, err := s.Store.Conversation(ctx, sess.ConversationID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			switch {
-			case !lowered && (!read || xinqiao.LevelRank(m.Level) < xinqiao.LevelRank(xinqiao.LevelMedium) || conv.RiskLevel != m.Level):
-				t.Fatalf("离开这个世界 after 过完生日就走: got %+v, conversation %s; want medium or above by %s, the conversation with it", m, conv.RiskLevel, risk.RecentRule)
-			case lowered && (read || xinqiao.LevelRank(m.Level) >= xinqiao.LevelRank(xinqiao.LevelMedium)):
-				t.Fatalf("离开这个世界 after messages a counselor assessed: got %+v, want them not read again", m)
+			case !tc.lowered && (!read || xinqiao.LevelRank(m.Level) < xinqiao.LevelRank(xinqiao.LevelMedium) || conv.RiskLevel != m.Level):
+				t.Fatalf("%s: 离开这个世界 after 过完生日就走: got %+v, conversation %s; want medium or above by %s, the conversation with it", tc.name, m, conv.RiskLevel, risk.RecentRule)
+			case tc.lowered && (read || xinqiao.LevelRank(m.Level) >= xinqiao.LevelRank(xinqiao.LevelMedium)):
+				t.Fatalf("%s: 离开这个世界 after messages a counselor assessed: got %+v, want them not read again", tc.name, m)
 			}
 		}
 	})
+}
+
+// markOf returns the stored risk mark of a conversation's message seq.
+func markOf(t *testing.T, s xinqiao.Store, convID string, seq int64) xinqiao.RiskMark {
+	t.Helper()
+	ms, err := s.Messages(context.Background(), convID, seq-1, 1)
+	if err != nil || len(ms) != 1 || ms[0].Risk == nil {
+		t.Fatalf("stored message %d: got %+v, %v", seq, ms, err)
+	}
+	return *ms[0].Risk
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +31,11 @@ type room struct {
 
 	mu    sync.Mutex // serialises delivery, so each socket sees seqs in order
 	socks map[*socket]struct{}
+	// recent are the last messages the room has delivered, oldest first,
+	// in unbroken seq order, at most recentTurns: what a student's next
+	// message is read with (recentContext), without a store read when they
+	// reach the conversation's last message. Guarded by mu.
+	recent []xinqiao.Message
 	// told is the handoff state (state|counselor|kind) the room's pages were
 	// last told, so that a state is announced once, not on every event.
 	told string
@@ -172,6 +178,7 @@ func (h *hub) catchUpTo(ctx context.Context, r *room, seq int64) {
 func (h *hub) deliver(ctx context.Context, r *room, m xinqiao.Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.saw(m)
 	gap := false
 	var f *messageFrame
 	for s := range r.socks {
@@ -191,6 +198,38 @@ func (h *hub) deliver(ctx context.Context, r *room, m xinqiao.Message) {
 	if gap {
 		h.read(ctx, r)
 	}
+}
+
+// saw keeps m among the room's recent messages when it follows the last
+// one; a message after a gap starts them again. r.mu is held.
+func (r *room) saw(m xinqiao.Message) {
+	n := len(r.recent)
+	switch {
+	case n > 0 && m.Seq <= r.recent[n-1].Seq:
+		return
+	case n > 0 && m.Seq != r.recent[n-1].Seq+1:
+		r.recent, n = r.recent[:0], 0
+	}
+	if n == recentTurns {
+		copy(r.recent, r.recent[1:])
+		r.recent[n-1] = m
+		return
+	}
+	r.recent = append(r.recent, m)
+}
+
+// recentUpTo returns a copy of the room's recent messages when they are
+// the conversation's last ones up to seq last (every one of them when the
+// conversation has fewer than recentTurns); ok is false when the room has
+// not seen them all.
+func (r *room) recentUpTo(last int64) (ms []xinqiao.Message, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.recent)
+	if n == 0 || r.recent[n-1].Seq != last || int64(n) < min(recentTurns, last) {
+		return nil, false
+	}
+	return slices.Clone(r.recent), true
 }
 
 // allHave reports whether every socket of the room has had seq. r.mu is held.
@@ -222,6 +261,7 @@ func (h *hub) read(ctx context.Context, r *room) {
 			return
 		}
 		for _, m := range ms {
+			r.saw(m)
 			f := toMessageFrame(m)
 			for s := range r.socks {
 				if m.Seq > s.cursor {

@@ -423,7 +423,7 @@ func (s *Service) onMessage(c *ws.Conn, st *sockState, rm *room, convID string, 
 	prev := decodeState(conv.RiskState)
 	var context func() risk.Context
 	if convErr == nil && conv.LastSeq > 0 {
-		context = func() risk.Context { return s.recentContext(ctx, conv, prev) }
+		context = func() risk.Context { return s.recentContext(ctx, rm, conv, prev) }
 	}
 	res, state := classifier.ReadTurn(prev, res, text, context)
 	level := max(res.Level, state.Level)
@@ -552,15 +552,20 @@ const recentTurns = 6
 // when nothing but system notices came after it, is the question the
 // message may answer; the student's own messages among the last few, but
 // none the counselor assessed when lowering the conversation's level, are
-// read with it. A store error gives no context.
-func (s *Service) recentContext(ctx context.Context, conv xinqiao.Conversation, st risk.ConversationState) risk.Context {
+// read with it. The room's recent messages serve when they reach the
+// conversation's last one; else the store is read. A store error gives no
+// context.
+func (s *Service) recentContext(ctx context.Context, rm *room, conv xinqiao.Conversation, st risk.ConversationState) risk.Context {
 	var through int64 // the student's messages up to it were assessed
 	if st.Lowered != nil {
 		through = st.Lowered.Through
 	}
-	ms, err := s.d.Store.Messages(ctx, conv.ID, max(0, conv.LastSeq-recentTurns), recentTurns)
-	if err != nil {
-		return risk.Context{}
+	ms, ok := rm.recentUpTo(conv.LastSeq)
+	if !ok {
+		var err error
+		if ms, err = s.d.Store.Messages(ctx, conv.ID, max(0, conv.LastSeq-recentTurns), recentTurns); err != nil {
+			return risk.Context{}
+		}
 	}
 	var rc risk.Context
 	latest := true
