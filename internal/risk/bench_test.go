@@ -71,6 +71,27 @@ func BenchmarkClassifyLatencyRules(b *testing.B) {
 	benchLatency(b, mustLoad(b).WithModel(nil), benchMessages())
 }
 
+// BenchmarkReadTurnLatency is the whole reading of one student message as
+// the server does it, on 200-rune messages after two earlier 200-rune
+// messages of the same student: layer 1 (Classify), then layer 2
+// (ReadTurn: the message read with the earlier ones, and Accumulate).
+func BenchmarkReadTurnLatency(b *testing.B) {
+	c, msgs := mustLoad(b), benchMessages()
+	d := make([]time.Duration, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		text := msgs[i%len(msgs)]
+		ctx := risk.Context{Earlier: []string{msgs[(i+3)%len(msgs)], msgs[(i+7)%len(msgs)]}}
+		t0 := time.Now()
+		c.ReadTurn(risk.ConversationState{}, c.Classify(text), text, func() risk.Context { return ctx })
+		d[i] = time.Since(t0)
+	}
+	b.StopTimer()
+	p50, p99 := percentiles(d)
+	b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(p99.Nanoseconds()), "p99-ns")
+}
+
 func benchLatency(b *testing.B, c *risk.Classifier, msgs []string) {
 	d := make([]time.Duration, b.N)
 	b.ResetTimer()
