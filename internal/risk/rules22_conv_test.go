@@ -61,3 +61,33 @@ func TestRules22NeglectRunawayStrap(t *testing.T) {
 		{"strap look 18", "书包肩带断了 好烦", risk.None, risk.Low},
 	})
 }
+
+// A time that is a school task's is no time to die: 明天考试 我想死 is
+// ideation (medium, a teacher reads it), not a plan with a time (high); a
+// time of one's own beside a method or pills keeps its level. Gone after a
+// time (明天我就不在了) is a goodbye with a time (high); away on a trip, a move
+// or leave is not.
+func TestRules22TaskTimeAndGone(t *testing.T) {
+	checkRules(t, []rulesCase{
+		{"task 01", "救命 聽日默書 我想死呀", risk.Medium, risk.Medium},
+		{"task 02", "明天听写 我想死", risk.Medium, risk.Medium},
+		{"task 03", "明天考试 我想死", risk.Medium, risk.Medium},
+		{"task 04", "明天的考试我真的想死", risk.Medium, risk.Medium},
+		{"task 05", "明天上学 不想活了", risk.Medium, risk.Medium},
+		{"task risky 06", "明天考完试我就去跳楼", risk.High, risk.Imminent},
+		{"task risky 07", "明天考试，考完我就吃药，药已经攒够了", risk.High, risk.Imminent},
+		{"task risky 08", "今晚我就去死", risk.High, risk.Imminent},
+		{"task risky 09", "明天我想死", risk.High, risk.Imminent},
+		{"task risky 10", "我想死 就今晚", risk.High, risk.Imminent},
+		{"gone 11", "明天我就不在了", risk.High, risk.Imminent},
+		{"gone 12", "过了今晚我就不在了", risk.High, risk.Imminent},
+		{"gone 13", "今晚之后我就唔喺度喇", risk.High, risk.Imminent},
+		{"gone 14", "周末过后我就不在这个世界了", risk.High, risk.Imminent},
+		{"gone 19", "如果这次再考砸，明天我就不在了", risk.High, risk.Imminent},
+		{"gone wonder 20", "如果我明天就不在了，会有人难过吗", risk.None, risk.Medium},
+		{"gone look 15", "明天我就不在了 要去外婆家住一周", risk.None, risk.Low},
+		{"gone look 16", "明天我就不在了，请假去看病", risk.None, risk.Low},
+		{"gone look 17", "周末我就不在群里了", risk.None, risk.Low},
+		{"gone look 18", "下周我就不在这个学校了 转学", risk.None, risk.Low},
+	})
+}
