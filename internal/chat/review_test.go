@@ -91,7 +91,10 @@ func systemLines(fs []apptest.Frame, substr string) int {
 // English reaches the counselor's console as a review at once, without a
 // crisis card for the student; the assistant answers, the student is told
 // once that the psychology teacher will read the conversation, and the
-// standard safety question is asked once.
+// standard safety question is asked once. The second message is an
+// ordinary reply: a thank-you after ideation ("谢谢你听我说这些"), read with
+// the message before it, is one the learned model grades high (a possible
+// goodbye), which this test is not about.
 func TestMediumIdeationOpensAReview(t *testing.T) {
 	each(t, func(t *testing.T, s *apptest.Server, clk *apptest.Clock) {
 		clk.Set(mondayMorning)
@@ -100,9 +103,9 @@ func TestMediumIdeationOpensAReview(t *testing.T) {
 		console := wang.DialStaff(t)
 		console.WaitType(t, wait, "queue")
 		for _, tc := range []struct{ lang, text, notice, question, thanks string }{
-			{"zh", "有时候觉得活着没什么意思，不想活了", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "谢谢你听我说这些"},
-			{"zh", "我真係唔想再活落去", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "多謝你聽我講"},
-			{"en", "I don't want to live anymore, I really can't hold on", "psychology teacher will read this conversation", "Are you thinking about hurting yourself right now?", "thanks for listening to me"},
+			{"zh", "有时候觉得活着没什么意思，不想活了", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "好吧，我再想想"},
+			{"zh", "我真係唔想再活落去", "心理老师会看到这段对话", "你现在就有伤害自己或者结束生命的想法吗？", "好啦，我再諗吓"},
+			{"en", "I wish I wasn't alive, I really can't hold on", "psychology teacher will read this conversation", "Are you thinking about hurting yourself right now?", "ok, I'll think about it"},
 		} {
 			sess := s.NewSession(t, `{"lang":"`+tc.lang+`"}`)
 			c := s.DialStudent(t, sess.Token)
