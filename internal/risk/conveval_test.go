@@ -183,7 +183,8 @@ func TestEvalConversationsBadInput(t *testing.T) {
 // which most risk shows only across turns. Measured when the reading with
 // the student's messages before a message came in (session 13): recall 0.958
 // (69/72), precision 0.793 (69/87), 43 of 46 high or imminent reaching high;
-// before it 0.847 (61/72), 0.782, 33 of 46. The floors leave room for a
+// before it 0.847 (61/72), 0.782, 33 of 46. With riskrules22 and the 26th
+// model: 1.000 (72/72), 0.800 (72/90), 42 of 46. The floors leave room for a
 // retrained model's drift, not for losing the reading.
 func TestConversationsDev(t *testing.T) {
 	f, err := os.Open(filepath.Join("testdata", "conversations_dev_2026-12-07.jsonl"))
