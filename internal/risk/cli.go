@@ -196,16 +196,13 @@ func EvalWith(in io.Reader, classify func(Turn) Result) (Report, error) {
 		if row.Text == nil {
 			return fmt.Errorf("line %d: no \"text\" field", ln)
 		}
-		var want bool
-		switch row.Label {
-		case "risk":
-			want = true
-		case "none":
-		case "unsure":
+		want, unsure, err := wantRisk(row.Label)
+		switch {
+		case err != nil:
+			return fmt.Errorf("line %d: %v", ln, err)
+		case unsure:
 			rep.Unsure++
 			return nil
-		default:
-			return fmt.Errorf("line %d: label %q: want \"risk\", \"none\" or \"unsure\" (skipped)", ln, row.Label)
 		}
 		r := classify(Turn{Question: row.Question, Text: *row.Text})
 		if r.Failed {
@@ -250,6 +247,21 @@ func EvalWith(in io.Reader, classify func(Turn) Result) (Report, error) {
 	rep.FPR = ratio(rep.FP, rep.FP+rep.TN)
 	rep.Accuracy = ratio(rep.TP+rep.TN, rep.N)
 	return rep, nil
+}
+
+// wantRisk reads a labelled row's label: "risk" is wanted, "none" is not,
+// and "unsure" (as xinqiao risk export writes it) is skipped; anything else
+// is an error.
+func wantRisk(label string) (want, unsure bool, err error) {
+	switch label {
+	case "risk":
+		return true, false, nil
+	case "none":
+		return false, false, nil
+	case "unsure":
+		return false, true, nil
+	}
+	return false, false, fmt.Errorf("label %q: want \"risk\", \"none\" or \"unsure\"", label)
 }
 
 func ratio(a, b int) float64 {

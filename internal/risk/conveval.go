@@ -36,22 +36,14 @@ type convRow struct {
 // conversations: a conversation is flagged when any of its student turns
 // reached medium (the review tier), as the service would have flagged it.
 type ConvReport struct {
-	N  int `json:"n"`
-	TP int `json:"tp"`
-	FP int `json:"fp"`
-	TN int `json:"tn"`
-	FN int `json:"fn"`
-
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
+	// Confusion counts the conversations against their labels (flagged:
+	// medium or above) and, of those labelled high or imminent (Severe),
+	// the ones that reached high (SevereHigh, a handoff opened).
+	Confusion
 
 	// ByLevel counts, for each labelled level, the conversations whose
 	// highest level reached each level.
 	ByLevel map[string]map[Level]int `json:"by_level"`
-	// Severe is the number of conversations labelled high or imminent;
-	// SevereHigh of them reached high (a handoff opened).
-	Severe     int `json:"severe"`
-	SevereHigh int `json:"severe_high"`
 	// Timed is the number of caught risk conversations that say when their
 	// risk showed (first_risk_turn); OnTime of them were flagged by that
 	// turn, and the others were flagged LateTurns student turns later in all.
@@ -80,16 +72,13 @@ func EvalConversations(c *Classifier, in io.Reader) (ConvReport, error) {
 		if err := json.Unmarshal(line, &row); err != nil {
 			return fmt.Errorf("line %d: %v", ln, err)
 		}
-		var want bool
-		switch row.Label {
-		case "risk":
-			want = true
-		case "none":
-		case "unsure":
+		want, unsure, err := wantRisk(row.Label)
+		switch {
+		case err != nil:
+			return fmt.Errorf("line %d: %v", ln, err)
+		case unsure:
 			rep.Unsure++
 			return nil
-		default:
-			return fmt.Errorf("line %d: label %q: want \"risk\", \"none\" or \"unsure\"", ln, row.Label)
 		}
 		var lvl Level
 		if row.Level != "" {
@@ -149,11 +138,11 @@ func EvalConversations(c *Classifier, in io.Reader) (ConvReport, error) {
 			}
 		}
 
-		rep.N++
+		severe := row.Level != "" && lvl >= High
+		rep.add(want, severe, top)
 		got := top >= Medium
 		switch {
 		case want && got:
-			rep.TP++
 			if f := row.FirstRiskTurn; f != nil {
 				rep.Timed++
 				if flagged <= *f {
@@ -167,13 +156,9 @@ func EvalConversations(c *Classifier, in io.Reader) (ConvReport, error) {
 				}
 			}
 		case want:
-			rep.FN++
 			rep.Missed = append(rep.Missed, name)
 		case got:
-			rep.FP++
 			rep.FalseAlarms = append(rep.FalseAlarms, name)
-		default:
-			rep.TN++
 		}
 		if row.Level != "" {
 			m := rep.ByLevel[lvl.String()]
@@ -182,23 +167,13 @@ func EvalConversations(c *Classifier, in io.Reader) (ConvReport, error) {
 				rep.ByLevel[lvl.String()] = m
 			}
 			m[top]++
-			if lvl >= High {
-				rep.Severe++
-				if top >= High {
-					rep.SevereHigh++
-				} else {
-					rep.SevereLow = append(rep.SevereLow, name)
-				}
-			}
+		}
+		if severe && top < High {
+			rep.SevereLow = append(rep.SevereLow, name)
 		}
 		return nil
 	})
-	if err != nil {
-		return rep, err
-	}
-	rep.Precision = ratio(rep.TP, rep.TP+rep.FP)
-	rep.Recall = ratio(rep.TP, rep.TP+rep.FN)
-	return rep, nil
+	return rep, err
 }
 
 // WriteText writes the report for a terminal: figures with their counts,
@@ -206,8 +181,8 @@ func EvalConversations(c *Classifier, in io.Reader) (ConvReport, error) {
 func (r ConvReport) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "conversations %d (flagged = a student turn reached medium)\n", r.N)
-	fmt.Fprintf(&b, "precision     %.3f  (%d/%d)\n", r.Precision, r.TP, r.TP+r.FP)
-	fmt.Fprintf(&b, "recall        %.3f  (%d/%d)\n", r.Recall, r.TP, r.TP+r.FN)
+	fmt.Fprintf(&b, "precision     %.3f  (%d/%d)\n", r.Precision(), r.TP, r.TP+r.FP)
+	fmt.Fprintf(&b, "recall        %.3f  (%d/%d)\n", r.Recall(), r.TP, r.TP+r.FN)
 	fmt.Fprintf(&b, "confusion     TP %d  FP %d  TN %d  FN %d\n", r.TP, r.FP, r.TN, r.FN)
 	fmt.Fprintf(&b, "high/imminent reaching high: %d of %d\n", r.SevereHigh, r.Severe)
 	if r.Timed > 0 {

@@ -137,8 +137,8 @@ func TestEvalConversations(t *testing.T) {
 	if rep.Timed != 3 || rep.OnTime != 2 || rep.LateTurns != 1 {
 		t.Errorf("timed %d on time %d late turns %d, want 3 2 1", rep.Timed, rep.OnTime, rep.LateTurns)
 	}
-	if rep.Precision != 1 || rep.Recall != 0.75 {
-		t.Errorf("precision %.3f recall %.3f, want 1 and 0.75", rep.Precision, rep.Recall)
+	if rep.Precision() != 1 || rep.Recall() != 0.75 {
+		t.Errorf("precision %.3f recall %.3f, want 1 and 0.75", rep.Precision(), rep.Recall())
 	}
 	var out bytes.Buffer
 	if err := rep.WriteText(&out); err != nil {
@@ -196,7 +196,7 @@ func TestConversationsDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.N != 130 || rep.Recall < 0.93 || rep.Precision < 0.75 || rep.SevereHigh < 41 {
+	if rep.N != 130 || rep.Recall() < 0.93 || rep.Precision() < 0.75 || rep.SevereHigh < 41 {
 		var b bytes.Buffer
 		rep.WriteText(&b)
 		t.Errorf("want 130 conversations, recall ≥ 0.93, precision ≥ 0.75, ≥ 41 of 46 severe reaching high; got\n%s", b.String())
