@@ -2,6 +2,7 @@ package risk
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -99,10 +100,11 @@ func (c *Classifier) withRecent(prev ConversationState, earlier []string, text s
 	}
 	var b strings.Builder
 	for _, e := range earlier {
-		if rs := []rune(strings.TrimSpace(e)); len(rs) > recentRunes {
+		e = strings.TrimSpace(e)
+		if rs := []rune(e); len(rs) > recentRunes {
 			e = string(rs[len(rs)-recentRunes:])
 		}
-		b.WriteString(strings.TrimSpace(e))
+		b.WriteString(e)
 		b.WriteString("。")
 	}
 	b.WriteString(text)
@@ -110,10 +112,15 @@ func (c *Classifier) withRecent(prev ConversationState, earlier []string, text s
 	if w.Level < Medium {
 		return r
 	}
-	if w.Level <= max(r.Level, prev.Level) && containsAll(append(r.Categories[:len(r.Categories):len(r.Categories)], prev.Categories...), w.Categories) {
-		return r
+	if w.Level > max(r.Level, prev.Level) {
+		return readAs(r, w, RecentRule, text)
 	}
-	return readAs(r, w, RecentRule, text)
+	for _, k := range w.Categories {
+		if !slices.Contains(r.Categories, k) && !slices.Contains(prev.Categories, k) {
+			return readAs(r, w, RecentRule, text)
+		}
+	}
+	return r
 }
 
 // Accumulate adds one message's result to the conversation. The level never
