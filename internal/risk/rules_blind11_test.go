@@ -11,7 +11,8 @@ import (
 // home collapsed and not responding, a lunch dumped in the bin, mocking
 // videos and kys in comments, a plan for when no one is home, a razor in
 // hand, wishing not to wake up, a late period feared as a pregnancy, money
-// demanded with a threat (the blind conversations' miss); each
+// demanded with a threat, not going home and alone at a station (the blind
+// conversations' misses); each
 // beside its everyday look-alikes. Our own sentences.
 func TestRulesBlind11(t *testing.T) {
 	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
@@ -48,5 +49,11 @@ func TestRulesBlind11(t *testing.T) {
 		{"extortion 2", "那几个人说每周要交五十 不给就揍你", M, H},
 		{"extortion en", "these guys said i have to pay them every week or they will beat me up", M, H},
 		{"pocket money", "我妈说每周给我一百零花钱", N, L},
+		{"out alone", "我不想回家了 现在一个人在公园", M, H},
+		{"out alone yue", "同阿媽嗌完交 而家一個人喺地鐵站 唔想返屋企", M, H},
+		{"out alone joined", "我不想回去了。家。火车站 一个人", M, H},
+		{"park afternoon", "放学不想回家 想在公园多玩一会", N, L},
+		{"waiting dad", "我一个人在火车站等我爸 他说晚点到", N, L},
+		{"childhood", "小时候离家出走过一次 一个人在车站坐了一晚", N, L},
 	})
 }
