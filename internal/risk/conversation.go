@@ -2,7 +2,6 @@ package risk
 
 import (
 	"errors"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -109,18 +108,10 @@ func (c *Classifier) withRecent(prev ConversationState, earlier []string, text s
 	}
 	b.WriteString(text)
 	w := c.Classify(b.String())
-	if w.Level < Medium {
+	if w.Level < Medium || !saysMore(w, max(r.Level, prev.Level), r.Categories, prev.Categories) {
 		return r
 	}
-	if w.Level > max(r.Level, prev.Level) {
-		return readAs(r, w, RecentRule, text)
-	}
-	for _, k := range w.Categories {
-		if !slices.Contains(r.Categories, k) && !slices.Contains(prev.Categories, k) {
-			return readAs(r, w, RecentRule, text)
-		}
-	}
-	return r
+	return readAs(r, w, RecentRule, text)
 }
 
 // Accumulate adds one message's result to the conversation. The level never

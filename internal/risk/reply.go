@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -267,7 +268,7 @@ func (c *Classifier) Answered(question, reply string, r Result) Result {
 		return r
 	}
 	q := c.classifyRules(st) // our own sentence: read by the rules it was written for
-	if q.Failed || q.Level < Medium || q.Level <= r.Level && containsAll(r.Categories, q.Categories) {
+	if q.Failed || q.Level < Medium || !saysMore(q, r.Level, r.Categories) {
 		return r
 	}
 	return readAs(r, q, rule, reply)
@@ -401,15 +402,17 @@ func echoHead(reply string) string {
 	return string(head)
 }
 
-func containsAll(have, want []Category) bool {
-	for _, w := range want {
-		found := false
-		for _, h := range have {
-			found = found || h == w
-		}
-		if !found {
-			return false
+// saysMore reports whether q, a reading of a message in its context, adds
+// to what is already known: a level above level, or a category that none of
+// have holds.
+func saysMore(q Result, level Level, have ...[]Category) bool {
+	if q.Level > level {
+		return true
+	}
+	for _, k := range q.Categories {
+		if !slices.ContainsFunc(have, func(cs []Category) bool { return slices.Contains(cs, k) }) {
+			return true
 		}
 	}
-	return true
+	return false
 }
