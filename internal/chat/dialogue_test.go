@@ -128,6 +128,47 @@ func TestMessageReadWithTheStudentsBefore(t *testing.T) {
 	})
 }
 
+// TestShortAnswerFillsTheQuestion: a short reply naming a method, after a
+// counselor's question about how, in a conversation where the student said
+// they do not want to live, is read as the plan it completes
+// (risk.AnsweredSlotRule) and raises the conversation to high; the same
+// kind of answer in an ordinary conversation raises nothing.
+func TestShortAnswerFillsTheQuestion(t *testing.T) {
+	each(t, func(t *testing.T, s *apptest.Server, _ *apptest.Clock) {
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name, first, question, answer string
+			want                          bool
+		}{
+			{"a wish, then how", "我真的不想活了", "你打算怎么做？", "跳", true},
+			{"a trip, then when", "周末想去香港玩", "你打算什么时候去？", "明天", false},
+		} {
+			sess := s.NewSession(t, `{"lang":"zh"}`)
+			c := s.DialStudent(t, sess.Token)
+			c.Message(t, "s1", tc.first)
+			c.WaitType(t, wait, "ack")
+			c.Wait(t, wait, isAssistant)
+			if _, _, err := s.Store.AppendMessage(ctx, xinqiao.NewMessage{ConversationID: sess.ConversationID, Role: xinqiao.RoleCounselor, Text: tc.question}); err != nil {
+				t.Fatal(err)
+			}
+			c.Message(t, "s2", tc.answer)
+			ack := c.WaitType(t, wait, "ack")
+			m := markOf(t, s.Store, sess.ConversationID, ack.Seq)
+			conv, err := s.Store.Conversation(ctx, sess.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := slices.Contains(m.Rules, risk.AnsweredSlotRule)
+			switch {
+			case tc.want && (!read || xinqiao.LevelRank(m.Level) < xinqiao.LevelRank(xinqiao.LevelHigh) || xinqiao.LevelRank(conv.RiskLevel) < xinqiao.LevelRank(xinqiao.LevelHigh)):
+				t.Fatalf("%s: %s after %s: got %+v, conversation %s; want high by %s", tc.name, tc.answer, tc.question, m, conv.RiskLevel, risk.AnsweredSlotRule)
+			case !tc.want && (read || xinqiao.LevelRank(m.Level) >= xinqiao.LevelRank(xinqiao.LevelMedium)):
+				t.Fatalf("%s: %s after %s: got %+v, want nothing read", tc.name, tc.answer, tc.question, m)
+			}
+		}
+	})
+}
+
 // markOf returns the stored risk mark of a conversation's message seq.
 func markOf(t *testing.T, s xinqiao.Store, convID string, seq int64) xinqiao.RiskMark {
 	t.Helper()

@@ -193,8 +193,9 @@ func checkDesc(v string) error {
 // Describe says in a few Chinese words what a rule id in a Result's Rules
 // means, for a counselor who should not have to read ids: the rule's or
 // combination's desc, a fixed sentence for the ids the engine itself
-// gives (an answered question, a denied safety question, a message read
-// with the ones before it, the learned model's score), or "" for an id it
+// gives (an answered question, a denied safety question, a method or a time
+// given in answer, a message read with the ones before it, the learned
+// model's score), or "" for an id it
 // does not know or a rule without a desc (a district rule may have none).
 func (c *Classifier) Describe(id string) string {
 	switch {
@@ -204,6 +205,8 @@ func (c *Classifier) Describe(id string) string {
 		return "对“你安全吗”一类问题回答“不”"
 	case id == RecentRule:
 		return "和学生前面几条消息连起来读，风险更高"
+	case id == AnsweredSlotRule:
+		return "回答老师或 AI 问的“怎么做”“什么时候”，说出了方式或时间"
 	case id == ModelRule:
 		return "学习模型认为风险更高"
 	case strings.HasPrefix(id, ModelRule+" "):

@@ -1,0 +1,105 @@
+package risk
+
+import (
+	"slices"
+	"strings"
+)
+
+// AnsweredSlotRule names the layer-2 rule that fires when a student's short
+// reply names a method or a time in answer to a question about how, what or
+// when, asked by the assistant or a counselor in a conversation where a wish
+// to die, a plan, a goodbye or self-harm has already been read: 你打算怎么做？
+// — 跳; 你说的那件事是指什么？— 药; 你打算什么时候？— 现在. A yes or a no is
+// Answered's; this reads the answers that fill the question's blank.
+const AnsweredSlotRule = "context.answered_how_when"
+
+// Questions that ask how (or which thing), and questions that ask when.
+var (
+	howAsks = []string{"怎么做", "怎么弄", "怎样做", "怎么结束", "打算怎么", "想怎么", "用什么", "什么方法", "什么方式", "哪种方法",
+		"是指什么", "指的是什么", "是什么事", "点做", "点样做", "点样", "how would you", "how will you", "how are you going to",
+		"how are you planning", "how do you plan", "what would you use", "what do you mean", "what thing", "what is it"}
+	whenAsks = []string{"什么时候", "几点", "哪天", "哪一天", "几时", "when are you", "when do you", "when would you", "when will you", "what time"}
+)
+
+// Short answers that name a way to die or to hurt oneself, and the ones
+// among them that are means in hand; and answers that say now.
+var (
+	slotMethods = []string{"跳", "药", "割腕", "割手", "割自己", "划手", "划自己", "上吊", "绳子", "烧炭", "炭", "刀", "撞车", "卧轨", "农药", "淹死", "𠝹",
+		"jump", "pills", "pill", "overdose", "od", "rope", "hang", "cut", "cutting", "knife", "blade", "razor", "bridge", "train", "roof"}
+	slotMeans = []string{"药", "绳子", "炭", "刀", "农药", "pills", "pill", "rope", "knife", "blade", "razor"}
+	slotNow   = []string{"现在", "而家", "宜家", "马上", "立刻", "now", "rn", "tonight", "今晚", "今夜"}
+)
+
+// slotSignals are the signals that make a conversation one in which a how
+// or a when is about dying or self-harm.
+var slotSignals = []string{"ideation", "passive", "plan", "plan_hint", "farewell", "farewell_hint", "self_harm", "giving_away"}
+
+// answeredSlot reads reply as the answer that fills the blank of the
+// question before it (see AnsweredSlotRule): a method named after how or
+// what, a high; a time after when, a high, or imminent when it is now or
+// tonight. It leaves r as it is when the conversation holds no wish, plan,
+// goodbye or self-harm yet, when the reply is long, a no or a question
+// back, or names nothing of the kind.
+func (c *Classifier) answeredSlot(prev ConversationState, question, reply string, r Result) Result {
+	t, ok := shortReply(reply)
+	if !ok || Denies(reply) || strings.ContainsAny(t, "?？吗") || !slotConversation(prev, r) {
+		return r
+	}
+	q := strings.ToLower(lastQuestion(question))
+	if q == "" {
+		return r
+	}
+	cat := Suicide
+	if slices.Contains(prev.Categories, SelfHarm) && !slices.Contains(prev.Categories, Suicide) {
+		cat = SelfHarm
+	}
+	var out Result
+	switch {
+	case containsAny(q, howAsks) && hasWord(t, slotMethods):
+		out = Result{Level: High, Categories: []Category{cat}, Signals: []string{"plan"}}
+		if hasWord(t, slotMeans) {
+			out.Signals = append(out.Signals, "means")
+		}
+	case containsAny(q, whenAsks) && hasWord(t, slotNow):
+		out = Result{Level: Imminent, Categories: []Category{cat}, Signals: []string{"plan", "timeframe"}}
+	case containsAny(q, whenAsks) && slices.Contains(c.Classify(reply).Signals, "timeframe"):
+		out = Result{Level: High, Categories: []Category{cat}, Signals: []string{"plan", "timeframe"}}
+	default:
+		return r
+	}
+	if !saysMore(out, max(r.Level, prev.Level), r.Categories, prev.Categories) {
+		return r
+	}
+	return readAs(r, out, AnsweredSlotRule, reply)
+}
+
+// slotConversation reports whether the conversation so far, or the message
+// itself, holds a wish to die, a plan, a goodbye or self-harm.
+func slotConversation(prev ConversationState, r Result) bool {
+	for _, s := range slotSignals {
+		if prev.Signals[s] > 0 || slices.Contains(r.Signals, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs []string) bool {
+	return slices.ContainsFunc(subs, func(w string) bool { return strings.Contains(s, w) })
+}
+
+// hasWord reports whether t holds one of ws: a Chinese word anywhere, a
+// Latin one as a whole word.
+func hasWord(t string, ws []string) bool {
+	lat := words(t)
+	for _, w := range ws {
+		if latin(w) {
+			if slices.Contains(lat, w) || (strings.Contains(w, " ") && strings.Contains(t, w)) {
+				return true
+			}
+		} else if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
+}
