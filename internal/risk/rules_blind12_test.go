@@ -10,8 +10,9 @@ import (
 // (rules/38_blind12.rules, words lists and existing sets only): not wanting
 // to hold on any longer, a goodbye with thanks for the company, how high is
 // high enough, a blade taken out when sad, sleeping rough tonight, spat on,
-// an online contact who wants to meet in secret; each beside its everyday
-// look-alikes. Our own sentences.
+// an online contact who wants to meet in secret, an adult who tells the pupil
+// to keep something from their mother; each beside its everyday look-alikes.
+// Our own sentences.
 func TestRulesBlind12(t *testing.T) {
 	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
 	checkRules(t, []rulesCase{
@@ -36,5 +37,10 @@ func TestRulesBlind12(t *testing.T) {
 		{"meet alone", "a guy on roblox wants to meet me at the park and said not to tell my parents", H, I},
 		{"meet with parents", "a girl from roblox wants to meet up, we're going with our moms", N, L},
 		{"surprise", "my cousin wants to meet at the mall, dont bring anyone else its a surprise party", N, L},
+		{"hush", "我妈那个男朋友老是进我房间 还叫我别跟我妈讲", M, H},
+		{"hush joined", "我妈那个男朋友。老是不敲门就进我房间。还说些很怪的话 让我别跟我妈讲", M, H},
+		{"hush surprise", "舅舅让我别跟我妈讲 他要给她准备生日惊喜", N, L},
+		{"hush answers", "老师叫我别告诉同学考试答案", N, L},
+		{"mum hush", "我们楼有个哥哥出事了 我妈让我不要跟别人说", N, L},
 	})
 }
