@@ -41,12 +41,15 @@ var slotSignals = []string{"ideation", "passive", "plan", "plan_hint", "farewell
 // goodbye or self-harm yet, when the reply is long, a no or a question
 // back, or names nothing of the kind.
 func (c *Classifier) answeredSlot(prev ConversationState, question, reply string, r Result) Result {
-	t, ok := shortReply(reply)
-	if !ok || Denies(reply) || strings.ContainsAny(t, "?？吗") || !slotConversation(prev, r) {
+	if _, ok := shortReply(reply); !ok || Denies(reply) || strings.ContainsAny(reply, "?？") || !slotConversation(prev, r) {
 		return r
 	}
-	q := strings.ToLower(lastQuestion(question))
-	if q == "" {
+	// both read as the rules read them: lower case, Traditional folded
+	// (幾時 → 几时, 藥 → 药), spaces and punctuation between words gone
+	var nt normText
+	q := normalizeString(lastQuestion(question), &nt)
+	t := normalizeString(reply, &nt)
+	if q == "" || strings.Contains(t, "吗") {
 		return r
 	}
 	cat := Suicide

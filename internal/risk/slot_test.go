@@ -40,6 +40,7 @@ func TestAnsweredSlot(t *testing.T) {
 		{"when, tomorrow", []turn{{"", "我真的想死"}, {"你打算什么时候？", "明天"}}, risk.High, risk.Suicide},
 		{"english", []turn{{"", "i want to die"}, {"How would you do it?", "pills"}, {"When are you thinking of doing it?", "tonight"}}, risk.Imminent, risk.Suicide},
 		{"self-harm, a blade", []turn{{"", "我又想伤害自己了"}, {"你想用什么？", "刀片"}}, risk.High, risk.SelfHarm},
+		{"traditional and cantonese", []turn{{"", "我真係唔想再生存"}, {"你諗住點做？", "食藥"}, {"幾時？", "而家"}}, risk.Imminent, risk.Suicide},
 	} {
 		res, st := run(tc.turns)
 		if st.Level < tc.min || !slices.Contains(res.Rules, risk.AnsweredSlotRule) || !slices.Contains(res.Categories, tc.cat) {
