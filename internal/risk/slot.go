@@ -28,6 +28,8 @@ var (
 		"jump", "pills", "pill", "overdose", "od", "rope", "hang", "cut", "cutting", "knife", "blade", "razor", "bridge", "train", "roof"}
 	slotMeans = []string{"药", "绳子", "炭", "刀", "农药", "pills", "pill", "rope", "knife", "blade", "razor"}
 	slotNow   = []string{"现在", "而家", "宜家", "马上", "立刻", "now", "rn", "tonight", "今晚", "今夜"}
+	// everyday words that hold a method's character: no method
+	slotErrands = []string{"跳舞", "跳绳", "跳远", "跳高", "跳水", "跳槽", "跳级", "跳过", "药学", "药剂", "刀工", "jump rope", "high jump", "long jump"}
 )
 
 // slotSignals are the signals that make a conversation one in which a how
@@ -37,9 +39,10 @@ var slotSignals = []string{"ideation", "passive", "plan", "plan_hint", "farewell
 // answeredSlot reads reply as the answer that fills the blank of the
 // question before it (see AnsweredSlotRule): a method named after how or
 // what, a high; a time after when, a high, or imminent when it is now or
-// tonight. It leaves r as it is when the conversation holds no wish, plan,
-// goodbye or self-harm yet, when the reply is long, a no or a question
-// back, or names nothing of the kind.
+// tonight, once the conversation is at medium or above over dying or
+// self-harm. It leaves r as it is when the conversation holds no wish,
+// plan, goodbye or self-harm yet, when the reply is long, a no or a
+// question back, or names nothing of the kind.
 func (c *Classifier) answeredSlot(prev ConversationState, question, reply string, r Result) Result {
 	if _, ok := shortReply(reply); !ok || Denies(reply) || strings.ContainsAny(reply, "?？") || !slotConversation(prev, r) {
 		return r
@@ -58,14 +61,16 @@ func (c *Classifier) answeredSlot(prev ConversationState, question, reply string
 	}
 	var out Result
 	switch {
-	case containsAny(q, howAsks) && hasWord(t, slotMethods):
+	case containsAny(q, howAsks) && hasWord(t, slotMethods) && !hasWord(t, slotErrands):
 		out = Result{Level: High, Categories: []Category{cat}, Signals: []string{"plan"}}
 		if hasWord(t, slotMeans) {
 			out.Signals = append(out.Signals, "means")
 		}
-	case containsAny(q, whenAsks) && hasWord(t, slotNow):
+	case !containsAny(q, whenAsks) || !dyingAtMedium(prev):
+		return r
+	case hasWord(t, slotNow):
 		out = Result{Level: Imminent, Categories: []Category{cat}, Signals: []string{"plan", "timeframe"}}
-	case containsAny(q, whenAsks) && slices.Contains(c.Classify(reply).Signals, "timeframe"):
+	case slices.Contains(c.Classify(reply).Signals, "timeframe"):
 		out = Result{Level: High, Categories: []Category{cat}, Signals: []string{"plan", "timeframe"}}
 	default:
 		return r
@@ -85,6 +90,13 @@ func slotConversation(prev ConversationState, r Result) bool {
 		}
 	}
 	return false
+}
+
+// dyingAtMedium reports whether the conversation has reached medium or
+// above over dying or self-harm: a when is read as the time of it only
+// then (终于决定报哪间大学 — 几时开始准备？— 今晚 is a plan of another kind).
+func dyingAtMedium(prev ConversationState) bool {
+	return prev.Level >= Medium && (slices.Contains(prev.Categories, Suicide) || slices.Contains(prev.Categories, SelfHarm))
 }
 
 func containsAny(s string, subs []string) bool {

@@ -57,6 +57,8 @@ func TestAnsweredSlot(t *testing.T) {
 		{"not yet", []turn{{"", "我不想活了"}, {"你打算什么时候？", "还没想好"}}},
 		{"a question back", []turn{{"", "我不想活了"}, {"你打算怎么做？", "跳楼会疼吗"}}},
 		{"no question", []turn{{"", "我不想活了"}, {"", "跳"}}},
+		{"a dance major", []turn{{"", "我决定了"}, {"你说的那件事是指什么？", "报跳舞专业"}}},
+		{"a university plan", []turn{{"", "终于决定了报哪间大学"}, {"几时开始准备作品集？", "今晚 哈哈"}}},
 	} {
 		if res, _ := run(tc.turns); slices.Contains(res.Rules, risk.AnsweredSlotRule) {
 			t.Errorf("%s: got %s %v, want no %s", tc.name, res.Level, res.Rules, risk.AnsweredSlotRule)
