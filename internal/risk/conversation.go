@@ -69,21 +69,22 @@ type Context struct {
 // ReadTurn is layer 2 for one student message, as the service reads it: res
 // is the message's own result (Classify). A short answer (MayAnswer) is read
 // as the answer to the question before it (Answered), and a short reply
-// naming a method or a time as the blank it fills (AnsweredSlotRule); the message is read
-// together with the student's messages just before it, and when that
-// reading is medium or above and says more than the message and the
-// conversation so far, the message takes it (RecentRule). Then the result
-// is added to the conversation (Accumulate). context is called once, and
-// may be nil (the first message, or the transcript could not be read). The
-// message's level is max(res.Level, next.Level). It never lowers res.
+// naming a method or a time as the blank it fills (AnsweredSlotRule); the
+// message is read together with the student's messages just before it, and
+// when that reading is medium or above and says more than the message and
+// the conversation so far, the message takes it (RecentRule). Then the
+// result is added to the conversation (Accumulate). context is called once,
+// and may be nil (the first message, or the transcript could not be read).
+// The message's level is max(res.Level, next.Level). It never lowers res.
 func (c *Classifier) ReadTurn(prev ConversationState, res Result, text string, context func() Context) (Result, ConversationState) {
 	if context != nil {
 		ctx := context()
 		if ctx.Question != "" {
+			own := res
 			if MayAnswer(text) {
 				res = c.Answered(ctx.Question, text, res)
 			}
-			res = c.answeredSlot(prev, ctx.Question, text, res)
+			res = answeredSlot(prev, ctx.Question, text, own, res)
 		}
 		if len(ctx.Earlier) > 0 {
 			res = c.withRecent(prev, ctx.Earlier, text, res)

@@ -180,13 +180,12 @@ func isQuestion(s string) bool {
 	if strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") {
 		return true
 	}
-	t := strings.TrimRight(s, "。.！! ")
-	for _, m := range []string{"吗", "有没有", "是不是", "会不会", "是否", "有冇", "係唔係", "未呀"} {
-		if strings.Contains(t, m) {
-			return true
-		}
-	}
-	return false
+	return containsAny(strings.TrimRight(s, "。.！! "), []string{"吗", "有没有", "是不是", "会不会", "是否", "有冇", "係唔係", "未呀"})
+}
+
+// containsAny reports whether s holds one of subs.
+func containsAny(s string, subs []string) bool {
+	return slices.ContainsFunc(subs, func(w string) bool { return strings.Contains(s, w) })
 }
 
 // English auxiliaries that start a yes/no question, and the statement form
@@ -337,14 +336,7 @@ func Denies(reply string) bool {
 	if r, _ := utf8.DecodeRuneInString(t); strings.ContainsRune(noStarts, r) {
 		return true
 	}
-	if utf8.RuneCountInString(t) <= 12 {
-		for _, w := range noAnywhere {
-			if strings.Contains(t, w) {
-				return true
-			}
-		}
-	}
-	return false
+	return utf8.RuneCountInString(t) <= 12 && containsAny(t, noAnywhere)
 }
 
 // Promises not to come to harm, and what refusing them says.

@@ -195,8 +195,8 @@ func checkDesc(v string) error {
 // combination's desc, a fixed sentence for the ids the engine itself
 // gives (an answered question, a denied safety question, a method or a time
 // given in answer, a message read with the ones before it, the learned
-// model's score), or "" for an id it
-// does not know or a rule without a desc (a district rule may have none).
+// model's score), or "" for an id it does not know or a rule without a desc
+// (a district rule may have none).
 func (c *Classifier) Describe(id string) string {
 	switch {
 	case id == AffirmedRule:

@@ -40,10 +40,12 @@ var slotSignals = []string{"ideation", "passive", "plan", "plan_hint", "farewell
 // question before it (see AnsweredSlotRule): a method named after how or
 // what, a high; a time after when, a high, or imminent when it is now or
 // tonight, once the conversation is at medium or above over dying or
-// self-harm. It leaves r as it is when the conversation holds no wish,
-// plan, goodbye or self-harm yet, when the reply is long, a no or a
-// question back, or names nothing of the kind.
-func (c *Classifier) answeredSlot(prev ConversationState, question, reply string, r Result) Result {
+// self-harm. own is the reply's own reading (Classify), whose signals say
+// whether it names a time; r is what it is read as so far. It leaves r as it
+// is when the conversation holds no wish, plan, goodbye or self-harm yet,
+// when the reply is long, a no or a question back, or names nothing of the
+// kind.
+func answeredSlot(prev ConversationState, question, reply string, own, r Result) Result {
 	if _, ok := shortReply(reply); !ok || Denies(reply) || strings.ContainsAny(reply, "?？") || !slotConversation(prev, r) {
 		return r
 	}
@@ -70,7 +72,7 @@ func (c *Classifier) answeredSlot(prev ConversationState, question, reply string
 		return r
 	case hasWord(t, slotNow):
 		out = Result{Level: Imminent, Categories: []Category{cat}, Signals: []string{"plan", "timeframe"}}
-	case slices.Contains(c.Classify(reply).Signals, "timeframe"):
+	case slices.Contains(own.Signals, "timeframe"):
 		out = Result{Level: High, Categories: []Category{cat}, Signals: []string{"plan", "timeframe"}}
 	default:
 		return r
@@ -97,10 +99,6 @@ func slotConversation(prev ConversationState, r Result) bool {
 // then (终于决定报哪间大学 — 几时开始准备？— 今晚 is a plan of another kind).
 func dyingAtMedium(prev ConversationState) bool {
 	return prev.Level >= Medium && (slices.Contains(prev.Categories, Suicide) || slices.Contains(prev.Categories, SelfHarm))
-}
-
-func containsAny(s string, subs []string) bool {
-	return slices.ContainsFunc(subs, func(w string) bool { return strings.Contains(s, w) })
 }
 
 // hasWord reports whether t holds one of ws: a Chinese word anywhere, a
