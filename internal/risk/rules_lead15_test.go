@@ -1,0 +1,47 @@
+package risk_test
+
+import (
+	"testing"
+
+	"xinqiao/internal/risk"
+)
+
+// TestRulesLead15: session 15's pass (rules/39_lead15.rules): wanting to go
+// and be with someone read as a visit when they are said to be ill, a final
+// goodbye in English spared by a move, a past attempt told as "tried once"
+// with a time, a conditional absence tomorrow with "don't look for me", a
+// wish to strike someone with an object or a punch, lying awake thinking of
+// the pills kept at home; each beside its everyday look-alikes. Our own
+// sentences.
+func TestRulesLead15(t *testing.T) {
+	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"be with", "每天都好累 好想去陪他", M, I},
+		{"be with the dead", "外公去世半年了 我好想去陪他", M, I},
+		{"visit ill", "外婆生病住院了 我好想去陪她", N, L},
+		{"visit hospital", "爷爷做完手术还在病房 好想去陪他", N, L},
+		{"errand", "周末想去陪奶奶买菜", N, L},
+		{"final goodbye", "im so tired of everything. this is goodbye", H, I},
+		{"goodbye forever", "goodbye forever guys", H, I},
+		{"moving goodbye", "we're moving to adelaide on friday so this is goodbye to this chat", N, L},
+		{"new school goodbye", "changing schools next term, goodbye forever to this uniform lol", N, L},
+		{"tried once", "i tried once in year 8. nobody knows", H, I},
+		{"tried once back", "tried once back in grade 7 but im ok now", H, I},
+		{"tried once before", "already tried once. its on my mind again", H, I},
+		{"tried smoking", "i tried once in year 9 to make the team and didnt get in", N, L},
+		{"tried vaping", "tried once last summer, vaping is gross", N, L},
+		{"absent tomorrow", "要是我明天没来上学 你们就别找我了", H, I},
+		{"absent tomorrow 2", "如果明天我没出现 别担心我", H, I},
+		{"absent sick", "如果我明天没来就是发烧请假了 别找我", N, L},
+		{"absent play", "要是我明天没来 就是去比赛了 别找我玩", N, L},
+		{"strike brick", "真想拿砖头拍他头上", M, H},
+		{"strike punch", "好想一拳打在他脸上", M, H},
+		{"strike taken back", "真想一拳打在他脸上，不过冷静下来觉得算了", N, L},
+		{"strike wall", "好想一拳打在墙上 出出气", N, L},
+		{"strike mosquito", "真想拿拖鞋拍死这只蚊子", N, L},
+		{"dwell pills", "晚上睡不着 一直想着柜子里那瓶药", M, I},
+		{"dwell pills yue", "瞓唔着 成日谂住嗰樽药", M, I},
+		{"grandma pills", "一直想着奶奶那盒药 明天要记得带给她", N, L},
+		{"cold pills", "一直在想那些药是不是过期了 感冒要吃", N, L},
+	})
+}
