@@ -45,3 +45,32 @@ func TestRulesLead15(t *testing.T) {
 		{"cold pills", "一直在想那些药是不是过期了 感冒要吃", N, L},
 	})
 }
+
+// TestRulesBlind13: the kinds of blind batch 13's misses (rules/39_lead15.rules,
+// second part; words lists and existing sets only), each beside its
+// look-alikes. Our own sentences.
+func TestRulesBlind13(t *testing.T) {
+	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"roof dont come", "已经在楼顶上了 你们别来找我", I, I},
+		{"roof chores", "在天台上了 晒被子呢 别来找我 一会下来", N, L},
+		{"bridge picked", "i picked the bridge near my school. just waiting for the weekend", H, I},
+		{"bridge photo", "we picked the bridge for our class photo", N, L},
+		{"bridge project", "i picked the bridge for a project on old architecture", N, L},
+		{"dose harm", "一般吃多少片才会出事啊", H, I},
+		{"dose harm yue", "食几多粒安眠药先会出事", H, I},
+		{"dose grandma", "我外婆一直吃降压药 一般吃多少片会出事 她有时候会多吃", N, L},
+		{"dose fever", "发烧了 退烧药吃多少片会出事 说明书找不到了", N, L},
+		{"cut direction", "拿刀片割的话 竖着还是横着", H, I},
+		{"watermelon", "用刀切西瓜 竖着还是横着比较好切", N, L},
+		{"pick me", "要是飞机失事能挑人 就挑我吧 车祸也行", M, H},
+		{"lottery", "抽奖要是能挑人 希望挑我", N, L},
+		{"sextortion zh", "他说不发裸照给他就把聊天记录发到班群", M, H},
+		{"homework threat", "老师说不交作业就要请家长", N, L},
+		{"mock chat", "some boys made a group chat to make fun of me", M, H},
+		{"project chat", "we made a gc for the science project", N, L},
+		{"grooming", "a guy from insta asked for pics and said keep it a secret", M, H},
+		{"surprise pics", "my aunt wants pics of the cake, keep it a secret its for moms birthday", N, L},
+		{"last day", "last day of school!! goodbye everyone see u in sept", N, L},
+	})
+}
