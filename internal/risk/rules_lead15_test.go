@@ -74,3 +74,27 @@ func TestRulesBlind13(t *testing.T) {
 		{"last day", "last day of school!! goodbye everyone see u in sept", N, L},
 	})
 }
+
+// TestRulesBlind14: the kinds of blind batch 14's misses (rules/39_lead15.rules,
+// third part; words lists and existing sets only), each beside its
+// look-alikes. Our own sentences.
+func TestRulesBlind14(t *testing.T) {
+	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"thanks bye", "多谢大家一直陪我 真的 拜拜", H, I},
+		{"thanks bye yue", "唔该晒你哋呢排陪住我 我走啦", H, I},
+		{"thanks term", "谢谢大家这学期陪我 下学期再见啦", N, L},
+		{"thanks grad", "毕业了 谢谢这些年一直陪我的你们 再见了", N, L},
+		{"river rescued", "去年跳过一次江 被保安拉上来了", H, I},
+		{"river swim", "夏天在河里游泳 抽筋了被救生员拉上来", N, L},
+		{"letter later", "给我妈写了封信 藏在她衣柜里 让她以后再看", H, I},
+		{"letter birthday", "给我妈写了封信当生日礼物 让她以后再看", N, L},
+		{"bring knife", "if she comes near me again im bringing a knife", H, I},
+		{"cooking knife", "bringing my knife set to cooking class", N, L},
+		{"bridge tell", "on the roof rn. just wanted someone to know", I, I},
+		{"bridge photo", "on the bridge for photos, wanted to tell someone the view is amazing", N, L},
+		{"post threat", "他说我不发的话就把那些照片发给我妈", M, H},
+		{"smash", "if he touches my bag again im gonna break his nose", M, H},
+		{"smash taken back", "wanted to smash his face lol but were good now", N, L},
+	})
+}
