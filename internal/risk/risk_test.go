@@ -485,7 +485,7 @@ func TestEveryRuleIsDescribed(t *testing.T) {
 			t.Errorf("Describe(%s) = %q, want %q", r.ID, got, r.Desc)
 		}
 	}
-	for _, id := range []string{risk.AffirmedRule, risk.DeniedSafetyRule, risk.AnsweredSlotRule, risk.RecentRule, risk.ModelRule + " 0.87"} {
+	for _, id := range append(slices.Clone(risk.EngineRules), risk.ModelRule+" 0.87") {
 		if c.Describe(id) == "" {
 			t.Errorf("Describe(%q) is empty", id)
 		}

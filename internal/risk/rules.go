@@ -190,6 +190,11 @@ func checkDesc(v string) error {
 	return nil
 }
 
+// EngineRules are the rule ids the engine itself gives rather than a rules
+// file: Describe has a fixed sentence for each (ModelRule also as the prefix
+// of "模型 0.87…"), and the rules page lists them beside the file rules.
+var EngineRules = []string{AffirmedRule, DeniedSafetyRule, AnsweredSlotRule, RecentRule, ModelRule}
+
 // Describe says in a few Chinese words what a rule id in a Result's Rules
 // means, for a counselor who should not have to read ids: the rule's or
 // combination's desc, a fixed sentence for the ids the engine itself

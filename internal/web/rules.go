@@ -62,7 +62,7 @@ func (h *rulesHandlers) descriptions(w http.ResponseWriter, _ *http.Request, _ x
 		}
 		levels[r.ID] = r.Level.String()
 	}
-	for _, id := range []string{risk.AffirmedRule, risk.DeniedSafetyRule, risk.AnsweredSlotRule, risk.RecentRule, risk.ModelRule} {
+	for _, id := range risk.EngineRules {
 		out[id] = c.Describe(id)
 	}
 	h.s.JSON(w, http.StatusOK, map[string]any{"descriptions": out, "levels": levels})
