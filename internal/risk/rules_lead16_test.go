@@ -8,8 +8,10 @@ import (
 
 // TestRulesLead16: session 16's pass (rules/40_lead16.rules): an early end
 // wished for with nothing named that ends, told with or without a laugh; an
-// end with a time after which nobody will be bothered; each beside its
-// everyday look-alikes. Our own sentences.
+// end with a time after which nobody will be bothered; at a height or by
+// deep water now with a bye; marks passed off to the family as a cat's with
+// the cat then denied; a deadline in English "for real" or "for good"; each
+// beside its everyday look-alikes. Our own sentences.
 func TestRulesLead16(t *testing.T) {
 	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
 	checkRules(t, []rulesCase{
@@ -32,5 +34,16 @@ func TestRulesLead16(t *testing.T) {
 		{"deal tomorrow", "tomorrow no one will have to put up with me", H, I},
 		{"deal moving", "after friday nobody has to deal with me, im moving to my aunts", N, L},
 		{"deal no time", "nobody has to worry about me, im fine", N, L},
+		{"roof bye", "我已经到天台了 拜拜", I, I},
+		{"river bye yue", "我喺河边 拜拜", I, I},
+		{"beach bbq bye", "在海边烧烤呢 拜拜", N, L},
+		{"roof photo bye", "我到天台了 拍完照就下来 拜拜", N, L},
+		{"beach see you", "我在海边了 拜拜 明天见", N, L},
+		{"cat denied", "我一直跟我妈说是猫抓的，其实家里根本没养猫", H, I},
+		{"cat denied yue", "成日同阿妈讲系猫抓，其实屋企冇猫", H, I},
+		{"friend cat", "她用被子盖住，说是被猫抓的，但我们宿舍根本没有猫，我好担心她", N, L},
+		{"deadline for real", "if nothing changes by june im done for real", H, I},
+		{"deadline term", "if my marks dont go up by the end of term im done with everything for good", H, I},
+		{"deadline diet", "if nothing changes by my birthday im done with this diet for real", N, L},
 	})
 }
