@@ -270,7 +270,7 @@ func (c *Classifier) matchRules(sc *scratch, text string) Result {
 	}
 	var sig uint64
 	anyTopic := len(sc.sets[c.topic]) > 0
-	resolved := len(sc.sets[c.resolved]) > 0
+	resolved := len(sc.sets[c.resolved]) > 0 && (c.relapse < 0 || len(sc.sets[c.relapse]) == 0)
 	sc.spans = sc.spans[:0]
 	var last cand
 	for i, cd := range sc.cands {
@@ -307,7 +307,13 @@ func (c *Classifier) matchRules(sc *scratch, text string) Result {
 			} else if resolved && c.pastBefore(sc, nt, cd.start) {
 				capped = true
 				if !other && r.signals&c.attempt != 0 {
-					ceil = Medium // one's own attempt told as over is still an attempt
+					// one's own attempt told as over is still an attempt:
+					// a suicide attempt stays as graded (GUIDE.md: high),
+					// self-harm long over is read by a counselor (medium)
+					ceil = Medium
+					if r.category == Suicide {
+						capped = false
+					}
 				}
 			}
 			if capped && lvl > ceil {

@@ -32,6 +32,9 @@ const (
 	SetPast        = "past"          // 以前, 曾经, used to …
 	SetResolved    = "resolved"      // 现在好多了, i'm better now …
 	SetSecond      = "second_person" // 你, you … : the speaker asks about the listener
+	// SetRelapse (又回来了, again …) is optional: where a message says the
+	// risk is back, its resolved words do not cap the past told before.
+	SetRelapse = "relapse"
 )
 
 // ShieldSuffix names a set's shield: occurrences of set X inside an
@@ -138,6 +141,7 @@ type Classifier struct {
 	setIdx  map[string]int
 
 	first, other, second, topic, past, resolved int
+	relapse                                     int    // -1: no relapse set
 	attempt                                     uint64 // the bit of SignalAttempt, 0 if no rule gives it
 	shield                                      []int  // set index → its shield set index, or -1
 
@@ -648,6 +652,10 @@ func compile(p *parsed, nEmbedded int) (*Classifier, error) {
 	}
 	c.first, c.other, c.topic = c.setIdx[SetFirstPerson], c.setIdx[SetOtherPerson], c.setIdx[SetTopic]
 	c.past, c.resolved, c.second = c.setIdx[SetPast], c.setIdx[SetResolved], c.setIdx[SetSecond]
+	c.relapse = -1
+	if i, ok := c.setIdx[SetRelapse]; ok {
+		c.relapse = i
+	}
 	c.shield = make([]int, len(c.sets))
 	for i, n := range c.sets {
 		c.shield[i] = -1

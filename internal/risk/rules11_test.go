@@ -91,13 +91,23 @@ func TestRules11SchoolYearPast(t *testing.T) {
 }
 
 // One's own attempt told as over ("以前自杀过，现在好多了") is still an
-// attempt: the resolved past caps it at medium, so a counselor reads it,
-// where other resolved talk is capped at low; someone else's stays low.
+// attempt. A suicide attempt keeps its grade (GUIDE.md: high; session 16,
+// where the resolved past had capped it at medium); one's own self-harm long
+// over is capped at medium, so a counselor reads it, where other resolved
+// talk is capped at low; someone else's stays low. Where the message says it
+// is back (又开始, 又回来了), or only that it should be over (我以为自己已经
+// 好了), nothing told before is over.
 func TestResolvedAttemptIsRead(t *testing.T) {
 	checkRules(t, []rulesCase{
-		{"own attempt", "我以前自杀过，现在好多了", risk.Medium, risk.Medium},
-		{"own pills", "以前吞过药，现在好多了", risk.Medium, risk.Medium},
+		{"own attempt", "我以前自杀过，现在好多了", risk.High, risk.Imminent},
+		{"own pills", "以前吞过药，现在好多了", risk.High, risk.Imminent},
+		{"own self-harm over", "我以前有划手的习惯，现在已经好几个月没有了，现在好多了", risk.Medium, risk.Medium},
 		{"own ideation", "我以前有过想死的念头，现在好多了", risk.None, risk.Low},
+		{"own ideation, grade", "我初一那会儿有一阵子不想活，现在真的好了", risk.None, risk.Low},
+		{"own ideation, yue", "一年前我有谂过唔想活，而家好返好多", risk.None, risk.Low},
+		{"own ideation, back", "我以前有过想死的念头，现在好多了，可是这几天又开始想了", risk.Medium, risk.Imminent},
+		{"own self-harm, back", "两年前我割过手腕，已经好了，但是那种想割的感觉又回来了", risk.Medium, risk.Imminent},
+		{"own ideation, should be over", "一年前有过想死的念头，我以为自己已经好了", risk.Medium, risk.Imminent},
 		{"his attempt", "他以前自杀过，现在好多了", risk.None, risk.Low},
 		{"own attempt, not over", "我以前自杀过，现在又想了", risk.High, risk.Imminent},
 	})
