@@ -47,3 +47,36 @@ func TestRulesLead16(t *testing.T) {
 		{"deadline diet", "if nothing changes by my birthday im done with this diet for real", N, L},
 	})
 }
+
+// TestRulesLead16Third: the third part, kinds several writers missed alike:
+// when the family sleeps as a time, not a subject; the end with a weekday;
+// left alone for days with instant noodles; a parent's habitual insult;
+// traces with no room left; a pet that died joined; asking that tomorrow not
+// come. Our own sentences.
+func TestRulesLead16Third(t *testing.T) {
+	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"when they sleep", "今晚等他们都睡了就结束这一切，东西都准备好了", H, I},
+		{"friday", "过了礼拜五 就没有人需要再忍受我了", H, I},
+		{"friday yue", "星期五之后就冇人需要再烦我喇", H, I},
+		{"friday trip", "星期五之后去夏令营 就没人需要再烦我了", N, L},
+		{"after exam en", "after my last exam on friday nobody will have to worry about me", H, I},
+		{"noodles", "我妈去外地一个星期了，只留了一箱泡面给我", M, H},
+		{"noodles yue", "阿爸出咗去几日，净系留低几包公仔面", M, H},
+		{"noodles grandma", "爸妈出差一个星期，留了泡面，不过奶奶做饭给我吃", N, L},
+		{"noodles chosen", "爸妈出差三天 我天天吃泡面 好爽", N, L},
+		{"insult habit", "我爸从小到大都说我是废物", M, H},
+		{"insult habit yue", "阿妈成日话生我出嚟冇用", M, H},
+		{"insult habit en", "my mum calls me worthless every day", M, H},
+		{"insult once", "我妈今天骂我废物，因为我把碗打碎了", N, M},
+		{"no room", "手臂上已经没地方了", H, I},
+		{"no room laugh", "腿上已经没地方了 哈哈", H, I},
+		{"no room tattoo", "手臂上已经没地方纹身了", N, L},
+		{"pet joined", "我养了八年的猫昨天走了，好想跟它一起走", M, I},
+		{"pet walk", "好想跟它一起走 去公园遛弯", N, L},
+		{"tomorrow ask", "明天可不可以不要来", M, H},
+		{"tomorrow task", "明天可不可以不要来 报告还没写完", N, L},
+		{"online secret", "网上认识的哥哥说要给我买皮肤，叫我千万不要告诉家里", M, H},
+		{"tall no grille", "我家在三十楼 阳台没有装防盗网", H, I},
+	})
+}
