@@ -80,3 +80,27 @@ func TestRulesLead16Third(t *testing.T) {
 		{"tall no grille", "我家在三十楼 阳台没有装防盗网", H, I},
 	})
 }
+
+// TestRulesLead16ESL: the fourth part, English as a second language: the
+// English rules' kinds in a learner's grammar, each beside its everyday
+// look-alikes in the same grammar. Our own sentences.
+func TestRulesLead16ESL(t *testing.T) {
+	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"method", "how many pill can die, i want know", H, I},
+		{"no pain", "teacher how to die no pain", H, I},
+		{"method story", "in the story how to die no pain, for my essay", N, L},
+		{"not live", "i dont want live anymore, everyday same", M, I},
+		{"not wake", "i wish i sleep and dont wake up", M, I},
+		{"not live joke", "dont want live this homework lol", N, L},
+		{"save pills", "i save my pills for 2 weeks now", H, I},
+		{"keep pills", "i keep my medicine in my drawer", N, L},
+		{"roof bye", "im at the rooftop now bye", I, I},
+		{"roof photo", "at the rooftop now for photo with class, bye", N, L},
+		{"last message", "this is my last message, goodbye everyone", I, I},
+		{"jump serious", "if i fail again i will jump. i mean it", H, I},
+		{"jump building", "i will jump from building", H, I},
+		{"jump trampoline", "i will jump so high on the trampoline, not joking", N, L},
+		{"mum habit", "my mum always say she dont want me", M, H},
+	})
+}
