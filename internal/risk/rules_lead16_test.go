@@ -104,3 +104,28 @@ func TestRulesLead16ESL(t *testing.T) {
 		{"mum habit", "my mum always say she dont want me", M, H},
 	})
 }
+
+// TestRulesLead16ESLChildren: younger learners of English, the same kinds in
+// a child's grammar, each beside its everyday look-alikes. Our own sentences.
+func TestRulesLead16ESLChildren(t *testing.T) {
+	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"scratch", "i scratch my leg until blood yesterday", H, I},
+		{"scratch itch", "mosquito bite so itchy i scratch until blood", N, L},
+		{"give away", "i give my lego to my cousin becos i will not need", H, I},
+		{"give outgrown", "i give my old toys to my cousin becos i dont need anymore, too old for me", N, L},
+		{"heaven", "i want go to heaven to see grandpa, i miss him", M, I},
+		{"star", "i want to be a star in the sky so nobody shout at me", M, I},
+		{"pop star", "i want to be a pop star, a star in the sky of music", N, L},
+		{"tried jump", "last year i try to jump from the window but mummy pull me back", H, I},
+		{"long jump", "i try to jump far in long jump at sports day", N, L},
+		{"choke", "daddy squeeze my neck when he angry, no mark", H, I},
+		{"choke judo", "in judo class he hold my neck and squeeze my neck, coach stop him", N, L},
+		{"door now", "daddy kicking my room door now help", I, I},
+		{"followed", "a man follow me from the station now", I, I},
+		{"sleeve", "i wear long sleeve even so hot, not becos i cold", H, I},
+		{"sleeve sun", "i wear long sleeve for sunburn, not because cold", N, L},
+		{"swallowed", "i already swallow the pills, 15 of them", I, I},
+		{"when gone", "when i am gone they will be sorry", M, I},
+	})
+}
