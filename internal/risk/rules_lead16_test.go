@@ -129,3 +129,15 @@ func TestRulesLead16ESLChildren(t *testing.T) {
 		{"when gone", "when i am gone they will be sorry", M, I},
 	})
 }
+
+// TestLastMessage: "this is my last message" alone is a goodbye now; the
+// last message before sleep, or for today, is a sign-off.
+func TestLastMessage(t *testing.T) {
+	N, L, I := risk.None, risk.Low, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"bare", "this is my last message.", I, I},
+		{"tonight thanks", "this is my last message tonight, thank you for everything", I, I},
+		{"sleep", "this is my last message tonight, going to sleep now bye", N, L},
+		{"today", "my last message for today, see you tomorrow", N, L},
+	})
+}
