@@ -24,6 +24,11 @@ const MaxReplyRunes = 40
 // particles, punctuation or a new clause follows (有 yes, 有点 not).
 var shortYes = []string{"有", "是", "对", "会", "嗯", "恩", "想", "要", "在", "係", "系", "冇错", "没错"}
 
+// A partial yes that affirms only as the whole reply, with nothing but
+// particles or punctuation after it (有一点, 有啲, 一点点): 有点累 is tiredness.
+// Longest first, so that 有一点点 is not read as 有一点 and a rest of 点.
+var partialYes = []string{"有一点点", "有一點點", "有一点", "有一點", "有一些", "有少少", "有一啲", "一点点", "一點點", "有点", "有點", "有些", "有啲", "少少", "一点", "一點"}
+
 // Words that affirm whatever follows them (想过好几次, 偶尔会).
 var longYes = []string{"想过", "有过", "做过", "试过", "经常", "偶尔", "有时候", "有时", "有几次", "有一次", "有好几次",
 	"一直", "总是", "常常", "老是", "确实", "可能", "也许", "大概", "算是", "应该是", "差不多"}
@@ -89,6 +94,18 @@ func Affirms(reply string) bool {
 	}
 	if rs := []rune(t); len(rs) >= 3 && rs[0] == '有' && rs[2] == '过' && strings.ContainsRune(yesVerbs, rs[1]) {
 		return true // 有想过, 有割过
+	}
+	for _, w := range partialYes {
+		rest, ok := strings.CutPrefix(t, w)
+		if !ok {
+			continue
+		}
+		rest = strings.TrimLeft(rest, yesParticles)
+		if rest == "" {
+			return true
+		}
+		r, _ := utf8.DecodeRuneInString(rest)
+		return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r)
 	}
 	for _, w := range shortYes {
 		rest, ok := strings.CutPrefix(t, w)

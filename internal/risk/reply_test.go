@@ -87,3 +87,30 @@ func TestMayAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialYes: a partial yes (有一点, 有啲, 一点点) as the whole answer to
+// the service's safety question is a yes, as "kinda" and "a little" are in
+// English (fourth blind conversations, b4-101: 有一点 was read as nothing);
+// the same words with more after them (有点累, 一点都没有) are not.
+func TestPartialYes(t *testing.T) {
+	c := mustLoad(t)
+	q := "学业和友谊同时出问题，真的会让人很无力。我想认真问你一句，你可以只回答“有”或者“没有”：你现在就有伤害自己或者结束生命的想法吗？"
+	for _, tc := range []struct {
+		reply    string
+		min, max risk.Level
+	}{
+		{"有一点", risk.Medium, risk.Imminent},
+		{"有点", risk.Medium, risk.Imminent},
+		{"有一點吧", risk.Medium, risk.Imminent},
+		{"有啲", risk.Medium, risk.Imminent},
+		{"一点点。", risk.Medium, risk.Imminent},
+		{"有点累", risk.None, risk.Low},
+		{"一点都没有", risk.None, risk.Low},
+		{"有些事不想说", risk.None, risk.Low},
+	} {
+		got := c.Answered(q, tc.reply, c.Classify(tc.reply))
+		if got.Level < tc.min || got.Level > tc.max {
+			t.Errorf("%q: got %s %v, want %s..%s", tc.reply, got.Level, got.Rules, tc.min, tc.max)
+		}
+	}
+}
