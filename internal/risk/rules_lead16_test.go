@@ -141,3 +141,19 @@ func TestLastMessage(t *testing.T) {
 		{"today", "my last message for today, see you tomorrow", N, L},
 	})
 }
+
+// TestRulesBlind15: after blind batch 15's one measurement, words lists
+// only: 下药 read where it is an act, not in 楼下药房; "maybe i should die"
+// and a learner's ideation beside "tired of". Our own sentences.
+func TestRulesBlind15(t *testing.T) {
+	N, L, M, H, I := risk.None, risk.Low, risk.Medium, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"pharmacy", "我去楼下药房给外婆买降压药", N, L},
+		{"pharmacy shop", "等下去楼下药店买创可贴", N, L},
+		{"poison", "我真想在他饭里下药", M, H},
+		{"poison kill", "好想给那个人下药毒死他", M, H},
+		{"should die", "so tired of life, maybe i should die", M, I},
+		{"not live tired", "i dont want live anymore, tired of everything", M, I},
+		{"die of", "i want die of embarrassment lol", N, L},
+	})
+}
