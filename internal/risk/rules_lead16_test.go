@@ -157,3 +157,19 @@ func TestRulesBlind15(t *testing.T) {
 		{"die of", "i want die of embarrassment lol", N, L},
 	})
 }
+
+// TestRulesBlind15Sets: the sets added after blind batch 15 (the 31st model
+// is trained with them): a novel studied for class, rain as a trivial
+// condition, XD as a laugh; a habitual insult stays abuse beside a laugh.
+// Our own sentences.
+func TestRulesBlind15Sets(t *testing.T) {
+	N, L, M, H := risk.None, risk.Low, risk.Medium, risk.High
+	checkRules(t, []rulesCase{
+		{"novel homework", "语文作业要写福贵为什么活着好难", N, L},
+		{"novel method", "林黛玉是怎么死的？读后感要用", N, L},
+		{"own life", "活着好难 每天都不想醒", M, H},
+		{"rain", "要是周六还下雨我就不想活了，运动会又要推迟", N, L},
+		{"xd", "我要死了XD 明天三科考试", N, L},
+		{"insult xd", "我爸每次喝酒都说我是废物，从小听到大XD", M, H},
+	})
+}
