@@ -87,21 +87,18 @@ func tuningHalf(id string) bool {
 // file a hair under 0.87 in precision, so that floor went to 0.86 for the
 // same reason as in session 12: the shipped weights are the ones the
 // repository rebuilds. The 0.80 is not met by one flag.
-// Session 16 (writers zw–zz and ya–yj, 2,927 rows, learners' English among
-// them; rules 40_lead16, the resolved reading's relapse set): the 30th
-// retrain, shipped as decided before it ran, chose 0.649 and gave precision
-// 0.785 (139/177), recall 0.858 (139/162), 13 of 17 severe: one row fewer
-// found and one more flagged than the 29th, inside the 95 % intervals, while
-// our corpus's held-out slice rose in every genre and language at the same
-// precision. The held-out precision floor went from 0.79 to 0.78 for the
-// same reason as in sessions 12 and 15; the 0.80 is missed by four
-// flags.
+// Session 16 (writers zw–zz and ya–ym, learners' English among them; rules
+// 40_lead16, the resolved reading's relapse set): the 30th retrain chose
+// 0.649 and gave precision 0.785 (139/177), recall 0.858 (139/162); the
+// 31st, with three more writers and the sets added after blind batch 15,
+// chose 0.711 and gave 0.794 (139/175) and 0.858, 13 of 17 severe. Both were
+// shipped as decided before they ran; the floors stay where they were.
 var floors = map[string]struct {
 	precision, recall float64
 	severeBelowMedium int // at most
 }{
 	"tuning":   {0.94, 0.96, 0},
-	"held-out": {0.78, 0.85, 2},
+	"held-out": {0.79, 0.85, 2},
 	"whole":    {0.86, 0.91, 2},
 }
 
