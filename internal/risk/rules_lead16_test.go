@@ -173,3 +173,22 @@ func TestRulesBlind15Sets(t *testing.T) {
 		{"insult xd", "我爸每次喝酒都说我是废物，从小听到大XD", M, H},
 	})
 }
+
+// TestMethodAskedGeneric: a method asked in English with the generic "you",
+// or bare, is a method sought (high); hiding cuts or marks asked bare is
+// current self-harm. A game, a costume, a film or mosquito bites are not.
+// Our own sentences.
+func TestMethodAskedGeneric(t *testing.T) {
+	N, L, H, I := risk.None, risk.Low, risk.High, risk.Imminent
+	checkRules(t, []rulesCase{
+		{"noose you", "how do you tie a noose", H, I},
+		{"noose bare", "how to tie a noose properly", H, I},
+		{"kill yourself", "how can you kill yourself without it hurting", H, I},
+		{"overdose", "how do u overdose on paracetamol", H, I},
+		{"hide cuts", "how do you hide cuts on your wrist from your mum", H, I},
+		{"hide marks pe", "how do i cover my marks for PE tomorrow", H, I},
+		{"game", "how do you kill yourself in minecraft to respawn", N, L},
+		{"costume", "how do you tie a noose for my halloween costume", N, L},
+		{"mosquito", "how do you hide mosquito bite marks on your legs", N, L},
+	})
+}
