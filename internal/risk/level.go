@@ -89,9 +89,10 @@ const (
 const SignalDenial = "denial"
 
 // SignalAttempt is the signal of an attempt told (zh.suicide.attempt.past
-// and its kin): an attempt told as over and past ("以前自杀过，现在好多了")
-// is capped at medium, not low like other resolved talk, so that a
-// counselor reads it (the review tier) without a crisis card.
+// and its kin): one's own suicide attempt told as over and past
+// ("以前自杀过，现在好多了") keeps its grade (GUIDE.md: an attempt is high),
+// and one's own self-harm long over is capped at medium, not low like other
+// resolved talk, so that a counselor reads it (the review tier).
 const SignalAttempt = "attempt"
 
 // Categories lists every known category in a stable order.
