@@ -99,7 +99,8 @@ func TestRulesLead16ESL(t *testing.T) {
 		{"roof photo", "at the rooftop now for photo with class, bye", N, L},
 		{"last message", "this is my last message, goodbye everyone", I, I},
 		{"jump serious", "if i fail again i will jump. i mean it", H, I},
-		{"jump building", "i will jump from building", H, I},
+		{"jump building", "i will jump from building tonight", H, I},
+		{"jump quoted", "mum say if you fail again i jump from building, she dont mean it", N, L},
 		{"jump trampoline", "i will jump so high on the trampoline, not joking", N, L},
 		{"mum habit", "my mum always say she dont want me", M, H},
 	})
