@@ -100,27 +100,27 @@ func Affirms(reply string) bool {
 		if !ok {
 			continue
 		}
-		rest = strings.TrimLeft(rest, yesParticles)
-		if rest == "" {
-			return true
-		}
-		r, _ := utf8.DecodeRuneInString(rest)
-		return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r)
+		return endsAnswer(rest)
 	}
 	for _, w := range shortYes {
 		rest, ok := strings.CutPrefix(t, w)
 		if !ok {
 			continue
 		}
-		rest = strings.TrimLeft(rest, w) // 嗯嗯, 对对对
-		rest = strings.TrimLeft(rest, yesParticles)
-		if rest == "" {
-			return true
-		}
-		r, _ := utf8.DecodeRuneInString(rest)
-		return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r)
+		return endsAnswer(strings.TrimLeft(rest, w)) // 嗯嗯, 对对对
 	}
 	return false
+}
+
+// endsAnswer reports whether what follows a yes-word leaves it the whole
+// answer: nothing but particles, or punctuation or a new clause after them.
+func endsAnswer(rest string) bool {
+	rest = strings.TrimLeft(rest, yesParticles)
+	if rest == "" {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(rest)
+	return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r)
 }
 
 func affirmsEnglish(t string) bool {
