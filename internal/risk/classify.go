@@ -305,15 +305,14 @@ func (c *Classifier) matchRules(sc *scratch, text string) Result {
 			if (other && anyTopic) || c.topicCaps(sc, nt, cd.start, r.level) {
 				capped = true
 			} else if resolved && c.pastBefore(sc, nt, cd.start) {
-				capped = true
-				if !other && r.signals&c.attempt != 0 {
-					// one's own attempt told as over is still an attempt:
-					// a suicide attempt stays as graded (GUIDE.md: high),
-					// self-harm long over is read by a counselor (medium)
-					ceil = Medium
-					if r.category == Suicide {
-						capped = false
-					}
+				// one's own attempt told as over is still an attempt: a
+				// suicide attempt stays as graded (GUIDE.md: high), self-harm
+				// long over is read by a counselor (medium)
+				switch {
+				case other || r.signals&c.attempt == 0:
+					capped = true
+				case r.category != Suicide:
+					capped, ceil = true, Medium
 				}
 			}
 			if capped && lvl > ceil {
